@@ -1,0 +1,101 @@
+"""Real video files for tests, made with PyAV (no system ffmpeg needed).
+
+make_video(tmp_path / "a.mp4", seconds=3)                     # H.264 + AAC mp4
+make_video(tmp_path / "b.mov", seconds=3, container="mov")
+make_video(tmp_path / "c.webm", seconds=3, container="webm")  # VP8 + Vorbis/Opus
+make_video(tmp_path / "d.mp4", seconds=3, audio=False)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+_CODECS = {
+    "mp4": ("libx264", "aac"),
+    "mov": ("libx264", "aac"),
+    "webm": ("libvpx", "libopus"),
+    "mkv": ("libx264", "aac"),
+}
+
+
+def make_video(
+    path: Path | str,
+    seconds: float = 3.0,
+    *,
+    width: int = 160,
+    height: int = 120,
+    fps: int = 10,
+    audio: bool = True,
+    video: bool = True,
+    container: str | None = None,
+    color: tuple[int, int, int] = (200, 60, 40),
+) -> Path:
+    """Write a small real video: a moving bar over `color`, plus a sine tone when `audio`."""
+    path = Path(path)
+    fmt = container or path.suffix.lstrip(".") or "mp4"
+    vcodec, acodec = _CODECS[fmt]
+    with av.open(str(path), "w", format=fmt) as out:
+        vstream = astream = None
+        if video:
+            vstream = out.add_stream(vcodec, rate=fps)
+            vstream.width, vstream.height = width, height
+            vstream.pix_fmt = "yuv420p"
+            if vcodec == "libx264":
+                vstream.options = {"preset": "ultrafast"}
+        if audio:
+            astream = out.add_stream(acodec, rate=48000)
+            astream.layout = "mono" if acodec == "aac" else "stereo"
+        if vstream is not None:
+            base = np.zeros((height, width, 3), dtype=np.uint8)
+            base[:, :] = color
+            frames = max(1, round(seconds * fps))
+            for i in range(frames):
+                img = base.copy()
+                x = (i * 4) % width
+                img[:, x : x + 6] = 255
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                frame.pts = i
+                frame.time_base = Fraction(1, fps)
+                for packet in vstream.encode(frame):
+                    out.mux(packet)
+            for packet in vstream.encode():
+                out.mux(packet)
+        if astream is not None:
+            rate = 48000
+            chunk = 1024
+            total = int(seconds * rate)
+            channels = 1 if acodec == "aac" else 2
+            t0 = 0
+            while t0 < total:
+                n = min(chunk, total - t0)
+                t = (np.arange(t0, t0 + n) / rate).astype(np.float32)
+                tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+                data = np.tile(tone, (channels, 1))
+                frame = av.AudioFrame.from_ndarray(
+                    data, format="fltp", layout="mono" if channels == 1 else "stereo"
+                )
+                frame.sample_rate = rate
+                frame.pts = t0
+                frame.time_base = Fraction(1, rate)
+                for packet in astream.encode(frame):
+                    out.mux(packet)
+                t0 += n
+            for packet in astream.encode():
+                out.mux(packet)
+    return path
+
+
+def make_image(path: Path | str) -> Path:
+    """A real PNG image (not a video)."""
+    path = Path(path)
+    img = np.full((64, 64, 3), 120, dtype=np.uint8)
+    av.VideoFrame.from_ndarray(img, format="rgb24").to_image().save(path)
+    return path
+
+
+def make_audio_only(path: Path | str, seconds: float = 3.0) -> Path:
+    return make_video(path, seconds, video=False, audio=True)

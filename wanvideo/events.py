@@ -1,0 +1,93 @@
+"""Typed events yielded by the generation job (`wanvideo.job.run_generation`).
+
+The UI, the gradio_client API and the tests consume only these. Each is a frozen
+dataclass; `kind` names it for JSON and logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .media import ProbeResult
+from .pricing import Estimate
+
+
+@dataclass(frozen=True)
+class Probed:
+    """All references were checked; `problems` non-empty means the job stops here, unpaid."""
+
+    kind = "probed"
+    probes: tuple[ProbeResult, ...]
+    estimate: Estimate | None
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Uploading:
+    kind = "uploading"
+    index: int  # 1-based
+    count: int
+    name: str
+    bytes_sent: int
+    bytes_total: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.bytes_sent / self.bytes_total if self.bytes_total else 100.0
+
+
+@dataclass(frozen=True)
+class Submitted:
+    kind = "submitted"
+    task_id: str
+    credits_reserved: Decimal | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    kind = "progress"
+    task_id: str
+    status: str
+    percent: float
+    elapsed: float  # seconds since submit
+    eta: float | None  # seconds left, when the provider gives an estimate
+
+
+@dataclass(frozen=True)
+class Downloading:
+    kind = "downloading"
+    task_id: str
+    bytes_received: int
+    bytes_total: int | None
+
+
+@dataclass(frozen=True)
+class Completed:
+    kind = "completed"
+    task_id: str
+    video_path: Path
+    credits_charged: Decimal | None  # when the provider reports it
+    estimate: Estimate | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The job ended without a video. `charged` is False when nothing was billed
+    (refused before submit, or the task failed: the provider bills only success)."""
+
+    kind = "failed"
+    message: str
+    suggestion: str = ""
+    task_id: str | None = None
+    code: str | int | None = None
+    charged: bool = False
+    # The task may still be running at the provider (we stopped watching / deadline hit).
+    task_continues: bool = False
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+
+Event = Probed | Uploading | Submitted | Progress | Downloading | Completed | Failed

@@ -1,0 +1,294 @@
+"""Pydantic models for the wire format and the app's own request.
+
+- `GenerationRequest`: what a person asks for (local files and/or URLs), every API rule
+  checked locally so no money is spent on a request the provider would refuse.
+- `CreateTaskBody`: the JSON body of `POST /v1/videos/generations`.
+- `Task`: the task object; tolerant of unknown fields, status case and result shapes.
+- `ErrorEnvelope`: `{"error": {...}}` in both dialects (string or integer `code`).
+
+Duration depends on the provider: validate with `context={"profile": profile}`::
+
+    GenerationRequest.model_validate(data, context={"profile": get_profile("odkkk")})
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .providers import (
+    MAX_CALLBACK_URL_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_REFERENCES,
+    MODEL_NAME,
+    ProviderProfile,
+)
+from .urls import is_http_url, literal_internal_reason
+
+Quality = Literal["720p", "1080p"]
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+ShotType = Literal["single", "multi"]
+
+FIELD_LABELS = {
+    "prompt": "Prompt",
+    "videos": "Reference videos",
+    "video_urls": "Reference video URLs",
+    "quality": "Quality",
+    "aspect_ratio": "Aspect ratio",
+    "duration": "Duration (s)",
+    "shot_type": "Shot type",
+    "callback_url": "Callback URL",
+}
+
+
+def _check_prompt(value: str) -> str:
+    if not value.strip():
+        raise ValueError("write a prompt describing the video (it is empty)")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise ValueError(f"the prompt has {len(value)} characters; shorten it to at most {MAX_PROMPT_CHARS}")
+    return value
+
+
+def _check_reference_url(url: str) -> str:
+    url = url.strip()
+    if not is_http_url(url):
+        raise ValueError(f"{url!r} is not an http(s) link; paste a public http:// or https:// URL")
+    return url
+
+
+def _check_callback_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > MAX_CALLBACK_URL_CHARS:
+        raise ValueError(f"the callback URL is longer than {MAX_CALLBACK_URL_CHARS} characters")
+    if not value.startswith("https://") or not is_http_url(value):
+        raise ValueError("the callback URL must be an https:// address")
+    from urllib.parse import urlsplit
+
+    reason = literal_internal_reason(urlsplit(value).hostname or "")
+    if reason:
+        raise ValueError(f"the callback URL points to {reason}; use a public https host")
+    return value
+
+
+def _check_duration(value: int, info: ValidationInfo) -> int:
+    profile: ProviderProfile | None = (info.context or {}).get("profile")
+    if profile is not None and value not in profile.durations:
+        raise ValueError(f"{value} s is not offered by {profile.label}; choose {profile.duration_rule()}")
+    if profile is None and not 2 <= value <= 10:
+        raise ValueError("choose a whole number of seconds from 2 to 10")
+    return value
+
+
+class GenerationRequest(BaseModel):
+    """One generation as the person asked for it: local files and/or public URLs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prompt: str
+    videos: tuple[str, ...] = ()  # local file paths, in character order
+    video_urls: tuple[str, ...] = ()  # public links, after the local files
+    quality: Quality = "720p"
+    aspect_ratio: AspectRatio = "16:9"
+    duration: int = 5
+    shot_type: ShotType = "single"
+    callback_url: str | None = None
+
+    _prompt = field_validator("prompt")(_check_prompt)
+    _duration = field_validator("duration")(_check_duration)
+    _callback = field_validator("callback_url")(_check_callback_url)
+
+    @field_validator("video_urls", mode="before")
+    @classmethod
+    def _urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.splitlines()
+        return tuple(_check_reference_url(u) for u in value if str(u).strip())
+
+    @model_validator(mode="after")
+    def _reference_count(self) -> GenerationRequest:
+        count = len(self.videos) + len(self.video_urls)
+        if count == 0:
+            raise ValueError("add at least one reference video (upload a file or paste a URL)")
+        if count > MAX_REFERENCES:
+            raise ValueError(
+                f"{count} references given; the model takes at most {MAX_REFERENCES}: remove {count - MAX_REFERENCES}"
+            )
+        return self
+
+    @property
+    def reference_count(self) -> int:
+        return len(self.videos) + len(self.video_urls)
+
+
+class ModelParams(BaseModel):
+    shot_type: ShotType = "single"
+
+
+class CreateTaskBody(BaseModel):
+    """The JSON body of the paid create call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: Literal["wan2.6-reference-video"] = MODEL_NAME
+    prompt: str
+    video_urls: list[str] = Field(min_length=1, max_length=MAX_REFERENCES)
+    aspect_ratio: AspectRatio = "16:9"
+    quality: Quality = "720p"
+    duration: int = 5
+    model_params: ModelParams = Field(default_factory=ModelParams)
+    callback_url: str | None = None
+
+    _prompt = field_validator("prompt")(_check_prompt)
+    _duration = field_validator("duration")(_check_duration)
+    _callback = field_validator("callback_url")(_check_callback_url)
+
+    @field_validator("video_urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        return [_check_reference_url(u) for u in value]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+FINAL_OK = {"completed", "succeeded", "success", "done", "finished"}
+FINAL_FAILED = {"failed", "failure", "error", "cancelled", "canceled", "expired", "unknown", "timeout"}
+RUNNING = {"pending", "queued", "processing", "running", "in_progress", "submitted", "created"}
+
+
+class TaskError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str | int | None = None
+    message: str | None = None
+
+
+class TaskInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    can_cancel: bool | None = None
+    estimated_time: float | None = None
+    video_duration: float | None = None
+
+
+class Task(BaseModel):
+    """A task as the provider reports it. Unknown fields are kept in `model_extra`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    status: str = "pending"
+    progress: float = 0
+    created: int | None = None
+    model: str | None = None
+    results: list[Any] | None = None
+    result_data: list[Any] | None = None
+    task_info: TaskInfo | None = None
+    error: TaskError | None = None
+    usage: dict[str, Any] | None = None
+    billing: dict[str, Any] | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str:
+        return str(value or "pending").strip().lower()
+
+    @field_validator("progress", mode="before")
+    @classmethod
+    def _progress(cls, value: Any) -> float:
+        try:
+            return max(0.0, min(100.0, float(value)))
+        except (TypeError, ValueError):
+            return 0.0
+
+    @property
+    def is_final(self) -> bool:
+        """True on any status that will not change again; unknown statuses count as final
+        unless they look like a running state, so a poll never runs forever."""
+        return self.status not in RUNNING
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in FINAL_OK
+
+    @property
+    def video_url(self) -> str | None:
+        for item in self.results or []:
+            if isinstance(item, str) and item:
+                return item
+            if isinstance(item, dict) and item.get("url"):
+                return str(item["url"])
+        for item in self.result_data or []:
+            if isinstance(item, dict) and item.get("video_url"):
+                return str(item["video_url"])
+        return None
+
+    @property
+    def credits_reserved(self) -> Decimal | None:
+        return _decimal((self.usage or {}).get("credits_reserved")) or _decimal(
+            (self.billing or {}).get("reserved_credits")
+        )
+
+    @property
+    def credits_charged(self) -> Decimal | None:
+        usage = self.usage or {}
+        cost = usage.get("cost") if isinstance(usage.get("cost"), dict) else {}
+        for value in (
+            (self.billing or {}).get("charged_credits"),
+            usage.get("credits_used"),
+            cost.get("credits"),
+        ):
+            found = _decimal(value)
+            if found is not None:
+                return found
+        return None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str | int | None = None
+    message: str = ""
+    type: str | None = None
+    param: str | None = None
+    fallback_suggestion: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    error: ErrorDetail
+
+
+def plain_problems(exc: ValidationError) -> list[str]:
+    """Turn a pydantic error into sentences a person can act on."""
+    problems = []
+    for err in exc.errors():
+        loc = err.get("loc") or ()
+        label = FIELD_LABELS.get(str(loc[0]), str(loc[0])) if loc else ""
+        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        if err.get("type") == "literal_error":
+            msg = "choose one of " + str(err.get("ctx", {}).get("expected", ""))
+        problems.append(f"{label}: {msg}" if label else msg[:1].upper() + msg[1:])
+    return problems

@@ -1,0 +1,121 @@
+"""Typed settings read from the environment (and `.env`).
+
+Every tunable lives here, so a test or a deployment changes one place::
+
+    settings = load_settings()            # reads os.environ (+ .env when asked)
+    settings = load_settings({"WAN_PROVIDER": "demo"})  # explicit mapping, for tests
+
+A wrong value fails at start with a `SettingsError` naming the variable.
+The API key is a `SecretStr`: it never appears in `repr()`, logs or error text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "WAN_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot use; the message names the variable."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider: str = "demo"
+    api_key: SecretStr | None = None
+    api_base_url: str | None = None
+    files_base_url: str | None = None
+    data_dir: Path = Path("./data")
+    allow_private_urls: bool = False
+    # Visitors must paste their own key even when the server has one.
+    require_user_key: bool = False
+    # Secret that signs the anonymous browser identity (gr.BrowserState); random when unset.
+    session_secret: SecretStr | None = None
+    # Price override: JSON object merged into the provider's price table, e.g.
+    # {"credits_per_second_720p": "5.0", "source": "my contract"}
+    prices_json: str | None = None
+
+    # Simulator (demo mode).
+    demo_task_seconds: float = Field(default=15.0, ge=0)
+    demo_port: int = Field(default=0, ge=0, le=65535)  # 0: pick a free port
+
+    # HTTP tunables.
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
+    retry_base_delay: float = Field(default=1.0, ge=0)
+    retry_max_delay: float = Field(default=30.0, ge=0)
+    max_retry_after: float = Field(default=120.0, ge=0)
+
+    # Polling.
+    poll_min_interval: float = Field(default=3.0, ge=0)
+    poll_max_interval: float = Field(default=15.0, gt=0)
+    poll_deadline: float = Field(default=20 * 60.0, gt=0)
+
+    # Remote URL probing.
+    probe_timeout: float = Field(default=20.0, gt=0)
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        from .providers import PROVIDERS
+
+        value = value.strip().lower()
+        if value not in PROVIDERS:
+            raise ValueError(f"unknown provider {value!r}; choose one of {', '.join(PROVIDERS)}")
+        return value
+
+    @field_validator("api_base_url", "files_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.provider == "demo"
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
+
+
+_FIELD_FOR_ENV = {ENV_PREFIX + name.upper(): name for name in Settings.model_fields}
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False) -> Settings:
+    """Build settings from `env` (default: the process environment).
+
+    With `dotenv=True` a `.env` file in the working directory is read first; real
+    environment variables win over it.
+    """
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+        env = os.environ
+    values: dict[str, object] = {
+        field: env[name] for name, field in _FIELD_FOR_ENV.items() if env.get(name, "") != ""
+    }
+    if "provider" not in values:
+        values["provider"] = "evolink" if values.get("api_key") else "demo"
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            name = ENV_PREFIX + field.upper()
+            # Never echo the input value: it may be the key.
+            problems.append(f"{name}: {str(err["msg"]).removeprefix("Value error, ")}")
+        raise SettingsError("Invalid settings: " + "; ".join(problems)) from None
