@@ -117,5 +117,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False)
             field = str(err["loc"][0]) if err["loc"] else "?"
             name = ENV_PREFIX + field.upper()
             # Never echo the input value: it may be the key.
-            problems.append(f"{name}: {str(err["msg"]).removeprefix("Value error, ")}")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
         raise SettingsError("Invalid settings: " + "; ".join(problems)) from None
