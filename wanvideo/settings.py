@@ -99,11 +99,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False)
     environment variables win over it.
     """
     if env is None:
+        env = dict(os.environ)
         if dotenv:
-            from dotenv import load_dotenv
+            from dotenv import dotenv_values
 
-            load_dotenv(override=False)
-        env = os.environ
+            file_values = dotenv_values(Path.cwd() / ".env")
+            env = {**{k: v for k, v in file_values.items() if v is not None}, **env}
     values: dict[str, object] = {
         field: env[name] for name, field in _FIELD_FOR_ENV.items() if env.get(name, "") != ""
     }
