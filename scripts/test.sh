@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command: sets up a fresh Debian machine (Chromium for the browser tests, the
+# Python test dependencies), then runs the whole suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing Debian's chromium for the browser tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: /usr/bin/chromium is missing and cannot be installed (not root); browser tests will fail under CI=true" >&2
+  fi
+fi
+
+python -m pip install -q -r requirements-dev.txt
+python -m pytest "$@"
