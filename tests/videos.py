@@ -38,7 +38,7 @@ def make_video(
     path = Path(path)
     fmt = container or path.suffix.lstrip(".") or "mp4"
     vcodec, acodec = _CODECS[fmt]
-    with av.open(str(path), "w", format=fmt) as out:
+    with av.open(str(path), "w", format={"mkv": "matroska"}.get(fmt, fmt)) as out:
         vstream = astream = None
         if video:
             vstream = out.add_stream(vcodec, rate=fps)
