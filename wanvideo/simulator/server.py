@@ -1,0 +1,271 @@
+"""`Simulator`: the simulated provider on 127.0.0.1, served by uvicorn in a daemon thread.
+
+    with Simulator(task_seconds=2.0, dialect="string") as sim:
+        sim.base_url                      # http://127.0.0.1:<port>: task API + files host
+        sim.faults.add("rate_limit", route="create", retry_after=2)
+        sim.fail_next_task("content_policy_violation")
+        sim.stats.creates, sim.stats.requests
+        sim.tasks[task_id].status
+
+Test controls (besides `faults`, see `faults.py`)::
+
+    sim.fail_next_task(code="content_policy_violation", message=None, after=None)
+    sim.fail_task(task_id, code="service_error")     # fail a running task now
+    sim.expire_results(task_id=None)   # result links answer 404
+    sim.expire_task(task_id=None)      # GET /v1/tasks/{id} answers 404 not_found_error
+    sim.expire_files()                 # uploaded file links answer 404
+    sim.wait_rendered(task_id)         # block until the video is on disk
+    sim.charged_credits()              # credits of completed tasks (failed ones refunded)
+    sim.reset()                        # faults, scheduled failures and stats back to zero
+
+With a `data_dir`, tasks, files and idempotency records are kept in ``data_dir/state.json``
+and survive a restart (``persist=False`` turns that off). One socket serves both hosts, so
+a client points `api_base_url` and `files_base_url` at `base_url`. With
+``dialect="integer"`` the simulator plays odkkk: integer error codes, durations 5 or 10 only.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from wanvideo.providers import get_profile
+
+from .app import MAX_UPLOAD_BYTES, SimulatorApp
+from .envelopes import DIALECTS
+from .faults import Faults
+from .state import FileRecord, ScheduledFailure, SimState, Stats, TaskRecord
+
+log = logging.getLogger(__name__)
+
+
+class Simulator:
+    """The provider API and files host on one local port, with fault injection."""
+
+    def __init__(
+        self,
+        task_seconds: float = 2.0,
+        dialect: str = "string",
+        data_dir: Path | str | None = None,
+        api_keys: set[str] | list[str] | None = None,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        public_url: str | None = None,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        persist: bool | None = None,
+    ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+        if task_seconds < 0:
+            raise ValueError("task_seconds must be >= 0")
+        self.dialect = dialect
+        self.host = host
+        self.port = port
+        self._public_url = public_url.rstrip("/") if public_url else None
+        self._own_dir = data_dir is None
+        self.data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="wan-sim-"))
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.state = SimState(
+            data_dir=self.data_dir,
+            task_seconds=task_seconds,
+            persist=(not self._own_dir) if persist is None else persist,
+        )
+        self.faults = Faults()
+        profile = get_profile("odkkk" if dialect == "integer" else "demo")
+        self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-render")
+        self.app = SimulatorApp(
+            self.state,
+            self.faults,
+            profile,
+            dialect,
+            set(api_keys) if api_keys is not None else None,
+            max_upload_bytes=max_upload_bytes,
+            renderer=self._renderer,
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    # ---------------------------------------------------------------- reading state
+
+    @property
+    def base_url(self) -> str:
+        return self.app.base_url
+
+    @property
+    def stats(self) -> Stats:
+        return self.state.stats
+
+    @property
+    def tasks(self) -> dict[str, TaskRecord]:
+        return self.state.tasks
+
+    @property
+    def files(self) -> dict[str, FileRecord]:
+        return self.state.files
+
+    @property
+    def task_seconds(self) -> float:
+        return self.state.task_seconds
+
+    @task_seconds.setter
+    def task_seconds(self, value: float) -> None:
+        """Applies to tasks created from now on."""
+        self.state.task_seconds = value
+
+    def charged_credits(self) -> float:
+        """Credits charged so far (completed tasks; failed ones are refunded)."""
+        return self.state.charged_credits()
+
+    # ---------------------------------------------------------------- test controls
+
+    def fail_next_task(
+        self,
+        code: str = "content_policy_violation",
+        message: str | None = None,
+        *,
+        after: float | None = None,
+    ) -> None:
+        """The next created task fails with `code` after `after` s (default: when it would complete)."""
+        with self.state.lock:
+            self.state.pending_failures.append(ScheduledFailure(code=code, message=message, after=after))
+
+    def fail_task(self, task_id: str, code: str = "service_error", message: str | None = None) -> None:
+        """Fail an existing task now."""
+        record = self.state.tasks[task_id]
+        record.failure = ScheduledFailure(code=code, message=message, after=0)
+        self.state.save()
+
+    def expire_results(self, task_id: str | None = None) -> None:
+        """Result links (of one task, or all) answer 404 from now on, like links past 24 h."""
+        with self.state.lock:
+            for record in self.state.tasks.values():
+                if task_id is None or record.id == task_id:
+                    record.results_expired = True
+        self.state.save()
+
+    def expire_task(self, task_id: str | None = None) -> None:
+        """The task (or all tasks) answers 404 ``not_found_error``, like an id older than 24 h."""
+        with self.state.lock:
+            for record in self.state.tasks.values():
+                if task_id is None or record.id == task_id:
+                    record.expired = True
+        self.state.save()
+
+    def expire_files(self) -> None:
+        """Uploaded file links answer 404 (past their 72 h lifetime)."""
+        with self.state.lock:
+            for record in self.state.files.values():
+                record.expired = True
+        self.state.save()
+
+    def reset(self) -> None:
+        """Disarm faults, drop scheduled failures and zero the stats (tasks and files stay)."""
+        self.faults.clear()
+        with self.state.lock:
+            self.state.pending_failures.clear()
+            self.state.stats = Stats()
+
+    def wait_rendered(self, task_id: str, timeout: float = 30.0) -> TaskRecord:
+        """Block until the task's video is rendered (or its render failed)."""
+        deadline = time.monotonic() + timeout
+        record = self.state.tasks[task_id]
+        while not record.render_done:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_id} not rendered after {timeout} s")
+            time.sleep(0.02)
+        return record
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def _config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            loop="asyncio",
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=2,
+        )
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        shown = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        self.app.base_url = self._public_url or f"http://{shown}:{self.port}"
+        self.app.resume_renders()
+        return sock
+
+    def start(self, timeout: float = 10.0) -> Simulator:
+        """Serve in a daemon thread; returns once the port accepts connections."""
+        if self._thread is not None:
+            return self
+        self._socket = self._bind()
+        self._server = uvicorn.Server(self._config())
+        sock = self._socket
+        server = self._server
+        self._thread = threading.Thread(
+            target=lambda: server.run(sockets=[sock]), name=f"wan-simulator-{self.port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the simulator did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in the calling thread until Ctrl+C (for `python -m wanvideo.simulator`);
+        `on_ready(base_url)` is called once the port is bound."""
+        self._socket = self._bind()
+        if on_ready is not None:
+            on_ready(self.base_url)
+        self._server = uvicorn.Server(self._config())
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._cleanup()
+
+    def stop(self) -> None:
+        """Stop serving, wait for the render worker, delete the data folder if it was temporary."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        self._renderer.shutdown(wait=True, cancel_futures=True)
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Simulator(base_url={self.base_url!r}, dialect={self.dialect!r}, task_seconds={self.task_seconds})"
