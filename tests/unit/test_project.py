@@ -31,7 +31,9 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_domain_never_imports_gradio():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "wanvideo").rglob("*.py") if "gradio" in _imports(p)]
+    offenders = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "wanvideo").rglob("*.py") if "gradio" in _imports(p)
+    ]
     assert offenders == []
 
 
