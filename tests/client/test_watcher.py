@@ -1,0 +1,290 @@
+"""TaskManager against the simulator: background runs, restart/resume, faults, isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.videos import make_video
+from wanvideo.events import Completed, Failed, Submitted
+from wanvideo.schemas import GenerationRequest
+from wanvideo.settings import Settings, load_settings
+from wanvideo.simulator import Simulator
+from wanvideo.store import (
+    COMPLETED,
+    EXPIRED,
+    FAILED,
+    INTERRUPTED,
+    NEEDS_KEY,
+    SUBMITTED,
+    TaskRecord,
+    TaskStore,
+)
+from wanvideo.watcher import NEEDS_KEY_MESSAGE, TaskManager
+
+OWNER = "anon:" + "a" * 32
+OTHER = "anon:" + "b" * 32
+
+
+@pytest.fixture
+def sim():
+    with Simulator(task_seconds=1.5) as s:
+        yield s
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return make_video(tmp_path / "ref.mp4", seconds=3)
+
+
+def _settings(sim: Simulator, data: Path, **extra: str) -> Settings:
+    env = {
+        "WAN_PROVIDER": "evolink",
+        "WAN_API_KEY": "server-key",
+        "WAN_API_BASE_URL": sim.base_url,
+        "WAN_FILES_BASE_URL": sim.base_url,
+        "WAN_DATA_DIR": str(data),
+        "WAN_POLL_MIN_INTERVAL": "0.2",
+        "WAN_RETRY_BASE_DELAY": "0.05",
+        "WAN_RETRY_MAX_DELAY": "0.2",
+        "WAN_MAX_RETRY_AFTER": "0.5",
+        **extra,
+    }
+    return load_settings(env)
+
+
+def _manager(settings: Settings, **kw) -> TaskManager:
+    kw.setdefault("download_retry_delays", (0.1, 0.2, 0.3))
+    kw.setdefault("rewatch_delay", 0.2)
+    return TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3"), **kw)
+
+
+def _request(clip: Path) -> GenerationRequest:
+    return GenerationRequest(prompt="character1 dances in the rain", videos=(str(clip),), duration=5)
+
+
+async def _collect(manager: TaskManager, record_id: str, owner: str = OWNER, timeout: float = 60) -> list:
+    async def run() -> list:
+        return [event async for event in manager.follow(record_id, owner)]
+
+    return await asyncio.wait_for(run(), timeout)
+
+
+def _wait(predicate, timeout: float = 60.0, step: float = 0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def _videos(settings: Settings) -> list[Path]:
+    return sorted(p for p in settings.videos_dir.glob("*") if p.is_file())
+
+
+async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    try:
+        record = manager.submit(_request(clip), owner=OWNER)
+        assert manager.get(record.id, OWNER).status == "queued"  # stored before anything is paid
+        events = await _collect(manager, record.id)
+        done = events[-1]
+        assert isinstance(done, Completed), events[-1]
+        # the file is in the data folder under a random name, and the record says so
+        assert (
+            done.video_path.parent == settings.videos_dir.resolve()
+            or done.video_path.parent == settings.videos_dir
+        )
+        assert done.video_path.is_file()
+        assert len(done.video_path.stem) >= 32 and record.task_id is None
+        saved = manager.get(record.id, OWNER)
+        assert saved.status == COMPLETED and saved.video_path == done.video_path.resolve()
+        assert saved.credits_charged is not None and saved.estimate["credits"]
+        assert "api_key" not in saved.request
+        assert sim.stats.tasks_created == 1
+        assert _videos(settings) == [saved.video_path]
+        # nothing of it is visible to anybody else
+        assert manager.records(OTHER) == []
+        assert manager.get(record.id, OTHER) is None
+        assert manager.video_path(record.id, OTHER) is None
+        assert not manager.delete_video(record.id, OTHER)
+        assert [e async for e in manager.follow(record.id, OTHER)] == []
+        # following a finished task yields its final state at once
+        again = await _collect(manager, record.id)
+        assert len(again) == 1 and isinstance(again[0], Completed)
+        assert manager.delete_video(record.id, OWNER)
+        assert _videos(settings) == [] and manager.get(record.id, OWNER).video_path is None
+    finally:
+        manager.stop()
+
+
+async def test_task_id_is_stored_before_the_first_poll(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data")
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    manager = TaskManager(settings, store).start()
+    seen_at_first_poll: list[TaskRecord | None] = []
+    try:
+        record = manager.submit(_request(clip), owner=OWNER)
+
+        def first_get() -> bool:
+            if sim.stats.task_gets >= 1 and not seen_at_first_poll:
+                seen_at_first_poll.append(store.get(record.id))
+            return bool(seen_at_first_poll)
+
+        _wait(first_get, step=0.005)
+        assert seen_at_first_poll[0].task_id is not None
+        await _collect(manager, record.id)
+    finally:
+        manager.stop()
+
+
+def test_follow_works_from_other_threads_loops(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    try:
+        record = manager.submit(_request(clip), owner=OWNER)
+        results: dict[int, list] = {}
+
+        def follower(n: int) -> None:
+            results[n] = asyncio.run(_collect(manager, record.id))
+
+        threads = [threading.Thread(target=follower, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert all(isinstance(r[-1], Completed) for r in results.values()), results
+    finally:
+        manager.stop()
+
+
+async def test_restart_resumes_without_a_second_create(sim, clip, tmp_path):
+    sim.task_seconds = 3.0
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    record = manager.submit(_request(clip), owner=OWNER)
+    _wait(lambda: manager.get(record.id, OWNER).task_id)
+    manager.stop()  # the app goes away mid-task
+    assert manager.get(record.id, OWNER).status in {SUBMITTED, "pending", "processing"}
+    second = _manager(settings).start()
+    try:
+        events = await _collect(second, record.id)
+        assert isinstance(events[-1], Completed)
+    finally:
+        second.stop()
+    assert sim.stats.creates == 1 and sim.stats.tasks_created == 1
+    assert len(_videos(settings)) == 1
+
+
+async def test_visitor_key_is_not_kept_across_restart(sim, clip, tmp_path):
+    sim.task_seconds = 3.0
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    record = manager.submit(_request(clip), owner=OWNER, api_key="visitor-key-123")
+    _wait(lambda: manager.get(record.id, OWNER).task_id)
+    manager.stop()
+    assert b"visitor-key-123" not in (settings.data_dir / "tasks.sqlite3").read_bytes()
+    second = _manager(settings).start()
+    try:
+        stalled = second.get(record.id, OWNER)
+        assert stalled.status == NEEDS_KEY and stalled.message == NEEDS_KEY_MESSAGE
+        events = await _collect(second, record.id)
+        assert isinstance(events[-1], Failed) and events[-1].task_continues
+        assert second.resume(record.id, OTHER, api_key="visitor-key-123") is None
+        assert second.resume(record.id, OWNER, api_key="visitor-key-123") is not None
+        events = await _collect(second, record.id)
+        assert isinstance(events[-1], Completed)
+    finally:
+        second.stop()
+    assert sim.stats.tasks_created == 1
+
+
+def test_old_and_unconfirmed_tasks_are_settled_on_start(sim, tmp_path):
+    settings = _settings(sim, tmp_path / "data")
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    old = TaskRecord.new(
+        owner=OWNER, provider="evolink", request={"prompt": "x"}, now=time.time() - 25 * 3600
+    )
+    store.insert(old)
+    store.update(old.id, task_id="task-old", status="processing", submitted_at=old.created_at)
+    unconfirmed = store.insert(TaskRecord.new(owner=OWNER, provider="evolink", request={"prompt": "y"}))
+    manager = TaskManager(settings, store).start()
+    try:
+        assert manager.get(old.id, OWNER).status == EXPIRED
+        assert "24 hours" in manager.get(old.id, OWNER).message
+        assert manager.get(unconfirmed.id, OWNER).status == INTERRUPTED
+    finally:
+        manager.stop()
+    assert sim.stats.task_gets == 0
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "rate_limit", "route": "task", "times": 2, "retry_after": 0.2},
+        {"kind": "server_error", "route": "task", "status": 502, "times": 3},
+        {"kind": "drop", "route": "task", "times": 2},
+        {"kind": "server_error", "route": "download", "status": 500, "times": 2, "match": "/results/"},
+        {"kind": "truncate", "route": "download", "times": 2, "match": "/results/"},
+        {"kind": "drop", "route": "download", "times": 7, "match": "/results/"},  # outlives client retries
+    ],
+    ids=["poll-429", "poll-502", "poll-drop", "download-500", "download-truncated", "download-drop-long"],
+)
+async def test_faults_end_with_the_video_saved_once(sim, clip, tmp_path, fault):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="2")
+    manager = _manager(settings).start()
+    try:
+        kind = fault.pop("kind")
+        route = fault.pop("route")
+        sim.faults.add(kind, route, **fault)
+        record = manager.submit(_request(clip), owner=OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed), events[-1]
+        assert not any(isinstance(e, Failed) for e in events)
+        assert sim.stats.faults[kind] >= 1
+    finally:
+        manager.stop()
+    assert sim.stats.tasks_created == 1
+    assert len(_videos(settings)) == 1
+    assert list((settings.data_dir / "incoming").glob("*")) == []
+
+
+async def test_expired_result_link_ends_with_a_clear_final_status(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="1")
+    manager = _manager(settings).start()
+    try:
+        sim.faults.add("expired", "download", times=None, match="/results/")
+        record = manager.submit(_request(clip), owner=OWNER)
+        events = await _collect(manager, record.id)
+        last = events[-1]
+        assert isinstance(last, Failed) and last.charged and last.code == "download_failed"
+        assert not any(isinstance(e, Completed) for e in events)
+        saved = manager.get(record.id, OWNER)
+        assert saved.status == FAILED and "could not be saved" in saved.message
+        assert saved.video_path is None
+    finally:
+        manager.stop()
+    assert _videos(settings) == []
+    assert sim.stats.tasks_created == 1
+
+
+async def test_provider_failure_is_final_and_not_charged(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    try:
+        sim.fail_next_task(code="content_policy_violation")
+        record = manager.submit(_request(clip), owner=OWNER)
+        events = await _collect(manager, record.id)
+        assert any(isinstance(e, Submitted) for e in events)
+        assert isinstance(events[-1], Failed) and not events[-1].charged
+        saved = manager.get(record.id, OWNER)
+        assert saved.status == FAILED and saved.error["code"] == "content_policy_violation"
+    finally:
+        manager.stop()

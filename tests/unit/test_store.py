@@ -1,0 +1,152 @@
+"""TaskStore: schema versioning, owner isolation, leases, never a key, several workers."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from wanvideo.store import (
+    COMPLETED,
+    NEEDS_KEY,
+    PROCESSING,
+    SCHEMA_VERSION,
+    SUBMITTED,
+    StoreError,
+    TaskRecord,
+    TaskStore,
+)
+
+
+def _record(owner: str = "anon:a", **request: object) -> TaskRecord:
+    return TaskRecord.new(owner=owner, provider="evolink", request={"prompt": "character1 waves", **request})
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TaskStore:
+    s = TaskStore(tmp_path / "tasks.sqlite3")
+    yield s
+    s.close()
+
+
+def test_schema_is_versioned_and_uses_wal(store: TaskStore) -> None:
+    assert store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_reopening_keeps_records_and_refuses_a_newer_schema(tmp_path: Path) -> None:
+    first = TaskStore(tmp_path / "t.sqlite3")
+    rec = first.insert(_record())
+    first.close()
+    again = TaskStore(tmp_path / "t.sqlite3")
+    assert again.get(rec.id) == rec
+    again.close()
+    conn = sqlite3.connect(tmp_path / "t.sqlite3")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this app"):
+        TaskStore(tmp_path / "t.sqlite3")
+
+
+def test_round_trip_of_every_field(store: TaskStore, tmp_path: Path) -> None:
+    rec = store.insert(_record(quality="1080p", references=["a.mp4"]))
+    video = tmp_path / "videos" / f"{rec.video_token}.mp4"
+    updated = store.update(
+        rec.id,
+        status=COMPLETED,
+        task_id="task-1",
+        progress=100.0,
+        estimate={"credits": "47.6", "usd": "0.70"},
+        credits_charged=Decimal("47.60"),
+        video_path=video,
+        error=None,
+    )
+    assert updated is not None
+    assert updated.credits_charged == Decimal("47.60")
+    assert updated.video_path == video.resolve()
+    # stored relative to the data folder, so the folder can move
+    raw = sqlite3.connect(store.path).execute("SELECT video_path FROM tasks").fetchone()[0]
+    assert raw == f"videos/{rec.video_token}.mp4"
+    assert store.get(rec.id).estimate == {"credits": "47.6", "usd": "0.70"}
+
+
+def test_owner_isolation(store: TaskStore) -> None:
+    a = store.insert(_record("anon:a"))
+    b = store.insert(_record("anon:b"))
+    assert store.get(a.id, owner="anon:b") is None
+    assert store.get(a.id, owner="anon:a") == a
+    assert [r.id for r in store.list_for_owner("anon:b")] == [b.id]
+    assert not store.delete(a.id, owner="anon:b")
+    assert store.get(a.id) is not None
+
+
+def test_newest_first(store: TaskStore) -> None:
+    ids = []
+    for i in range(3):
+        rec = TaskRecord.new(owner="anon:a", provider="evolink", request={"prompt": str(i)}, now=1000.0 + i)
+        ids.append(store.insert(rec).id)
+    assert [r.id for r in store.list_for_owner("anon:a")] == ids[::-1]
+
+
+def test_a_record_never_holds_a_key(store: TaskStore) -> None:
+    with pytest.raises(ValueError):
+        _record(api_key="sk-secret")
+    rec = store.insert(_record())
+    assert "sk-" not in Path(store.path).read_bytes().decode("latin-1")
+    assert "idempotency_key" not in rec.public_dict() and "owner" not in rec.public_dict()
+
+
+def test_unfinished_and_unknown_fields(store: TaskStore) -> None:
+    running = store.insert(_record())
+    store.update(running.id, status=PROCESSING, task_id="t")
+    waiting = store.insert(_record())
+    store.update(waiting.id, status=NEEDS_KEY)
+    done = store.insert(_record())
+    store.update(done.id, status=COMPLETED)
+    assert {r.id for r in store.unfinished()} == {running.id, waiting.id}
+    with pytest.raises(StoreError):
+        store.update(running.id, owner="anon:thief")
+    with pytest.raises(StoreError):
+        store.update(running.id, nonsense=1)
+
+
+def test_leases(store: TaskStore) -> None:
+    rec = store.insert(_record())
+    assert store.claim(rec.id, "w1", ttl=60)
+    assert store.claim(rec.id, "w1", ttl=60)  # renew
+    assert not store.claim(rec.id, "w2", ttl=60)
+    assert store.claim(rec.id, "w2", ttl=60, steal_from=["w1"])  # w1 is known dead
+    store.release(rec.id, "w2")
+    assert store.claim(rec.id, "w3", ttl=0.01)
+    time.sleep(0.05)
+    assert store.claim(rec.id, "w4", ttl=60)  # expired
+
+
+def test_concurrent_writers(tmp_path: Path) -> None:
+    """Two stores (as two app workers would) and several threads write at once."""
+    one, two = TaskStore(tmp_path / "t.sqlite3"), TaskStore(tmp_path / "t.sqlite3")
+    records = [one.insert(_record(f"anon:{i % 3}")) for i in range(10)]
+    errors: list[BaseException] = []
+
+    def work(s: TaskStore, n: int) -> None:
+        try:
+            for i in range(30):
+                rec = records[(i + n) % len(records)]
+                s.update(rec.id, progress=float(i), status=SUBMITTED)
+                s.list_for_owner(rec.owner)
+        except BaseException as exc:  # pragma: no cover - the assertion shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s, n)) for n, s in enumerate([one, two, one, two])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(one.unfinished()) == 10

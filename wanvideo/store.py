@@ -1,0 +1,476 @@
+"""Task records that survive refresh, restart and several app workers.
+
+A record is written when a generation is accepted (before anything is paid), updated when
+the provider confirms the task (before the first poll), and on every change after that::
+
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    record = store.insert(TaskRecord.new(owner="anon:...", provider="evolink", request={...}))
+    store.update(record.id, task_id="task-...", status="submitted")
+    store.list_for_owner("anon:...")      # newest first, that owner's only
+    store.get(record.id, owner="anon:...")  # None for anybody else
+
+`TaskStoreBase` is the small contract the watcher and the UI use; `SQLiteTaskStore` (alias
+`TaskStore`) implements it with one SQLite file in WAL mode, a busy timeout and short
+transactions, so several app processes can share one data folder. A server database can
+replace it later by implementing the same methods.
+
+Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
+A record never holds an API key: `key_source` only says whose key started the task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+# Statuses. RUNNING ones are watched; FINAL ones never change again.
+QUEUED = "queued"  # accepted, references being checked / uploaded; nothing paid yet
+SUBMITTED = "submitted"  # the provider accepted the task (task_id known)
+PENDING = "pending"
+PROCESSING = "processing"
+DOWNLOADING = "downloading"  # finished at the provider; saving the video
+COMPLETED = "completed"  # the video is in the data folder
+FAILED = "failed"
+EXPIRED = "expired"  # older than the provider keeps tasks (24 h) when we got back to it
+INTERRUPTED = "interrupted"  # the app stopped before the provider confirmed the task
+NEEDS_KEY = "needs_key"  # started with a visitor's key, which is not kept across restarts
+
+RUNNING_STATUSES = frozenset({QUEUED, SUBMITTED, PENDING, PROCESSING, DOWNLOADING})
+FINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED, INTERRUPTED})
+
+STATUS_LABELS = {
+    QUEUED: "Preparing",
+    SUBMITTED: "Submitted",
+    PENDING: "Queued at provider",
+    PROCESSING: "Generating",
+    DOWNLOADING: "Saving video",
+    COMPLETED: "Done",
+    FAILED: "Failed",
+    EXPIRED: "Expired",
+    INTERRUPTED: "Interrupted",
+    NEEDS_KEY: "Needs key",
+}
+
+KEY_SERVER = "server"
+KEY_VISITOR = "visitor"
+
+
+def new_record_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_video_token() -> str:
+    """An unguessable file name stem for a saved video (192 random bits)."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One generation as the app remembers it."""
+
+    id: str
+    owner: str
+    provider: str
+    request: dict[str, Any]  # prompt, settings, reference names; never a key
+    status: str = QUEUED
+    progress: float = 0.0
+    message: str = ""
+    task_id: str | None = None
+    estimate: dict[str, Any] | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    result_url: str | None = None
+    video_path: Path | None = None  # absolute; stored relative to the data folder
+    video_token: str = ""
+    credits_reserved: Decimal | None = None
+    credits_charged: Decimal | None = None
+    error: dict[str, Any] | None = None  # {"code", "message", "suggestion"}
+    key_source: str = KEY_SERVER
+    idempotency_key: str = ""
+    download_attempts: int = 0
+    lease_owner: str | None = None
+    lease_expires: float | None = None
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        owner: str,
+        provider: str,
+        request: Mapping[str, Any],
+        key_source: str = KEY_SERVER,
+        estimate: Mapping[str, Any] | None = None,
+        now: float | None = None,
+    ) -> TaskRecord:
+        now = time.time() if now is None else now
+        if "api_key" in request:
+            raise ValueError("a task record never holds an API key")
+        return cls(
+            id=new_record_id(),
+            owner=owner,
+            provider=provider,
+            request=dict(request),
+            estimate=dict(estimate) if estimate else None,
+            created_at=now,
+            updated_at=now,
+            video_token=new_video_token(),
+            key_source=key_source,
+            idempotency_key="wan-" + secrets.token_hex(16),
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.title())
+
+    @property
+    def has_video(self) -> bool:
+        return self.video_path is not None and self.video_path.is_file()
+
+    def public_dict(self) -> dict[str, Any]:
+        """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
+        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner"}
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in hidden:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Decimal | Path):
+                value = str(value)
+            out[f.name] = value
+        return out
+
+
+class TaskStoreBase(ABC):
+    """What the watcher and the UI need from persistence. Every method is thread-safe."""
+
+    @abstractmethod
+    def insert(self, record: TaskRecord) -> TaskRecord: ...
+
+    @abstractmethod
+    def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
+        """The record, or None when missing or (with `owner`) owned by somebody else."""
+
+    @abstractmethod
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None: ...
+
+    @abstractmethod
+    def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        """That owner's records, newest first."""
+
+    @abstractmethod
+    def unfinished(self) -> list[TaskRecord]:
+        """Records in a running (or needs-key) state, oldest first, any owner."""
+
+    @abstractmethod
+    def delete(self, record_id: str, owner: str) -> bool: ...
+
+    @abstractmethod
+    def claim(self, record_id: str, worker: str, ttl: float, *, steal_from: Iterable[str] = ()) -> bool:
+        """Take the right to watch a task: True when free, expired, already ours, or held
+        by one of `steal_from` (workers known to be dead)."""
+
+    @abstractmethod
+    def release(self, record_id: str, worker: str) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for implementations
+        """Release connections (optional)."""
+
+
+# --- SQLite ---------------------------------------------------------------------------
+
+_COLUMNS = [f.name for f in fields(TaskRecord)]
+_JSON_COLUMNS = {"request", "estimate", "error"}
+_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged"}
+
+MIGRATIONS: list[str] = [
+    # v1
+    """
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        request TEXT NOT NULL,
+        status TEXT NOT NULL,
+        progress REAL NOT NULL DEFAULT 0,
+        message TEXT NOT NULL DEFAULT '',
+        task_id TEXT,
+        estimate TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        submitted_at REAL,
+        finished_at REAL,
+        result_url TEXT,
+        video_path TEXT,
+        video_token TEXT NOT NULL,
+        credits_reserved TEXT,
+        credits_charged TEXT,
+        error TEXT,
+        key_source TEXT NOT NULL DEFAULT 'server',
+        idempotency_key TEXT NOT NULL DEFAULT '',
+        download_attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_expires REAL
+    );
+    CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC);
+    CREATE INDEX tasks_status ON tasks (status);
+    CREATE UNIQUE INDEX tasks_video_token ON tasks (video_token);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class SQLiteTaskStore(TaskStoreBase):
+    """SQLite implementation. One connection per thread; WAL; `busy_timeout` waits for other
+    writers (other app workers) instead of failing; every write is one short transaction."""
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.base_dir = self.path.parent.resolve()
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._migrate()
+
+    # connections -------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # one worker migrates; the others wait
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this app ({SCHEMA_VERSION}); "
+                    "upgrade the app or use another WAN_DATA_DIR"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def schema_version(self) -> int:
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    # conversion --------------------------------------------------------------------
+    def _to_row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in _COLUMNS:
+                raise StoreError(f"unknown task field {name!r}")
+            if name in _JSON_COLUMNS:
+                value = None if value is None else json.dumps(value, default=str)
+            elif name in _DECIMAL_COLUMNS:
+                value = None if value is None else str(value)
+            elif name == "video_path" and value is not None:
+                path = Path(value)
+                try:
+                    value = str(path.resolve().relative_to(self.base_dir))
+                except ValueError:
+                    value = str(path.resolve())
+            row[name] = value
+        return row
+
+    def _from_row(self, row: sqlite3.Row) -> TaskRecord:
+        values: dict[str, Any] = {}
+        for name in _COLUMNS:
+            value = row[name]
+            if name in _JSON_COLUMNS:
+                value = None if value is None else json.loads(value)
+            elif name in _DECIMAL_COLUMNS:
+                try:
+                    value = None if value is None else Decimal(value)
+                except InvalidOperation:
+                    value = None
+            elif name == "video_path" and value is not None:
+                value = self.base_dir / value
+            values[name] = value
+        if values["request"] is None:
+            values["request"] = {}
+        return TaskRecord(**values)
+
+    # contract ----------------------------------------------------------------------
+    def insert(self, record: TaskRecord) -> TaskRecord:
+        if "api_key" in record.request:
+            raise StoreError("a task record never holds an API key")
+        row = self._to_row(asdict(record) | {"video_path": record.video_path})
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self._conn().execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
+        return record
+
+    def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
+        if owner is None:
+            row = self._conn().execute("SELECT * FROM tasks WHERE id = ?", (record_id,)).fetchone()
+        else:
+            row = (
+                self._conn()
+                .execute("SELECT * FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
+                .fetchone()
+            )
+        return None if row is None else self._from_row(row)
+
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None:
+        changes.setdefault("updated_at", time.time())
+        for forbidden in ("id", "owner"):
+            if forbidden in changes:
+                raise StoreError(f"{forbidden} cannot change")
+        row = self._to_row(changes)
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*row.values(), record_id])
+            found = conn.execute("SELECT * FROM tasks WHERE id = ?", (record_id,)).fetchone()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return None if found is None else self._from_row(found)
+
+    def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (owner, limit),
+            )
+            .fetchall()
+        )
+        return [self._from_row(r) for r in rows]
+
+    def unfinished(self) -> list[TaskRecord]:
+        statuses = sorted(RUNNING_STATUSES | {NEEDS_KEY})
+        marks = ", ".join("?" for _ in statuses)
+        rows = (
+            self._conn()
+            .execute(f"SELECT * FROM tasks WHERE status IN ({marks}) ORDER BY created_at", statuses)
+            .fetchall()
+        )
+        return [self._from_row(r) for r in rows]
+
+    def find_by_task_id(self, task_id: str) -> TaskRecord | None:
+        row = self._conn().execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+        return None if row is None else self._from_row(row)
+
+    def delete(self, record_id: str, owner: str) -> bool:
+        cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
+        return cur.rowcount > 0
+
+    def claim(self, record_id: str, worker: str, ttl: float, *, steal_from: Iterable[str] = ()) -> bool:
+        now = time.time()
+        dead = list(steal_from)
+        marks = ", ".join("?" for _ in dead) or "NULL"
+        cur = self._conn().execute(
+            "UPDATE tasks SET lease_owner = ?, lease_expires = ? WHERE id = ? AND ("
+            "lease_owner IS NULL OR lease_owner = ? OR lease_expires IS NULL OR lease_expires < ? "
+            f"OR lease_owner IN ({marks}))",
+            (worker, now + ttl, record_id, worker, now, *dead),
+        )
+        return cur.rowcount > 0
+
+    def release(self, record_id: str, worker: str) -> None:
+        self._conn().execute(
+            "UPDATE tasks SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
+            (record_id, worker),
+        )
+
+    def lease_holders(self) -> set[str]:
+        rows = self._conn().execute("SELECT DISTINCT lease_owner FROM tasks WHERE lease_owner IS NOT NULL")
+        return {r[0] for r in rows}
+
+
+TaskStore = SQLiteTaskStore
+
+
+def secure_write(path: Path, data: bytes) -> None:
+    """Write a small private file (mode 0600) atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+__all__ = [
+    "COMPLETED",
+    "DOWNLOADING",
+    "EXPIRED",
+    "FAILED",
+    "FINAL_STATUSES",
+    "INTERRUPTED",
+    "KEY_SERVER",
+    "KEY_VISITOR",
+    "NEEDS_KEY",
+    "PENDING",
+    "PROCESSING",
+    "QUEUED",
+    "RUNNING_STATUSES",
+    "SUBMITTED",
+    "SQLiteTaskStore",
+    "StoreError",
+    "TaskRecord",
+    "TaskStore",
+    "TaskStoreBase",
+    "field",
+    "replace",
+    "secure_write",
+]
