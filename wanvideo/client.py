@@ -1,0 +1,584 @@
+"""The async HTTP client for one provider and one key.
+
+    async with WanClient(profile, api_key, settings) as client:
+        url = await client.upload_file("clip.mp4", on_progress=print)   # stream multipart
+        task = await client.create_task(body, idempotency_key="wan-...")  # the PAID call
+        async for task in client.watch_task(task.id, initial=task):      # adaptive polling
+            print(task.status, task.progress)
+        path = await client.download(task.video_url, Path("data/videos/x.mp4"))
+
+Retry policy (one function, `_retry_delay`, decides):
+
+- reads (task polls, uploads, downloads): timeouts, connection errors, 429 and 5xx are
+  retried up to `settings.max_retries` times with exponential backoff + jitter
+  (`backoff_delay`), or after `Retry-After` when the server sends one (capped at
+  `settings.max_retry_after`).
+- create (paid): never a blind retry. Retried, always with the same `Idempotency-Key`, only
+  on 429/503 or when the request provably never left this machine (connect error/timeout,
+  pool timeout). A read timeout or a dropped connection after sending is NOT retried: the
+  task may exist; `request_may_have_reached_server(exc)` tells the caller so.
+
+Every error response is turned into an exception in `_status_error` (via
+`errors.error_for_status`); every httpx transport error in `_transport_error`. The key is
+only ever put in the Authorization header of requests to the provider's own hosts (never
+to a result CDN), and it is scrubbed from any message the server echoes back.
+
+Waiting between retries goes through `retry_sleep`, the one function tests patch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+import os
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    DownloadError,
+    ServerError,
+    UploadError,
+    WanError,
+    error_for_status,
+)
+from .providers import ProviderProfile
+from .schemas import CreateTaskBody, Task
+from .settings import Settings
+
+__all__ = [
+    "CHUNK_SIZE",
+    "DEMO_KEY",
+    "TaskDeadlineError",
+    "WanClient",
+    "backoff_delay",
+    "estimate_remaining",
+    "poll_interval",
+    "request_may_have_reached_server",
+    "retry_sleep",
+]
+
+log = logging.getLogger("wanvideo.client")
+
+CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
+DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
+POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
+CREATE_PATH = "/v1/videos/generations"
+TASK_PATH = "/v1/tasks/{task_id}"
+UPLOAD_PATH = "/api/v1/files/upload/stream"
+
+# Transport errors raised before a single byte of the request was sent.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Statuses on which the paid create is retried (with the same idempotency key).
+_CREATE_RETRY_STATUSES = (429, 503)
+
+ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
+T = TypeVar("T")
+
+
+class TaskDeadlineError(WanError):
+    """We stopped watching a task at `settings.poll_deadline`; it may still finish."""
+
+    def __init__(self, message: str, *, task_id: str, last: Task | None = None) -> None:
+        super().__init__(
+            message,
+            suggestion="The task may still finish at the provider; check it again later with its task id.",
+        )
+        self.task_id = task_id
+        self.last = last
+
+
+async def retry_sleep(seconds: float) -> None:
+    """The only place the client waits before a retry (tests patch it to record and skip)."""
+    await asyncio.sleep(seconds)
+
+
+def backoff_delay(attempt: int, settings: Settings) -> float:
+    """Exponential backoff with jitter for retry number `attempt` (0-based)."""
+    delay = min(settings.retry_max_delay, settings.retry_base_delay * (2**attempt))
+    return delay * (1 - 0.25 * random.random())
+
+
+def request_may_have_reached_server(exc: BaseException) -> bool:
+    """For a failed create: could the provider have created (and later bill) the task?
+
+    False only when the request provably never left (connect errors) or was clearly
+    refused (4xx, 503). A read timeout, a dropped connection, a 500/502/504 or an
+    unreadable success answer is unknown.
+    """
+    if isinstance(exc, APIConnectionError):
+        return not isinstance(exc.__cause__, _NOT_SENT)
+    if isinstance(exc, APIStatusError):
+        if exc.status_code < 400:  # accepted, but the answer was unreadable: it likely exists
+            return True
+        return exc.status_code >= 500 and exc.status_code != 503
+    return False
+
+
+def estimate_remaining(task: Task, elapsed: float) -> float | None:
+    """Seconds the task still needs, from its progress (once it moves) or its estimate."""
+    if task.is_final:
+        return 0.0
+    if 5 <= task.progress < 100 and elapsed > 0:
+        return elapsed * (100 - task.progress) / task.progress
+    estimated = task.task_info.estimated_time if task.task_info else None
+    if estimated:
+        return max(0.0, estimated - elapsed)
+    return None
+
+
+def poll_interval(task: Task, elapsed: float, settings: Settings) -> float:
+    """How long to wait before the next poll: few requests early, quick near the end."""
+    remaining = estimate_remaining(task, elapsed)
+    if remaining is None:
+        wait = 0.25 * elapsed  # unknown: start quick, back off as the task drags on
+    elif remaining > 0:
+        wait = POLL_FRACTION * remaining
+    else:
+        estimated = task.task_info.estimated_time if task.task_info else None
+        wait = 0.25 * (elapsed - estimated) if estimated else 0.0  # overdue: back off slowly
+    return max(settings.poll_min_interval, min(settings.poll_max_interval, wait))
+
+
+def _verify_video(path: Path) -> None:
+    """Raise DownloadError unless `path` is a readable video with a duration."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise DownloadError("The downloaded result has no video stream.")
+            duration = None
+            if container.duration:
+                duration = container.duration / 1_000_000
+            else:
+                stream = container.streams.video[0]
+                if stream.duration and stream.time_base:
+                    duration = float(stream.duration * stream.time_base)
+            if not duration or duration <= 0:
+                raise DownloadError("The downloaded result has no duration; it is not a playable video.")
+    except DownloadError:
+        raise
+    except Exception as exc:  # PyAV raises many kinds for a bad file
+        raise DownloadError(
+            f"The downloaded result is not a readable video ({type(exc).__name__})."
+        ) from None
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (parts.scheme, (parts.hostname or "").lower(), parts.port)
+
+
+def _quote_filename(name: str) -> str:
+    """A multipart filename: no quotes or line breaks (UTF-8 as browsers send it)."""
+    return name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "").replace("\n", "")
+
+
+class _MultipartFile:
+    """A `multipart/form-data` body with one file field, streamed in 1 MiB chunks.
+
+    Its length is known up front (so the request carries a Content-Length), and at most one
+    chunk of the file is in memory at a time.
+    """
+
+    def __init__(self, path: Path, field: str = "file", on_progress: ProgressCallback | None = None):
+        self.path = path
+        self.size = path.stat().st_size
+        self.boundary = uuid.uuid4().hex
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.head = (
+            f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{_quote_filename(path.name)}"\r\n'
+            f"Content-Type: {mime}\r\n\r\n"
+        ).encode()
+        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
+        self.on_progress = on_progress
+
+    @property
+    def content_length(self) -> int:
+        return len(self.head) + self.size + len(self.tail)
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        sent = 0
+        if self.on_progress:
+            self.on_progress(0, self.size)
+        with self.path.open("rb") as file:
+            # Read ahead: the next chunk is read in a thread while this one is sent.
+            ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
+            try:
+                while True:
+                    chunk = await ahead
+                    if not chunk:
+                        break
+                    ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
+                    sent += len(chunk)
+                    if sent > self.size:
+                        raise UploadError(f"{self.path.name} grew while it was being uploaded.")
+                    yield chunk
+                    if self.on_progress:
+                        self.on_progress(sent, self.size)
+            finally:
+                if not ahead.done():
+                    # Let the thread finish its read before the file is closed.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(ahead)
+        if sent != self.size:
+            raise UploadError(f"{self.path.name} shrank while it was being uploaded.")
+        yield self.tail
+
+
+class WanClient:
+    """Async client for one provider profile and one API key. Use as an async context manager."""
+
+    def __init__(
+        self,
+        profile: ProviderProfile,
+        api_key: str | SecretStr | None,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if isinstance(api_key, SecretStr):
+            api_key = api_key.get_secret_value()
+        self._key = SecretStr(api_key or DEMO_KEY)
+        self.profile = profile
+        self.settings = settings
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        )
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=True,
+            headers={"User-Agent": "wan-reference-video-studio/0.1"},
+        )
+        self._key_hosts = {_origin(profile.api_base_url), _origin(profile.files_base_url)}
+
+    def __repr__(self) -> str:
+        return f"WanClient(provider={self.profile.name!r}, api_base_url={self.profile.api_base_url!r})"
+
+    async def __aenter__(self) -> WanClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ----------------------------------------------------------------- public API
+
+    async def upload_file(
+        self, path: str | os.PathLike[str], on_progress: ProgressCallback | None = None
+    ) -> str:
+        """Stream-upload a local file to the files host; returns its temporary public URL."""
+        path = Path(path)
+        url = self.profile.files_base_url + UPLOAD_PATH
+        what = f"Uploading {path.name}"
+
+        async def attempt() -> str:
+            body = _MultipartFile(path, on_progress=on_progress)
+            headers = {
+                **self._auth_headers(url),
+                "Content-Type": body.content_type,
+                "Content-Length": str(body.content_length),
+            }
+            request = self._http.build_request("POST", url, headers=headers, content=body)
+            data = await self._send_json(request, what)
+            if not isinstance(data, dict) or data.get("success") is False:
+                msg = data.get("msg") if isinstance(data, dict) else None
+                raise UploadError(f"{what} failed: {self._scrub(str(msg or 'the files host refused it'))}.")
+            file_url = (
+                (data.get("data") or {}).get("file_url") if isinstance(data.get("data"), dict) else None
+            )
+            if not file_url:
+                raise UploadError(f"{what} failed: the files host returned no file_url.")
+            return str(file_url)
+
+        try:
+            return await self._with_retries(attempt, what=what, paid=False)
+        except OSError as exc:
+            raise UploadError(f"{what} failed: the file could not be read ({exc.strerror or exc}).") from None
+
+    async def create_task(self, body: CreateTaskBody, idempotency_key: str) -> Task:
+        """Create a generation task: the PAID call. Retried only safely, always with the same key."""
+        url = self.profile.api_base_url + CREATE_PATH
+        headers = {**self._auth_headers(url), "Idempotency-Key": idempotency_key}
+        payload = body.to_json()
+
+        async def attempt() -> Task:
+            request = self._http.build_request("POST", url, headers=headers, json=payload)
+            response = await self._send(request, "Creating the task")
+            if response.headers.get("idempotency-replayed", "").lower() == "true":
+                log.info("create replayed by the provider for idempotency key %s", idempotency_key)
+            return self._task_from(response, "Creating the task")
+
+        return await self._with_retries(attempt, what="Creating the task", paid=True)
+
+    async def get_task(self, task_id: str) -> Task:
+        """Read a task once (retried like every read)."""
+        url = self.profile.api_base_url + TASK_PATH.format(task_id=task_id)
+        what = f"Reading task {task_id}"
+
+        async def attempt() -> Task:
+            request = self._http.build_request("GET", url, headers=self._auth_headers(url))
+            return self._task_from(await self._send(request, what), what)
+
+        return await self._with_retries(attempt, what=what, paid=False)
+
+    async def watch_task(
+        self, task_id: str, started_at: float | None = None, *, initial: Task | None = None
+    ) -> AsyncIterator[Task]:
+        """Yield task snapshots until the task reaches a final status.
+
+        `started_at` is the submit time (`time.time()`), used for the elapsed time and the
+        adaptive interval; the overall deadline `settings.poll_deadline` counts from this
+        call, so a task resumed after a restart gets a full watch. `initial`, e.g. the create
+        response, is yielded first and saves one poll. Transient read errors that outlive the
+        retries are tolerated until the deadline; other errors (401, 404, ...) are raised.
+        At the deadline `TaskDeadlineError` is raised: the task may still finish.
+        """
+        started_at = time.time() if started_at is None else started_at
+        settings = self.settings
+        deadline = time.monotonic() + settings.poll_deadline
+        task = initial
+        if task is not None:
+            yield task
+            if task.is_final:
+                return
+        first = True
+        while True:
+            elapsed = max(0.0, time.time() - started_at)
+            if not first or task is not None:
+                if time.monotonic() >= deadline:
+                    raise self._deadline_error(task_id, task)
+                wait = poll_interval(task, elapsed, settings) if task else settings.poll_min_interval
+                await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+            first = False
+            try:
+                task = await self.get_task(task_id)
+            except (APIConnectionError, APIStatusError) as exc:
+                transient = isinstance(exc, APIConnectionError) or (
+                    isinstance(exc, APIStatusError) and exc.retryable
+                )
+                if not transient:
+                    raise
+                log.warning("polling task %s failed, will poll again: %s", task_id, exc.message)
+                if time.monotonic() >= deadline:
+                    raise self._deadline_error(task_id, task) from exc
+                continue
+            yield task
+            if task.is_final:
+                return
+
+    async def download(
+        self, url: str, dest: str | os.PathLike[str], on_progress: ProgressCallback | None = None
+    ) -> Path:
+        """Download a result to `dest` atomically; the file is checked to be a playable video.
+
+        The body goes to a hidden temporary file in dest's folder, is fsynced and verified
+        with PyAV, then renamed over `dest`. On any failure the temporary file is removed, so
+        nothing that looks complete is ever left behind.
+        """
+        dest = Path(dest)
+        what = "Downloading the video"
+
+        async def attempt() -> Path:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+            try:
+                request = self._http.build_request("GET", url, headers=self._auth_headers(url))
+                try:
+                    response = await self._http.send(request, stream=True)
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc, what, request) from exc
+                try:
+                    if response.status_code >= 400:
+                        await response.aread()
+                        raise self._status_error(response)
+                    total = _int_or_none(response.headers.get("Content-Length"))
+                    if response.headers.get("Content-Encoding", "identity") != "identity":
+                        total = None  # the length is of the encoded body; we count decoded bytes
+                    received = 0
+                    if on_progress:
+                        on_progress(0, total or 0)
+                    with tmp.open("wb") as file:
+                        try:
+                            # As the data arrives (no re-chunking: progress stays live).
+                            async for chunk in response.aiter_bytes():
+                                file.write(chunk)
+                                received += len(chunk)
+                                if on_progress:
+                                    on_progress(received, total or 0)
+                        except httpx.HTTPError as exc:
+                            raise self._transport_error(exc, what, request) from exc
+                        file.flush()
+                        await asyncio.to_thread(os.fsync, file.fileno())
+                finally:
+                    await response.aclose()
+                if total is not None and received != total:
+                    raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
+                await asyncio.to_thread(_verify_video, tmp)
+                os.replace(tmp, dest)
+                _fsync_dir(dest.parent)
+                log.debug("downloaded %d bytes to %s", received, dest)
+                return dest
+            except OSError as exc:
+                raise DownloadError(
+                    f"{what}: the file could not be written ({exc.strerror or exc})."
+                ) from None
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+
+        return await self._with_retries(attempt, what=what, paid=False)
+
+    # ----------------------------------------------------------------- internals
+
+    def _auth_headers(self, url: str) -> dict[str, str]:
+        """The key, for the provider's own hosts only (a result CDN never sees it)."""
+        if _origin(url) in self._key_hosts:
+            return {"Authorization": "Bearer " + self._key.get_secret_value()}
+        return {}
+
+    def _scrub(self, text: str) -> str:
+        key = self._key.get_secret_value()
+        return text.replace(key, "***") if key and key != DEMO_KEY and len(key) >= 4 else text
+
+    def _deadline_error(self, task_id: str, task: Task | None) -> TaskDeadlineError:
+        minutes = self.settings.poll_deadline / 60
+        status = f"still {task.status}" if task else "not yet readable"
+        return TaskDeadlineError(
+            f"Stopped watching task {task_id} after {minutes:g} minutes; it is {status} and may still finish.",
+            task_id=task_id,
+            last=task,
+        )
+
+    async def _with_retries(self, attempt: Callable[[], Awaitable[T]], *, what: str, paid: bool) -> T:
+        tries = 0
+        while True:
+            try:
+                return await attempt()
+            except WanError as exc:
+                delay = self._retry_delay(exc, tries, paid)
+                if delay is None or tries >= self.settings.max_retries:
+                    raise
+                tries += 1
+                log.info(
+                    "%s failed (%s); retry %d of %d in %.1f s",
+                    what,
+                    type(exc).__name__,
+                    tries,
+                    self.settings.max_retries,
+                    delay,
+                )
+                await retry_sleep(delay)
+
+    def _retry_delay(self, exc: WanError, tries: int, paid: bool) -> float | None:
+        """Seconds to wait before retrying after `exc`, or None when it must not be retried."""
+        if isinstance(exc, APIStatusError):
+            if paid and exc.status_code not in _CREATE_RETRY_STATUSES:
+                return None
+            if not paid and not (exc.retryable or exc.status_code == 429 or exc.status_code >= 500):
+                return None
+            if exc.retry_after is not None:
+                return min(exc.retry_after, self.settings.max_retry_after)
+            return backoff_delay(tries, self.settings)
+        if isinstance(exc, APIConnectionError):
+            if paid and not isinstance(exc.__cause__, _NOT_SENT):
+                return None
+            return backoff_delay(tries, self.settings)
+        return None
+
+    async def _send(self, request: httpx.Request, what: str) -> httpx.Response:
+        """Send a non-streamed request; map transport errors and error statuses."""
+        try:
+            response = await self._http.send(request)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc, what, request) from exc
+        log.debug("%s %s -> %d", request.method, request.url, response.status_code)
+        if response.status_code >= 400:
+            raise self._status_error(response)
+        return response
+
+    async def _send_json(self, request: httpx.Request, what: str) -> Any:
+        return self._json(await self._send(request, what), what)
+
+    def _json(self, response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise ServerError(
+                f"{what}: the provider sent an answer that is not JSON.", status_code=response.status_code
+            ) from None
+
+    def _task_from(self, response: httpx.Response, what: str) -> Task:
+        data = self._json(response, what)
+        if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
+            data = data["data"]
+        try:
+            return Task.model_validate(data)
+        except ValidationError:
+            raise ServerError(
+                f"{what}: the provider sent an unexpected task object.", status_code=response.status_code
+            ) from None
+
+    def _status_error(self, response: httpx.Response) -> APIStatusError:
+        """The one place an error response becomes an exception."""
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:500]
+        error = error_for_status(response.status_code, body, response.headers.get("Retry-After"))
+        if isinstance(body, dict) and "error" not in body and body.get("msg"):
+            error.message = str(body["msg"])  # the files host: {"success": false, "msg": ...}
+        error.message = self._scrub(error.message)
+        if error.suggestion:
+            error.suggestion = self._scrub(error.suggestion)
+        error.args = (error.message,)
+        log.debug("HTTP %d from %s: %s", response.status_code, response.request.url, error.message)
+        return error
+
+    def _transport_error(self, exc: httpx.HTTPError, what: str, request: httpx.Request) -> APIConnectionError:
+        """The one place an httpx transport error becomes an exception."""
+        host = request.url.host
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"{what}: {host} did not answer in time ({type(exc).__name__}).")
+        return APIConnectionError(f"{what}: the connection to {host} failed ({type(exc).__name__}).")
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (best effort; not every platform can open a folder)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

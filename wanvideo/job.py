@@ -1,0 +1,457 @@
+"""One generation as an async generator of typed events (`wanvideo.events`).
+
+    probed = await check_references(videos, urls, "720p", 5, profile, settings)   # cost, problems
+
+    async for event in run_generation(request, profile=profile, settings=settings, api_key=key):
+        ...   # Probed, Uploading*, Submitted, Progress*, Downloading*, Completed | Failed
+
+    async for event in resume_generation(task_id, profile=profile, settings=settings, api_key=key,
+                                         started_at=submitted_at):
+        ...   # Progress*, Downloading*, Completed | Failed   (after a restart)
+
+The generator never raises a `WanError` (nor any other error) to its consumer: every
+failure ends the stream with a `Failed` event that says what happened, what to do, whether
+anything was charged and whether the task may still be running. It is lazy: nothing after
+`Submitted` runs until the consumer asks for the next event, so a consumer that persists the
+task id on `Submitted` has it stored before the first poll. Closing the generator early
+(`aclose()`) stops watching and cancels a running upload or download (its temporary file
+is removed); it never cancels the task at the provider. Nested generators are closed with
+`contextlib.aclosing`, so closing the outer one closes them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from . import media
+from .client import TaskDeadlineError, WanClient, estimate_remaining, request_may_have_reached_server
+from .errors import TASK_ERROR_SUGGESTIONS, DownloadError, NotFoundError, WanError
+from .events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
+from .media import ProbeResult
+from .pricing import Estimate, estimate
+from .providers import MAX_REFERENCES, ProviderProfile
+from .schemas import CreateTaskBody, GenerationRequest, Task, plain_problems
+from .settings import Settings
+from .urls import display_name
+
+__all__ = ["check_references", "new_idempotency_key", "resume_generation", "run_generation"]
+
+log = logging.getLogger("wanvideo.job")
+
+PROGRESS_EVERY = 0.2  # seconds between Uploading/Downloading events (the latest value wins)
+T = TypeVar("T")
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one generation: 36 chars of [a-z0-9-] (the API allows 16-96)."""
+    return "wan-" + uuid.uuid4().hex
+
+
+async def check_references(
+    videos: Sequence[str],
+    video_urls: Sequence[str],
+    quality: str,
+    duration: int,
+    profile: ProviderProfile,
+    settings: Settings,
+) -> Probed:
+    """Probe every reference (local files in a thread, URLs over the network) and price it.
+
+    The estimate is given for 1 to 3 references (an unknown duration makes it a range);
+    with none or more than 3 there is no estimate and a problem says what to change.
+    """
+    videos = [v for v in videos if v]
+    video_urls = [u for u in video_urls if u and u.strip()]
+    tasks: list[Awaitable[ProbeResult]] = [
+        _safe_probe(
+            asyncio.to_thread(media.probe_file, str(path), Path(path).name), str(path), Path(path).name
+        )
+        for path in videos
+    ]
+    tasks += [
+        _safe_probe(
+            media.probe_url(url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout),
+            url,
+            display_name(url),
+        )
+        for url in video_urls
+    ]
+    probes = tuple(await asyncio.gather(*tasks))
+    problems = [p for probe in probes for p in probe.problems]
+    warnings = [w for probe in probes for w in probe.warnings]
+    count = len(probes)
+    result_estimate: Estimate | None = None
+    if count == 0:
+        problems.insert(0, "Add at least one reference video (upload a file or paste a URL).")
+    elif count > MAX_REFERENCES:
+        problems.insert(
+            0,
+            f"{count} references given; the model takes at most {MAX_REFERENCES}: "
+            f"remove {count - MAX_REFERENCES}.",
+        )
+    else:
+        result_estimate = estimate([p.duration for p in probes], quality, duration, profile.prices)
+    return Probed(probes=probes, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))
+
+
+async def _safe_probe(work: Awaitable[ProbeResult], source: str, name: str) -> ProbeResult:
+    try:
+        return await work
+    except Exception as exc:  # a probe must never take the job down
+        log.warning("probing %s failed: %s", name, type(exc).__name__)
+        return ProbeResult(
+            name=name, source=source, problems=(f"{name} could not be checked ({type(exc).__name__}).",)
+        )
+
+
+async def run_generation(
+    request: GenerationRequest,
+    *,
+    profile: ProviderProfile,
+    settings: Settings,
+    api_key: str | SecretStr | None,
+    idempotency_key: str | None = None,
+    dest_dir: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Event]:
+    """Run one generation, yielding its events; ends with exactly one Completed or Failed.
+
+    `api_key` None sends the demo placeholder (the caller resolves a server key).
+    """
+    task_id: str | None = None
+    try:
+        probed = await check_references(
+            request.videos, request.video_urls, request.quality, request.duration, profile, settings
+        )
+        yield probed
+        if probed.problems:
+            yield Failed(
+                message="The references cannot be used as they are; nothing was sent or charged.",
+                suggestion=probed.problems[0],
+                problems=probed.problems,
+            )
+            return
+
+        async with WanClient(profile, api_key, settings, transport=transport) as client:
+            urls: list[str] = []
+            count = len(request.videos)
+            for index, (path, probe) in enumerate(zip(request.videos, probed.probes, strict=False), start=1):
+                name = probe.name or Path(path).name
+
+                def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
+                    return Uploading(index, count, name, done, all_)
+
+                file_url = None
+                try:
+                    total = Path(path).stat().st_size
+                    yield Uploading(index, count, name, 0, total)
+                    async with contextlib.aclosing(
+                        _with_progress(
+                            lambda report, path=path: client.upload_file(path, on_progress=report), uploading
+                        )
+                    ) as items:
+                        async for item in items:
+                            if isinstance(item, Uploading):
+                                yield item
+                            else:
+                                file_url = item.value
+                except (WanError, OSError) as exc:
+                    detail = exc.message if isinstance(exc, WanError) else (exc.strerror or str(exc))
+                    hint = exc.suggestion if isinstance(exc, WanError) else ""
+                    if name not in detail:
+                        detail = f"Uploading {name} failed: {detail}"
+                    yield Failed(
+                        message=f"{detail.rstrip('.')}. Nothing was sent to the model or charged.",
+                        suggestion=(
+                            f"{hint} You can also paste a public link to the video under Reference video URLs."
+                        ).strip(),
+                        code=getattr(exc, "code", None),
+                    )
+                    return
+                yield Uploading(index, count, name, total, total)
+                urls.append(str(file_url))
+            urls += list(request.video_urls)
+
+            try:
+                body = CreateTaskBody.model_validate(
+                    {
+                        "prompt": request.prompt,
+                        "video_urls": urls,
+                        "aspect_ratio": request.aspect_ratio,
+                        "quality": request.quality,
+                        "duration": request.duration,
+                        "model_params": {"shot_type": request.shot_type},
+                        "callback_url": request.callback_url,
+                    },
+                    context={"profile": profile},
+                )
+            except ValidationError as exc:
+                problems = tuple(plain_problems(exc))
+                yield Failed(
+                    message="The request was refused before sending; nothing was charged.",
+                    suggestion=problems[0] if problems else "",
+                    problems=problems,
+                )
+                return
+
+            key = idempotency_key or new_idempotency_key()
+            try:
+                task = await client.create_task(body, key)
+            except WanError as exc:
+                yield _create_failed(exc, key)
+                return
+            submitted_at = time.time()
+            task_id = task.id
+            yield Submitted(task_id=task.id, credits_reserved=task.credits_reserved, idempotency_key=key)
+            # Lazy from here: the consumer has had the chance to persist the task id.
+            async with contextlib.aclosing(
+                _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task)
+            ) as events:
+                async for event in events:
+                    yield event
+    except Exception as exc:
+        yield _unexpected(exc, task_id is not None, task_id)
+
+
+async def resume_generation(
+    task_id: str,
+    *,
+    profile: ProviderProfile,
+    settings: Settings,
+    api_key: str | SecretStr | None,
+    started_at: float | None = None,
+    dest_dir: Path | None = None,
+    estimate: Estimate | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Event]:
+    """Watch an already-submitted task to its end and download its video.
+
+    Yields Progress*, Downloading*, then Completed or Failed. `started_at` is the submit time
+    (`time.time()`) so elapsed time and ETA continue where they were; the poll deadline
+    (`settings.poll_deadline`) counts from this call. A task that expired at the provider
+    ends with Failed(task_continues=False).
+    """
+    submitted_at = time.time() if started_at is None else started_at
+    try:
+        async with (
+            WanClient(profile, api_key, settings, transport=transport) as client,
+            contextlib.aclosing(
+                _follow(client, task_id, submitted_at, settings, dest_dir, estimate, None)
+            ) as events,
+        ):
+            async for event in events:
+                yield event
+    except Exception as exc:
+        yield _unexpected(exc, True, task_id)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+async def _follow(
+    client: WanClient,
+    task_id: str,
+    submitted_at: float,
+    settings: Settings,
+    dest_dir: Path | None,
+    estimate_: Estimate | None,
+    initial: Task | None,
+) -> AsyncIterator[Event]:
+    """Progress until final, then download: the part shared by run and resume."""
+    task = initial
+    try:
+        async with contextlib.aclosing(
+            client.watch_task(task_id, started_at=submitted_at, initial=initial)
+        ) as snapshots:
+            async for task in snapshots:
+                elapsed = max(0.0, time.time() - submitted_at)
+                yield Progress(
+                    task_id=task_id,
+                    status=task.status,
+                    percent=task.progress,
+                    elapsed=elapsed,
+                    eta=_eta(task, elapsed),
+                )
+    except TaskDeadlineError as exc:
+        yield Failed(message=exc.message, suggestion=exc.suggestion, task_id=task_id, task_continues=True)
+        return
+    except WanError as exc:
+        gone = isinstance(exc, NotFoundError)
+        yield Failed(
+            message=f"Watching task {task_id} failed: {exc.message}",
+            suggestion=exc.suggestion,
+            task_id=task_id,
+            code=getattr(exc, "code", None),
+            task_continues=not gone,
+        )
+        return
+
+    if task is None:  # cannot happen: watch_task yields or raises
+        yield Failed(message=f"Task {task_id} could not be read.", task_id=task_id, task_continues=True)
+        return
+    if not task.succeeded:
+        yield _task_failed(task)
+        return
+    async with contextlib.aclosing(_download(client, task, settings, dest_dir, estimate_)) as events:
+        async for event in events:
+            yield event
+
+
+async def _download(
+    client: WanClient, task: Task, settings: Settings, dest_dir: Path | None, estimate_: Estimate | None
+) -> AsyncIterator[Event]:
+    url = task.video_url
+    charged = task.credits_charged
+    if not url:
+        yield Failed(
+            message=f"Task {task.id} finished but the provider gave no video link.",
+            suggestion="Look for the video in the provider's dashboard.",
+            task_id=task.id,
+            charged=True,
+        )
+        return
+    dest = Path(dest_dir or settings.videos_dir) / _file_name(task.id)
+
+    def downloading(done: int, total: int) -> Downloading:
+        return Downloading(task_id=task.id, bytes_received=done, bytes_total=total or None)
+
+    refreshed = False
+    while True:
+        try:
+            path = None
+            yield Downloading(task_id=task.id, bytes_received=0, bytes_total=None)
+            async with contextlib.aclosing(
+                _with_progress(
+                    lambda report, url=url: client.download(url, dest, on_progress=report), downloading
+                )
+            ) as items:
+                async for item in items:
+                    if isinstance(item, Downloading):
+                        yield item
+                    else:
+                        path = item.value
+            break
+        except WanError as exc:
+            # An expired or broken link: read the task once more, a fresh link may be there.
+            if not refreshed and isinstance(exc, NotFoundError | DownloadError):
+                refreshed = True
+                with contextlib.suppress(WanError):
+                    fresh = await client.get_task(task.id)
+                    charged = fresh.credits_charged or charged
+                    if fresh.video_url and fresh.video_url != url:
+                        url = fresh.video_url
+                        continue
+            yield Failed(
+                message=f"The video of task {task.id} was made (and billed) but could not be saved: {exc.message}",
+                suggestion=f"{exc.suggestion} Link: {url}".strip(),
+                task_id=task.id,
+                code=getattr(exc, "code", None),
+                charged=True,
+            )
+            return
+    yield Completed(task_id=task.id, video_path=Path(path), credits_charged=charged, estimate=estimate_)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Result:
+    """The value of the work `_with_progress` ran, after its progress events."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+async def _with_progress(
+    work: Callable[[Callable[[int, int], None]], Awaitable[T]],
+    make_event: Callable[[int, int], Event],
+) -> AsyncIterator[Event | _Result]:
+    """Run `work(report)` and yield its progress as events (at most every PROGRESS_EVERY s,
+    latest value wins), then a `_Result`. Its errors propagate; closing the iterator cancels it."""
+    latest: list[tuple[int, int]] = []
+
+    def report(done: int, total: int) -> None:
+        latest[:] = [(done, total)]
+
+    runner = asyncio.ensure_future(work(report))
+    try:
+        while not runner.done():
+            await asyncio.wait({runner}, timeout=PROGRESS_EVERY)
+            if latest and not runner.done():
+                yield make_event(*latest.pop())
+        yield _Result(runner.result())
+    finally:
+        if not runner.done():
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+
+
+def _eta(task: Task, elapsed: float) -> float | None:
+    if task.is_final:
+        return 0.0
+    return estimate_remaining(task, elapsed)
+
+
+def _file_name(task_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", task_id)[:120].lstrip(".") + ".mp4"
+
+
+def _task_failed(task: Task) -> Failed:
+    code = task.error.code if task.error else None
+    detail = task.error.message if task.error and task.error.message else None
+    message = f"Task {task.id} {task.status}" + (f": {detail}" if detail else ".")
+    suggestion = TASK_ERROR_SUGGESTIONS.get(str(code), "") if code is not None else ""
+    if not suggestion:
+        suggestion = "Nothing was charged; try again, or change the prompt or references."
+    return Failed(message=message, suggestion=suggestion, task_id=task.id, code=code, charged=False)
+
+
+def _create_failed(exc: WanError, key: str) -> Failed:
+    if request_may_have_reached_server(exc):
+        return Failed(
+            message=(
+                f"Creating the task got no clear answer ({exc.message}); the task may have been "
+                "created and would be billed if it succeeds."
+            ),
+            suggestion=(
+                "Check the provider's task list before generating again "
+                f"(idempotency key {key}: a retry with it does not create a second task)."
+            ),
+            code=getattr(exc, "code", None),
+            task_continues=True,
+        )
+    return Failed(
+        message=f"The task was not created: {exc.message}",
+        suggestion=exc.suggestion,
+        code=getattr(exc, "code", None),
+    )
+
+
+def _unexpected(exc: Exception, submitted: bool, task_id: str | None = None) -> Failed:
+    if isinstance(exc, WanError):
+        return Failed(
+            message=exc.message,
+            suggestion=exc.suggestion,
+            task_id=task_id,
+            code=getattr(exc, "code", None),
+            task_continues=submitted,
+        )
+    log.exception("generation failed unexpectedly")
+    return Failed(
+        message=f"The generation stopped on an unexpected error ({type(exc).__name__}).",
+        suggestion="Try again; if it repeats, report it with the server log.",
+        task_id=task_id,
+        task_continues=submitted,
+    )
