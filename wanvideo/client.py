@@ -50,6 +50,7 @@ from .errors import (
     APITimeoutError,
     DownloadError,
     ServerError,
+    TaskDeadlineError,
     UploadError,
     WanError,
     error_for_status,
@@ -86,18 +87,6 @@ _CREATE_RETRY_STATUSES = (429, 503)
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
 T = TypeVar("T")
-
-
-class TaskDeadlineError(WanError):
-    """We stopped watching a task at `settings.poll_deadline`; it may still finish."""
-
-    def __init__(self, message: str, *, task_id: str, last: Task | None = None) -> None:
-        super().__init__(
-            message,
-            suggestion="The task may still finish at the provider; check it again later with its task id.",
-        )
-        self.task_id = task_id
-        self.last = last
 
 
 async def retry_sleep(seconds: float) -> None:

@@ -14,6 +14,7 @@
     │   └── ServerError                 500, 502, 503 and other 5xx
     ├── UploadError                 the files host said success=false
     ├── DownloadError               the result could not be saved as a playable video
+    ├── TaskDeadlineError           we stopped watching at the poll deadline; the task may still finish
     └── TaskFailedError             the task ended without a video (a value in the job, not raised to users)
 
 Every message is written for people: what happened and what to do. No message ever
@@ -123,6 +124,18 @@ class TaskFailedError(WanError):
         super().__init__(message, suggestion=suggestion)
         self.code = code
         self.task_id = task_id
+
+
+class TaskDeadlineError(WanError):
+    """We stopped watching a task at `settings.poll_deadline`; it may still finish."""
+
+    def __init__(self, message: str, *, task_id: str, last: object | None = None) -> None:
+        super().__init__(
+            message,
+            suggestion="The task may still finish at the provider; check it again later with its task id.",
+        )
+        self.task_id = task_id
+        self.last = last
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

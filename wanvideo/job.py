@@ -35,8 +35,8 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import media
-from .client import TaskDeadlineError, WanClient, estimate_remaining, request_may_have_reached_server
-from .errors import TASK_ERROR_SUGGESTIONS, DownloadError, NotFoundError, WanError
+from .client import WanClient, estimate_remaining, request_may_have_reached_server
+from .errors import TASK_ERROR_SUGGESTIONS, DownloadError, NotFoundError, TaskDeadlineError, WanError
 from .events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
 from .media import ProbeResult
 from .pricing import Estimate, estimate

@@ -18,7 +18,7 @@ import pytest
 
 import wanvideo.client as client_mod
 from tests.videos import make_video
-from wanvideo.client import TaskDeadlineError, WanClient, poll_interval, request_may_have_reached_server
+from wanvideo.client import WanClient, poll_interval, request_may_have_reached_server
 from wanvideo.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -28,6 +28,7 @@ from wanvideo.errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+    TaskDeadlineError,
     UploadError,
 )
 from wanvideo.providers import get_profile
