@@ -63,6 +63,7 @@ class Downloading:
     task_id: str
     bytes_received: int
     bytes_total: int | None
+    result_url: str | None = None  # the provider's link (expires after 24 h)
 
 
 @dataclass(frozen=True)

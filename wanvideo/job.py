@@ -324,13 +324,13 @@ async def _download(
     dest = Path(dest_dir or settings.videos_dir) / _file_name(task.id)
 
     def downloading(done: int, total: int) -> Downloading:
-        return Downloading(task_id=task.id, bytes_received=done, bytes_total=total or None)
+        return Downloading(task_id=task.id, bytes_received=done, bytes_total=total or None, result_url=url)
 
     refreshed = False
     while True:
         try:
             path = None
-            yield Downloading(task_id=task.id, bytes_received=0, bytes_total=None)
+            yield Downloading(task_id=task.id, bytes_received=0, bytes_total=None, result_url=url)
             async with contextlib.aclosing(
                 _with_progress(
                     lambda report, url=url: client.download(url, dest, on_progress=report), downloading

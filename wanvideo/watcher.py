@@ -746,6 +746,8 @@ class TaskManager:
             )
             self._publish(record_id, event)
         elif isinstance(event, Downloading):
+            if event.bytes_received == 0 and event.result_url:
+                self._update(record_id, result_url=event.result_url)
             self._update_throttled(record_id, status=DOWNLOADING, message="Saving the video")
             self._publish(record_id, event)
         elif isinstance(event, Completed):

@@ -108,6 +108,7 @@ async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_pa
         assert saved.status == COMPLETED and saved.video_path == done.video_path.resolve()
         assert saved.credits_charged is not None and saved.estimate["credits"]
         assert "api_key" not in saved.request
+        assert saved.result_url and saved.result_url.startswith(sim.base_url)
         assert sim.stats.tasks_created == 1
         assert _videos(settings) == [saved.video_path]
         # nothing of it is visible to anybody else
