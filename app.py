@@ -1,0 +1,73 @@
+"""Wan 2.6 Reference Video Studio: load .env, read settings, start the simulator in demo
+mode, build the UI, launch.
+
+    python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_PORT / _NAME to change)
+
+`create(settings)` does the same without launching (tests and benchmarks launch it themselves).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from dotenv import load_dotenv
+
+load_dotenv(override=False)
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402  (after the environment is complete)
+
+from components import layout  # noqa: E402
+from components.context import AppContext  # noqa: E402
+from wanvideo.settings import Settings, load_settings  # noqa: E402
+from wanvideo.simulator import Simulator  # noqa: E402
+from wanvideo.store import TaskStore  # noqa: E402
+from wanvideo.watcher import TaskManager  # noqa: E402
+
+
+@dataclass
+class App:
+    ctx: AppContext
+    demo: gr.Blocks
+    manager: TaskManager
+    simulator: Simulator | None = None
+
+    def launch(self, **kwargs: Any) -> Any:
+        return self.demo.launch(**{**layout.launch_kwargs(self.ctx), **kwargs})
+
+    def close(self) -> None:
+        self.demo.close()
+        self.manager.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def create(settings: Settings) -> App:
+    simulator = None
+    if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
+        simulator = Simulator(
+            task_seconds=settings.demo_task_seconds,
+            port=settings.demo_port,
+            data_dir=settings.data_dir / "simulator",
+        ).start()
+        settings = settings.model_copy(
+            update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
+        )
+    settings.videos_dir.mkdir(parents=True, exist_ok=True)
+    manager = TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3")).start()
+    ctx = AppContext.create(settings, manager)
+    return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator)
+
+
+def main() -> None:
+    app = create(load_settings())
+    try:
+        app.launch()
+    finally:
+        app.close()
+
+
+if __name__ == "__main__":
+    main()

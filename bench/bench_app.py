@@ -1,0 +1,265 @@
+"""App benchmark: cold start, /estimate latency, and 20 simultaneous generations.
+
+    python bench/bench_app.py                      # defaults below
+    python bench/bench_app.py --starts 3 --calls 40 --jobs 20
+
+1. Cold start: `python app.py` (demo mode, simulator included) until the first HTTP 200 on
+   `/`, against a bare `gr.Blocks` hello app started the same way (ratio; target <= 1.5x).
+2. `/estimate` with three references (median, p95) against an echo endpoint taking the
+   same inputs (three files, text, radio, dropdown) in a bare app (ratio; target <= 1.5x).
+3. 20 simultaneous `/generate` calls against the simulator: all must finish; `/estimate`
+   is timed meanwhile (its latency under load).
+
+Everything runs on 127.0.0.1 in subprocesses with a temporary data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gradio_client import Client, handle_file  # noqa: E402
+
+from tests.videos import make_video  # noqa: E402
+
+HELLO_APP = """
+import gradio as gr
+with gr.Blocks() as demo:
+    gr.Markdown("hello")
+demo.launch()
+"""
+
+ECHO_APP = """
+import gradio as gr
+
+async def echo(videos, video_urls, quality, duration):
+    return {"videos": [str(v) for v in (videos or [])], "video_urls": video_urls,
+            "quality": quality, "duration": duration}
+
+with gr.Blocks() as demo:
+    videos = gr.File(file_count="multiple", file_types=["video"])
+    urls = gr.Textbox()
+    quality = gr.Radio(["720p", "1080p"], value="720p")
+    duration = gr.Dropdown(list(range(2, 11)), value=5, allow_custom_value=True)
+    out = gr.JSON()
+    gr.Button("Echo").click(echo, [videos, urls, quality, duration], out, api_name="estimate",
+                            concurrency_limit=None)
+demo.launch()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def launch(
+    args: list[str], tmp: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """Start a server process; return it, its URL and seconds to the first HTTP 200 on /."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAN_", "GRADIO_"))}
+    env.update(
+        {
+            "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "GRADIO_TEMP_DIR": str(tmp / "gradio"),
+            "WAN_DATA_DIR": str(tmp / "data"),
+            **(extra_env or {}),
+        }
+    )
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    with httpx.Client(timeout=2) as http:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args} exited with {proc.returncode}")
+            try:
+                if http.get(url).status_code == 200:
+                    return proc, url, time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - started > 120:
+                proc.terminate()
+                raise RuntimeError(f"{args} did not answer in 120 s")
+            time.sleep(0.02)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:7.1f} ms"
+
+
+def time_estimates(client: Client, refs: list[Path], calls: int) -> list[float]:
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        client.predict([handle_file(str(p)) for p in refs], "", "720p", 5, api_name="/estimate")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--starts", type=int, default=3, help="cold starts of each app (median)")
+    parser.add_argument("--calls", type=int, default=30, help="/estimate calls per app")
+    parser.add_argument("--jobs", type=int, default=20, help="simultaneous generations")
+    parser.add_argument("--task-seconds", type=float, default=3.0, help="simulated task length")
+    opts = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="wan-bench-app-") as folder:
+        tmp = Path(folder)
+        (tmp / "hello.py").write_text(HELLO_APP)
+        (tmp / "echo.py").write_text(ECHO_APP)
+        refs = [
+            make_video(tmp / "alice.mp4", 3),
+            make_video(tmp / "bob.mp4", 4, color=(40, 90, 200)),
+            make_video(tmp / "carol.mp4", 6, color=(40, 160, 60)),
+        ]
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; references: 3 clips (3, 4, 6 s)")
+
+        # 1. Cold start -----------------------------------------------------------------
+        app_starts, hello_starts = [], []
+        for i in range(opts.starts):
+            for args, bucket in ((["app.py"], app_starts), ([str(tmp / "hello.py")], hello_starts)):
+                run = tmp / f"start-{i}-{len(bucket)}-{Path(args[0]).stem}"
+                proc, _, seconds = launch(args, run)
+                bucket.append(seconds)
+                stop(proc)
+        app_start, hello_start = statistics.median(app_starts), statistics.median(hello_starts)
+        print(f"\n1. Cold start to first HTTP 200 (median of {opts.starts})")
+        print(f"   bare gr.Blocks hello : {hello_start:6.2f} s   {[round(s, 2) for s in hello_starts]}")
+        print(f"   app.py (demo mode)   : {app_start:6.2f} s   {[round(s, 2) for s in app_starts]}")
+        print(f"   ratio                : {app_start / hello_start:6.2f}x   (target <= 1.5x)")
+
+        # 2. /estimate vs echo -----------------------------------------------------------
+        env = {"WAN_DEMO_TASK_SECONDS": str(opts.task_seconds)}
+        app_proc, app_url, _ = launch(["app.py"], tmp / "app", env)
+        echo_proc, echo_url, _ = launch([str(tmp / "echo.py")], tmp / "echo")
+        try:
+            app_client = Client(app_url, verbose=False)
+            echo_client = Client(echo_url, verbose=False)
+            time_estimates(app_client, refs, 3)  # warm up both
+            time_estimates(echo_client, refs, 3)
+            app_times, echo_times = [], []
+            for _ in range(opts.calls // 5):  # interleaved, so both see the same machine load
+                app_times += time_estimates(app_client, refs, 5)
+                echo_times += time_estimates(echo_client, refs, 5)
+            answer = app_client.predict(
+                [handle_file(str(p)) for p in refs], "", "720p", 5, api_name="/estimate"
+            )
+            print(f"\n2. /estimate with three references ({len(app_times)} calls each, gradio_client)")
+            print(
+                f"   echo endpoint        : median {ms(statistics.median(echo_times))}  p95 {ms(pct(echo_times, 0.95))}"
+            )
+            print(
+                f"   app /estimate        : median {ms(statistics.median(app_times))}  p95 {ms(pct(app_times, 0.95))}"
+            )
+            print(
+                f"   ratio (median)       : {statistics.median(app_times) / statistics.median(echo_times):6.2f}x"
+                "   (target <= 1.5x)"
+            )
+            print(
+                f"   answer: {answer['total_billed_seconds']} s billed, {answer['credits']} credits, "
+                f"problems={answer['problems']}"
+            )
+        finally:
+            stop(echo_proc)
+
+        # 3. Simultaneous generations -------------------------------------------------------
+        try:
+            gen_client = Client(app_url, verbose=False)
+            probe_client = Client(app_url, verbose=False)
+            started = time.perf_counter()
+            jobs = [
+                gen_client.submit(
+                    f"character1 dances, take {i}",
+                    [handle_file(str(refs[i % 3]))],
+                    "",
+                    "720p",
+                    "16:9",
+                    5,
+                    "single",
+                    api_name="/generate",
+                )
+                for i in range(opts.jobs)
+            ]
+            finished: dict[int, float] = {}
+            results: dict[int, object] = {}
+
+            def wait(i: int) -> None:
+                try:
+                    results[i] = jobs[i].result(timeout=600)
+                except Exception as exc:  # reported below
+                    results[i] = exc
+                finished[i] = time.perf_counter() - started
+
+            waiters = [threading.Thread(target=wait, args=(i,), daemon=True) for i in range(opts.jobs)]
+            for t in waiters:
+                t.start()
+            under_load = []
+            while len(finished) < opts.jobs and time.perf_counter() - started < 600:
+                under_load += time_estimates(probe_client, refs, 1)
+                time.sleep(0.1)
+            for t in waiters:
+                t.join(timeout=600)
+            total = time.perf_counter() - started
+            completed = sum(
+                1
+                for r in results.values()
+                if isinstance(r, tuple) and isinstance(r[2], dict) and r[2].get("status") == "completed"
+            )
+            errors = [repr(r)[:200] for r in results.values() if not (isinstance(r, tuple))]
+            print(
+                f"\n3. {opts.jobs} simultaneous /generate (simulated task {opts.task_seconds:g} s, demo mode)"
+            )
+            print(f"   completed            : {completed}/{opts.jobs} in {total:.1f} s")
+            print(
+                f"   per job              : fastest {min(finished.values()):.1f} s, "
+                f"slowest {max(finished.values()):.1f} s"
+            )
+            print(
+                f"   /estimate under load : {len(under_load)} calls, median {ms(statistics.median(under_load))}, "
+                f"p95 {ms(pct(under_load, 0.95))}, max {ms(max(under_load))}"
+            )
+            for error in errors:
+                print(f"   error: {error}")
+        finally:
+            stop(app_proc)
+
+
+if __name__ == "__main__":
+    main()

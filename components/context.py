@@ -1,0 +1,42 @@
+"""App-level singletons handed to every panel: settings, the effective provider profile and
+the TaskManager. Nothing per-user lives here (per-user data is in gr.State/gr.BrowserState).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wanvideo.providers import ProviderProfile, get_profile
+from wanvideo.settings import Settings
+
+
+def effective_profile(settings: Settings) -> ProviderProfile:
+    """The provider profile with the host and price overrides from the settings applied."""
+    return get_profile(settings.provider).with_overrides(
+        api_base_url=settings.api_base_url,
+        files_base_url=settings.files_base_url,
+        prices_json=settings.prices_json,
+    )
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    profile: ProviderProfile
+    manager: Any = None  # wanvideo.watcher.TaskManager (None: follow the job directly)
+
+    @classmethod
+    def create(cls, settings: Settings, manager: Any = None) -> AppContext:
+        return cls(settings=settings, profile=effective_profile(settings), manager=manager)
+
+    @property
+    def has_server_key(self) -> bool:
+        return self.settings.api_key is not None and bool(self.settings.api_key.get_secret_value())
+
+    @property
+    def needs_user_key(self) -> bool:
+        """Visitors must paste their own key (never in demo mode: the simulator needs none)."""
+        if self.settings.is_demo:
+            return False
+        return self.settings.require_user_key or not self.has_server_key

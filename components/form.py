@@ -1,0 +1,156 @@
+"""The request form: prompt (with a live character count), references, options, Advanced.
+
+The labels are the accessible names users and tests rely on (DESIGN.md, public contract).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from wanvideo.providers import ASPECT_RATIOS, MAX_PROMPT_CHARS, MAX_REFERENCES, QUALITIES, SHOT_TYPES
+
+from . import references
+from .context import AppContext
+
+SHOT_TYPE_INFO = (
+    "single: one continuous shot. multi: several cuts between shots. "
+    "This setting overrides what the prompt asks for."
+)
+
+# Counted in the browser (no server round trip per keystroke), in code points like Python's len().
+_COUNT_JS = f"""(p) => {{
+  const n = [...(p || "")].length;
+  const max = {MAX_PROMPT_CHARS};
+  return n > max
+    ? `**${{n}} / ${{max}} characters**: too long, remove ${{n - max}}.`
+    : `${{n}} / ${{max}} characters`;
+}}"""
+
+
+def _insert_js(name: str) -> str:
+    return f"""(p) => {{
+  const s = p || "";
+  return s + (s && !/\\s$/.test(s) ? " " : "") + "{name}";
+}}"""
+
+
+def count_text(prompt: str) -> str:
+    n = len(prompt or "")
+    if n > MAX_PROMPT_CHARS:
+        return f"**{n} / {MAX_PROMPT_CHARS} characters**: too long, remove {n - MAX_PROMPT_CHARS}."
+    return f"{n} / {MAX_PROMPT_CHARS} characters"
+
+
+@dataclass
+class Form:
+    prompt: gr.Textbox
+    prompt_count: gr.Markdown
+    character_buttons: list[gr.Button]
+    videos: gr.File
+    cards: gr.HTML
+    video_urls: gr.Textbox
+    quality: gr.Radio
+    aspect_ratio: gr.Radio
+    duration: gr.Dropdown
+    shot_type: gr.Radio
+    callback_url: gr.Textbox
+    api_key: gr.Textbox
+
+    @property
+    def reference_inputs(self) -> list[gr.components.Component]:
+        """What the cost depends on, in the /estimate order."""
+        return [self.videos, self.video_urls, self.quality, self.duration]
+
+
+def render(ctx: AppContext) -> Form:
+    profile = ctx.profile
+    prompt = gr.Textbox(
+        label="Prompt",
+        lines=4,
+        max_lines=12,
+        placeholder="character1 sings on the roadside while character2 dances beside them",
+        elem_id="prompt",
+    )
+    prompt_count = gr.Markdown(count_text(""), elem_id="prompt-count", elem_classes=["wan-hint"])
+    with gr.Row(elem_id="character-buttons", elem_classes=["wan-chips"]):
+        gr.Markdown("Insert into the prompt:", elem_classes=["wan-hint"])
+        character_buttons = [
+            gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
+            for i in range(1, MAX_REFERENCES + 1)
+        ]
+    videos = gr.File(
+        label="Reference videos",
+        file_count="multiple",
+        file_types=["video"],
+        type="filepath",
+        elem_id="reference-videos",
+        height=140,
+    )
+    cards = references.render()
+    gr.Markdown(
+        f"1 to {MAX_REFERENCES} clips, mp4 or mov, 2 to 30 s, at most 100 MB each, one person per clip. "
+        "Their order is character1, character2, character3. The model copies each person's look and voice.",
+        elem_classes=["wan-hint"],
+    )
+    video_urls = gr.Textbox(
+        label="Reference video URLs",
+        lines=2,
+        max_lines=3,
+        placeholder="https://example.com/clip.mp4 (public links, one per line; they come after uploaded files)",
+        elem_id="reference-urls",
+    )
+    with gr.Row(equal_height=False):
+        quality = gr.Radio(list(QUALITIES), value="720p", label="Quality", min_width=180)
+        duration = gr.Dropdown(
+            choices=list(profile.durations),
+            value=profile.default_duration,
+            label="Duration (s)",
+            info=f"{profile.label}: {profile.duration_rule()}",
+            allow_custom_value=True,  # our own message names the allowed values
+            min_width=180,
+        )
+    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value="16:9", label="Aspect ratio")
+    shot_type = gr.Radio(list(SHOT_TYPES), value="single", label="Shot type", info=SHOT_TYPE_INFO)
+    key_info = "Used only for your requests; never stored or logged."
+    if ctx.settings.is_demo:
+        key_info = "Not needed in demo mode (results are simulated). " + key_info
+    elif ctx.needs_user_key:
+        key_info = "Required: this app runs on your own key. " + key_info
+    else:
+        key_info = "Optional: leave empty to use this app's key. " + key_info
+    with gr.Accordion("Advanced", open=ctx.needs_user_key, elem_id="advanced"):
+        callback_url = gr.Textbox(
+            label="Callback URL",
+            placeholder="https://your-server.example/hook (optional, public https only)",
+            info="The provider posts the finished task here.",
+        )
+        api_key = gr.Textbox(
+            label="API key",
+            type="password",
+            placeholder="sk-...",
+            info=key_info,
+            elem_id="api-key",
+        )
+    return Form(
+        prompt=prompt,
+        prompt_count=prompt_count,
+        character_buttons=character_buttons,
+        videos=videos,
+        cards=cards,
+        video_urls=video_urls,
+        quality=quality,
+        aspect_ratio=aspect_ratio,
+        duration=duration,
+        shot_type=shot_type,
+        callback_url=callback_url,
+        api_key=api_key,
+    )
+
+
+def listen(form: Form) -> None:
+    # Browser-only events: no server round trip, never part of the API.
+    form.prompt.change(None, inputs=form.prompt, outputs=form.prompt_count, js=_COUNT_JS)
+    for i, button in enumerate(form.character_buttons, start=1):
+        button.click(None, inputs=form.prompt, outputs=form.prompt, js=_insert_js(f"character{i}"))

@@ -1,0 +1,164 @@
+"""The page: banner, form on the left, cost / status / result on the right, history below.
+
+    demo = build(AppContext.create(settings, manager))
+    demo.launch(**launch_kwargs(settings))
+
+Each panel module has `render()` (builds) and `listen()` (wires); this module only places
+them. `components.history` and `components.identity` are optional until they exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import gradio as gr
+
+from wanvideo.providers import MAX_REFERENCE_BYTES
+
+from . import banner, cost, form, result, status
+from .context import AppContext
+
+TITLE = "Wan 2.6 Reference Video Studio"
+
+CSS = """
+.gradio-container { max-width: 1280px !important; }
+#mode-banner { padding: 10px 14px; border-radius: 8px; }
+/* Gradio puts elem_classes on the block and on the inner prose: style the block only. */
+#mode-banner.wan-banner-demo { background: #fff7d6; border: 1px solid #e8c96a; }
+#mode-banner.wan-banner-live { background: #e9f5ee; border: 1px solid #9bcfb0; }
+#mode-banner.wan-banner-demo .prose { color: #4a3b00; }
+#mode-banner.wan-banner-live .prose { color: #12391f; }
+.dark #mode-banner.wan-banner-demo { background: #3b3214; }
+.dark #mode-banner.wan-banner-demo .prose { color: #f4e6b0; }
+.dark #mode-banner.wan-banner-live { background: #16301f; }
+.dark #mode-banner.wan-banner-live .prose { color: #cdeed8; }
+.wan-hint, .wan-hint p { font-size: 0.85em; opacity: 0.85; margin: 0; }
+#character-buttons { align-items: center; gap: 6px; flex-wrap: wrap; }
+#character-buttons > * { flex: 0 1 auto !important; min-width: 0 !important; }
+.wan-refs { display: flex; flex-wrap: wrap; gap: 8px; }
+.wan-refs-empty { font-size: 0.85em; opacity: 0.7; }
+.wan-ref { flex: 1 1 150px; max-width: min(100%, 320px); min-width: 0; border: 1px solid var(--border-color-primary);
+           border-radius: 8px; padding: 6px; box-sizing: border-box; }
+.wan-ref video { width: 100%; max-height: 150px; background: #000; border-radius: 4px; display: block; }
+.wan-ref-novideo { height: 60px; display: flex; align-items: center; justify-content: center;
+                   background: var(--block-background-fill); opacity: 0.7; font-size: 0.85em; }
+.wan-ref-meta { font-size: 0.85em; margin-top: 4px; overflow-wrap: anywhere; }
+.wan-ref-problem { color: var(--error-text-color, #b42318); font-size: 0.85em; overflow-wrap: anywhere; }
+.wan-ref-warning { color: #8a6100; font-size: 0.8em; overflow-wrap: anywhere; }
+.wan-panel { padding: 2px 4px !important; }
+.wan-panel p, .wan-panel li, .wan-panel td:first-child { overflow-wrap: anywhere; }
+.wan-panel table { width: 100%; max-width: 100%; table-layout: auto; border-collapse: collapse; }
+.wan-panel th, .wan-panel td:not(:first-child) { white-space: nowrap; }
+.wan-panel th, .wan-panel td { padding: 4px 8px !important; }
+#status-panel ul { list-style: none; padding-left: 0; }
+#status-panel code { white-space: pre-wrap; word-break: break-all; }
+@media (max-width: 480px) {
+  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+}
+"""
+
+
+# Gradio renders a radio group as a <fieldset> without a legend and names every file input
+# "File upload": give them the visible label as their accessible name (screen readers, tests).
+ACCESSIBLE_NAMES_JS = """
+() => {
+  const labelOf = (el) => {
+    const tag = el.querySelector('[data-testid="block-info"], [data-testid="block-label"]');
+    return tag ? tag.textContent.trim() : "";
+  };
+  const fix = () => {
+    document.querySelectorAll("fieldset").forEach((group) => {
+      const name = labelOf(group);
+      if (name && group.getAttribute("aria-label") !== name) {
+        group.setAttribute("role", "radiogroup");
+        group.setAttribute("aria-label", name);
+      }
+    });
+    document.querySelectorAll('input[type="file"]').forEach((input) => {
+      const block = input.closest(".block");
+      const name = block ? labelOf(block) : "";
+      if (name && input.getAttribute("aria-label") !== name) input.setAttribute("aria-label", name);
+    });
+  };
+  fix();
+  new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
+}
+"""
+
+
+def _optional(name: str) -> ModuleType | None:
+    """A panel another engineer owns, when it exists."""
+    try:
+        return importlib.import_module(f"components.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"components.{name}",):
+            raise
+        return None
+
+
+def build(ctx: AppContext) -> gr.Blocks:
+    identity = _optional("identity")
+    history = _optional("history")
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as demo:
+        # The owner id lives in the browser (identity: gr.BrowserState); handlers read a
+        # gr.State copy so it never appears as a parameter of the public API.
+        owner = identity.render(ctx) if identity is not None else None
+        owner_state = gr.State(None)
+        banner.render(ctx)
+        gr.Markdown(
+            f"# {TITLE}\nUpload 1 to 3 short clips of people, describe the scene with "
+            "character1, character2, character3, check the cost, then generate.",
+            elem_id="intro",
+        )
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=5, min_width=300, elem_id="form-column"):
+                the_form = form.render(ctx)
+            with gr.Column(scale=4, min_width=300, elem_id="output-column"):
+                the_cost = cost.render()
+                the_status = status.render()
+                the_result = result.render()
+        # History slot: the visitor's own generations (components/history.py).
+        the_history = None
+        if history is not None:
+            with gr.Column(elem_id="history-slot"):
+                the_history = history.render(ctx, owner)
+
+        form.listen(the_form)
+        cost.listen(ctx, the_form, the_cost)
+        status.listen(ctx, the_form, the_status, the_result, owner_state)
+        if identity is not None and owner is not None:
+            identity.listen(ctx=ctx, owner=owner, demo=demo)
+
+            def copy(value: Any) -> Any:
+                return value
+
+            private = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
+            demo.load(copy, inputs=owner, outputs=owner_state, **private)
+            owner.change(copy, inputs=owner, outputs=owner_state, **private)
+        if history is not None:
+            history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
+    return demo
+
+
+def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
+    return {
+        "css": CSS + getattr(_optional("history"), "CSS", ""),
+        "js": ACCESSIBLE_NAMES_JS,
+        "theme": gr.themes.Soft(),
+        # A visitor's API key is an event input: never keep inputs in the browser's run history.
+        "run_history": False,
+        # Saved results are served from here (only the videos, not the task database).
+        "allowed_paths": [str(ctx.settings.videos_dir.resolve())],
+        # Generous: the probe explains "too large" in plain words up to here.
+        "max_file_size": 2 * MAX_REFERENCE_BYTES,
+        "show_error": True,
+        **_history_launch_kwargs(ctx),
+    }
+
+
+def _history_launch_kwargs(ctx: AppContext) -> dict[str, Any]:
+    """The history panel's owner-only video route (components.history.routes)."""
+    history = _optional("history")
+    return history.launch_kwargs(ctx) if history is not None and hasattr(history, "launch_kwargs") else {}
