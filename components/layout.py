@@ -4,20 +4,18 @@
     demo.launch(**launch_kwargs(settings))
 
 Each panel module has `render()` (builds) and `listen()` (wires); this module only places
-them. `components.history` and `components.identity` are optional until they exist.
+them.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 import gradio as gr
 
 from wanvideo.providers import MAX_REFERENCE_BYTES
 
-from . import banner, cost, form, result, status
+from . import banner, cost, form, history, identity, result, status
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -88,23 +86,11 @@ ACCESSIBLE_NAMES_JS = """
 """
 
 
-def _optional(name: str) -> ModuleType | None:
-    """A panel another engineer owns, when it exists."""
-    try:
-        return importlib.import_module(f"components.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name not in (f"components.{name}",):
-            raise
-        return None
-
-
 def build(ctx: AppContext) -> gr.Blocks:
-    identity = _optional("identity")
-    history = _optional("history")
     with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as demo:
         # The owner id lives in the browser (identity: gr.BrowserState); handlers read a
         # gr.State copy so it never appears as a parameter of the public API.
-        owner = identity.render(ctx) if identity is not None else None
+        owner = identity.render(ctx)
         owner_state = gr.State(None)
         banner.render(ctx)
         gr.Markdown(
@@ -120,31 +106,27 @@ def build(ctx: AppContext) -> gr.Blocks:
                 the_status = status.render()
                 the_result = result.render()
         # History slot: the visitor's own generations (components/history.py).
-        the_history = None
-        if history is not None:
-            with gr.Column(elem_id="history-slot"):
-                the_history = history.render(ctx, owner)
+        with gr.Column(elem_id="history-slot"):
+            the_history = history.render(ctx, owner)
 
         form.listen(the_form)
         cost.listen(ctx, the_form, the_cost)
         status.listen(ctx, the_form, the_status, the_result, owner_state)
-        if identity is not None and owner is not None:
-            identity.listen(ctx=ctx, owner=owner, demo=demo)
+        identity.listen(ctx=ctx, owner=owner, demo=demo)
 
-            def copy(value: Any) -> Any:
-                return value
+        def copy(value: Any) -> Any:
+            return value
 
-            private = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
-            demo.load(copy, inputs=owner, outputs=owner_state, **private)
-            owner.change(copy, inputs=owner, outputs=owner_state, **private)
-        if history is not None:
-            history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
+        private = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
+        demo.load(copy, inputs=owner, outputs=owner_state, **private)
+        owner.change(copy, inputs=owner, outputs=owner_state, **private)
+        history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
     return demo
 
 
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     return {
-        "css": CSS + getattr(_optional("history"), "CSS", ""),
+        "css": CSS + history.CSS,
         "js": ACCESSIBLE_NAMES_JS,
         "theme": gr.themes.Soft(),
         # A visitor's API key is an event input: never keep inputs in the browser's run history.
@@ -154,11 +136,6 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # Generous: the probe explains "too large" in plain words up to here.
         "max_file_size": 2 * MAX_REFERENCE_BYTES,
         "show_error": True,
-        **_history_launch_kwargs(ctx),
+        # The history panel's owner-only video route.
+        **history.launch_kwargs(ctx),
     }
-
-
-def _history_launch_kwargs(ctx: AppContext) -> dict[str, Any]:
-    """The history panel's owner-only video route (components.history.routes)."""
-    history = _optional("history")
-    return history.launch_kwargs(ctx) if history is not None and hasattr(history, "launch_kwargs") else {}

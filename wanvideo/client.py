@@ -429,7 +429,7 @@ class WanClient:
                     raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
                 await asyncio.to_thread(_verify_video, tmp)
                 os.replace(tmp, dest)
-                _fsync_dir(dest.parent)
+                fsync_dir(dest.parent)
                 log.debug("downloaded %d bytes to %s", received, dest)
                 return dest
             except OSError as exc:
@@ -563,7 +563,7 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename durable (best effort; not every platform can open a folder)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

@@ -45,6 +45,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from .client import fsync_dir
 from .events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
 from .pricing import Estimate
 from .providers import ProviderProfile, get_profile
@@ -764,7 +765,7 @@ class TaskManager:
         try:
             self.videos_dir.mkdir(parents=True, exist_ok=True)
             os.replace(event.video_path, final)
-            _fsync_dir(self.videos_dir)
+            fsync_dir(self.videos_dir)
         except OSError as exc:
             self._update(record_id, error={"message": f"the file could not be moved ({exc.strerror or exc})"})
             return _Outcome.RETRY_DOWNLOAD
@@ -834,12 +835,3 @@ def _link_in(text: str) -> str | None:
         link = text.split(marker, 1)[1].strip().split()[0] if text.split(marker, 1)[1].strip() else ""
         return link if link.startswith(("http://", "https://")) else None
     return None
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -11,33 +11,14 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.browser.conftest import ROOT
 from tests.videos import make_video
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / ".artifacts"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _need(condition: bool, why: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(why + " (CI=true: browser tests must run)")
-    pytest.skip(why)
 
 
 def _free_port() -> int:
@@ -88,67 +69,60 @@ def app_url(tmp_path_factory: pytest.TempPathFactory):
             proc.kill()
 
 
-def test_two_browsers_see_only_their_own_history(app_url) -> None:
-    _need(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:  # pragma: no cover
-        _need(False, "playwright is not installed")
+def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) -> None:
+    from playwright.sync_api import expect
+
     url, tmp = app_url
     clip = make_video(tmp / "dancer.mp4", seconds=3)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            alice = browser.new_context(viewport={"width": 1280, "height": 1600})
-            bob = browser.new_context(viewport={"width": 1280, "height": 1600})
-            page = alice.new_page()
-            page.goto(url)
-            page.get_by_label("Prompt").fill("character1 dances in the rain")
-            page.locator("#reference-videos input[type=file]").set_input_files(str(clip))
-            page.wait_for_timeout(1500)  # let the upload land
-            page.get_by_role("button", name="Generate").click()
+    try:
+        alice = browser.new_context(viewport={"width": 1280, "height": 1600})
+        bob = browser.new_context(viewport={"width": 1280, "height": 1600})
+        page = alice.new_page()
+        page.goto(url)
+        page.get_by_label("Prompt").fill("character1 dances in the rain")
+        page.locator("#reference-videos input[type=file]").set_input_files(str(clip))
+        page.wait_for_timeout(1500)  # let the upload land
+        page.get_by_role("button", name="Generate").click()
 
-            running = page.locator("#history-running .wan-hist-card")
-            expect(running).to_have_count(1, timeout=30_000)
+        running = page.locator("#history-running .wan-hist-card")
+        expect(running).to_have_count(1, timeout=30_000)
 
-            # A reload keeps the history and re-attaches to the running task.
-            page.reload()
-            expect(page.locator("#history-running .wan-hist-card")).to_have_count(1, timeout=30_000)
-            video = page.locator("#history-list .wan-hist-card video")
-            expect(video).to_have_count(1, timeout=60_000)  # it kept streaming until done
-            expect(page.locator("#history-running .wan-hist-card")).to_have_count(0)
-            expect(page.locator("#history-list .wan-hist-card")).to_contain_text(
-                "character1 dances in the rain"
-            )
-            expect(page.locator("#history-list .wan-hist-card")).to_contain_text("Done")
-            page.locator("#history-panel").scroll_into_view_if_needed()
-            page.wait_for_timeout(1000)
-            page.locator("#history-panel").screenshot(path=str(ARTIFACTS / "history-panel.png"))
+        # A reload keeps the history and re-attaches to the running task.
+        page.reload()
+        expect(page.locator("#history-running .wan-hist-card")).to_have_count(1, timeout=30_000)
+        video = page.locator("#history-list .wan-hist-card video")
+        expect(video).to_have_count(1, timeout=60_000)  # it kept streaming until done
+        expect(page.locator("#history-running .wan-hist-card")).to_have_count(0)
+        expect(page.locator("#history-list .wan-hist-card")).to_contain_text("character1 dances in the rain")
+        expect(page.locator("#history-list .wan-hist-card")).to_contain_text("Done")
+        page.locator("#history-panel").scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        page.locator("#history-panel").screenshot(path=str(artifacts / "history-panel.png"))
 
-            src = video.get_attribute("src")
-            assert src
-            video_url = f"{url}/{src.lstrip('/')}"
-            mine = alice.request.get(video_url)
-            assert mine.status == 200 and mine.headers["content-type"].startswith("video/mp4")
-            assert mine.body()[4:8] == b"ftyp"
+        src = video.get_attribute("src")
+        assert src
+        video_url = f"{url}/{src.lstrip('/')}"
+        mine = alice.request.get(video_url)
+        assert mine.status == 200 and mine.headers["content-type"].startswith("video/mp4")
+        assert mine.body()[4:8] == b"ftyp"
 
-            # Bob: a different browser sees nothing of it and cannot fetch it.
-            other = bob.new_page()
-            other.goto(url)
-            expect(other.locator("#history-list")).to_contain_text("will appear here", timeout=30_000)
-            expect(other.locator(".wan-hist-card")).to_have_count(0)
-            assert "character1 dances" not in other.content()
-            assert bob.request.get(video_url).status == 404
-            # nor through Gradio's file route: not the database, not the folder
-            data = tmp / "data"
-            for path in (data / "tasks.sqlite3", data / "session_secret", data / "videos"):
-                assert bob.request.get(f"{url}/gradio_api/file={path}").status in (403, 404)
+        # Bob: a different browser sees nothing of it and cannot fetch it.
+        other = bob.new_page()
+        other.goto(url)
+        expect(other.locator("#history-list")).to_contain_text("will appear here", timeout=30_000)
+        expect(other.locator(".wan-hist-card")).to_have_count(0)
+        assert "character1 dances" not in other.content()
+        assert bob.request.get(video_url).status == 404
+        # nor through Gradio's file route: not the database, not the folder
+        data = tmp / "data"
+        for path in (data / "tasks.sqlite3", data / "session_secret", data / "videos"):
+            assert bob.request.get(f"{url}/gradio_api/file={path}").status in (403, 404)
 
-            # Alice again in a fresh tab (same browser profile): same history.
-            again = alice.new_page()
-            again.goto(url)
-            expect(again.locator("#history-list .wan-hist-card video")).to_have_count(1, timeout=30_000)
-        finally:
-            browser.close()
+        # Alice again in a fresh tab (same browser profile): same history.
+        again = alice.new_page()
+        again.goto(url)
+        expect(again.locator("#history-list .wan-hist-card video")).to_have_count(1, timeout=30_000)
+    finally:
+        alice.close()
+        bob.close()
