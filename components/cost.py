@@ -216,11 +216,12 @@ def as_markdown(a: Assessment) -> str:
             name = probe.name.replace("|", "/")
             lines.append(f"| character{i + 1} · {name} | {seconds(probe.duration)} | {billed} |")
         lines.append("")
-        input_s = seconds(e.input_seconds)
+        input_s, total_s = seconds(e.input_seconds), seconds(e.total_seconds)
         if e.input_seconds_low != e.input_seconds:
             input_s = f"{seconds(e.input_seconds_low)} to {input_s}"
+            total_s = f"{seconds(e.total_seconds_low)} to {total_s}"
         lines.append(
-            f"Input {input_s} + output {seconds(e.output_seconds)} = **{seconds(e.total_seconds)} billed** "
+            f"Input {input_s} + output {seconds(e.output_seconds)} = **{total_s} billed** "
             f"× {e.credits_per_second:.4g} credits/s at {e.quality}."
         )
         if a.other is not None:
