@@ -96,6 +96,7 @@ def render(ctx: AppContext) -> Form:
     )
     video_urls = gr.Textbox(
         label="Reference video URLs",
+        value="",
         lines=2,
         max_lines=3,
         placeholder="https://example.com/clip.mp4 (public links, one per line; they come after uploaded files)",
