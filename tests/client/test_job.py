@@ -166,6 +166,20 @@ async def collect(gen):
     return [event async for event in gen]
 
 
+async def generate(req, handler, profile, settings, **kwargs) -> list:
+    """Every event of one run_generation against a MockTransport handler."""
+    return await collect(
+        run_generation(
+            req,
+            profile=profile,
+            settings=settings,
+            api_key=SECRET,
+            transport=httpx.MockTransport(handler),
+            **kwargs,
+        )
+    )
+
+
 def kinds(events):
     out = []
     for e in events:
@@ -224,15 +238,12 @@ async def test_full_sequence(clips, profile, settings, remote_probe, result_byte
         polls=[{"status": "processing", "progress": 50, "task_info": {"estimated_time": 2}}, DONE],
     )
     dest = tmp_path / "videos"
-    events = await collect(
-        run_generation(
-            request([clips["a"], clips["b"]], ["https://example.com/carol.mp4"], duration=5),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            dest_dir=dest,
-            transport=httpx.MockTransport(provider),
-        )
+    events = await generate(
+        request([clips["a"], clips["b"]], ["https://example.com/carol.mp4"], duration=5),
+        provider,
+        profile,
+        settings,
+        dest_dir=dest,
     )
     assert kinds(events) == ["probed", "uploading", "submitted", "progress", "downloading", "completed"]
     probed = events[0]
@@ -262,15 +273,7 @@ async def test_full_sequence(clips, profile, settings, remote_probe, result_byte
 
 async def test_problems_stop_before_any_request(clips, profile, settings):
     provider = FakeProvider(b"")
-    events = await collect(
-        run_generation(
-            request([clips["short"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["short"]]), provider, profile, settings)
     assert kinds(events) == ["probed", "failed"]
     failed = events[-1]
     assert failed.charged is False and failed.task_id is None and failed.problems
@@ -299,15 +302,8 @@ async def test_generator_is_lazy_after_submitted(clips, profile, settings, resul
 
 async def test_create_answer_lost_is_never_resent(clips, profile, settings, sleeps):
     provider = FakeProvider(b"", create=httpx.ReadTimeout("no answer"))
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            idempotency_key="key-0123456789abcdef",
-            transport=httpx.MockTransport(provider),
-        )
+    events = await generate(
+        request([clips["a"]]), provider, profile, settings, idempotency_key="key-0123456789abcdef"
     )
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.task_continues and failed.task_id is None
@@ -318,15 +314,7 @@ async def test_create_answer_lost_is_never_resent(clips, profile, settings, slee
 async def test_create_retried_once_with_the_same_key(clips, profile, settings, result_bytes, sleeps):
     busy = httpx.Response(503, json={"error": {"message": "busy"}}, headers={"Retry-After": "4"})
     provider = FakeProvider(result_bytes, polls=[DONE], create=[busy, None])
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings)
     assert isinstance(events[-1], Completed)
     assert len(provider.create_keys) == 2 and len(set(provider.create_keys)) == 1
     assert sleeps == [4.0]
@@ -350,15 +338,7 @@ async def test_each_generation_gets_its_own_key(clips, profile, settings, result
 async def test_create_refused_is_failed_not_charged(clips, profile, settings):
     refused = httpx.Response(402, json={"error": {"code": "insufficient_quota", "message": "Top up."}})
     provider = FakeProvider(b"", create=refused)
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings)
     failed = events[-1]
     assert isinstance(failed, Failed) and not failed.charged and not failed.task_continues
     assert "Top up." in failed.message and failed.code == "insufficient_quota"
@@ -367,15 +347,7 @@ async def test_create_refused_is_failed_not_charged(clips, profile, settings):
 async def test_failed_task_carries_code_and_suggestion(clips, profile, settings):
     bad = {"status": "failed", "error": {"code": "content_policy_violation", "message": "Refused."}}
     provider = FakeProvider(b"", polls=[bad])
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings)
     failed = events[-1]
     assert (
         isinstance(failed, Failed)
@@ -389,15 +361,7 @@ async def test_failed_task_carries_code_and_suggestion(clips, profile, settings)
 async def test_deadline_means_task_continues(clips, tmp_path, profile):
     settings = make_settings(tmp_path, WAN_POLL_DEADLINE="0.2")
     provider = FakeProvider(b"", polls=[{"status": "processing", "progress": 10}])
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings)
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.task_continues and failed.task_id == "task-9"
     assert "may still finish" in failed.message
@@ -407,15 +371,7 @@ async def test_upload_failure_suggests_a_link(clips, profile, settings):
     def handler(request):
         return httpx.Response(200, json={"success": False, "msg": "quota of files exceeded"})
 
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(handler),
-        )
-    )
+    events = await generate(request([clips["a"]]), handler, profile, settings)
     failed = events[-1]
     assert isinstance(failed, Failed) and not failed.charged and "quota of files exceeded" in failed.message
     assert "Reference video URLs" in failed.suggestion
@@ -424,16 +380,7 @@ async def test_upload_failure_suggests_a_link(clips, profile, settings):
 async def test_expired_link_refreshed_once(clips, profile, settings, result_bytes, tmp_path):
     fresh = {**DONE, "results": [CDN + "/fresh.mp4"]}
     provider = FakeProvider(result_bytes, polls=[{**DONE, "results": [API + "/gone.mp4"]}, fresh])
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            dest_dir=tmp_path / "v",
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings, dest_dir=tmp_path / "v")
     assert isinstance(events[-1], Completed)
     assert ("GET", "/gone.mp4") in provider.log and ("GET", "/fresh.mp4") in provider.log
 
@@ -441,16 +388,7 @@ async def test_expired_link_refreshed_once(clips, profile, settings, result_byte
 async def test_bad_result_is_failed_charged_and_leaves_no_file(clips, profile, settings, tmp_path):
     provider = FakeProvider(b"<html>not a video</html>", polls=[DONE])
     dest = tmp_path / "v"
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            dest_dir=dest,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings, dest_dir=dest)
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.charged and failed.task_id == "task-9"
     assert CDN + "/task-9.mp4" in failed.suggestion
@@ -463,15 +401,7 @@ async def test_unexpected_errors_become_failed(clips, profile, settings, monkeyp
 
     monkeypatch.setattr(client_mod.WanClient, "create_task", broken_create)
     provider = FakeProvider(b"")
-    events = await collect(
-        run_generation(
-            request([clips["a"]]),
-            profile=profile,
-            settings=settings,
-            api_key=SECRET,
-            transport=httpx.MockTransport(provider),
-        )
-    )
+    events = await generate(request([clips["a"]]), provider, profile, settings)
     assert isinstance(events[-1], Failed) and "RuntimeError" in events[-1].message
 
 
