@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import wanvideo.client as client_mod
+from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo.client import WanClient, poll_interval, request_may_have_reached_server
 from wanvideo.errors import (
@@ -33,7 +34,6 @@ from wanvideo.errors import (
 )
 from wanvideo.providers import get_profile
 from wanvideo.schemas import CreateTaskBody, Task
-from wanvideo.settings import load_settings
 
 API = "http://api.test"
 FILES = "http://files.test"
@@ -43,19 +43,10 @@ KEY = "wan-0123456789abcdef0123456789abcdef"
 
 
 def make_settings(tmp_path: Path, **extra: str):
-    env = {
-        "WAN_PROVIDER": "demo",
-        "WAN_DATA_DIR": str(tmp_path / "data"),
-        "WAN_MAX_RETRIES": "3",
-        "WAN_MAX_RETRY_AFTER": "10",
-        "WAN_POLL_MIN_INTERVAL": "0.01",
-        "WAN_POLL_MAX_INTERVAL": "0.05",
-        "WAN_POLL_DEADLINE": "30",
-        "WAN_CONNECT_TIMEOUT": "2",
-        "WAN_READ_TIMEOUT": "5",
-    }
-    env.update(extra)
-    return load_settings(env)
+    return fast_settings(
+        tmp_path,
+        **{**{"WAN_MAX_RETRIES": "3", "WAN_MAX_RETRY_AFTER": "10", "WAN_CONNECT_TIMEOUT": "2"}, **extra},
+    )
 
 
 @pytest.fixture

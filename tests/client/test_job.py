@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import wanvideo.client as client_mod
+from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo import media
 from wanvideo.errors import TASK_ERROR_SUGGESTIONS
@@ -23,7 +24,6 @@ from wanvideo.job import check_references, resume_generation, run_generation
 from wanvideo.media import ProbeResult
 from wanvideo.providers import get_profile
 from wanvideo.schemas import GenerationRequest
-from wanvideo.settings import load_settings
 
 API = "http://api.test"
 CDN = "http://cdn.test"
@@ -31,18 +31,7 @@ SECRET = "sk-live-JOB-SECRET-0123456789"
 
 
 def make_settings(tmp_path: Path, **extra: str):
-    env = {
-        "WAN_PROVIDER": "demo",
-        "WAN_DATA_DIR": str(tmp_path / "data"),
-        "WAN_MAX_RETRIES": "2",
-        "WAN_POLL_MIN_INTERVAL": "0.01",
-        "WAN_POLL_MAX_INTERVAL": "0.05",
-        "WAN_POLL_DEADLINE": "30",
-        "WAN_READ_TIMEOUT": "5",
-        "WAN_ALLOW_PRIVATE_URLS": "true",
-    }
-    env.update(extra)
-    return load_settings(env)
+    return fast_settings(tmp_path, **{**{"WAN_MAX_RETRIES": "2", "WAN_ALLOW_PRIVATE_URLS": "true"}, **extra})
 
 
 @pytest.fixture

@@ -565,12 +565,16 @@ class SimulatorApp:
             return files_error_response(400, "The request body must be a JSON object")
         return payload
 
-    async def upload_base64(self, request: Request) -> Response:
+    async def _json_upload(self, request: Request) -> dict[str, Any] | Response:
+        """Count a JSON upload, check its key and read its body: the payload or an error response."""
         self.state.stats.uploads += 1
         denied = self._files_key(request)
         if denied is not None:
             return denied
-        payload = await self._json_body(request)
+        return await self._json_body(request)
+
+    async def upload_base64(self, request: Request) -> Response:
+        payload = await self._json_upload(request)
         if isinstance(payload, Response):
             return payload
         data = payload.get("base64_data")
@@ -597,11 +601,7 @@ class SimulatorApp:
         )
 
     async def upload_url(self, request: Request) -> Response:
-        self.state.stats.uploads += 1
-        denied = self._files_key(request)
-        if denied is not None:
-            return denied
-        payload = await self._json_body(request)
+        payload = await self._json_upload(request)
         if isinstance(payload, Response):
             return payload
         url = payload.get("file_url")
