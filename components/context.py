@@ -7,17 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wanvideo.providers import ProviderProfile, get_profile
+from wanvideo.providers import ProviderProfile, effective_profile
 from wanvideo.settings import Settings
-
-
-def effective_profile(settings: Settings) -> ProviderProfile:
-    """The provider profile with the host and price overrides from the settings applied."""
-    return get_profile(settings.provider).with_overrides(
-        api_base_url=settings.api_base_url,
-        files_base_url=settings.files_base_url,
-        prices_json=settings.prices_json,
-    )
 
 
 @dataclass(frozen=True)

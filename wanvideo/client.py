@@ -55,6 +55,7 @@ from .errors import (
     WanError,
     error_for_status,
 )
+from .fsutil import fsync_dir
 from .providers import ProviderProfile
 from .schemas import CreateTaskBody, Task
 from .settings import Settings
@@ -561,13 +562,3 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make the rename durable (best effort; not every platform can open a folder)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 
 from .media import ProbeResult
@@ -75,6 +76,20 @@ class Completed:
     estimate: Estimate | None = None
 
 
+class FailureReason(str, Enum):
+    """Why a job ended without a video: decisions read this, never the message text."""
+
+    REFUSED = "refused"  # a rule or a reference was refused before anything was paid
+    REJECTED = "rejected"  # the provider refused the request (4xx on create)
+    PROVIDER_FAILED = "provider_failed"  # the task failed at the provider (not charged)
+    EXPIRED = "expired"  # the provider no longer knows the task or its link (older than 24 h)
+    DOWNLOAD_FAILED = "download_failed"  # the video was made but could not be saved (yet)
+    CONNECTION = "connection"  # the provider could not be reached; the task may go on
+    DEADLINE = "deadline"  # we stopped waiting; the task may go on
+    STOPPED = "stopped"  # the person stopped watching or preparing
+    NEEDS_KEY = "needs_key"  # a visitor's key is needed to go on
+
+
 @dataclass(frozen=True)
 class Failed:
     """The job ended without a video. `charged` is False when nothing was billed
@@ -89,6 +104,8 @@ class Failed:
     # The task may still be running at the provider (we stopped watching / deadline hit).
     task_continues: bool = False
     problems: tuple[str, ...] = field(default_factory=tuple)
+    reason: FailureReason = FailureReason.PROVIDER_FAILED
+    result_url: str | None = None  # the provider's result link, when the video was made
 
 
 Event = Probed | Uploading | Submitted | Progress | Downloading | Completed | Failed

@@ -125,3 +125,9 @@ def estimate(
 
 def other_quality(quality: str) -> str:
     return "720p" if quality == "1080p" else "1080p"
+
+
+def format_credits(credits: Decimal, usd: Decimal | None = None) -> str:
+    """The one money format: "47.60 credits (about $0.70)", or "47.60 credits" without USD."""
+    text = f"{credits.quantize(_CENT, ROUND_HALF_UP)} credits"
+    return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text

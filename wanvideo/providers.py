@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
@@ -148,3 +152,12 @@ def get_profile(name: str) -> ProviderProfile:
         return PROVIDERS[name]
     except KeyError:
         raise ValueError(f"unknown provider {name!r}; choose one of {', '.join(PROVIDERS)}") from None
+
+
+def effective_profile(settings: Settings) -> ProviderProfile:
+    """The configured provider's profile with the host and price overrides from the settings."""
+    return get_profile(settings.provider).with_overrides(
+        api_base_url=settings.api_base_url,
+        files_base_url=settings.files_base_url,
+        prices_json=settings.prices_json,
+    )

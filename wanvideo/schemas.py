@@ -33,6 +33,7 @@ from .providers import (
     MODEL_NAME,
     ProviderProfile,
 )
+from .task_status import PROVIDER_OK, PROVIDER_RUNNING
 from .urls import is_http_url, literal_internal_reason
 
 Quality = Literal["720p", "1080p"]
@@ -163,11 +164,6 @@ class CreateTaskBody(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-FINAL_OK = {"completed", "succeeded", "success", "done", "finished"}
-FINAL_FAILED = {"failed", "failure", "error", "cancelled", "canceled", "expired", "unknown", "timeout"}
-RUNNING = {"pending", "queued", "processing", "running", "in_progress", "submitted", "created"}
-
-
 class TaskError(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -217,11 +213,11 @@ class Task(BaseModel):
     def is_final(self) -> bool:
         """True on any status that will not change again; unknown statuses count as final
         unless they look like a running state, so a poll never runs forever."""
-        return self.status not in RUNNING
+        return self.status not in PROVIDER_RUNNING
 
     @property
     def succeeded(self) -> bool:
-        return self.status in FINAL_OK
+        return self.status in PROVIDER_OK
 
     @property
     def video_url(self) -> str | None:

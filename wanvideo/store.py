@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -35,33 +34,21 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-# Statuses. RUNNING ones are watched; FINAL ones never change again.
-QUEUED = "queued"  # accepted, references being checked / uploaded; nothing paid yet
-SUBMITTED = "submitted"  # the provider accepted the task (task_id known)
-PENDING = "pending"
-PROCESSING = "processing"
-DOWNLOADING = "downloading"  # finished at the provider; saving the video
-COMPLETED = "completed"  # the video is in the data folder
-FAILED = "failed"
-EXPIRED = "expired"  # older than the provider keeps tasks (24 h) when we got back to it
-INTERRUPTED = "interrupted"  # the app stopped before the provider confirmed the task
-NEEDS_KEY = "needs_key"  # started with a visitor's key, which is not kept across restarts
-
-RUNNING_STATUSES = frozenset({QUEUED, SUBMITTED, PENDING, PROCESSING, DOWNLOADING})
-FINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED, INTERRUPTED})
-
-STATUS_LABELS = {
-    QUEUED: "Preparing",
-    SUBMITTED: "Submitted",
-    PENDING: "Queued at provider",
-    PROCESSING: "Generating",
-    DOWNLOADING: "Saving video",
-    COMPLETED: "Done",
-    FAILED: "Failed",
-    EXPIRED: "Expired",
-    INTERRUPTED: "Interrupted",
-    NEEDS_KEY: "Needs key",
-}
+from .task_status import (
+    COMPLETED,
+    DOWNLOADING,
+    EXPIRED,
+    FAILED,
+    FINAL_STATUSES,
+    INTERRUPTED,
+    NEEDS_KEY,
+    PENDING,
+    PROCESSING,
+    QUEUED,
+    RUNNING_STATUSES,
+    SUBMITTED,
+    status_label,
+)
 
 KEY_SERVER = "server"
 KEY_VISITOR = "visitor"
@@ -142,7 +129,7 @@ class TaskRecord:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.title())
+        return status_label(self.status)
 
     @property
     def has_video(self) -> bool:
@@ -437,19 +424,6 @@ class SQLiteTaskStore(TaskStoreBase):
 TaskStore = SQLiteTaskStore
 
 
-def secure_write(path: Path, data: bytes) -> None:
-    """Write a small private file (mode 0600) atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-
-
 __all__ = [
     "COMPLETED",
     "DOWNLOADING",
@@ -472,5 +446,4 @@ __all__ = [
     "TaskStoreBase",
     "field",
     "replace",
-    "secure_write",
 ]

@@ -45,11 +45,11 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from .client import fsync_dir
 from .events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
+from .fsutil import fsync_dir
 from .pricing import Estimate
-from .providers import ProviderProfile, get_profile
-from .schemas import FINAL_OK, GenerationRequest
+from .providers import ProviderProfile, effective_profile
+from .schemas import GenerationRequest
 from .settings import Settings
 from .store import (
     COMPLETED,
@@ -60,12 +60,11 @@ from .store import (
     KEY_SERVER,
     KEY_VISITOR,
     NEEDS_KEY,
-    PENDING,
-    PROCESSING,
     SUBMITTED,
     TaskRecord,
     TaskStoreBase,
 )
+from .task_status import record_status_for
 
 __all__ = ["TaskManager", "request_summary", "snapshot_event"]
 
@@ -81,8 +80,6 @@ NEEDS_KEY_MESSAGE = (
     "could not keep watching it. Paste the same key under API key and press Resume to fetch the "
     "result (the task kept running at the provider)."
 )
-
-_PENDING_WORDS = {"pending", "queued", "submitted", "created"}
 
 
 def request_summary(request: GenerationRequest) -> dict[str, Any]:
@@ -183,11 +180,7 @@ class TaskManager:
         self.settings = settings
         self.store = store
         self.transport = transport
-        self.profile = profile or get_profile(settings.provider).with_overrides(
-            api_base_url=settings.api_base_url,
-            files_base_url=settings.files_base_url,
-            prices_json=settings.prices_json,
-        )
+        self.profile = profile or effective_profile(settings)
         self.videos_dir = Path(settings.videos_dir)
         self.incoming_dir = Path(settings.data_dir) / "incoming"
         self.max_task_age = max_task_age
@@ -731,13 +724,7 @@ class TaskManager:
             )
             self._publish(record_id, event)
         elif isinstance(event, Progress):
-            status = event.status.lower()
-            if status in FINAL_OK:
-                new_status = DOWNLOADING
-            elif status in _PENDING_WORDS:
-                new_status = PENDING
-            else:
-                new_status = PROCESSING
+            new_status = record_status_for(event.status)
             eta = f", about {event.eta:.0f} s left" if event.eta else ""
             self._update(
                 record_id,

@@ -1,0 +1,60 @@
+"""Status words: the app's record statuses, their labels, and the provider's words mapped onto them.
+
+This is the one home of every status word. The store records `QUEUED..NEEDS_KEY`; the provider
+reports its own words (`Task.status`, lower-cased), which `record_status_for` maps; the UI shows
+`STATUS_LABELS` (the history chip and the status panel headline use the same label).
+"""
+
+from __future__ import annotations
+
+# The app's record statuses. RUNNING ones are watched; FINAL ones never change again.
+QUEUED = "queued"  # accepted, references being checked / uploaded; nothing paid yet
+SUBMITTED = "submitted"  # the provider accepted the task (task_id known)
+PENDING = "pending"  # queued at the provider
+PROCESSING = "processing"
+DOWNLOADING = "downloading"  # finished at the provider; saving the video
+COMPLETED = "completed"  # the video is in the data folder
+FAILED = "failed"
+EXPIRED = "expired"  # older than the provider keeps tasks (24 h) when we got back to it
+INTERRUPTED = "interrupted"  # the app stopped before the provider confirmed the task
+NEEDS_KEY = "needs_key"  # started with a visitor's key, which is not kept across restarts
+
+RUNNING_STATUSES = frozenset({QUEUED, SUBMITTED, PENDING, PROCESSING, DOWNLOADING})
+FINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED, INTERRUPTED})
+
+STATUS_LABELS = {
+    QUEUED: "Preparing",
+    SUBMITTED: "Submitted",
+    PENDING: "Queued at provider",
+    PROCESSING: "Generating",
+    DOWNLOADING: "Saving video",
+    COMPLETED: "Done",
+    FAILED: "Failed",
+    EXPIRED: "Expired",
+    INTERRUPTED: "Interrupted",
+    NEEDS_KEY: "Needs key",
+}
+
+# The provider's words (both dialects, any case once lower-cased).
+PROVIDER_OK = frozenset({"completed", "succeeded", "success", "done", "finished"})
+PROVIDER_FAILED = frozenset(
+    {"failed", "failure", "error", "cancelled", "canceled", "expired", "unknown", "timeout"}
+)
+PROVIDER_PENDING = frozenset({"pending", "queued", "submitted", "created"})
+PROVIDER_RUNNING = PROVIDER_PENDING | {"processing", "running", "in_progress"}  # any other word is final
+
+
+def record_status_for(provider_status: str) -> str:
+    """The record status for a provider's word; unknown running words count as processing."""
+    word = provider_status.lower()
+    if word in PROVIDER_OK:
+        return DOWNLOADING
+    if word in PROVIDER_FAILED:
+        return FAILED
+    if word in PROVIDER_PENDING:
+        return PENDING
+    return PROCESSING
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
