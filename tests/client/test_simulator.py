@@ -383,6 +383,21 @@ async def test_idempotency_replay_charges_once(sim, api, ref_video):
     assert short.status_code == 400 and short.json()["error"]["param"] == "Idempotency-Key"
 
 
+async def test_simultaneous_creates_with_one_key_make_one_task(sim, api, ref_video):
+    """References are fetched outside the create lock; the key is settled inside it."""
+    data = await upload(api, ref_video)
+    body = create_body(data["file_url"])
+    key = {"Idempotency-Key": "together-0123456789abcdef"}
+    tasks, replays = sim.stats.tasks_created, sim.stats.replays
+    answers = await asyncio.gather(
+        *(api.post("/v1/videos/generations", json=body, headers=key) for _ in range(4))
+    )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sim.stats.tasks_created == tasks + 1 and sim.stats.replays == replays + 3
+    assert sorted(a.headers.get("idempotency-replayed", "") for a in answers) == ["", "true", "true", "true"]
+
+
 # ---------------------------------------------------------------- faults
 
 
@@ -636,6 +651,19 @@ async def test_stats_count_routes(sim, api):
     assert sim.stats.routes["download"] == routes.get("download", 0) + 1
     assert sim.stats.task_gets == gets + 1
     assert sim.stats.requests[-2:] == [("GET", "/v1/tasks/none", 404), ("GET", "/files/none/x.mp4", 404)]
+
+
+async def test_stats_record_which_key_by_its_owner_id(sim, api):
+    await api.get("/v1/tasks/none")
+    await api.get("/v1/tasks/none", headers={"Authorization": "Bearer another-key-987"})
+    async with httpx.AsyncClient(base_url=sim.base_url) as anonymous:
+        await anonymous.get("/v1/tasks/none")
+    assert sim.stats.keys[-3:] == [
+        ("GET", "/v1/tasks/none", sim.key_owner(KEY)),
+        ("GET", "/v1/tasks/none", sim.key_owner("another-key-987")),
+        ("GET", "/v1/tasks/none", None),
+    ]
+    assert sim.key_owner(KEY) != KEY and KEY not in repr(sim.stats)
 
 
 def test_command_line_runs_standalone():

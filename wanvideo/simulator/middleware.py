@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .envelopes import error_response, files_error_response
 from .faults import ERROR_KINDS, Fault, Faults
-from .state import SimState
+from .state import SimState, owner_id
 
 
 def route_of(method: str, path: str) -> str:
@@ -51,6 +51,15 @@ async def drop_connection(send: Send) -> None:
         await asyncio.sleep(0)
 
 
+def _key_owner(scope: Scope) -> str | None:
+    """The owner id of the request's Bearer key (never the key itself), None without one."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return owner_id(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    return None
+
+
 async def _swallow(message: Message) -> None:
     """A `send` that discards the response (for the drop_after fault)."""
 
@@ -72,6 +81,7 @@ class FaultLayer:
         route = route_of(method, path)
         stats = self.state.stats
         stats.routes[route] += 1
+        stats.keys.append((method, path, _key_owner(scope)))
         status = [0]
         recorded = [False]
 

@@ -5,6 +5,7 @@
         sim.faults.add("rate_limit", route="create", retry_after=2)
         sim.fail_next_task("content_policy_violation")
         sim.stats.creates, sim.stats.requests
+        sim.stats.keys[-1] == ("GET", "/v1/tasks/<id>", sim.key_owner("sk-..."))  # which key
         sim.tasks[task_id].status
 
 Test controls (besides `faults`, see `faults.py`)::
@@ -47,7 +48,7 @@ from .app import SimulatorApp
 from .config import FETCH_TIMEOUT, MAX_UPLOAD_BYTES, SimConfig
 from .envelopes import DIALECTS
 from .faults import Faults
-from .state import FileRecord, ScheduledFailure, SimState, SimTask, Stats
+from .state import FileRecord, ScheduledFailure, SimState, SimTask, Stats, owner_id
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,11 @@ class Simulator:
     def charged_credits(self) -> float:
         """Credits charged so far (completed tasks; failed ones are refunded)."""
         return self.state.charged_credits()
+
+    @staticmethod
+    def key_owner(api_key: str) -> str:
+        """The id under which the simulator knows `api_key` (in `stats.keys`, `SimTask.owner`)."""
+        return owner_id(api_key)
 
     # ---------------------------------------------------------------- test controls
 

@@ -225,6 +225,9 @@ class Stats:
     refusals included); `tasks_created` counts new (chargeable) tasks."""
 
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status); 0 = dropped
+    # (method, path, owner_id of the Bearer key or None): which key each request carried,
+    # hashed like every owner here, so a test can tell a visitor's key from the server's.
+    keys: list[tuple[str, str, str | None]] = field(default_factory=list)
     routes: Counter[str] = field(default_factory=Counter)  # requests per route name
     creates: int = 0
     tasks_created: int = 0
