@@ -26,7 +26,10 @@ a client points `api_base_url` and `files_base_url` at `base_url`. With
 
 Links in a create (`video_urls`) or `upload/url` are fetched by `fetch.fetch_link`: only
 public addresses unless ``allow_private_urls=True`` (tests whose links live on 127.0.0.1).
-The simulator's own upload links are read in place and need no fetch.
+The simulator's own upload links are read in place and need no fetch. A create whose reference
+cannot be used (unfetchable, not mp4/mov, too large, outside 2 to 30 s) is refused with 400
+``param: video_urls`` before any task exists: it costs nothing. Up to `render_workers` (2)
+results render at once.
 """
 
 from __future__ import annotations
