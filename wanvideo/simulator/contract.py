@@ -69,6 +69,11 @@ class Contract:
         params = {"shot_type": self.defaults["shot_type"], **(body.get("model_params") or {})}
         return {**top, **body, "model_params": params}
 
+    @property
+    def max_reference_mb(self) -> int:
+        """The size limit as the document writes it ("100MB")."""
+        return self.max_reference_bytes // _MB
+
     def error_example(self, status: int) -> dict[str, Any] | None:
         """The documented error body of the create endpoint for `status`, if there is one."""
         responses = self.document["paths"][CREATE_PATH]["post"]["responses"]

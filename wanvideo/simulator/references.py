@@ -77,7 +77,7 @@ def _check(index: int, path: Path, config: SimConfig) -> float:
     rules = config.rules
     formats = " or ".join(rules.reference_formats)
     if path.stat().st_size > rules.max_reference_bytes:
-        raise ReferenceRefused(index, f"it is larger than {rules.max_reference_bytes // 1000_000} MB")
+        raise ReferenceRefused(index, f"it is larger than {rules.max_reference_mb} MB")
     duration = probe_duration(path) if is_mp4_or_mov(path) else None
     if duration is None:
         raise ReferenceRefused(index, f"it is not a readable {formats} video")

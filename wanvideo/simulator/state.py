@@ -174,7 +174,7 @@ _FAILURE_MESSAGES = {
     "invalid_parameters": (
         f"A reference video does not meet the requirements ({'/'.join(_RULES.reference_formats)}, "
         f"{_RULES.min_reference_seconds:g}-{_RULES.max_reference_seconds:g} s, "
-        f"at most {_RULES.max_reference_bytes // 1000_000} MB)."
+        f"at most {_RULES.max_reference_mb} MB)."
     ),
     "generation_failed_no_content": "The model produced no content.",
     "generation_timeout": "The generation timed out.",
