@@ -1,7 +1,9 @@
 """The API simulator over real HTTP on 127.0.0.1: contract, dialects, uploads, faults.
 
 One simulator per module (tasks take 0.4 s); each test reads `sim.stats` as deltas and
-`clean_faults` disarms whatever a test left armed.
+`clean_faults` disarms whatever a test left armed. The module's simulators may fetch links on
+127.0.0.1 (`allow_private_urls=True`); the refusal of internal links is tested in
+test_simulator_links.py.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ MODEL = "wan2.6-reference-video"
 
 @pytest.fixture(scope="module")
 def sim():
-    with Simulator(task_seconds=0.4) as simulator:
+    with Simulator(task_seconds=0.4, allow_private_urls=True) as simulator:
         yield simulator
 
 
@@ -162,21 +164,94 @@ async def test_create_poll_download_real_mp4(sim, api, ref_video, tmp_path):
     assert head.status_code == 200 and int(head.headers["content-length"]) == len(response.content)
 
 
-async def test_portrait_three_references_one_unreadable(sim, api, ref_video, tmp_path):
+async def test_portrait_three_references(sim, api, ref_video, tmp_path):
     data = await upload(api, ref_video)
+    mov = await upload(api, make_video(tmp_path / "b.mov", seconds=2.5, container="mov"))
     body = create_body(data["file_url"], aspect_ratio="9:16", duration=3, model_params={"shot_type": "multi"})
-    body["video_urls"] = [
-        data["file_url"],
-        f"{sim.base_url}/files/missing/x.mp4",
-        "http://127.0.0.1:9/gone.mp4",
-    ]
-    task = (await api.post("/v1/videos/generations", json=body)).json()
+    body["video_urls"] = [data["file_url"], mov["file_url"], data["file_url"]]
+    created = await api.post("/v1/videos/generations", json=body)
+    assert created.status_code == 200, created.text
+    task = created.json()
+    # Three references: each billed up to 1.65 s, plus 3 s of output, at 720p.
+    expected = estimate([3.0, 2.5, 3.0], "720p", 3, EVOLINK_PRICES).credits
+    assert Decimal(str(task["usage"]["credits_reserved"])) == expected.quantize(Decimal("0.01"))
     final, _ = await wait_final(api, task["id"])
     assert final["status"] == "completed"
     out = tmp_path / "r.mp4"
     out.write_bytes((await api.get(final["results"][0])).content)
     info = probe(out)
     assert info["size"] == (720, 1280) and abs(info["duration"] - 3) <= 0.2
+
+
+async def test_1080p_charge_matches_the_client_estimate(sim, api, ref_video):
+    data = await upload(api, ref_video)
+    created = await api.post(
+        "/v1/videos/generations", json=create_body(data["file_url"], quality="1080p", duration=10)
+    )
+    assert created.status_code == 200, created.text
+    expected = estimate([3.0], "1080p", 10, EVOLINK_PRICES).credits
+    assert Decimal(str(created.json()["usage"]["credits_reserved"])) == expected.quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------- references the simulator refuses
+
+
+def unusable_references(sim: Simulator) -> list[tuple[str, str]]:
+    """(link, words the refusal must contain) for references no provider would accept."""
+    return [
+        (f"{sim.base_url}/files/missing/x.mp4", "HTTP 404"),
+        ("http://127.0.0.1:9/gone.mp4", "could not be fetched"),
+    ]
+
+
+@pytest.mark.parametrize("position", [0, 2])
+async def test_unusable_reference_refuses_the_create_for_free(sim, api, ref_video, position):
+    data = await upload(api, ref_video)
+    for link, words in unusable_references(sim):
+        urls = [data["file_url"]] * 3
+        urls[position] = link
+        settle(sim)
+        tasks, charged = sim.stats.tasks_created, sim.charged_credits()
+        response = await api.post("/v1/videos/generations", json={**create_body(link), "video_urls": urls})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["type"], error["param"]) == (
+            "invalid_request",
+            "invalid_request_error",
+            "video_urls",
+        )
+        assert f"Reference video {position + 1}" in error["message"] and words in error["message"]
+        assert sim.stats.tasks_created == tasks and sim.charged_credits() == charged
+
+
+async def test_reference_rules_from_the_spec(sim, api, tmp_path):
+    """Too short, too long and not mp4/mov: refused at create, naming the reference and the rule."""
+    cases = [
+        (make_video(tmp_path / "short.mp4", seconds=1), "must be 2 to 30 s long"),
+        (make_video(tmp_path / "long.mp4", seconds=31, width=32, height=32, fps=2), "must be 2 to 30 s long"),
+        (make_video(tmp_path / "c.webm", seconds=3, container="webm"), "not a readable mp4 or mov video"),
+    ]
+    for path, words in cases:
+        data = await upload(api, path)
+        tasks = sim.stats.tasks_created
+        response = await api.post("/v1/videos/generations", json=create_body(data["file_url"]))
+        assert response.status_code == 400, (path.name, response.text)
+        assert response.json()["error"]["param"] == "video_urls"
+        assert words in response.json()["error"]["message"], response.json()
+        assert sim.stats.tasks_created == tasks
+
+
+async def test_unusable_reference_integer_dialect(sim_int):
+    tasks = sim_int.stats.tasks_created
+    async with httpx.AsyncClient(base_url=sim_int.base_url, headers=AUTH, timeout=10) as client:
+        response = await client.post(
+            "/v1/videos/generations",
+            json=create_body(f"{sim_int.base_url}/files/missing/x.mp4", duration=5),
+        )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["type"], error["param"]) == (400, "invalid_request_error", "video_urls")
+    assert sim_int.stats.tasks_created == tasks
 
 
 # ---------------------------------------------------------------- validation and auth
@@ -306,6 +381,21 @@ async def test_idempotency_replay_charges_once(sim, api, ref_video):
     assert reused.status_code == 400 and reused.json()["error"]["param"] == "Idempotency-Key"
     short = await api.post("/v1/videos/generations", json=body, headers={"Idempotency-Key": "short"})
     assert short.status_code == 400 and short.json()["error"]["param"] == "Idempotency-Key"
+
+
+async def test_simultaneous_creates_with_one_key_make_one_task(sim, api, ref_video):
+    """References are fetched outside the create lock; the key is settled inside it."""
+    data = await upload(api, ref_video)
+    body = create_body(data["file_url"])
+    key = {"Idempotency-Key": "together-0123456789abcdef"}
+    tasks, replays = sim.stats.tasks_created, sim.stats.replays
+    answers = await asyncio.gather(
+        *(api.post("/v1/videos/generations", json=body, headers=key) for _ in range(4))
+    )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert sim.stats.tasks_created == tasks + 1 and sim.stats.replays == replays + 3
+    assert sorted(a.headers.get("idempotency-replayed", "") for a in answers) == ["", "true", "true", "true"]
 
 
 # ---------------------------------------------------------------- faults
@@ -561,6 +651,19 @@ async def test_stats_count_routes(sim, api):
     assert sim.stats.routes["download"] == routes.get("download", 0) + 1
     assert sim.stats.task_gets == gets + 1
     assert sim.stats.requests[-2:] == [("GET", "/v1/tasks/none", 404), ("GET", "/files/none/x.mp4", 404)]
+
+
+async def test_stats_record_which_key_by_its_owner_id(sim, api):
+    await api.get("/v1/tasks/none")
+    await api.get("/v1/tasks/none", headers={"Authorization": "Bearer another-key-987"})
+    async with httpx.AsyncClient(base_url=sim.base_url) as anonymous:
+        await anonymous.get("/v1/tasks/none")
+    assert sim.stats.keys[-3:] == [
+        ("GET", "/v1/tasks/none", sim.key_owner(KEY)),
+        ("GET", "/v1/tasks/none", sim.key_owner("another-key-987")),
+        ("GET", "/v1/tasks/none", None),
+    ]
+    assert sim.key_owner(KEY) != KEY and KEY not in repr(sim.stats)
 
 
 def test_command_line_runs_standalone():

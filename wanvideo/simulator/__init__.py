@@ -4,15 +4,22 @@
     with Simulator(task_seconds=2.0) as sim:
         sim.base_url   # task API + files host on one local port
 
-Modules: `server` (Simulator, the uvicorn thread), `app` (routes, fault layer), `state`
-(tasks, files, idempotency, stats), `faults` (fault injection API), `render` (the result
-MP4), `envelopes` (error bodies in both dialects). Never imports gradio.
+An independent implementation of the provider's contract: it reads the provider's own OpenAPI
+document (`spec/`) and never imports the client's schemas or pricing. Never imports gradio.
+
+Modules: `server` (Simulator, the uvicorn thread), `app` (the router), `middleware` (fault
+layer), `tasks_api` (create, query, render), `files_api` (uploads, downloads), `multipart`
+(streamed form parsing), `contract` (the spec's rules, read once), `validation` (create bodies
+against the spec's schema), `references` (a create's videos made local and checked), `fetch`
+(the one guarded fetch of a link), `billing` (the provider's charge), `state` (tasks, files,
+idempotency, stats), `faults` (fault injection API), `render` (the result MP4), `envelopes`
+(error bodies in both dialects), `config`/`auth` (shared settings, Bearer keys).
 """
 
 from .faults import KINDS as FAULT_KINDS
 from .faults import ROUTES as FAULT_ROUTES
 from .faults import Fault, Faults
 from .server import Simulator
-from .state import FileRecord, Stats, TaskRecord
+from .state import FileRecord, SimTask, Stats
 
-__all__ = ["FAULT_KINDS", "FAULT_ROUTES", "Fault", "Faults", "FileRecord", "Simulator", "Stats", "TaskRecord"]
+__all__ = ["FAULT_KINDS", "FAULT_ROUTES", "Fault", "Faults", "FileRecord", "SimTask", "Simulator", "Stats"]

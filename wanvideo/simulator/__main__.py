@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> None:
         "--api-key", action="append", dest="api_keys", help="accept only this key (repeatable)"
     )
     parser.add_argument("--public-url", default=None, help="base of the file and result links it hands out")
+    parser.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="fetch reference links on loopback/private addresses too (local testing only)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     sim = Simulator(
@@ -30,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         host=args.host,
         public_url=args.public_url,
+        allow_private_urls=args.allow_private_urls,
     )
 
     def announce(base_url: str) -> None:

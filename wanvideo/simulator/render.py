@@ -14,14 +14,12 @@ A reference that cannot be read (missing, not a video) becomes a plain coloured 
 from __future__ import annotations
 
 import logging
-import tempfile
 import textwrap
 import time
 from fractions import Fraction
 from pathlib import Path
 
 import av
-import httpx
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -32,32 +30,26 @@ DISTINCT_PER_SECOND = 6  # composed pictures per second; each is encoded FPS / 6
 FRAMES_PER_REFERENCE = 4  # decoded frames kept per reference
 AUDIO_RATE = 48000
 AUDIO_CHUNK = 1024  # AAC frame size
-MAX_FETCH_BYTES = 200 * 1000 * 1000
+# Output pixel sizes by quality and aspect ratio, as public client code gives them (API_NOTES
+# section 7; the OpenAPI document has none).
+OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "720p": {
+        "16:9": (1280, 720),
+        "9:16": (720, 1280),
+        "1:1": (960, 960),
+        "4:3": (1088, 832),
+        "3:4": (832, 1088),
+    },
+    "1080p": {
+        "16:9": (1920, 1080),
+        "9:16": (1080, 1920),
+        "1:1": (1440, 1440),
+        "4:3": (1632, 1248),
+        "3:4": (1248, 1632),
+    },
+}
 _PANEL_COLOURS = [(70, 90, 160), (160, 80, 70), (70, 140, 90)]
 _TONES = [220.0, 277.18, 329.63]
-
-
-def fetch_to_file(url: str, directory: Path, timeout: float = 15.0) -> Path | None:
-    """Download `url` into `directory` (streamed); None when it cannot be fetched."""
-    try:
-        with (
-            httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response,
-            tempfile.NamedTemporaryFile(dir=directory, suffix=".ref", delete=False) as out,
-        ):
-            if response.status_code != 200:
-                Path(out.name).unlink(missing_ok=True)
-                return None
-            size = 0
-            for chunk in response.iter_bytes(1 << 16):
-                size += len(chunk)
-                if size > MAX_FETCH_BYTES:
-                    Path(out.name).unlink(missing_ok=True)
-                    return None
-                out.write(chunk)
-            return Path(out.name)
-    except (httpx.HTTPError, OSError) as exc:
-        log.info("simulator: cannot fetch reference %s: %s", url, exc)
-        return None
 
 
 def probe_duration(path: Path) -> float | None:

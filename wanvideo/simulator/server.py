@@ -5,6 +5,7 @@
         sim.faults.add("rate_limit", route="create", retry_after=2)
         sim.fail_next_task("content_policy_violation")
         sim.stats.creates, sim.stats.requests
+        sim.stats.keys[-1] == ("GET", "/v1/tasks/<id>", sim.key_owner("sk-..."))  # which key
         sim.tasks[task_id].status
 
 Test controls (besides `faults`, see `faults.py`)::
@@ -22,6 +23,13 @@ With a `data_dir`, tasks, files and idempotency records are kept in ``data_dir/s
 and survive a restart (``persist=False`` turns that off). One socket serves both hosts, so
 a client points `api_base_url` and `files_base_url` at `base_url`. With
 ``dialect="integer"`` the simulator plays odkkk: integer error codes, durations 5 or 10 only.
+
+Links in a create (`video_urls`) or `upload/url` are fetched by `fetch.fetch_link`: only
+public addresses unless ``allow_private_urls=True`` (tests whose links live on 127.0.0.1).
+The simulator's own upload links are read in place and need no fetch. A create whose reference
+cannot be used (unfetchable, not mp4/mov, too large, outside 2 to 30 s) is refused with 400
+``param: video_urls`` before any task exists: it costs nothing. Up to `render_workers` (2)
+results render at once.
 """
 
 from __future__ import annotations
@@ -39,14 +47,17 @@ from typing import Any
 
 import uvicorn
 
-from wanvideo.providers import get_profile
-
-from .app import MAX_UPLOAD_BYTES, SimulatorApp
+from .app import SimulatorApp
+from .config import FETCH_TIMEOUT, MAX_UPLOAD_BYTES, SimConfig
 from .envelopes import DIALECTS
 from .faults import Faults
-from .state import FileRecord, ScheduledFailure, SimState, Stats, TaskRecord
+from .state import FileRecord, ScheduledFailure, SimState, SimTask, Stats, owner_id
 
 log = logging.getLogger(__name__)
+
+# Results rendered at once: libx264 and the frame conversions release the GIL, so two renders
+# use the two cores of a small machine (a Space's CPU tier has two).
+RENDER_WORKERS = 2
 
 
 class Simulator:
@@ -64,6 +75,9 @@ class Simulator:
         public_url: str | None = None,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         persist: bool | None = None,
+        allow_private_urls: bool = False,
+        fetch_timeout: float = FETCH_TIMEOUT,
+        render_workers: int = RENDER_WORKERS,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
@@ -82,17 +96,15 @@ class Simulator:
             persist=(not self._own_dir) if persist is None else persist,
         )
         self.faults = Faults()
-        profile = get_profile("odkkk" if dialect == "integer" else "demo")
-        self._renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-render")
-        self.app = SimulatorApp(
-            self.state,
-            self.faults,
-            profile,
-            dialect,
-            set(api_keys) if api_keys is not None else None,
+        self._renderer = ThreadPoolExecutor(max_workers=render_workers, thread_name_prefix="sim-render")
+        self.config = SimConfig(
+            dialect=dialect,
+            api_keys=frozenset(api_keys) if api_keys is not None else None,
             max_upload_bytes=max_upload_bytes,
-            renderer=self._renderer,
+            allow_private_urls=allow_private_urls,
+            fetch_timeout=fetch_timeout,
         )
+        self.app = SimulatorApp(self.state, self.faults, self.config, self._renderer)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -108,7 +120,7 @@ class Simulator:
         return self.state.stats
 
     @property
-    def tasks(self) -> dict[str, TaskRecord]:
+    def tasks(self) -> dict[str, SimTask]:
         return self.state.tasks
 
     @property
@@ -127,6 +139,11 @@ class Simulator:
     def charged_credits(self) -> float:
         """Credits charged so far (completed tasks; failed ones are refunded)."""
         return self.state.charged_credits()
+
+    @staticmethod
+    def key_owner(api_key: str) -> str:
+        """The id under which the simulator knows `api_key` (in `stats.keys`, `SimTask.owner`)."""
+        return owner_id(api_key)
 
     # ---------------------------------------------------------------- test controls
 
@@ -177,7 +194,7 @@ class Simulator:
             self.state.pending_failures.clear()
             self.state.stats = Stats()
 
-    def wait_rendered(self, task_id: str, timeout: float = 30.0) -> TaskRecord:
+    def wait_rendered(self, task_id: str, timeout: float = 30.0) -> SimTask:
         """Block until the task's video is rendered (or its render failed)."""
         deadline = time.monotonic() + timeout
         record = self.state.tasks[task_id]

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import secrets
 import string
 import threading
@@ -24,12 +23,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wanvideo.providers import MODEL_NAME
+from wanvideo.fsutil import write_private
+
+from .contract import contract
 
 log = logging.getLogger(__name__)
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 STATE_FILE = "state.json"
+# The model and the reference limits are the same in both dialects' documents.
+_RULES = contract("string")
 PENDING_FRACTION = 0.15  # share of task_seconds spent in "pending"
 
 
@@ -56,8 +59,9 @@ class ScheduledFailure:
 
 
 @dataclass
-class TaskRecord:
-    """One generation task. `status`/`progress` are computed from the clock on every read."""
+class SimTask:
+    """One task of the simulated provider (not the app's `wanvideo.store.TaskRecord`).
+    `status`/`progress` are computed from the clock on every read."""
 
     id: str
     owner: str
@@ -72,6 +76,7 @@ class TaskRecord:
     callback_url: str | None
     credits_reserved: float
     reference_durations: list[float | None] = field(default_factory=list)
+    reference_paths: list[str] = field(default_factory=list)  # local copies, for the render
     idempotency_key: str | None = None
     failure: ScheduledFailure | None = None
     render_path: Path | None = None
@@ -123,7 +128,7 @@ class TaskRecord:
         body: dict[str, Any] = {
             "created": int(self.created),
             "id": self.id,
-            "model": MODEL_NAME,
+            "model": _RULES.model,
             "object": "video.generation.task",
             "progress": progress,
             "status": status,
@@ -166,7 +171,11 @@ class TaskRecord:
 
 _FAILURE_MESSAGES = {
     "content_policy_violation": "The request was rejected by the content safety policy.",
-    "invalid_parameters": "A reference video does not meet the requirements (mp4/mov, 2-30 s, at most 100 MB).",
+    "invalid_parameters": (
+        f"A reference video does not meet the requirements ({'/'.join(_RULES.reference_formats)}, "
+        f"{_RULES.min_reference_seconds:g}-{_RULES.max_reference_seconds:g} s, "
+        f"at most {_RULES.max_reference_mb} MB)."
+    ),
     "generation_failed_no_content": "The model produced no content.",
     "generation_timeout": "The generation timed out.",
     "service_error": "The upstream service had an error.",
@@ -216,6 +225,9 @@ class Stats:
     refusals included); `tasks_created` counts new (chargeable) tasks."""
 
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status); 0 = dropped
+    # (method, path, owner_id of the Bearer key or None): which key each request carried,
+    # hashed like every owner here, so a test can tell a visitor's key from the server's.
+    keys: list[tuple[str, str, str | None]] = field(default_factory=list)
     routes: Counter[str] = field(default_factory=Counter)  # requests per route name
     creates: int = 0
     tasks_created: int = 0
@@ -232,7 +244,7 @@ class SimState:
 
     data_dir: Path
     task_seconds: float
-    tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    tasks: dict[str, SimTask] = field(default_factory=dict)
     files: dict[str, FileRecord] = field(default_factory=dict)
     # (api key, Idempotency-Key) -> (task id, request fingerprint, original response body)
     idempotency: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
@@ -271,7 +283,7 @@ class SimState:
     # ------------------------------------------------------------ persistence (opt-in)
 
     def save(self) -> None:
-        """Write tasks, files and idempotency records to `data_dir/state.json` (atomic)."""
+        """Write tasks, files and idempotency records to `data_dir/state.json` (atomic, 0600)."""
         if not self.persist:
             return
         with self.lock:
@@ -283,9 +295,7 @@ class SimState:
                     [o, k, tid, fp, body] for (o, k), (tid, fp, body) in self.idempotency.items()
                 ],
             }
-            tmp = self.data_dir / (STATE_FILE + ".tmp")
-            tmp.write_text(json.dumps(payload))
-            os.replace(tmp, self.data_dir / STATE_FILE)
+            write_private(self.data_dir / STATE_FILE, json.dumps(payload).encode())
 
     def load(self) -> None:
         """Read `state.json` if present; tasks whose render never finished are marked for rendering."""
@@ -296,7 +306,7 @@ class SimState:
             payload = json.loads(path.read_text())
             for item in payload.get("tasks", []):
                 failure = item.pop("failure", None)
-                record = TaskRecord(
+                record = SimTask(
                     **{**item, "render_path": Path(item["render_path"]) if item.get("render_path") else None}
                 )
                 record.failure = ScheduledFailure(**failure) if failure else None
