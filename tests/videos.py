@@ -4,6 +4,11 @@ make_video(tmp_path / "a.mp4", seconds=3)                     # H.264 + AAC mp4
 make_video(tmp_path / "b.mov", seconds=3, container="mov")
 make_video(tmp_path / "c.webm", seconds=3, container="webm")  # VP8 + Vorbis/Opus
 make_video(tmp_path / "d.mp4", seconds=3, audio=False)
+
+Helpers that reshape a made MP4 (box level, no re-encoding):
+
+pad_mp4(src, dst, 40_000_000)   # a sparse `free` box before the trailing `moov`
+faststart(src, dst)             # remuxed with `moov` first
 """
 
 from __future__ import annotations
@@ -99,3 +104,46 @@ def make_image(path: Path | str) -> Path:
 
 def make_audio_only(path: Path | str, seconds: float = 3.0) -> Path:
     return make_video(path, seconds, video=False, audio=True)
+
+
+def box_offset(data: bytes, kind: bytes) -> int:
+    """Offset of the first top-level ISO box of type `kind` in an MP4/MOV file's bytes."""
+    pos = 0
+    while pos + 8 <= len(data):
+        if data[pos + 4 : pos + 8] == kind:
+            return pos
+        pos += int.from_bytes(data[pos : pos + 4], "big")
+    raise AssertionError(f"no {kind!r} box")
+
+
+def pad_mp4(src: Path | str, dst: Path | str, total: int) -> Path:
+    """`src` grown to `total` bytes by a `free` box just before its `moov` box (at the end,
+    as PyAV writes it), so a reader must skip the padding. Sparse on disk; a valid MP4:
+    the sample offsets point into `mdat`, which does not move."""
+    src, dst = Path(src), Path(dst)
+    data = src.read_bytes()
+    moov = box_offset(data, b"moov")
+    pad = total - len(data)
+    with open(dst, "wb") as fh:
+        fh.write(data[:moov])
+        fh.write(pad.to_bytes(4, "big") + b"free")
+        fh.seek(pad - 8, 1)
+        fh.write(data[moov:])
+    assert dst.stat().st_size == total
+    return dst
+
+
+def faststart(src: Path | str, dst: Path | str) -> Path:
+    """Remux `src` with the `moov` box first, as web-optimised MP4s are."""
+    dst = Path(dst)
+    with (
+        av.open(str(src)) as inp,
+        av.open(str(dst), "w", format="mp4", options={"movflags": "faststart"}) as out,
+    ):
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    return dst

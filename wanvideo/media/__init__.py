@@ -1,0 +1,42 @@
+"""Reference video probing and validation with PyAV, headers only.
+
+    result = probe_file("clip.mp4")
+    result.problems   # ("clip.mp4 lasts 1.2 s; references must be 2 to 30 s long: use a longer clip",)
+    result.warnings   # ("clip.mp4 has no audio track: the voice cannot be copied",)
+
+    result = await probe_url("https://example.com/clip.mp4")   # reads only the headers
+    seconds = video_duration(path)                              # None when unreadable
+
+Layers, one module each, so each can be tested alone:
+
+- `sniff`: the container from a file's first bytes, never from its name;
+- `rules`: pure functions turning probed facts into problems and warnings (limits from
+  `wanvideo.providers`);
+- `isobmff`: MP4/MOV box walking on raw bytes (truncation check);
+- `local`: PyAV reading of a file (`probe_file`, `video_duration`);
+- `remote`: a link's headers fetched with HTTP Range requests (`probe_url`).
+
+Nothing here raises for a bad file or link: every failure becomes a sentence in `problems`.
+"""
+
+from .isobmff import iso_missing_bytes
+from .local import probe_file, video_duration
+from .remote import probe_url
+from .result import ProbeResult
+from .rules import BROWSER_CODECS, REFERENCE_CONTAINERS, check_reference, validate
+from .sniff import CONTAINER_LABELS, HEAD_BYTES, sniff_container
+
+__all__ = [
+    "BROWSER_CODECS",
+    "CONTAINER_LABELS",
+    "HEAD_BYTES",
+    "REFERENCE_CONTAINERS",
+    "ProbeResult",
+    "check_reference",
+    "iso_missing_bytes",
+    "probe_file",
+    "probe_url",
+    "sniff_container",
+    "validate",
+    "video_duration",
+]
