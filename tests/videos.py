@@ -147,3 +147,37 @@ def faststart(src: Path | str, dst: Path | str) -> Path:
             packet.stream = streams[packet.stream.index]
             out.mux(packet)
     return dst
+
+
+def _child_boxes(data: bytes | bytearray, start: int, end: int) -> dict[bytes, list[tuple[int, int]]]:
+    """Box type -> [(payload start, box end)] for the boxes directly inside [start, end)."""
+    found: dict[bytes, list[tuple[int, int]]] = {}
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        found.setdefault(bytes(data[pos + 4 : pos + 8]), []).append((pos + 8, pos + size))
+        pos += size
+    return found
+
+
+def declare_samples(src: Path | str, dst: Path | str, count: int) -> Path:
+    """`src` (a made MP4) with its video track's `stsz` and `stts` rewritten to declare
+    `count` samples: uniform sample size, one time-to-sample entry. The file stays small;
+    a demuxer that trusts the header builds an index of `count` entries."""
+    data = bytearray(Path(src).read_bytes())
+    (moov,) = _child_boxes(data, 0, len(data))[b"moov"]
+    for trak in _child_boxes(data, *moov)[b"trak"]:
+        (mdia,) = _child_boxes(data, *trak)[b"mdia"]
+        (hdlr,) = _child_boxes(data, *mdia)[b"hdlr"]
+        if data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
+            continue
+        (minf,) = _child_boxes(data, *mdia)[b"minf"]
+        (stbl,) = _child_boxes(data, *minf)[b"stbl"]
+        boxes = _child_boxes(data, *stbl)
+        (stsz,), (stts,) = boxes[b"stsz"], boxes[b"stts"]
+        data[stsz[0] + 4 : stsz[0] + 12] = (100).to_bytes(4, "big") + count.to_bytes(4, "big")
+        data[stts[0] + 4 : stts[0] + 12] = (1).to_bytes(4, "big") + count.to_bytes(4, "big")
+        dst = Path(dst)
+        dst.write_bytes(bytes(data))
+        return dst
+    raise AssertionError("no video track")

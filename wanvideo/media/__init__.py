@@ -4,6 +4,7 @@
     result.problems   # ("clip.mp4 lasts 1.2 s; references must be 2 to 30 s long: use a longer clip",)
     result.warnings   # ("clip.mp4 has no audio track: the voice cannot be copied",)
 
+    result = await probe_local("clip.mp4")                      # the same, in a sandboxed worker
     result = await probe_url("https://example.com/clip.mp4")   # reads only the headers
     seconds = video_duration(path)                              # None when unreadable
 
@@ -13,17 +14,24 @@ Layers, one module each, so each can be tested alone:
 - `rules`: pure functions turning probed facts into problems and warnings (limits from
   `wanvideo.providers`);
 - `isobmff`: MP4/MOV box walking on raw bytes (truncation check);
-- `local`: PyAV reading of a file (`probe_file`, `video_duration`);
-- `remote`: a link's headers fetched with HTTP Range requests (`probe_url`).
+- `local`: PyAV reading of a file in this process (`probe_file`, `video_duration`);
+- `sandbox` + `worker`: a pool of warm worker processes (memory cap, wall-clock kill,
+  bounded concurrency) where untrusted files are parsed (`probe_local`), and where clip
+  preparation will run;
+- `blocks`: parsing a remote file from the blocks fetched so far (in the worker);
+- `remote`: a link's headers fetched with HTTP Range requests through `wanvideo.netguard`,
+  within a hard deadline, parsed in the sandbox (`probe_url`).
 
 Nothing here raises for a bad file or link: every failure becomes a sentence in `problems`.
 """
 
 from .isobmff import iso_missing_bytes
 from .local import probe_file, video_duration
+from .probe import probe_local
 from .remote import probe_url
-from .result import ProbeResult
+from .result import ImplausibleHeader, ProbeResult, SandboxFailure
 from .rules import BROWSER_CODECS, REFERENCE_CONTAINERS, check_reference, validate
+from .sandbox import Sandbox, SandboxError, default_sandbox
 from .sniff import CONTAINER_LABELS, HEAD_BYTES, sniff_container
 
 __all__ = [
@@ -31,10 +39,16 @@ __all__ = [
     "CONTAINER_LABELS",
     "HEAD_BYTES",
     "REFERENCE_CONTAINERS",
+    "ImplausibleHeader",
     "ProbeResult",
+    "Sandbox",
+    "SandboxError",
+    "SandboxFailure",
     "check_reference",
+    "default_sandbox",
     "iso_missing_bytes",
     "probe_file",
+    "probe_local",
     "probe_url",
     "sniff_container",
     "validate",

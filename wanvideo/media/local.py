@@ -19,7 +19,7 @@ from typing import IO, Any
 import av
 
 from ..providers import MAX_REFERENCE_BYTES
-from .isobmff import iso_missing_bytes
+from .isobmff import ISO_CONTAINERS, implausible_header, iso_missing_bytes
 from .result import ProbeResult
 from .rules import REFERENCE_CONTAINERS, validate
 from .sniff import HEAD_BYTES, container_from_format, is_video_kind, sniff_container
@@ -105,6 +105,19 @@ def with_iso_check(result: ProbeResult, fh: IO[bytes]) -> ProbeResult:
     return result
 
 
+def read_facts(result: ProbeResult, source: str | IO[bytes], fh: IO[bytes]) -> ProbeResult:
+    """A sniffed `result` plus what its headers say: the sanity caps first (MP4/MOV box
+    headers only), then PyAV, then the truncation check. `fh` reads the same bytes as `source`."""
+    if result.container in ISO_CONTAINERS and result.size_bytes:
+        implausible = implausible_header(fh, result.size_bytes)
+        if implausible is not None:
+            return replace(result, implausible=implausible)
+    if not isinstance(source, str):
+        source.seek(0)  # the box walk above may have moved it
+    result = with_streams(result, source)
+    return with_iso_check(result, fh)
+
+
 def probe_file(path: str | os.PathLike[str], name: str | None = None) -> ProbeResult:
     """Probe a local file in this process and validate it against the API rules. Never raises
     for bad files. The size comes from `stat` first: an empty or oversized file is refused unopened.
@@ -128,9 +141,8 @@ def probe_file(path: str | os.PathLike[str], name: str | None = None) -> ProbeRe
     result = replace(result, container=sniff_container(head))
     if is_video_kind(result.container):
         try:
-            result = with_streams(result, str(path))
             with open(path, "rb") as fh:
-                result = with_iso_check(result, fh)
+                result = read_facts(result, str(path), fh)
         except Exception as exc:  # a bug or an odd file must not break the page
             logger.exception("unexpected error probing %s", name)
             result = replace(result, read_error=f"{type(exc).__name__}: {exc}")

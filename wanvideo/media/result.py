@@ -3,6 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+
+
+class SandboxFailure(str, Enum):
+    """Why the sandboxed worker gave no answer for a job."""
+
+    TIMED_OUT = "timed_out"  # past its deadline: the worker was killed
+    CRASHED = "crashed"  # the worker died (a native crash, or killed by the system)
+    OUT_OF_MEMORY = "out_of_memory"  # an allocation failed under the memory cap
+    FAILED = "failed"  # the job raised (a bug or a bad argument)
+
+
+@dataclass(frozen=True)
+class ImplausibleHeader:
+    """A header declares more than any real video has, so the file was never parsed."""
+
+    what: str  # "samples", "seconds", "width" or "height"
+    declared: float
+    limit: float
 
 
 @dataclass(frozen=True)
@@ -26,6 +45,10 @@ class ProbeResult:
     # Why PyAV could not parse the file (technical detail, for logs); None otherwise.
     read_error: str | None = None
     is_remote: bool = False
+    # Set when the headers declare absurd amounts (sample counts, duration, size): not parsed.
+    implausible: ImplausibleHeader | None = None
+    # Set when the sandboxed reader gave no answer (killed past its deadline, out of memory...).
+    reader_failure: SandboxFailure | None = None
 
     @property
     def ok(self) -> bool:

@@ -10,7 +10,7 @@ import math
 from dataclasses import replace
 
 from ..providers import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
-from .result import ProbeResult
+from .result import ProbeResult, SandboxFailure
 from .sniff import CONTAINER_LABELS
 
 REFERENCE_CONTAINERS = ("mp4", "mov")  # what the API accepts (API_NOTES.md section 1)
@@ -27,6 +27,13 @@ _CODEC_LABELS = {
     "vp8": "VP8",
     "dnxhd": "DNxHD",
     "mpeg2video": "MPEG-2",
+}
+
+
+_READER_FAILURES = {
+    SandboxFailure.TIMED_OUT: "reading its headers took too long",
+    SandboxFailure.OUT_OF_MEMORY: "reading its headers needed too much memory",
+    SandboxFailure.CRASHED: "reading its headers crashed the reader",
 }
 
 
@@ -71,6 +78,16 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
     if result.container is not None and result.container not in REFERENCE_CONTAINERS:
         what = label or f"in the {result.container.upper()} format"
         return (f"{name} is {what}; upload an {accepted} file",), ()
+
+    if result.implausible is not None:
+        bad = result.implausible
+        return (
+            f"{name} declares {bad.declared:,.0f} {bad.what} (no real video has more than "
+            f"{bad.limit:,.0f}), so it was not opened; export the video again as {accepted}",
+        ), ()
+    if result.reader_failure is not None:
+        why = _READER_FAILURES.get(result.reader_failure, "reading it failed")
+        return (f"{name} could not be read safely ({why}); export the video again as {accepted}",), ()
 
     if result.read_error is not None:
         if result.container in REFERENCE_CONTAINERS:

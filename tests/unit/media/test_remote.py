@@ -2,120 +2,26 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.unit.fileserver import ServerState, serve
 from tests.unit.media.conftest import truncated_faststart
 from tests.videos import box_offset
+from wanvideo import netguard
 from wanvideo.media import probe_file, probe_url, remote
-
-
-@dataclass
-class Hit:
-    path: str
-    range: str | None
-    status: int = 0
-    sent: int = 0
-
-
-@dataclass
-class ServerState:
-    files: dict[str, Path] = field(default_factory=dict)
-    log: list[Hit] = field(default_factory=list)
-    ranges: bool = True  # False: ignore Range, always 200 with the whole file
-    redirects: dict[str, str] = field(default_factory=dict)
-    slow_seconds: float = 1.0
-    statuses: dict[str, int] = field(default_factory=dict)  # path -> forced error status
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def sent(self, path: str) -> int:
-        return sum(h.sent for h in self.log if h.path == path)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    state: ServerState
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-    def _head(self, status: int, headers: dict[str, str], hit: Hit) -> None:
-        hit.status = status
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-
-    def do_GET(self) -> None:
-        state = self.state
-        path = urlsplit(self.path).path
-        hit = Hit(path, self.headers.get("Range"))
-        with state.lock:
-            state.log.append(hit)
-        if path in state.redirects:
-            self._head(302, {"Location": state.redirects[path], "Content-Length": "0"}, hit)
-            return
-        if path == "/slow.mp4":
-            time.sleep(state.slow_seconds)
-        file = state.files.get(path)
-        if file is None or path in state.statuses:
-            body = b"no video here"
-            status = state.statuses.get(path, 404)
-            self._head(status, {"Content-Length": str(len(body)), "Content-Type": "text/plain"}, hit)
-            self.wfile.write(body)
-            return
-        size = file.stat().st_size
-        start, end, status = 0, size - 1, 200
-        headers = {"Accept-Ranges": "bytes"} if state.ranges else {}
-        match = re.fullmatch(r"bytes=(\d*)-(\d*)", hit.range or "")
-        if state.ranges and match:
-            if match.group(1):
-                start = int(match.group(1))
-                end = min(int(match.group(2) or size - 1), size - 1)
-            else:
-                start = max(0, size - int(match.group(2)))
-            if start >= size:
-                self._head(416, {"Content-Range": f"bytes */{size}", "Content-Length": "0"}, hit)
-                return
-            status = 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        headers["Content-Length"] = str(end - start + 1)
-        headers["Content-Type"] = "text/html" if file.suffix == ".html" else "video/mp4"
-        self._head(status, headers, hit)
-        try:
-            with open(file, "rb") as fh:
-                fh.seek(start)
-                left = end - start + 1
-                while left > 0:
-                    chunk = fh.read(min(left, 64 * 1024))
-                    self.wfile.write(chunk)
-                    hit.sent += len(chunk)
-                    left -= len(chunk)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture(scope="module")
 def server(files: dict[str, Path]) -> Iterator[tuple[str, ServerState]]:
     state = ServerState()
-    handler = type("Handler", (_Handler,), {"state": state})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(state) as base:
+        yield base, state
 
 
 @pytest.fixture
@@ -128,6 +34,9 @@ def web(server, files: dict[str, Path], tmp_path: Path) -> Iterator[tuple[str, S
     state.ranges = True
     state.redirects = {}
     state.statuses = {}
+    state.raw = {}
+    state.drips = {}
+    state.dripped = {}
     yield base, state
 
 
@@ -170,19 +79,76 @@ async def test_internal_address_is_refused_before_any_request(web) -> None:
     assert state.log == []
 
 
+def pretend_public(monkeypatch, *addresses: str) -> None:
+    """Let the given loopback addresses pass the public-address rule (tests only have
+    loopback servers); every other address keeps the real rule."""
+    real = netguard.address_internal_reason
+    monkeypatch.setattr(
+        netguard, "address_internal_reason", lambda ip: None if str(ip) in addresses else real(ip)
+    )
+
+
 async def test_every_redirect_hop_is_checked(web, monkeypatch) -> None:
     base, state = web
     port = urlsplit(base).port
-    state.redirects["/share/abc"] = f"http://localhost:{port}/good.mp4"
-
-    # Pretend 127.0.0.1 is public so the first hop passes; "localhost" stays internal.
-    def fake_reason(host: str, port: int = 443) -> str | None:
-        return None if host == "127.0.0.1" else "a loopback address"
-
-    monkeypatch.setattr(remote, "resolved_internal_reason", fake_reason)
-    r = await probe_url(f"{base}/share/abc")
-    assert r.problems == ("abc redirects to a loopback address (localhost); only public links can be used",)
+    state.redirects["/share/abc"] = f"http://inside.test:{port}/good.mp4"
+    pretend_public(monkeypatch, "127.0.0.1")
+    answers = {"public.test": ["127.0.0.1"], "inside.test": ["127.0.0.2"]}
+    r = await probe_url(f"http://public.test:{port}/share/abc", resolver=lambda host, _: answers[host])
+    assert r.problems == (
+        "could not use abc: the link does not lead to a public server; paste a public http(s) link",
+    )
     assert [h.path for h in state.log] == ["/share/abc"]
+
+
+async def test_a_name_that_resolves_inside_is_refused_unseen(web) -> None:
+    base, state = web
+    port = urlsplit(base).port
+    r = await probe_url(f"http://intranet.test:{port}/good.mp4", resolver=lambda host, _: ["127.0.0.1"])
+    # The same sentence as for a name that does not resolve: nothing about the inside.
+    unresolvable = await probe_url(f"http://nowhere.test:{port}/good.mp4", resolver=lambda host, _: [])
+    assert (
+        r.problems
+        == unresolvable.problems
+        == ("could not use good.mp4: the link does not lead to a public server; paste a public http(s) link",)
+    )
+    assert (r.size_bytes, r.container) == (None, None)
+    assert state.log == []
+
+
+@pytest.mark.parametrize("host", ["2130706433", "127.1", "0x7f.1", "0177.0.0.1", "[::ffff:127.0.0.1]"])
+async def test_numeric_forms_of_loopback_are_refused(web, host: str) -> None:
+    base, state = web
+    port = urlsplit(base).port
+    r = await probe_url(f"http://{host}:{port}/good.mp4")
+    assert r.problems == (
+        f"good.mp4 points to a loopback address ({host.strip('[]')}); only public links can be used",
+    )
+    assert state.log == []
+
+
+async def test_rebinding_never_reaches_the_second_answer(files, monkeypatch) -> None:
+    """DNS rebinding: the name resolves to a "public" address for the check and to
+    127.0.0.1 afterwards. Every request (big.mp4 needs several Range reads) must go to
+    the checked address, and the resolver is asked once."""
+    outside = ServerState(files={"/big.mp4": files["big.mp4"]})
+    inside = ServerState(files={"/big.mp4": files["big.mp4"]})
+    with serve(outside, host="127.0.0.2") as outside_base:
+        port = urlsplit(outside_base).port
+        with serve(inside, host="127.0.0.1", port=port):
+            pretend_public(monkeypatch, "127.0.0.2")
+            calls: list[str] = []
+
+            def rebinding(host: str, port: int) -> list[str]:
+                calls.append(host)
+                return ["127.0.0.2"] if len(calls) == 1 else ["127.0.0.1"]
+
+            r = await probe_url(f"http://rebind.test:{port}/big.mp4", resolver=rebinding)
+    assert r.ok and r.duration == pytest.approx(3.0, abs=0.05)
+    assert len(outside.log) >= 2  # the header first, then the moov box at the end
+    assert {h.host for h in outside.log} == {f"rebind.test:{port}"}  # the name, not the address
+    assert inside.log == []
+    assert calls == ["rebind.test"]
 
 
 async def test_redirects_are_followed(web) -> None:
@@ -200,9 +166,9 @@ async def test_redirect_loop_stops(web) -> None:
     state.redirects["/loop"] = "/loop"
     r = await probe_url(f"{base}/loop", allow_private=True)
     assert r.problems == (
-        f"could not fetch loop (more than {remote.MAX_REDIRECTS} redirects); check the link and try again",
+        f"could not fetch loop (more than {netguard.MAX_REDIRECTS} redirects); check the link and try again",
     )
-    assert len(state.log) == remote.MAX_REDIRECTS + 1
+    assert len(state.log) == netguard.MAX_REDIRECTS + 1
 
 
 async def test_not_found(web) -> None:
