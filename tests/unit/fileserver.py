@@ -139,7 +139,7 @@ def serve(state: ServerState, host: str = "127.0.0.1", port: int = 0) -> Iterato
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://{host}:{httpd.server_address[1]}"

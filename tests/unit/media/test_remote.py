@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +17,7 @@ from tests.unit.fileserver import ServerState, serve
 from tests.unit.media.conftest import truncated_faststart
 from tests.videos import box_offset
 from wanvideo import netguard
-from wanvideo.media import probe_file, probe_url, remote
+from wanvideo.media import probe_file, probe_local, probe_url, remote
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +281,61 @@ async def test_remote_truncated_faststart(web, files: dict[str, Path], tmp_path:
     assert r.problems == (
         "cutfast.mp4 is damaged or incomplete (its MP4 structure cannot be read); export or download it again",
     )
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+class _NoDefaultExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Installed as the loop's default executor: records any use of it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.used: list[object] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.used.append(fn)
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_a_dripping_server_is_cut_off_at_the_deadline(web, files: dict[str, Path]) -> None:
+    """One header line per 0.25 s for a minute: the probe ends at its deadline, and a local
+    probe started meanwhile is served. Nothing touches asyncio's default thread pool."""
+    base, state = web
+    state.drips["/drip.mp4"] = (240, 0.25)
+    spy = _NoDefaultExecutor()
+    asyncio.get_running_loop().set_default_executor(spy)
+    timeout = 2.0
+    started = time.monotonic()
+    remote_probes = [
+        asyncio.ensure_future(probe_url(f"{base}/drip.mp4", allow_private=True, timeout=timeout))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0.5)
+    assert not any(p.done() for p in remote_probes)
+    local = await probe_local(files["good.mp4"])
+    assert local.ok
+    assert not any(p.done() for p in remote_probes)  # the local probe did not wait for them
+    results = await asyncio.gather(*remote_probes)
+    elapsed = time.monotonic() - started
+    for r in results:
+        assert r.problems == (
+            "could not fetch drip.mp4 (no answer within 2 s); check the link and try again",
+        )
+    assert elapsed < timeout + 1
+    assert spy.used == []
+    deadline = time.monotonic() + 5  # the server notices the hang-up at its next line
+    while len(state.dripped) < 1 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert 0 < state.dripped["/drip.mp4"] < 240
+
+
+async def test_names_are_resolved_off_the_default_pool(web) -> None:
+    """The system resolver runs in netguard's own executor, never the loop's default one."""
+    base, _ = web
+    port = urlsplit(base).port
+    spy = _NoDefaultExecutor()
+    asyncio.get_running_loop().set_default_executor(spy)
+    r = await probe_url(f"http://localhost:{port}/good.mp4", allow_private=True)
+    assert r.ok
+    assert spy.used == []
