@@ -25,14 +25,53 @@ Layers, one module each, so each can be tested alone:
 Nothing here raises for a bad file or link: every failure becomes a sentence in `problems`.
 """
 
-from .isobmff import iso_missing_bytes
-from .local import probe_file, video_duration
-from .probe import probe_local
-from .remote import probe_url
-from .result import ImplausibleHeader, ProbeResult, SandboxFailure
-from .rules import BROWSER_CODECS, REFERENCE_CONTAINERS, check_reference, validate
-from .sandbox import Sandbox, SandboxError, default_sandbox
-from .sniff import CONTAINER_LABELS, HEAD_BYTES, sniff_container
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use (PEP 562), so a sandboxed worker that imports
+# `wanvideo.media.local` does not also load httpx and the network side.
+_EXPORTS = {
+    "iso_missing_bytes": "isobmff",
+    "probe_file": "local",
+    "video_duration": "local",
+    "probe_local": "probe",
+    "probe_url": "remote",
+    "ImplausibleHeader": "result",
+    "ProbeResult": "result",
+    "SandboxFailure": "result",
+    "BROWSER_CODECS": "rules",
+    "REFERENCE_CONTAINERS": "rules",
+    "check_reference": "rules",
+    "validate": "rules",
+    "Sandbox": "sandbox",
+    "SandboxError": "sandbox",
+    "default_sandbox": "sandbox",
+    "CONTAINER_LABELS": "sniff",
+    "HEAD_BYTES": "sniff",
+    "sniff_container": "sniff",
+}
+
+if TYPE_CHECKING:
+    from .isobmff import iso_missing_bytes
+    from .local import probe_file, video_duration
+    from .probe import probe_local
+    from .remote import probe_url
+    from .result import ImplausibleHeader, ProbeResult, SandboxFailure
+    from .rules import BROWSER_CODECS, REFERENCE_CONTAINERS, check_reference, validate
+    from .sandbox import Sandbox, SandboxError, default_sandbox
+    from .sniff import CONTAINER_LABELS, HEAD_BYTES, sniff_container
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups (and monkeypatching) see a plain attribute
+    return value
+
 
 __all__ = [
     "BROWSER_CODECS",
