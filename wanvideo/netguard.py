@@ -36,6 +36,7 @@ import ipaddress
 import logging
 import os
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -178,8 +179,10 @@ class GuardedClient:
         timeout: float = 20.0,
         max_redirects: int = MAX_REDIRECTS,
         user_agent: str = USER_AGENT,
+        verify: ssl.SSLContext | bool = True,  # tests pass a context trusting their own CA
     ) -> None:
         self.allow_private = allow_private
+        self.verify = verify
         self.resolver = resolver
         self.timeout = timeout
         self.max_redirects = max_redirects
@@ -204,6 +207,7 @@ class GuardedClient:
         if client is None:
             client = httpx.AsyncClient(
                 follow_redirects=False,
+                verify=self.verify,
                 trust_env=False,  # a proxy would resolve the name itself
                 timeout=httpx.Timeout(self.timeout),
                 headers={"User-Agent": self.user_agent, "Accept-Encoding": "identity"},

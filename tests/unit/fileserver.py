@@ -5,6 +5,7 @@ logged (path, Range, Host) so tests can assert what reached it."""
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -134,15 +135,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(state: ServerState, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve `state` on host:port (0: any free port); yields the base URL."""
+def serve(
+    state: ServerState, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """Serve `state` on host:port (0: any free port), over TLS with `tls`; yields the base URL."""
     handler = type("Handler", (_Handler,), {"state": state})
     httpd = ThreadingHTTPServer((host, port), handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{httpd.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://{host}:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()

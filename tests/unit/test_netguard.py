@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import shutil
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,3 +177,63 @@ async def test_hard_deadline_against_a_dripping_server(site, tmp_path: Path) -> 
     assert caught.value.reason is FetchFailure.TIMEOUT
     assert time.monotonic() - started < 1.5 + 1
     assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for "media.test"."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command makes the test certificate")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=media.test",
+            "-addext",
+            "subjectAltName=DNS:media.test",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (d / "clip.bin").write_bytes(BODY)
+    state = ServerState(files={"/clip.bin": d / "clip.bin"}, ranges=False)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
+    with serve(state, tls=server_ctx) as base:
+        client_ctx = ssl.create_default_context(cafile=str(d / "cert.pem"))
+        yield urlsplit(base).port, client_ctx
+
+
+async def test_tls_checks_the_name_while_connecting_to_the_checked_address(tls_site) -> None:
+    port, trust = tls_site
+    async with netguard.GuardedClient(
+        allow_private=True, resolver=lambda host, _: ["127.0.0.1"], verify=trust
+    ) as client:
+        _, response = await client.get(f"https://media.test:{port}/clip.bin")
+        assert response.status_code == 200
+        assert await netguard.read_body(response, len(BODY)) == BODY
+
+
+async def test_tls_refuses_a_certificate_for_another_name(tls_site) -> None:
+    port, trust = tls_site
+    async with netguard.GuardedClient(
+        allow_private=True, resolver=lambda host, _: ["127.0.0.1"], verify=trust
+    ) as client:
+        with pytest.raises(FetchError) as caught:
+            await client.get(f"https://other.test:{port}/clip.bin")
+    assert caught.value.reason is FetchFailure.UNREACHABLE
