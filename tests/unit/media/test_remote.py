@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from tests.unit.fileserver import ServerState, serve
 from tests.unit.media.conftest import truncated_faststart
-from tests.videos import box_offset
+from tests.videos import box_offset, declare_samples
 from wanvideo import netguard
 from wanvideo.media import probe_file, probe_local, probe_url, remote
 
@@ -339,3 +340,38 @@ async def test_names_are_resolved_off_the_default_pool(web) -> None:
     r = await probe_url(f"http://localhost:{port}/good.mp4", allow_private=True)
     assert r.ok
     assert spy.used == []
+
+
+async def test_a_crafted_remote_file_is_refused_from_its_headers(web, files, tmp_path: Path) -> None:
+    base, state = web
+    state.files["/crafted.mp4"] = declare_samples(files["good.mp4"], tmp_path / "crafted.mp4", 60_000_000)
+    r = await probe_url(f"{base}/crafted.mp4", allow_private=True)
+    assert r.implausible is not None and r.implausible.what == "samples"
+    assert r.problems[0].startswith("crafted.mp4 declares 60,000,")
+
+
+def test_remote_slots_are_shared_by_every_event_loop() -> None:
+    """Two loops in two threads share one slot: the second waits until the first is done."""
+    slots = remote._Slots(1)
+    order: list[str] = []
+    first_in = threading.Event()
+
+    async def hold() -> None:
+        async with slots:
+            order.append("first in")
+            first_in.set()
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def wait() -> None:
+        first_in.wait(5)
+        async with slots:
+            order.append("second in")
+
+    threads = [threading.Thread(target=asyncio.run, args=(job(),)) for job in (hold, wait)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["first in", "first out", "second in"]
+    assert slots.free == 1
