@@ -52,6 +52,10 @@ PING = "wanvideo.media.worker:ping"
 START_SECONDS = 30.0  # a fresh worker must be ready within this (imports on a busy machine)
 
 
+class _DiedIdle(Exception):
+    """The worker was dead before it took the job (its "start" never came)."""
+
+
 class SandboxError(Exception):
     def __init__(self, reason: SandboxFailure, detail: str) -> None:
         super().__init__(f"{reason.value}: {detail}")
@@ -126,7 +130,10 @@ class Sandbox:
             return
         if not handle.conn.poll(START_SECONDS):
             raise SandboxError(SandboxFailure.CRASHED, "the worker did not start")
-        message = handle.conn.recv()
+        try:
+            message = handle.conn.recv()
+        except (EOFError, OSError):
+            raise _DiedIdle() from None  # died while starting; one fresh try
         if message != ("ready",):
             raise SandboxError(SandboxFailure.CRASHED, "the worker did not start")
         handle.ready = True
@@ -152,50 +159,74 @@ class Sandbox:
         handle = self._idle.get()
         deadline = time.monotonic() + timeout
         try:
-            if handle is None or not handle.alive():
-                if handle is not None:
-                    self._stop(handle)
-                handle = self._start()
-            self._wait_ready(handle)
-            job_id = next(self._ids)
-            handle.conn.send((job_id, name, args, kwargs))
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not handle.conn.poll(left):
-                    self._replace(handle)
+            for _ in range(2):  # a second try only when the worker was dead before the job
+                if handle is not None and not handle.alive():
+                    self._replace(handle)  # died while idle
                     handle = None
-                    raise SandboxError(SandboxFailure.TIMED_OUT, f"no result within {timeout:g} s")
+                if handle is None:
+                    handle = self._start()
                 try:
-                    message = handle.conn.recv()
-                except (EOFError, OSError):
-                    code = handle.process.poll()
-                    self._replace(handle)
+                    return self._run_on(handle, name, args, kwargs, deadline, timeout, on_report)
+                except _DiedIdle:
+                    self._replace(handle)  # killed while idle (e.g. by the system): not this job
                     handle = None
-                    raise SandboxError(
-                        SandboxFailure.CRASHED, f"the worker died (exit code {code})"
-                    ) from None
-                kind = message[0]
-                if kind == "report":
-                    if on_report is not None:
-                        on_report(message[2])
-                    continue
-                if kind == "ok":
-                    return message[2]
-                _, _, error_kind, text = message
-                if error_kind == "memory":
-                    self._replace(handle)  # its heap may be a wreck: start clean
-                    handle = None
-                    raise SandboxError(SandboxFailure.OUT_OF_MEMORY, text)
-                raise SandboxError(SandboxFailure.FAILED, text)
-        except SandboxError:
+            raise SandboxError(SandboxFailure.CRASHED, "no worker could take the job")
+        except SandboxError as exc:
+            if exc.reason is not SandboxFailure.FAILED and handle is not None:
+                self._replace(handle)  # killed past its deadline, dead, or its heap a wreck
+                handle = None
             raise
-        except Exception as exc:  # a broken pipe, a pickling error: the worker is suspect
+        except Exception as exc:  # a pickling error, a protocol slip: the worker is suspect
             if handle is not None:
                 self._replace(handle)
                 handle = None
             raise SandboxError(SandboxFailure.CRASHED, f"{type(exc).__name__}: {exc}") from None
         finally:
             self._idle.put(handle)
+
+    def _run_on(
+        self,
+        handle: _Worker,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        deadline: float,
+        timeout: float,
+        on_report: Callable[[Any], None] | None,
+    ) -> Any:
+        """One job on one live worker. The worker acknowledges a job ("start") before
+        running it, so a worker found dead before that is known not to be this job's doing."""
+        self._wait_ready(handle)
+        job_id = next(self._ids)
+        try:
+            handle.conn.send((job_id, name, args, kwargs))
+        except OSError:
+            raise _DiedIdle() from None
+        started = False
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not handle.conn.poll(left):
+                raise SandboxError(SandboxFailure.TIMED_OUT, f"no result within {timeout:g} s")
+            try:
+                message = handle.conn.recv()
+            except (EOFError, OSError):
+                if not started:
+                    raise _DiedIdle() from None
+                code = handle.process.poll()
+                raise SandboxError(SandboxFailure.CRASHED, f"the worker died (exit code {code})") from None
+            kind = message[0]
+            if kind == "start":
+                started = True
+            elif kind == "report":
+                if on_report is not None:
+                    on_report(message[2])
+            elif kind == "ok":
+                return message[2]
+            else:
+                _, _, error_kind, text = message
+                if error_kind == "memory":
+                    raise SandboxError(SandboxFailure.OUT_OF_MEMORY, text)
+                raise SandboxError(SandboxFailure.FAILED, text)
 
     def _replace(self, handle: _Worker) -> None:
         """Kill a worker; the next job on this slot starts a fresh one."""

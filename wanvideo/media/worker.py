@@ -8,8 +8,9 @@ clip preparation reports transcoding progress this way).
 
 Protocol on the duplex pipe, one message each (pickled tuples):
     parent -> worker: (job_id, "module:function", args, kwargs)
-    worker -> parent: ("ready",) once, then per job: ("report", job_id, payload)* and
-                      ("ok", job_id, value) | ("error", job_id, kind, text)
+    worker -> parent: ("ready",) once, then per job: ("start", job_id),
+                      ("report", job_id, payload)*, then ("ok", job_id, value) or
+                      ("error", job_id, kind, text)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def serve(fd: int, memory_bytes: int) -> None:
         except (EOFError, OSError):
             return
         _job_id = job_id
+        conn.send(("start", job_id))
         try:
             value = _resolve(name)(*args, **kwargs)
             conn.send(("ok", job_id, value))

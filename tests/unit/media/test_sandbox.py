@@ -110,6 +110,20 @@ async def test_a_worker_killed_by_the_system_is_replaced(
     assert r.ok
 
 
+async def test_a_worker_killed_while_idle_never_fails_the_next_job(
+    sandbox: Sandbox, files: dict[str, Path]
+) -> None:
+    sandbox.warm_up()
+    killed = sandbox.worker_pids()
+    assert len(killed) == 2
+    for pid in killed:
+        os.kill(pid, signal.SIGKILL)  # no waiting: the next jobs may find them dying
+    results = [await probe_local(files["good.mp4"], sandbox=sandbox) for _ in range(4)]
+    assert all(r.ok for r in results)
+    assert sandbox.restarts == 2
+    assert set(sandbox.worker_pids()).isdisjoint(killed)
+
+
 class _FailingSandbox(Sandbox):
     def __init__(self, reason: SandboxFailure) -> None:  # no workers at all
         self.reason = reason
