@@ -4,6 +4,11 @@ make_video(tmp_path / "a.mp4", seconds=3)                     # H.264 + AAC mp4
 make_video(tmp_path / "b.mov", seconds=3, container="mov")
 make_video(tmp_path / "c.webm", seconds=3, container="webm")  # VP8 + Vorbis/Opus
 make_video(tmp_path / "d.mp4", seconds=3, audio=False)
+
+Helpers that reshape a made MP4 (box level, no re-encoding):
+
+pad_mp4(src, dst, 40_000_000)   # a sparse `free` box before the trailing `moov`
+faststart(src, dst)             # remuxed with `moov` first
 """
 
 from __future__ import annotations
@@ -99,3 +104,80 @@ def make_image(path: Path | str) -> Path:
 
 def make_audio_only(path: Path | str, seconds: float = 3.0) -> Path:
     return make_video(path, seconds, video=False, audio=True)
+
+
+def box_offset(data: bytes, kind: bytes) -> int:
+    """Offset of the first top-level ISO box of type `kind` in an MP4/MOV file's bytes."""
+    pos = 0
+    while pos + 8 <= len(data):
+        if data[pos + 4 : pos + 8] == kind:
+            return pos
+        pos += int.from_bytes(data[pos : pos + 4], "big")
+    raise AssertionError(f"no {kind!r} box")
+
+
+def pad_mp4(src: Path | str, dst: Path | str, total: int) -> Path:
+    """`src` grown to `total` bytes by a `free` box just before its `moov` box (at the end,
+    as PyAV writes it), so a reader must skip the padding. Sparse on disk; a valid MP4:
+    the sample offsets point into `mdat`, which does not move."""
+    src, dst = Path(src), Path(dst)
+    data = src.read_bytes()
+    moov = box_offset(data, b"moov")
+    pad = total - len(data)
+    with open(dst, "wb") as fh:
+        fh.write(data[:moov])
+        fh.write(pad.to_bytes(4, "big") + b"free")
+        fh.seek(pad - 8, 1)
+        fh.write(data[moov:])
+    assert dst.stat().st_size == total
+    return dst
+
+
+def faststart(src: Path | str, dst: Path | str) -> Path:
+    """Remux `src` with the `moov` box first, as web-optimised MP4s are."""
+    dst = Path(dst)
+    with (
+        av.open(str(src)) as inp,
+        av.open(str(dst), "w", format="mp4", options={"movflags": "faststart"}) as out,
+    ):
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    return dst
+
+
+def _child_boxes(data: bytes | bytearray, start: int, end: int) -> dict[bytes, list[tuple[int, int]]]:
+    """Box type -> [(payload start, box end)] for the boxes directly inside [start, end)."""
+    found: dict[bytes, list[tuple[int, int]]] = {}
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        found.setdefault(bytes(data[pos + 4 : pos + 8]), []).append((pos + 8, pos + size))
+        pos += size
+    return found
+
+
+def declare_samples(src: Path | str, dst: Path | str, count: int) -> Path:
+    """`src` (a made MP4) with its video track's `stsz` and `stts` rewritten to declare
+    `count` samples: uniform sample size, one time-to-sample entry. The file stays small;
+    a demuxer that trusts the header builds an index of `count` entries."""
+    data = bytearray(Path(src).read_bytes())
+    (moov,) = _child_boxes(data, 0, len(data))[b"moov"]
+    for trak in _child_boxes(data, *moov)[b"trak"]:
+        (mdia,) = _child_boxes(data, *trak)[b"mdia"]
+        (hdlr,) = _child_boxes(data, *mdia)[b"hdlr"]
+        if data[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
+            continue
+        (minf,) = _child_boxes(data, *mdia)[b"minf"]
+        (stbl,) = _child_boxes(data, *minf)[b"stbl"]
+        boxes = _child_boxes(data, *stbl)
+        (stsz,), (stts,) = boxes[b"stsz"], boxes[b"stts"]
+        data[stsz[0] + 4 : stsz[0] + 12] = (100).to_bytes(4, "big") + count.to_bytes(4, "big")
+        data[stts[0] + 4 : stts[0] + 12] = (1).to_bytes(4, "big") + count.to_bytes(4, "big")
+        dst = Path(dst)
+        dst.write_bytes(bytes(data))
+        return dst
+    raise AssertionError("no video track")

@@ -1,0 +1,95 @@
+"""Reference video probing and validation with PyAV, headers only.
+
+    result = probe_file("clip.mp4")
+    result.problems   # ("clip.mp4 lasts 1.2 s; references must be 2 to 30 s long: use a longer clip",)
+    result.warnings   # ("clip.mp4 has no audio track: the voice cannot be copied",)
+
+    result = await probe_local("clip.mp4")                      # the same, in a sandboxed worker
+    result = await probe_url("https://example.com/clip.mp4")   # reads only the headers
+    seconds = video_duration(path)                              # None when unreadable
+
+Layers, one module each, so each can be tested alone:
+
+- `sniff`: the container from a file's first bytes, never from its name;
+- `rules`: pure functions turning probed facts into problems and warnings (limits from
+  `wanvideo.providers`);
+- `isobmff`: MP4/MOV box walking on raw bytes (truncation check);
+- `local`: PyAV reading of a file in this process (`probe_file`, `video_duration`);
+- `sandbox` + `worker`: a pool of warm worker processes (memory cap, wall-clock kill,
+  bounded concurrency) where untrusted files are parsed (`probe_local`), and where clip
+  preparation will run;
+- `blocks`: parsing a remote file from the blocks fetched so far (in the worker);
+- `remote`: a link's headers fetched with HTTP Range requests through `wanvideo.netguard`,
+  within a hard deadline, parsed in the sandbox (`probe_url`).
+
+Nothing here raises for a bad file or link: every failure becomes a sentence in `problems`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use (PEP 562), so a sandboxed worker that imports
+# `wanvideo.media.local` does not also load httpx and the network side.
+_EXPORTS = {
+    "iso_missing_bytes": "isobmff",
+    "probe_file": "local",
+    "video_duration": "local",
+    "probe_local": "probe",
+    "probe_url": "remote",
+    "ImplausibleHeader": "result",
+    "ProbeResult": "result",
+    "SandboxFailure": "result",
+    "BROWSER_CODECS": "rules",
+    "REFERENCE_CONTAINERS": "rules",
+    "check_reference": "rules",
+    "validate": "rules",
+    "Sandbox": "sandbox",
+    "SandboxError": "sandbox",
+    "default_sandbox": "sandbox",
+    "CONTAINER_LABELS": "sniff",
+    "HEAD_BYTES": "sniff",
+    "sniff_container": "sniff",
+}
+
+if TYPE_CHECKING:
+    from .isobmff import iso_missing_bytes
+    from .local import probe_file, video_duration
+    from .probe import probe_local
+    from .remote import probe_url
+    from .result import ImplausibleHeader, ProbeResult, SandboxFailure
+    from .rules import BROWSER_CODECS, REFERENCE_CONTAINERS, check_reference, validate
+    from .sandbox import Sandbox, SandboxError, default_sandbox
+    from .sniff import CONTAINER_LABELS, HEAD_BYTES, sniff_container
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups (and monkeypatching) see a plain attribute
+    return value
+
+
+__all__ = [
+    "BROWSER_CODECS",
+    "CONTAINER_LABELS",
+    "HEAD_BYTES",
+    "REFERENCE_CONTAINERS",
+    "ImplausibleHeader",
+    "ProbeResult",
+    "Sandbox",
+    "SandboxError",
+    "SandboxFailure",
+    "check_reference",
+    "default_sandbox",
+    "iso_missing_bytes",
+    "probe_file",
+    "probe_local",
+    "probe_url",
+    "sniff_container",
+    "validate",
+    "video_duration",
+]
