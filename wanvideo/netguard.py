@@ -98,6 +98,7 @@ class FetchResult:
     path: Path
     size: int
     final_url: str
+    content_type: str | None = None
 
 
 # --------------------------------------------------------------------------- resolving
@@ -331,7 +332,9 @@ async def _download(client: GuardedClient, url: str, dest: Path, part: Path, max
         await response.aclose()
     os.replace(part, dest)
     fsync_dir(dest.parent)
-    return FetchResult(path=dest, size=size, final_url=final_url)
+    return FetchResult(
+        path=dest, size=size, final_url=final_url, content_type=response.headers.get("content-type")
+    )
 
 
 async def fetch_to_file(

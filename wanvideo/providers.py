@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from .limits import (  # noqa: F401  (the API's limits, importable from here too)
+    MAX_CALLBACK_URL_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_REFERENCE_BYTES,
+    MAX_REFERENCE_SECONDS,
+    MAX_REFERENCES,
+    MIN_REFERENCE_SECONDS,
+)
+
 if TYPE_CHECKING:
     from .settings import Settings
 
@@ -19,12 +28,6 @@ MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
 SHOT_TYPES = ("single", "multi")
-MAX_PROMPT_CHARS = 1500
-MAX_REFERENCES = 3
-MIN_REFERENCE_SECONDS = 2.0
-MAX_REFERENCE_SECONDS = 30.0
-MAX_REFERENCE_BYTES = 100 * 1000 * 1000  # "100MB" as the provider documents it
-MAX_CALLBACK_URL_CHARS = 2048
 
 # Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7).
 OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import av
 
-from ..providers import MAX_REFERENCE_BYTES
+from ..limits import MAX_REFERENCE_BYTES
 from .isobmff import ISO_CONTAINERS, implausible_header, iso_missing_bytes
 from .result import ProbeResult
 from .rules import REFERENCE_CONTAINERS, validate

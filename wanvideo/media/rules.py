@@ -1,7 +1,7 @@
 """Rules: probed facts -> problems (the API would refuse the file) and warnings (it works,
 with a caveat). Pure functions, no I/O.
 
-The limits (2 to 30 s, 100 MB) are the provider's and come from `wanvideo.providers`.
+The limits (2 to 30 s, 100 MB) are the provider's and come from `wanvideo.limits`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from ..providers import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
+from ..limits import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
 from .result import ProbeResult, SandboxFailure
 from .sniff import CONTAINER_LABELS
 

@@ -17,9 +17,10 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from wanvideo.media import video_duration
+
 from .config import SimConfig
 from .fetch import LinkRefused, fetch_link
-from .render import probe_duration
 from .state import SimState
 
 # The first box of an ISO base media (mp4) or QuickTime (mov) file.
@@ -78,7 +79,7 @@ def _check(index: int, path: Path, config: SimConfig) -> float:
     formats = " or ".join(rules.reference_formats)
     if path.stat().st_size > rules.max_reference_bytes:
         raise ReferenceRefused(index, f"it is larger than {rules.max_reference_mb} MB")
-    duration = probe_duration(path) if is_mp4_or_mov(path) else None
+    duration = video_duration(path) if is_mp4_or_mov(path) else None
     if duration is None:
         raise ReferenceRefused(index, f"it is not a readable {formats} video")
     if not rules.min_reference_seconds <= duration <= rules.max_reference_seconds:

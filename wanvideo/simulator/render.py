@@ -52,20 +52,6 @@ _PANEL_COLOURS = [(70, 90, 160), (160, 80, 70), (70, 140, 90)]
 _TONES = [220.0, 277.18, 329.63]
 
 
-def probe_duration(path: Path) -> float | None:
-    """A video's duration in seconds (container or stream), None when unreadable."""
-    try:
-        with av.open(str(path)) as container:
-            if container.duration:
-                return container.duration / av.time_base
-            for stream in container.streams.video:
-                if stream.duration and stream.time_base:
-                    return float(stream.duration * stream.time_base)
-    except (av.FFmpegError, OSError, ValueError):
-        return None
-    return None
-
-
 def reference_frames(
     path: Path | None, box: tuple[int, int], count: int = FRAMES_PER_REFERENCE
 ) -> list[Image.Image]:
