@@ -14,8 +14,10 @@
     │   └── ServerError                 500, 502, 503 and other 5xx
     ├── UploadError                 the files host said success=false
     ├── DownloadError               the result could not be saved as a playable video
-    ├── TaskDeadlineError           we stopped watching at the poll deadline; the task may still finish
-    └── TaskFailedError             the task ended without a video (a value in the job, not raised to users)
+    └── TaskDeadlineError           we stopped watching at the poll deadline; the task may still finish
+
+A task that ends without a video is not an exception: the job returns it as a value
+(`events.Failed`, with a typed `reason`).
 
 Every message is written for people: what happened and what to do. No message ever
 contains the API key (the client never puts it anywhere but the Authorization header).
@@ -110,20 +112,6 @@ class UploadError(WanError):
 
 class DownloadError(WanError):
     suggestion = "The result could not be saved; the app retries, or download it from the provider."
-
-
-class TaskFailedError(WanError):
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | int | None = None,
-        task_id: str | None = None,
-        suggestion: str | None = None,
-    ) -> None:
-        super().__init__(message, suggestion=suggestion)
-        self.code = code
-        self.task_id = task_id
 
 
 class TaskDeadlineError(WanError):
