@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import sqlite3
 import threading
 import time
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .ids import new_idempotency_key, new_record_id, new_video_token
 from .task_status import (
     COMPLETED,
     DOWNLOADING,
@@ -52,15 +51,6 @@ from .task_status import (
 
 KEY_SERVER = "server"
 KEY_VISITOR = "visitor"
-
-
-def new_record_id() -> str:
-    return uuid.uuid4().hex
-
-
-def new_video_token() -> str:
-    """An unguessable file name stem for a saved video (192 random bits)."""
-    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,12 @@ class TaskRecord:
         key_source: str = KEY_SERVER,
         estimate: Mapping[str, Any] | None = None,
         now: float | None = None,
+        message: str = "",
+        lease_owner: str | None = None,
+        lease_ttl: float = 0.0,
     ) -> TaskRecord:
+        """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
+        so no start-up sweep (of this or another process) can take it between insert and claim."""
         now = time.time() if now is None else now
         if "api_key" in request:
             raise ValueError("a task record never holds an API key")
@@ -116,7 +111,10 @@ class TaskRecord:
             updated_at=now,
             video_token=new_video_token(),
             key_source=key_source,
-            idempotency_key="wan-" + secrets.token_hex(16),
+            idempotency_key=new_idempotency_key(),
+            message=message,
+            lease_owner=lease_owner,
+            lease_expires=now + lease_ttl if lease_owner else None,
         )
 
     @property
@@ -179,7 +177,16 @@ class TaskStoreBase(ABC):
         by one of `steal_from` (workers known to be dead)."""
 
     @abstractmethod
+    def renew(self, record_id: str, worker: str, ttl: float) -> bool:
+        """Extend `worker`'s lease; False when it no longer holds it (it expired and another
+        worker claimed the task): that worker must stop watching."""
+
+    @abstractmethod
     def release(self, record_id: str, worker: str) -> None: ...
+
+    @abstractmethod
+    def lease_holders(self) -> set[str]:
+        """Every worker that holds a lease now (to find dead ones)."""
 
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
@@ -390,10 +397,6 @@ class SQLiteTaskStore(TaskStoreBase):
         )
         return [self._from_row(r) for r in rows]
 
-    def find_by_task_id(self, task_id: str) -> TaskRecord | None:
-        row = self._conn().execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
-        return None if row is None else self._from_row(row)
-
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
         return cur.rowcount > 0
@@ -407,6 +410,13 @@ class SQLiteTaskStore(TaskStoreBase):
             "lease_owner IS NULL OR lease_owner = ? OR lease_expires IS NULL OR lease_expires < ? "
             f"OR lease_owner IN ({marks}))",
             (worker, now + ttl, record_id, worker, now, *dead),
+        )
+        return cur.rowcount > 0
+
+    def renew(self, record_id: str, worker: str, ttl: float) -> bool:
+        cur = self._conn().execute(
+            "UPDATE tasks SET lease_expires = ? WHERE id = ? AND lease_owner = ?",
+            (time.time() + ttl, record_id, worker),
         )
         return cur.rowcount > 0
 
@@ -444,6 +454,4 @@ __all__ = [
     "TaskRecord",
     "TaskStore",
     "TaskStoreBase",
-    "field",
-    "replace",
 ]

@@ -90,7 +90,7 @@ class Script:
         self.answers = list(answers)
         self.requests: list[httpx.Request] = []
         self.bodies: list[bytes] = []
-        self.stream_types: list[str] = []
+        self.piece_sizes: list[list[int]] = []  # per request: the sizes the body arrived in
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.bodies.append(await request.aread())
@@ -111,9 +111,13 @@ class Script:
 
         class Recording(httpx.AsyncBaseTransport):
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-                # MockTransport reads the body first: note how the client handed it over.
-                script.stream_types.append(type(request.stream).__name__)
-                return await mock.handle_async_request(request)
+                # Read the body as a server would, piece by piece, and note the piece sizes.
+                pieces = [piece async for piece in request.stream]
+                script.piece_sizes.append([len(p) for p in pieces])
+                whole = httpx.Request(
+                    request.method, request.url, headers=request.headers, content=b"".join(pieces)
+                )
+                return await mock.handle_async_request(whole)
 
         return Recording()
 
@@ -295,7 +299,7 @@ def _parse_multipart(request: httpx.Request, raw: bytes):
 
 async def test_upload_streams_multipart_with_content_length(tmp_path, settings, profile, sleeps, monkeypatch):
     monkeypatch.setattr(client_mod, "CHUNK_SIZE", 1000)
-    data = bytes(range(256)) * 40  # 10240 bytes: 11 chunks
+    data = bytes(range(256)) * 40  # 10240 bytes: several 1000-byte chunks
     path = tmp_path / 'clip "one".mp4'
     path.write_bytes(data)
     script = Script(
@@ -310,14 +314,19 @@ async def test_upload_streams_multipart_with_content_length(tmp_path, settings, 
     assert request.headers["Content-Length"] == str(len(raw))
     assert "Transfer-Encoding" not in request.headers
     assert request.headers["Authorization"] == "Bearer " + SECRET
-    assert script.stream_types == ["AsyncIteratorByteStream"]  # streamed, never one big bytes body
+    # Streamed: the file arrives in pieces of at most one chunk, never as one big body.
+    [sizes] = script.piece_sizes
+    assert sum(sizes) == len(raw) and len(sizes) > 2
+    assert max(sizes) <= 1000 + len(raw) - len(data)  # a chunk, or the multipart head/tail
     parts = _parse_multipart(request, raw)
     assert len(parts) == 1
     assert parts[0].get_param("name", header="content-disposition") == "file"
     assert parts[0].get_content_type() == "video/mp4"
     assert parts[0].get_payload(decode=True) == data
+    # Live progress: from nothing to everything, never backwards, with steps in between.
     assert progress[0] == (0, len(data)) and progress[-1] == (len(data), len(data))
-    assert len(progress) == 12
+    done = [d for d, _ in progress]
+    assert done == sorted(done) and any(0 < d < len(data) for d in done)
 
 
 async def test_upload_success_false_is_upload_error(tmp_path, settings, profile, sleeps):

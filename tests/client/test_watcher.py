@@ -7,9 +7,12 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.client.helpers import SpyTransport
 from tests.videos import make_video
+from wanvideo.client import CREATE_PATH
 from wanvideo.events import Completed, Failed, Submitted
 from wanvideo.schemas import GenerationRequest
 from wanvideo.settings import Settings, load_settings
@@ -57,10 +60,10 @@ def _settings(sim: Simulator, data: Path, **extra: str) -> Settings:
     return load_settings(env)
 
 
-def _manager(settings: Settings, **kw) -> TaskManager:
+def _manager(settings: Settings, store: TaskStore | None = None, **kw) -> TaskManager:
     kw.setdefault("download_retry_delays", (0.1, 0.2, 0.3))
     kw.setdefault("rewatch_delay", 0.2)
-    return TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3"), **kw)
+    return TaskManager(settings, store or TaskStore(settings.data_dir / "tasks.sqlite3"), **kw)
 
 
 def _request(clip: Path) -> GenerationRequest:
@@ -90,20 +93,29 @@ def _videos(settings: Settings) -> list[Path]:
 
 async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_path):
     settings = _settings(sim, tmp_path / "data")
-    manager = _manager(settings).start()
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    at_create: list[TaskRecord | None] = []
+    record_ids: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path == CREATE_PATH:
+            stored = store.get(record_ids[0])
+            assert stored is not None and stored.idempotency_key == request.headers["Idempotency-Key"]
+            at_create.append(stored)
+
+    manager = _manager(settings, store=store, transport=SpyTransport(on_request)).start()
     try:
         record = manager.submit(_request(clip), owner=OWNER)
-        assert manager.get(record.id, OWNER).status == "queued"  # stored before anything is paid
+        record_ids.append(record.id)
         events = await _collect(manager, record.id)
         done = events[-1]
         assert isinstance(done, Completed), events[-1]
+        # Stored, with the key the create carried, before the paid call was sent.
+        assert [r.status for r in at_create] == ["queued"] and at_create[0].task_id is None
         # the file is in the data folder under a random name, and the record says so
-        assert (
-            done.video_path.parent == settings.videos_dir.resolve()
-            or done.video_path.parent == settings.videos_dir
-        )
+        assert done.video_path.resolve().parent == settings.videos_dir.resolve()
         assert done.video_path.is_file()
-        assert len(done.video_path.stem) >= 32 and record.task_id is None
+        assert len(done.video_path.stem) >= 32
         saved = manager.get(record.id, OWNER)
         assert saved.status == COMPLETED and saved.video_path == done.video_path.resolve()
         assert saved.credits_charged is not None and saved.estimate["credits"]
@@ -127,23 +139,26 @@ async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_pa
 
 
 async def test_task_id_is_stored_before_the_first_poll(sim, clip, tmp_path):
+    """The store is read inside each task GET, before the provider answers it."""
     settings = _settings(sim, tmp_path / "data")
     store = TaskStore(settings.data_dir / "tasks.sqlite3")
-    manager = TaskManager(settings, store).start()
-    seen_at_first_poll: list[TaskRecord | None] = []
+    stored_at_poll: list[bool] = []  # per task GET: was the polled id already in the record?
+    record_ids: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        if request.method == "GET" and request.url.path.startswith("/v1/tasks/"):
+            polled = request.url.path.rsplit("/", 1)[1]
+            stored_at_poll.append(store.get(record_ids[0]).task_id == polled)
+
+    manager = _manager(settings, store=store, transport=SpyTransport(on_request)).start()
     try:
         record = manager.submit(_request(clip), owner=OWNER)
-
-        def first_get() -> bool:
-            if sim.stats.task_gets >= 1 and not seen_at_first_poll:
-                seen_at_first_poll.append(store.get(record.id))
-            return bool(seen_at_first_poll)
-
-        _wait(first_get, step=0.005)
-        assert seen_at_first_poll[0].task_id is not None
-        await _collect(manager, record.id)
+        record_ids.append(record.id)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed)
     finally:
         manager.stop()
+    assert stored_at_poll and all(stored_at_poll), stored_at_poll
 
 
 def test_follow_works_from_other_threads_loops(sim, clip, tmp_path):

@@ -150,3 +150,25 @@ def test_concurrent_writers(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert len(one.unfinished()) == 10
+
+
+def test_a_record_can_be_inserted_already_leased(store: TaskStore) -> None:
+    """submit inserts its record leased to its own worker: no sweep can claim it in between."""
+    rec = store.insert(
+        TaskRecord.new(
+            owner="anon:a", provider="evolink", request={"prompt": "p"}, lease_owner="w1", lease_ttl=60
+        )
+    )
+    assert store.get(rec.id).lease_owner == "w1"
+    assert not store.claim(rec.id, "w2", ttl=60)
+    assert store.lease_holders() == {"w1"}
+
+
+def test_renew_only_extends_a_lease_still_held(store: TaskStore) -> None:
+    rec = store.insert(_record())
+    assert store.claim(rec.id, "w1", ttl=-1)  # lapsed at once
+    assert store.renew(rec.id, "w1", ttl=60)
+    assert store.claim(rec.id, "w2", ttl=-1) is False  # renewed: still w1's
+    assert store.claim(rec.id, "w1", ttl=-1)
+    assert store.claim(rec.id, "w2", ttl=60)  # lapsed: w2 takes it
+    assert not store.renew(rec.id, "w1", ttl=60)  # w1 learns it lost the task

@@ -1,0 +1,47 @@
+"""`TaskManager`: runs every generation in the background so nothing paid for is lost.
+
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    manager = TaskManager(settings, store)          # its own asyncio loop in a daemon thread
+    manager.start()                                 # idempotent; resumes unfinished tasks
+    record = manager.submit(request, owner=owner, api_key=None, probed=probed)  # at once
+    async for event in manager.follow(record.id, owner=owner):    # from any event loop
+        ...   # latest known state first, then live events; ends on Completed / Failed
+    manager.records(owner); manager.get(record_id, owner); manager.delete_video(record_id, owner)
+    manager.stop()
+
+How a task is kept safe:
+
+- `submit` writes the record (status `queued`) before anything is paid; the job persists the
+  provider's task id on `Submitted`, before its first poll (the job generator is lazy).
+- Jobs run on the manager's loop, not in the browser's request: closing the page (or pressing
+  Stop, which only ends `follow`) never stops polling or the download.
+- The job downloads into `<data>/incoming/` (outside the served folder); the finished file is
+  renamed to `<data>/videos/<random>.mp4` and recorded before any follower hears `Completed`.
+- A failed download is retried with backoff (`download_retry_delays`), reading the task
+  again each time; it is never reported complete. A lost connection to the provider is
+  retried with growing waits until the task is 24 h old.
+- On start, every unfinished task younger than `max_task_age` is resumed; older ones are
+  marked `expired`; tasks whose create was never confirmed are `interrupted`; tasks started
+  with a visitor's key (kept only in memory) become `needs_key` until `resume(..., api_key)`.
+- Several app processes may share one data folder: a task is watched by the worker that
+  holds its lease (renewed while watched); a dead worker's leases are taken over, and a
+  worker whose renewal finds the lease taken stops its watch.
+
+The parts, one module each (`TaskManager` only composes them):
+
+    loop_thread.LoopThread      the asyncio loop in a daemon thread
+    leases.LeaseKeeper          claim / renew / release; dead workers
+    triage.triage               what to do with an unfinished task (pure, table-tested)
+    recorder.EventRecorder      job events -> store writes; record -> snapshot event
+    fanout.FanOut               events -> followers on other event loops
+    retry.RetrySchedule         when to download again / watch again (pure)
+    manager.TaskManager         the public API
+"""
+
+from __future__ import annotations
+
+from .manager import TaskManager
+from .recorder import request_summary, snapshot_event
+from .triage import NEEDS_KEY_MESSAGE
+
+__all__ = ["NEEDS_KEY_MESSAGE", "TaskManager", "request_summary", "snapshot_event"]
