@@ -28,10 +28,12 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .budget import Limits, Usage, check, day_start
 from .ids import new_idempotency_key, new_record_id, new_video_token
 from .task_status import (
     COMPLETED,
@@ -81,6 +83,11 @@ class TaskRecord:
     download_attempts: int = 0
     lease_owner: str | None = None
     lease_expires: float | None = None
+    # Spend guard (server key only): who spends, and what this task counts against the limits
+    # (the reserved estimate, then the provider's charge; 0 once it failed uncharged). None:
+    # a visitor's own key, counted against nothing.
+    visitor: str | None = None
+    spend_credits: Decimal | None = None
 
     @classmethod
     def new(
@@ -95,6 +102,8 @@ class TaskRecord:
         message: str = "",
         lease_owner: str | None = None,
         lease_ttl: float = 0.0,
+        visitor: str | None = None,
+        spend_credits: Decimal | None = None,
     ) -> TaskRecord:
         """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
         so no start-up sweep (of this or another process) can take it between insert and claim."""
@@ -115,6 +124,8 @@ class TaskRecord:
             message=message,
             lease_owner=lease_owner,
             lease_expires=now + lease_ttl if lease_owner else None,
+            visitor=visitor,
+            spend_credits=spend_credits,
         )
 
     @property
@@ -135,7 +146,7 @@ class TaskRecord:
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
-        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner"}
+        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner", "visitor"}
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in hidden:
@@ -188,6 +199,21 @@ class TaskStoreBase(ABC):
     def lease_holders(self) -> set[str]:
         """Every worker that holds a lease now (to find dead ones)."""
 
+    @abstractmethod
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        """Insert `record` (its `spend_credits` reserved) only if it fits `limits`, atomically
+        with every other reservation (across threads and processes); else raise SpendRefused
+        and insert nothing."""
+
+    @abstractmethod
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        """Server-key credits counted since `since` (all, and `visitor`'s), and the visitor's
+        server-key generations in flight."""
+
+    @abstractmethod
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        """Replace what a task counts against the limits (no effect on own-key tasks)."""
+
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
 
@@ -196,7 +222,7 @@ class TaskStoreBase(ABC):
 
 _COLUMNS = [f.name for f in fields(TaskRecord)]
 _JSON_COLUMNS = {"request", "estimate", "error"}
-_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged"}
+_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
 
 MIGRATIONS: list[str] = [
     # v1
@@ -230,6 +256,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC);
     CREATE INDEX tasks_status ON tasks (status);
     CREATE UNIQUE INDEX tasks_video_token ON tasks (video_token);
+    """,
+    # v2: the spend guard
+    """
+    ALTER TABLE tasks ADD COLUMN visitor TEXT;
+    ALTER TABLE tasks ADD COLUMN spend_credits TEXT;
+    CREATE INDEX tasks_created ON tasks (created_at);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -339,13 +371,16 @@ class SQLiteTaskStore(TaskStoreBase):
 
     # contract ----------------------------------------------------------------------
     def insert(self, record: TaskRecord) -> TaskRecord:
+        self._insert(self._conn(), record)
+        return record
+
+    def _insert(self, conn: sqlite3.Connection, record: TaskRecord) -> None:
         if "api_key" in record.request:
             raise StoreError("a task record never holds an API key")
         row = self._to_row(asdict(record) | {"video_path": record.video_path})
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self._conn().execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
-        return record
+        conn.execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
 
     def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
         if owner is None:
@@ -429,6 +464,55 @@ class SQLiteTaskStore(TaskStoreBase):
     def lease_holders(self) -> set[str]:
         rows = self._conn().execute("SELECT DISTINCT lease_owner FROM tasks WHERE lease_owner IS NOT NULL")
         return {r[0] for r in rows}
+
+    # spend guard -------------------------------------------------------------------
+    def _usage(self, conn: sqlite3.Connection, visitor: str | None, since: float) -> Usage:
+        rows = conn.execute(
+            "SELECT visitor, spend_credits FROM tasks WHERE created_at >= ? AND spend_credits IS NOT NULL",
+            (since,),
+        ).fetchall()
+        spent = visitor_spent = Decimal(0)
+        for row in rows:
+            try:
+                credits = Decimal(row["spend_credits"])
+            except InvalidOperation:
+                continue
+            spent += credits
+            if visitor is not None and row["visitor"] == visitor:
+                visitor_spent += credits
+        statuses = sorted(RUNNING_STATUSES)
+        marks = ", ".join("?" for _ in statuses)
+        active = conn.execute(
+            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND key_source = ? AND status IN ({marks})",
+            (visitor, KEY_SERVER, *statuses),
+        ).fetchone()[0]
+        return Usage(spent=spent, visitor_spent=visitor_spent, visitor_active=int(active))
+
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        return self._usage(self._conn(), visitor, since)
+
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        if record.spend_credits is None:
+            raise StoreError("a reservation needs spend_credits")
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # one reservation at a time, across processes
+        try:
+            usage = self._usage(conn, record.visitor, day_start(now).timestamp())
+            refusal = check(limits, usage, record.spend_credits, now)
+            if refusal is not None:
+                raise refusal
+            self._insert(conn, record)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return record
+
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        self._conn().execute(
+            "UPDATE tasks SET spend_credits = ? WHERE id = ? AND spend_credits IS NOT NULL",
+            (str(credits), record_id),
+        )
 
 
 TaskStore = SQLiteTaskStore

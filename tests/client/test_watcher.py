@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 
 from tests.client.helpers import SpyTransport
 from tests.videos import make_video
+from wanvideo.budget import Limit, SpendRefused
 from wanvideo.client import CREATE_PATH
 from wanvideo.events import Completed, Failed, Submitted
 from wanvideo.schemas import GenerationRequest
@@ -304,3 +306,80 @@ async def test_provider_failure_is_final_and_not_charged(sim, clip, tmp_path):
         assert saved.status == FAILED and saved.error["code"] == "content_policy_violation"
     finally:
         manager.stop()
+
+
+# ------------------------------------------------------------------ spend guard
+
+
+def _clicks(
+    manager: TaskManager, clip: Path, owners: list[str]
+) -> tuple[list[TaskRecord], list[SpendRefused]]:
+    """Submit from several threads at the same moment, as simultaneous clicks would."""
+    barrier = threading.Barrier(len(owners))
+    accepted: list[TaskRecord] = []
+    refused: list[SpendRefused] = []
+
+    def click(owner: str) -> None:
+        barrier.wait()
+        try:
+            accepted.append(manager.submit(_request(clip), owner=owner))
+        except SpendRefused as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=click, args=(o,)) for o in owners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return accepted, refused
+
+
+async def test_simultaneous_submits_create_only_what_fits_the_daily_budget(sim, clip, tmp_path):
+    # Unprobed, each reserves the most it could cost: (5 s input cap + 5 s) x 4.76 = 47.60.
+    settings = _settings(sim, tmp_path / "data", WAN_DAILY_CREDIT_LIMIT="100")
+    manager = _manager(settings).start()
+    try:
+        accepted, refused = _clicks(manager, clip, [OWNER, OTHER, "anon:" + "c" * 32])
+        assert len(accepted) == 2 and len(refused) == 1
+        assert refused[0].limit is Limit.DAILY and "resets at 00:00 UTC" in str(refused[0])
+        for record in accepted:
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        status = manager.budget_status(OWNER)
+        # the provider's charges replaced the reservations
+        charged = sum(manager.get(r.id, r.owner).credits_charged for r in accepted)
+        assert status.left_today == Decimal(100) - charged
+    finally:
+        manager.stop()
+    assert sim.stats.tasks_created == 2 and sim.stats.uploads == 2  # the refused click sent nothing
+    owners = [OWNER, OTHER, "anon:" + "c" * 32]
+    assert sum(len(manager.store.list_for_owner(o)) for o in owners) == 2  # nothing stored for it
+
+
+async def test_a_failed_task_releases_its_reservation_and_own_keys_are_not_limited(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_DAILY_CREDIT_LIMIT="50")
+    manager = _manager(settings).start()
+    try:
+        sim.fail_next_task(code="content_policy_violation")
+        first = manager.submit(_request(clip), owner=OWNER)
+        with pytest.raises(SpendRefused):  # 47.60 reserved of 50: no room for a second
+            manager.submit(_request(clip), owner=OTHER)
+        assert isinstance((await _collect(manager, first.id))[-1], Failed)
+        assert manager.budget_status(OTHER).left_today == 50  # failed uncharged: released
+        second = manager.submit(_request(clip), owner=OTHER)
+        with pytest.raises(SpendRefused):
+            manager.submit(_request(clip), owner=OWNER)
+        own = manager.submit(_request(clip), owner=OWNER, api_key="visitor-key-123")  # counts nothing
+        for record in (second, own):
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        assert manager.get(own.id, OWNER).spend_credits is None
+    finally:
+        manager.stop()
+    assert sim.stats.tasks_created == 3
+
+
+def test_budget_status_only_where_the_server_key_spends(sim, tmp_path):
+    demo = load_settings({"WAN_DATA_DIR": str(tmp_path / "demo")})
+    assert TaskManager(demo, TaskStore(tmp_path / "demo.sqlite3")).budget_status("v") is None
+    settings = _settings(sim, tmp_path / "data", WAN_VISITOR_DAILY_CREDIT_LIMIT="20")
+    status = _manager(settings).budget_status("v")
+    assert status.left_today is None and status.visitor_left_today == 20 and status.visitor_max_active == 2

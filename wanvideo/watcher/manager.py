@@ -16,12 +16,21 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from ..budget import (
+    BudgetStatus,
+    budget_status,
+    day_start,
+    describe_limits,
+    effective_limits,
+    reservation_for,
+)
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..providers import ProviderProfile, effective_profile
@@ -81,6 +90,7 @@ class TaskManager:
         self.events = FanOut()  # record id -> Event
         self.changes = FanOut()  # owner -> TaskRecord
         self.recorder = EventRecorder(store, self.videos_dir, on_change=self._record_changed)
+        self.limits = effective_limits(settings)
         self._thread = LoopThread("wan-task-manager")
         self._lock = threading.Lock()
         self._jobs: dict[str, asyncio.Task[None]] = {}  # record id -> job (loop thread only)
@@ -104,6 +114,8 @@ class TaskManager:
             return self
         self.videos_dir.mkdir(parents=True, exist_ok=True)
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        if self._spends_server_credits(None):
+            log.info(describe_limits(self.limits))
         self._thread.start()
         self._thread.run(self._startup(), timeout=60)
         return self
@@ -215,6 +227,11 @@ class TaskManager:
         (settings.api_key; the demo placeholder in demo mode). `probed`: the references as
         `check_references` found them in this click; the job then does not probe again.
         `visitor`: who spends (for the spend guard); defaults to `owner`.
+
+        On the server's key the estimate (from `probed`; without it, the most the request
+        could cost) is reserved against the spend limits in the same transaction that stores
+        the record: `budget.SpendRefused` is raised, and nothing stored, sent or uploaded,
+        when it does not fit. A visitor's own key is never limited.
         """
         if not owner:
             raise ValueError("a task needs an owner")
@@ -222,6 +239,13 @@ class TaskManager:
             raise ValueError("`probed` describes other references than the request")
         visitor_key = _plain_key(api_key)
         key = visitor_key or self._server_key()
+        guarded = self._spends_server_credits(visitor_key)
+        spend = None
+        if guarded:
+            durations = [p.duration for p in probed.probes] if probed is not None else None
+            spend = reservation_for(
+                durations, request.reference_count, request.quality, request.duration, self.profile.prices
+            )
         if not self.running:
             self.start()
         record = TaskRecord.new(
@@ -233,15 +257,38 @@ class TaskManager:
             # Inserted already leased to this worker: no sweep can take it before the job starts.
             lease_owner=self.worker,
             lease_ttl=self.leases.ttl,
+            visitor=(visitor or owner) if guarded else None,
+            spend_credits=spend,
         )
         with self._lock:
             self._accepted.add(record.id)  # and no sweep of this process triages it meanwhile
-        self.store.insert(record)
+        try:
+            if guarded:
+                # Raises SpendRefused before anything is uploaded or created.
+                self.store.insert_within_budget(record, self.limits, datetime.now(timezone.utc))
+            else:
+                self.store.insert(record)
+        except BaseException:
+            with self._lock:
+                self._accepted.discard(record.id)
+            raise
         if visitor_key:
             self._keys[record.id] = visitor_key
         self._record_changed(record)
         self._thread.call_soon(lambda: self._spawn(record.id, self._run_new(record, request, key, probed)))
         return record
+
+    def budget_status(self, visitor: str | None) -> BudgetStatus | None:
+        """What is left today on the server's key (overall and for `visitor`), for the cost
+        panel; None when no spend guard applies (demo mode, or no server key)."""
+        if not self._spends_server_credits(None):
+            return None
+        now = datetime.now(timezone.utc)
+        usage = self.store.usage(visitor, day_start(now).timestamp())
+        return budget_status(self.limits, usage, now)
+
+    def _spends_server_credits(self, visitor_key: str | None) -> bool:
+        return visitor_key is None and self.settings.api_key is not None and not self.settings.is_demo
 
     def resume(self, record_id: str, owner: str, api_key: str | SecretStr | None = None) -> TaskRecord | None:
         """Watch a `needs_key` task again with the visitor's key (or the server's, when it was

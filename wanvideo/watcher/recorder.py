@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,10 @@ class EventRecorder:
             changes: dict[str, Any] = {"message": "References checked"}
             if event.estimate is not None:
                 changes["estimate"] = event.estimate.model_dump(mode="json")
-            self.update(record_id, **changes)
+            record = self.update(record_id, **changes)
+            if record is not None and record.spend_credits is not None and event.estimate is not None:
+                # The job probed: the exact estimate replaces the worst case (never raises it).
+                self.store.set_spend(record_id, min(record.spend_credits, event.estimate.credits))
         elif isinstance(event, Uploading):
             self.update_throttled(
                 record_id,
@@ -297,6 +301,8 @@ class EventRecorder:
             message="Done; the video is saved",
             error=None,
         )
+        if event.credits_charged is not None:
+            self.store.set_spend(record_id, event.credits_charged)  # the charge replaces the estimate
         # Saved and recorded: only now is anybody told it is done.
         done = Completed(
             task_id=event.task_id,
@@ -332,4 +338,6 @@ class EventRecorder:
             reason=event.reason,
             **{k: v for k, v in fields.items() if k not in ("message", "suggestion", "reason")},
         )
+        if not event.charged and not event.task_continues:
+            self.store.set_spend(record_id, Decimal(0))  # nothing was billed: the reservation is freed
         return Step(Outcome.DONE, event)
