@@ -383,3 +383,58 @@ def test_budget_status_only_where_the_server_key_spends(sim, tmp_path):
     settings = _settings(sim, tmp_path / "data", WAN_VISITOR_DAILY_CREDIT_LIMIT="20")
     status = _manager(settings).budget_status("v")
     assert status.left_today is None and status.visitor_left_today == 20 and status.visitor_max_active == 2
+
+
+# ------------------------------------------------------------------ races
+
+
+async def test_own_key_task_never_falls_back_to_the_server_key(sim, clip, tmp_path):
+    """Sweeps that run between submit's insert and the job's start (window widened by holding
+    the manager's loop) leave the task alone; every request carries the visitor's key."""
+    settings = _settings(sim, tmp_path / "data")
+    seen: list[str | None] = []
+    seen_by_other: list[str | None] = []
+    manager = _manager(
+        settings, transport=SpyTransport(lambda r: seen.append(r.headers.get("Authorization")))
+    )
+    manager.start()
+    other = _manager(
+        settings, transport=SpyTransport(lambda r: seen_by_other.append(r.headers.get("Authorization")))
+    )
+    gate = threading.Event()
+    try:
+        manager._thread.call_soon(lambda: gate.wait(20))  # the loop is stuck: the job cannot start yet
+        record = manager.submit(_request(clip), owner=OWNER, api_key="visitor-key-123")
+        manager._sweep()  # this process's periodic sweep fires inside the window
+        other.start()  # another worker starts (its start-up sweep) inside the window
+        assert manager.get(record.id, OWNER).status == "queued"
+        gate.set()
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed), events[-1]
+    finally:
+        gate.set()
+        other.stop()
+        manager.stop()
+    assert seen and set(seen) == {"Bearer visitor-key-123"}
+    assert seen_by_other == []
+    assert sim.stats.tasks_created == 1
+
+
+async def test_a_lost_lease_stops_the_watch(sim, clip, tmp_path):
+    sim.task_seconds = 30.0
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    try:
+        record = manager.submit(_request(clip), owner=OWNER)
+        _wait(lambda: manager.get(record.id, OWNER).task_id)
+        assert manager.is_watching(record.id)
+        # Another worker took the task over (our lease lapsed during a stall).
+        manager.store.update(record.id, lease_owner="elsewhere:1:x", lease_expires=time.time() + 600)
+        manager._thread.call_soon(manager._renew_leases)
+        _wait(lambda: not manager.is_watching(record.id))
+        polls = sim.stats.task_gets
+        time.sleep(1.0)  # a watch still running would poll again within this (poll interval 0.2 s)
+        assert sim.stats.task_gets == polls
+        assert manager.get(record.id, OWNER).lease_owner == "elsewhere:1:x"
+    finally:
+        manager.stop()

@@ -20,6 +20,10 @@ __all__ = ["RENEW_EVERY", "TTL", "LeaseKeeper", "new_worker_id", "worker_is_dead
 TTL = 90.0
 RENEW_EVERY = 30.0
 
+# Workers of this very process that are running (several managers may share a process, e.g.
+# in tests); any other id with our pid is an earlier incarnation, e.g. pid 1 before a restart.
+_RUNNING_HERE: set[str] = set()
+
 
 def new_worker_id() -> str:
     """host:pid:random, so a restarted process with a reused pid is still a new worker."""
@@ -37,7 +41,7 @@ def worker_is_dead(worker: str, me: str) -> bool:
     if worker == me or host != socket.gethostname():
         return False
     if pid == os.getpid():
-        return True
+        return worker not in _RUNNING_HERE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,6 +58,13 @@ class LeaseKeeper:
         self.store = store
         self.worker = worker or new_worker_id()
         self.ttl = ttl
+
+    def open(self) -> None:
+        """This worker runs: other workers of this process must not take its leases."""
+        _RUNNING_HERE.add(self.worker)
+
+    def close(self) -> None:
+        _RUNNING_HERE.discard(self.worker)
 
     def claim(self, record_id: str, *, take_from_dead: bool = False) -> bool:
         """Take the lease when it is free, expired or ours (or a dead worker's, when asked)."""

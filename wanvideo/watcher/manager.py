@@ -116,6 +116,7 @@ class TaskManager:
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
         if self._spends_server_credits(None):
             log.info(describe_limits(self.limits))
+        self.leases.open()
         self._thread.start()
         self._thread.run(self._startup(), timeout=60)
         return self
@@ -123,6 +124,7 @@ class TaskManager:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop watching (tasks keep running at the provider and resume on the next start)."""
         self._thread.stop(self._shutdown(), timeout)
+        self.leases.close()
 
     async def _startup(self) -> None:
         self._clean_incoming()
