@@ -398,13 +398,16 @@ async def _download(
                     if fresh.video_url and fresh.video_url != url:
                         url = fresh.video_url
                         continue
+            # The link answered 404 even after reading the task again: it is gone for good
+            # (links live 24 h). Anything else may work later: the watcher retries.
+            gone = isinstance(exc, NotFoundError)
             yield Failed(
                 message=f"The video of task {task.id} was made (and billed) but could not be saved: {exc.message}",
                 suggestion=exc.suggestion,
                 task_id=task.id,
                 code=getattr(exc, "code", None),
                 charged=True,
-                reason=FailureReason.DOWNLOAD_FAILED,
+                reason=FailureReason.EXPIRED if gone else FailureReason.DOWNLOAD_FAILED,
                 result_url=url,
             )
             return

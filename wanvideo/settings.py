@@ -115,6 +115,8 @@ _PLATFORM_ENV = {"SPACE_ID": "space_id"}
 _FIELD_FOR_ENV = {
     ENV_PREFIX + name.upper(): name for name in Settings.model_fields if name not in _PLATFORM_ENV.values()
 } | _PLATFORM_ENV
+# Each setting's environment variable, e.g. "WAN_DATA_DIR" (what the docs must name).
+ENV_NAME_FOR_FIELD = {field: name for name, field in _FIELD_FOR_ENV.items()}
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False) -> Settings:

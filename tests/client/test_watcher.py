@@ -15,12 +15,13 @@ from tests.client.helpers import SpyTransport
 from tests.videos import make_video
 from wanvideo.budget import Limit, SpendRefused
 from wanvideo.client import CREATE_PATH
-from wanvideo.events import Completed, Failed, Submitted
+from wanvideo.events import Completed, Failed, FailureReason, Submitted
 from wanvideo.schemas import GenerationRequest
 from wanvideo.settings import Settings, load_settings
 from wanvideo.simulator import Simulator
 from wanvideo.store import (
     COMPLETED,
+    DOWNLOADING,
     EXPIRED,
     FAILED,
     INTERRUPTED,
@@ -282,14 +283,73 @@ async def test_expired_result_link_ends_with_a_clear_final_status(sim, clip, tmp
         record = manager.submit(_request(clip), owner=OWNER)
         events = await _collect(manager, record.id)
         last = events[-1]
-        assert isinstance(last, Failed) and last.charged and last.code == "download_failed"
+        # a link that is gone (404 even after reading the task again) is not retried for 24 h
+        assert isinstance(last, Failed) and last.charged and last.reason is FailureReason.EXPIRED
+        assert last.result_url and last.result_url.startswith(sim.base_url)
         assert not any(isinstance(e, Completed) for e in events)
         saved = manager.get(record.id, OWNER)
-        assert saved.status == FAILED and "could not be saved" in saved.message
-        assert saved.video_path is None
+        assert saved.status == EXPIRED and "could not be saved" in saved.message
+        assert saved.video_path is None and saved.result_url == last.result_url
     finally:
         manager.stop()
     assert _videos(settings) == []
+    assert sim.stats.tasks_created == 1
+
+
+async def test_a_failed_download_is_retried_on_request(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    # The retries wait an hour: only "Retry download" (or a restart) tries again sooner.
+    manager = _manager(settings, download_retry_delays=(3600.0,)).start()
+    try:
+        sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+        record = manager.submit(_request(clip), owner=OWNER)
+        waiting = _wait(
+            lambda: (r := manager.get(record.id, OWNER)).status == DOWNLOADING and "again in" in r.message
+        )
+        assert waiting
+        assert not manager.retry_download(record.id, OTHER)  # only the owner's
+        sim.faults.clear()
+        assert manager.retry_download(record.id, OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed)
+    finally:
+        manager.stop()
+    assert len(_videos(settings)) == 1
+    assert not manager.retry_download(record.id, OWNER)  # saved: nothing to retry
+
+
+async def test_a_failed_download_is_resumed_at_start(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    manager = _manager(settings, download_retry_delays=(3600.0,)).start()
+    sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+    record = manager.submit(_request(clip), owner=OWNER)
+    _wait(lambda: (r := manager.get(record.id, OWNER)).status == DOWNLOADING and "again in" in r.message)
+    manager.stop()  # the app restarts while the download waits for its next try
+    sim.faults.clear()
+    second = _manager(settings).start()
+    try:
+        assert isinstance((await _collect(second, record.id))[-1], Completed)
+    finally:
+        second.stop()
+    assert len(_videos(settings)) == 1 and sim.stats.tasks_created == 1
+
+
+async def test_a_download_that_gave_up_can_be_retried_while_the_link_lives(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    manager = _manager(settings, download_retry_delays=()).start()  # give up at the first failure
+    try:
+        sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+        record = manager.submit(_request(clip), owner=OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.DOWNLOAD_FAILED
+        assert manager.get(record.id, OWNER).status == FAILED
+        sim.faults.clear()
+        assert manager.retry_download(record.id, OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed), events
+        assert manager.get(record.id, OWNER).status == COMPLETED
+    finally:
+        manager.stop()
     assert sim.stats.tasks_created == 1
 
 

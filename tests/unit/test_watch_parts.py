@@ -123,10 +123,38 @@ def test_snapshot_of_an_unconfirmed_record_has_no_task_id(store):
     assert isinstance(event, Progress) and event.task_id is None
 
 
-def test_retry_schedule():
-    schedule = RetrySchedule((1.0, 2.0), rewatch_delay=10.0, rewatch_max_delay=35.0)
-    assert [schedule.download_delay(n) for n in range(3)] == [1.0, 2.0, None]
+def test_retry_schedule_downloads_while_the_link_lives_backing_off_to_hourly():
+    schedule = RetrySchedule((5.0, 600.0), rewatch_delay=10.0, rewatch_max_delay=35.0)
+    assert [schedule.download_delay(n, age=0) for n in range(6)] == [
+        5.0,
+        600.0,
+        1200.0,
+        2400.0,
+        3600.0,
+        3600.0,
+    ]
+    assert schedule.download_delay(9, age=20 * 3600) == 3600.0
+    assert schedule.download_delay(9, age=23.5 * 3600) is None  # the link expires before the next try
+    assert RetrySchedule(()).download_delay(0, age=0) is None  # no retries configured
     assert [schedule.rewatch_delay_for(n) for n in range(4)] == [10.0, 20.0, 35.0, 35.0]
+
+
+def test_download_resumable():
+    import dataclasses
+    import time
+
+    from wanvideo.task_status import DOWNLOADING
+    from wanvideo.watcher.triage import download_resumable
+
+    now = time.time()
+    base = TaskRecord.new(owner="a", provider="evolink", request={}, now=now - 60)
+    made = dataclasses.replace(base, task_id="t", submitted_at=now - 60)
+    assert download_resumable(dataclasses.replace(made, status=DOWNLOADING), now)
+    assert download_resumable(dataclasses.replace(made, status=FAILED, error={"charged": True}), now)
+    assert download_resumable(dataclasses.replace(made, status=EXPIRED, error={"charged": True}), now)
+    assert not download_resumable(dataclasses.replace(made, status=FAILED, error={"charged": False}), now)
+    assert not download_resumable(dataclasses.replace(made, status=DOWNLOADING), now + 24 * 3600)
+    assert not download_resumable(dataclasses.replace(base, status=DOWNLOADING), now)  # no task id
 
 
 def test_fanout_reaches_followers_on_other_loops():

@@ -43,14 +43,14 @@ from .leases import RENEW_EVERY, TTL, LeaseKeeper
 from .loop_thread import LoopThread
 from .recorder import EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
 from .retry import DOWNLOAD_RETRY_DELAYS, RetrySchedule
-from .triage import MAX_TASK_AGE, Action, task_age, triage
+from .triage import MAX_TASK_AGE, Action, download_resumable, task_age, triage
 
 __all__ = ["TaskManager"]
 
 log = logging.getLogger("wanvideo.watcher")
 
 SWEEP_EVERY = 30.0
-INCOMING_MAX_AGE = 3600.0  # leftovers of a crashed download older than this are removed
+INCOMING_MAX_AGE = MAX_TASK_AGE  # a partial download older than its link is of no use
 _Key = str | None  # the key a job uses: a visitor's, or the server's (None: demo placeholder)
 
 
@@ -85,7 +85,9 @@ class TaskManager:
         self.incoming_dir = Path(settings.data_dir) / "incoming"
         self.max_task_age = max_task_age
         self.sweep_every = sweep_every
-        self.schedule = RetrySchedule.of(download_retry_delays, rewatch_delay, rewatch_max_delay)
+        self.schedule = RetrySchedule.of(
+            download_retry_delays, rewatch_delay, rewatch_max_delay, link_lifetime=max_task_age
+        )
         self.leases = LeaseKeeper(store, ttl=lease_ttl)
         self.events = FanOut()  # record id -> Event
         self.changes = FanOut()  # owner -> TaskRecord
@@ -97,6 +99,7 @@ class TaskManager:
         self._accepted: set[str] = set()  # submitted here, job not started yet (any thread)
         self._keys: dict[str, str] = {}  # record id -> visitor key, memory only
         self._background: list[asyncio.Task[None]] = []
+        self._wakers: dict[str, asyncio.Event] = {}  # record id -> cuts its retry wait short
 
     @property
     def worker(self) -> str:
@@ -318,6 +321,42 @@ class TaskManager:
         self._thread.call_soon(lambda: self._spawn(record.id, self._watch_existing(record.id, key)))
         return updated
 
+    def retry_download(self, record_id: str, owner: str) -> bool:
+        """Fetch the owner's video again now: a download that failed (or is waiting for its
+        next try) while the provider's link may still work. True when a try was started."""
+        record = self.get(record_id, owner)
+        if record is None or not download_resumable(record, time.time(), self.max_task_age):
+            return False
+        if record.key_source == KEY_VISITOR:
+            key = self._keys.get(record.id)
+            if key is None:
+                return False  # the visitor's key is gone (restart): Resume with the key instead
+        else:
+            key = self._server_key()
+        if not self.running:
+            self.start()
+        return self._thread.run(self._retry_download(record.id, key), timeout=30)
+
+    async def _retry_download(self, record_id: str, key: _Key) -> bool:
+        """On the loop: wake a waiting watch, or start a new one once the last has ended."""
+        job = self._jobs.get(record_id)
+        if job is not None:
+            record = self.store.get(record_id)
+            if record is not None and not record.is_final:
+                self._wake(record_id)  # waiting for its next try: try now (or a try is under way)
+                return True
+            with contextlib.suppress(BaseException):  # it has just ended: let it finish
+                await asyncio.wait_for(asyncio.shield(job), 10)
+        if not self.store.claim(
+            record_id, self.worker, self.leases.ttl, steal_from=self.leases.dead_workers()
+        ):
+            return False  # another live worker is on it
+        self.recorder.update(
+            record_id, status=DOWNLOADING, finished_at=None, message="Trying the download again"
+        )
+        self._spawn(record_id, self._watch_existing(record_id, key, first_outcome=None))
+        return True
+
     def records(self, owner: str, limit: int = 100) -> list[TaskRecord]:
         """That owner's records, newest first."""
         if not owner:
@@ -448,14 +487,14 @@ class TaskManager:
             if record is None or record.is_final or record.task_id is None:
                 return
             if outcome is Outcome.RETRY_DOWNLOAD:
-                delay = self.schedule.download_delay(download_failures)
+                delay = self.schedule.download_delay(download_failures, task_age(record, time.time()))
                 if delay is None:
                     self.events.publish(record_id, self.recorder.give_up_download(record))
                     return
                 download_failures += 1
                 message = f"Saving the video failed; trying again in {delay:g} s."
                 self.events.publish(record_id, self.recorder.retrying(record, DOWNLOADING, message))
-                await asyncio.sleep(delay)
+                await self._pause(record_id, delay)
             elif outcome is Outcome.REWATCH:
                 if task_age(record, time.time()) > self.max_task_age:
                     event = Failed(
@@ -470,7 +509,7 @@ class TaskManager:
                 rewatches += 1
                 message = f"Lost contact with the provider; trying again in {delay:g} s."
                 self.events.publish(record_id, self.recorder.retrying(record, record.status, message))
-                await asyncio.sleep(delay)
+                await self._pause(record_id, delay)
             record = self.store.get(record_id)
             if record is None or record.is_final or record.task_id is None:
                 return
@@ -490,6 +529,22 @@ class TaskManager:
             outcome = await self._consume(record_id, events)
             if outcome is Outcome.DONE:
                 return
+
+    async def _pause(self, record_id: str, delay: float) -> None:
+        """Wait `delay` seconds, or less when `retry_download` asks for it."""
+        waker = self._wakers.setdefault(record_id, asyncio.Event())
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(waker.wait(), delay)
+        finally:
+            self._wakers.pop(record_id, None)
+
+    def _wake(self, record_id: str) -> bool:
+        waker = self._wakers.get(record_id)
+        if waker is None:
+            return False
+        waker.set()
+        return True
 
     async def _consume(self, record_id: str, events: AsyncIterator[Event]) -> Outcome:
         """Record and fan out the events of one job run; say how it ended."""

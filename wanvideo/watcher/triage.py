@@ -26,9 +26,17 @@ from dataclasses import dataclass
 from ..events import FailureReason
 from ..providers import ProviderProfile
 from ..store import KEY_VISITOR, TaskRecord
-from ..task_status import EXPIRED, INTERRUPTED, NEEDS_KEY
+from ..task_status import DOWNLOADING, EXPIRED, FAILED, INTERRUPTED, NEEDS_KEY
 
-__all__ = ["MAX_TASK_AGE", "NEEDS_KEY_MESSAGE", "Action", "Decision", "task_age", "triage"]
+__all__ = [
+    "MAX_TASK_AGE",
+    "NEEDS_KEY_MESSAGE",
+    "Action",
+    "Decision",
+    "download_resumable",
+    "task_age",
+    "triage",
+]
 
 MAX_TASK_AGE = 24 * 3600.0  # the provider keeps tasks and result links about 24 h
 
@@ -103,3 +111,13 @@ def triage(
     if record.key_source == KEY_VISITOR and record.id not in keys:
         return Decision(Action.NEEDS_KEY, NEEDS_KEY, NEEDS_KEY_MESSAGE, reason=FailureReason.NEEDS_KEY)
     return Decision(Action.WATCH)
+
+
+def download_resumable(record: TaskRecord, now: float, max_age: float = MAX_TASK_AGE) -> bool:
+    """Can "Retry download" fetch this record's video? Yes when the provider made (and billed)
+    it, it is not saved, and its link may still work (younger than `max_age`)."""
+    if record.task_id is None or record.has_video or task_age(record, now) >= max_age:
+        return False
+    if record.status == DOWNLOADING:
+        return True
+    return record.status in (FAILED, EXPIRED) and bool((record.error or {}).get("charged"))
