@@ -29,6 +29,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -58,16 +59,17 @@ from .ids import new_idempotency_key
 from .media import ProbeResult
 from .pricing import Estimate, estimate
 from .providers import ProviderProfile, reference_count_problem
-from .schemas import CreateTaskBody, GenerationRequest, Task, plain_problems
+from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems
 from .settings import Settings
 from .task_status import PROVIDER_GONE
-from .urls import display_name
+from .urls import display_name, resolved_internal_reason
 
 __all__ = ["check_references", "price_probes", "resume_generation", "run_generation"]
 
 log = logging.getLogger("wanvideo.job")
 
 PROGRESS_EVERY = 0.2  # seconds between Uploading/Downloading events (the latest value wins)
+CALLBACK_RESOLVE_TIMEOUT = 10.0  # seconds to resolve a callback host before refusing it
 T = TypeVar("T")
 
 
@@ -170,6 +172,15 @@ async def run_generation(
                 message="The references cannot be used as they are; nothing was sent or charged.",
                 suggestion=probed.problems[0],
                 problems=probed.problems,
+                reason=FailureReason.REFUSED,
+            )
+            return
+        callback_problem = await _callback_problem(request.callback_url)
+        if callback_problem:
+            yield Failed(
+                message="The request was refused before sending; nothing was charged.",
+                suggestion=callback_problem,
+                problems=(callback_problem,),
                 reason=FailureReason.REFUSED,
             )
             return
@@ -415,6 +426,27 @@ async def _download(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def _callback_problem(callback_url: str | None) -> str | None:
+    """Refuse a callback whose host RESOLVES to an internal address (the schema only sees
+    the literal: a name, or a numeric form like 2130706433 or 0x7f.1, can still point
+    inside). Resolved in a thread: DNS must not block the event loop."""
+    if not callback_url:
+        return None
+    parts = urlsplit(callback_url)
+    host = parts.hostname or ""
+    try:
+        reason = await asyncio.wait_for(
+            asyncio.to_thread(resolved_internal_reason, host, parts.port or 443), CALLBACK_RESOLVE_TIMEOUT
+        )
+    except asyncio.TimeoutError:
+        return (
+            f"{FIELD_LABELS['callback_url']}: {host} could not be resolved in time; use a public https host"
+        )
+    if reason:
+        return f"{FIELD_LABELS['callback_url']}: it points to {reason}; use a public https host"
+    return None
 
 
 class _Result:

@@ -633,3 +633,68 @@ async def test_probed_for_other_references_is_refused_before_anything_is_sent(cl
     events = await generate(request([clips["a"], clips["b"]]), provider, profile, settings, probed=probed)
     assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.UNEXPECTED
     assert not events[-1].charged and provider.log == []
+
+
+# ------------------------------------------------------------------ callback addresses
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "https://2130706433/cb",  # 127.0.0.1 as one number
+        "https://127.1/cb",  # 127.0.0.1 shortened
+        "https://0x7f.1/cb",  # 127.0.0.1 in hex
+        "https://017700000001/cb",  # 127.0.0.1 in octal
+    ],
+)
+async def test_numeric_callback_forms_are_refused_before_anything_is_sent(clips, profile, settings, callback):
+    # Built without the schema's literal check: the job's own resolution check must refuse it.
+    req = GenerationRequest.model_construct(
+        prompt="character1 waves",
+        videos=(str(clips["a"]),),
+        video_urls=(),
+        quality="720p",
+        aspect_ratio="16:9",
+        duration=5,
+        shot_type="single",
+        callback_url=callback,
+    )
+    provider = FakeProvider(b"")
+    events = await generate(req, provider, profile, settings)
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.reason is FailureReason.REFUSED
+    assert failed.suggestion.startswith("Callback URL: it points to a loopback address")
+    assert provider.log == []  # nothing uploaded, nothing created
+
+
+async def test_callback_name_that_resolves_inside_is_refused(clips, profile, settings, monkeypatch):
+    import socket
+
+    import wanvideo.urls as urls
+
+    def resolver(host, port, *args, **kwargs):  # the resolver seam: this name points inside
+        assert host == "hooks.example.com"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
+
+    monkeypatch.setattr(urls.socket, "getaddrinfo", resolver)
+    provider = FakeProvider(b"")
+    req = request([clips["a"]], callback_url="https://hooks.example.com/done")
+    events = await generate(req, provider, profile, settings)
+    assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.REFUSED
+    assert "private or reserved address" in events[-1].suggestion and provider.log == []
+
+
+async def test_public_callback_is_sent(clips, profile, settings, result_bytes, monkeypatch):
+    import socket
+
+    import wanvideo.urls as urls
+
+    def resolver(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(urls.socket, "getaddrinfo", resolver)
+    provider = FakeProvider(result_bytes, polls=[DONE])
+    req = request([clips["a"]], callback_url="https://hooks.example.com/done")
+    events = await generate(req, provider, profile, settings)
+    assert isinstance(events[-1], Completed)
+    assert ("POST", "/v1/videos/generations") in provider.log
