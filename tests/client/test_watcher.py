@@ -498,3 +498,21 @@ async def test_a_lost_lease_stops_the_watch(sim, clip, tmp_path):
         assert manager.get(record.id, OWNER).lease_owner == "elsewhere:1:x"
     finally:
         manager.stop()
+
+
+async def test_visitor_in_flight_limit_counts_server_key_generations_only(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_VISITOR_MAX_ACTIVE="1")
+    manager = _manager(settings).start()
+    try:
+        first = manager.submit(_request(clip), owner=OWNER, visitor="ip:203.0.113.7")
+        with pytest.raises(SpendRefused) as refused:  # same visitor, another browser/owner
+            manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")
+        assert refused.value.limit is Limit.VISITOR_ACTIVE and refused.value.resets_at is None
+        own = manager.submit(_request(clip), owner=OTHER, api_key="visitor-key-123", visitor="ip:203.0.113.7")
+        assert manager.budget_status("ip:203.0.113.7").visitor_active == 1
+        for record in (first, own):
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        assert manager.budget_status("ip:203.0.113.7").visitor_active == 0
+        manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")  # room again
+    finally:
+        manager.stop()
