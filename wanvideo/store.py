@@ -16,6 +16,10 @@ replace it later by implementing the same methods.
 
 Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
 A record never holds an API key: `key_source` only says whose key started the task.
+
+The spend guard lives here too because it must be atomic across workers:
+`insert_within_budget` checks `budget.check` and inserts in one `BEGIN IMMEDIATE` transaction,
+so simultaneous clicks (threads or processes) create only what fits.
 """
 
 from __future__ import annotations

@@ -172,3 +172,22 @@ def test_renew_only_extends_a_lease_still_held(store: TaskStore) -> None:
     assert store.claim(rec.id, "w1", ttl=-1)
     assert store.claim(rec.id, "w2", ttl=60)  # lapsed: w2 takes it
     assert not store.renew(rec.id, "w1", ttl=60)  # w1 learns it lost the task
+
+
+def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    from wanvideo.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.execute(
+        "INSERT INTO tasks (id, owner, provider, request, status, created_at, updated_at, video_token) "
+        "VALUES ('r1', 'anon:a', 'evolink', '{}', 'completed', 1, 1, 'tok')"
+    )
+    conn.commit()
+    conn.close()
+    store = TaskStore(path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    old = store.get("r1")
+    assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
+    store.close()
