@@ -25,6 +25,7 @@ contains the API key (the client never puts it anywhere but the Authorization he
 
 from __future__ import annotations
 
+from .providers import REFERENCE_LIMITS
 from .schemas import ErrorEnvelope
 
 
@@ -93,7 +94,7 @@ class NotFoundError(APIStatusError):
 
 
 class RequestTooLargeError(APIStatusError):
-    suggestion = "Use shorter or smaller reference videos (at most 100 MB each)."
+    suggestion = f"Use shorter or smaller reference videos ({REFERENCE_LIMITS} each)."
 
 
 class RateLimitError(APIStatusError):
@@ -181,7 +182,7 @@ def error_for_status(status_code: int, body: object, retry_after: str | None = N
 # Task error codes the provider documents, with what a person should do.
 TASK_ERROR_SUGGESTIONS: dict[str, str] = {
     "content_policy_violation": "Change the prompt or the reference videos; they were refused by the content policy.",
-    "invalid_parameters": "A setting was refused; check the references (mp4/mov, 2-30 s, at most 100 MB).",
+    "invalid_parameters": f"A setting was refused; check the references ({REFERENCE_LIMITS}).",
     "image_processing_error": "A reference could not be processed; try another file.",
     "image_dimension_mismatch": "A reference has unsupported dimensions; try another file.",
     "request_cancelled": "The task was cancelled.",

@@ -25,6 +25,11 @@ MIN_REFERENCE_SECONDS = 2.0
 MAX_REFERENCE_SECONDS = 30.0
 MAX_REFERENCE_BYTES = 100 * 1000 * 1000  # "100MB" as the provider documents it
 MAX_CALLBACK_URL_CHARS = 2048
+# The reference limits in words, for any message or label that states them.
+REFERENCE_LIMITS = (
+    f"mp4 or mov, {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, "
+    f"at most {MAX_REFERENCE_BYTES // 1_000_000} MB"
+)
 # EvoLink's output durations (any whole second 2..10); also the rule when no profile is known.
 DEFAULT_DURATIONS: tuple[int, ...] = tuple(range(2, 11))
 
