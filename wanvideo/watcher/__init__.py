@@ -7,19 +7,26 @@
     async for event in manager.follow(record.id, owner=owner):    # from any event loop
         ...   # latest known state first, then live events; ends on Completed / Failed
     manager.records(owner); manager.get(record_id, owner); manager.delete_video(record_id, owner)
+    manager.retry_download(record_id, owner); manager.resume(record_id, owner, api_key)
+    manager.budget_status(visitor)                  # what the server key has left today
     manager.stop()
 
 How a task is kept safe:
 
-- `submit` writes the record (status `queued`) before anything is paid; the job persists the
-  provider's task id on `Submitted`, before its first poll (the job generator is lazy).
+- `submit` writes the record (status `queued`, already leased to this worker, its estimate
+  reserved against the spend limits on the server's key: `budget.SpendRefused` otherwise)
+  before anything is paid; the job persists the provider's task id on `Submitted`, before
+  its first poll (the job generator is lazy). The key is bound to the job at submit: a task
+  started with a visitor's key never falls back to the server's.
 - Jobs run on the manager's loop, not in the browser's request: closing the page (or pressing
   Stop, which only ends `follow`) never stops polling or the download.
 - The job downloads into `<data>/incoming/` (outside the served folder); the finished file is
   renamed to `<data>/videos/<random>.mp4` and recorded before any follower hears `Completed`.
-- A failed download is retried with backoff (`download_retry_delays`), reading the task
-  again each time; it is never reported complete. A lost connection to the provider is
-  retried with growing waits until the task is 24 h old.
+- A failed download is retried (resuming its `.part` with Range), reading the task again
+  each time, for as long as the result link lives (24 h): `download_retry_delays`, then
+  doubling up to hourly; `retry_download` tries at once. A link that answers 404 even after
+  re-reading the task is expired. A lost connection to the provider is retried with growing
+  waits until the task is 24 h old.
 - On start, every unfinished task younger than `max_task_age` is resumed; older ones are
   marked `expired`; tasks whose create was never confirmed are `interrupted`; tasks started
   with a visitor's key (kept only in memory) become `needs_key` until `resume(..., api_key)`.
