@@ -50,6 +50,9 @@ class LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run `coro` on the loop from another thread and return its result."""
+        if self.in_loop_thread():
+            coro.close()
+            raise RuntimeError(f"{self.name}: run() from its own thread would wait forever")
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def call_soon(self, fn: Callable[[], Any]) -> None:
