@@ -90,13 +90,17 @@ async def check_references(
     video_urls = [u for u in video_urls if u and u.strip()]
     tasks: list[Awaitable[ProbeResult]] = [
         _safe_probe(
-            asyncio.to_thread(media.probe_file, str(path), Path(path).name), str(path), Path(path).name
+            lambda path=path: asyncio.to_thread(media.probe_file, str(path), Path(path).name),
+            str(path),
+            Path(path).name,
         )
         for path in videos
     ]
     tasks += [
         _safe_probe(
-            media.probe_url(url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout),
+            lambda url=url: media.probe_url(
+                url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout
+            ),
             url,
             display_name(url),
         )
@@ -125,9 +129,11 @@ def price_probes(
     return Probed(probes=probes, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))
 
 
-async def _safe_probe(work: Awaitable[ProbeResult], source: str, name: str) -> ProbeResult:
+async def _safe_probe(work: Callable[[], Awaitable[ProbeResult]], source: str, name: str) -> ProbeResult:
+    """Run one probe; its failure becomes a problem. `work` makes the awaitable only when this
+    runs, so a cancelled check leaves no never-awaited coroutine behind."""
     try:
-        return await work
+        return await work()
     except Exception as exc:  # a probe must never take the job down
         log.warning("probing %s failed: %s", name, type(exc).__name__)
         return ProbeResult(
