@@ -59,6 +59,8 @@ def main() -> int:
                     "WAN_API_BASE_URL": sim.base_url,
                     "WAN_FILES_BASE_URL": sim.base_url,
                     "WAN_DATA_DIR": str(tmp_path / "data"),
+                    # one owner runs every task: lift the per-visitor limit for the bench
+                    "WAN_VISITOR_MAX_ACTIVE": str(max(2, args.tasks)),
                 }
             )
             manager = TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3")).start()

@@ -386,62 +386,92 @@ class WanClient:
     ) -> Path:
         """Download a result to `dest` atomically; the file is checked to be a playable video.
 
-        The body goes to a hidden temporary file in dest's folder, is fsynced and verified
-        with PyAV, then renamed over `dest`. On any failure the temporary file is removed, so
-        nothing that looks complete is ever left behind.
+        The body goes to `.<dest name>.part` in dest's folder, is fsynced and verified with
+        PyAV, then renamed over `dest`: nothing that looks complete is ever left behind.
+        - Resumable: a transfer that breaks keeps its `.part`; the next attempt (a retry here,
+          or a later call for the same `dest`) asks for the rest with `Range` and appends when
+          the server answers 206 from that offset (a 200 starts over).
+        - Bounded: at most `settings.max_result_bytes`, checked against Content-Length first
+          and against the bytes received as they arrive.
+        - Never decompressed: it asks for `identity` and stores the raw bytes; a body the
+          server compresses anyway is refused (a small gzip body could expand without limit).
+        A `.part` is removed when the result is refused (not a video, too large, compressed)
+        or the download is cancelled.
         """
         dest = Path(dest)
+        part = dest.with_name(f".{dest.name}.part")
         what = "Downloading the video"
+        cap = self.settings.max_result_bytes
 
         async def attempt() -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
+            have = part.stat().st_size if part.exists() else 0
+            headers = {**self._auth_headers(url), "Accept-Encoding": "identity"}
+            if have:
+                headers["Range"] = f"bytes={have}-"
+            request = self._http.build_request("GET", url, headers=headers)
             try:
-                request = self._http.build_request("GET", url, headers=self._auth_headers(url))
-                try:
-                    response = await self._http.send(request, stream=True)
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(exc, what, request) from exc
-                try:
-                    if response.status_code >= 400:
-                        await response.aread()
-                        raise self._status_error(response)
-                    total = _int_or_none(response.headers.get("Content-Length"))
-                    if response.headers.get("Content-Encoding", "identity") != "identity":
-                        total = None  # the length is of the encoded body; we count decoded bytes
-                    received = 0
-                    if on_progress:
-                        on_progress(0, total or 0)
-                    with tmp.open("wb") as file:
-                        try:
-                            # As the data arrives (no re-chunking: progress stays live).
-                            async for chunk in response.aiter_bytes():
-                                file.write(chunk)
-                                received += len(chunk)
-                                if on_progress:
-                                    on_progress(received, total or 0)
-                        except httpx.HTTPError as exc:
-                            raise self._transport_error(exc, what, request) from exc
+                response = await self._http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise self._transport_error(exc, what, request) from exc
+            try:
+                if response.status_code == 416 and have:
+                    part.unlink(missing_ok=True)  # our piece is not a prefix of theirs: start over
+                    raise APIConnectionError(f"{what}: the partial download did not match; starting over.")
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise self._status_error(response)
+                encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+                if encoding not in ("", "identity"):
+                    raise DownloadError(
+                        f"{what}: the server sent the video {encoding}-compressed, which the app does not unpack."
+                    )
+                resumed = have > 0 and response.status_code == 206 and _range_start(response) == have
+                offset = have if resumed else 0
+                length = _int_or_none(response.headers.get("Content-Length"))
+                total = offset + length if length is not None else None
+                if total is not None and total > cap:
+                    raise DownloadError(_too_large(what, total, cap))
+                received = offset
+                if on_progress:
+                    on_progress(received, total or 0)
+                with part.open("ab" if resumed else "wb") as file:
+                    try:
+                        # As the data arrives (no re-chunking: progress stays live). Nothing is
+                        # decoded: any Content-Encoding but identity was refused above.
+                        async for chunk in response.aiter_bytes():
+                            received += len(chunk)
+                            if received > cap:
+                                raise DownloadError(_too_large(what, received, cap))
+                            file.write(chunk)
+                            if on_progress:
+                                on_progress(received, total or 0)
+                    except httpx.HTTPError as exc:
+                        raise self._transport_error(exc, what, request) from exc
+                    finally:
                         file.flush()
                         await asyncio.to_thread(os.fsync, file.fileno())
-                finally:
-                    await response.aclose()
-                if total is not None and received != total:
-                    raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
-                await asyncio.to_thread(_verify_video, tmp)
-                os.replace(tmp, dest)
-                fsync_dir(dest.parent)
-                log.debug("downloaded %d bytes to %s", received, dest)
-                return dest
-            except OSError as exc:
-                raise DownloadError(
-                    f"{what}: the file could not be written ({exc.strerror or exc})."
-                ) from None
             finally:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
+                await response.aclose()
+            if total is not None and received != total:
+                raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
+            await asyncio.to_thread(_verify_video, part)
+            os.replace(part, dest)
+            fsync_dir(dest.parent)
+            log.debug("downloaded %d bytes to %s", received, dest)
+            return dest
 
-        return await self._with_retries(attempt, what=what, paid=False)
+        try:
+            return await self._with_retries(attempt, what=what, paid=False)
+        except DownloadError:
+            part.unlink(missing_ok=True)  # refused for good: nothing to resume from
+            raise
+        except OSError as exc:
+            part.unlink(missing_ok=True)
+            raise DownloadError(f"{what}: the file could not be written ({exc.strerror or exc}).") from None
+        except asyncio.CancelledError:
+            part.unlink(missing_ok=True)  # stopped: leave nothing behind
+            raise
 
     # ----------------------------------------------------------------- internals
 
@@ -555,6 +585,19 @@ class WanClient:
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"{what}: {host} did not answer in time ({type(exc).__name__}).")
         return APIConnectionError(f"{what}: the connection to {host} failed ({type(exc).__name__}).")
+
+
+def _range_start(response: httpx.Response) -> int | None:
+    """The first byte of a 206 answer (`Content-Range: bytes 1000-4999/5000`)."""
+    value = response.headers.get("Content-Range", "")
+    unit, _, rest = value.partition(" ")
+    if unit.strip().lower() != "bytes":
+        return None
+    return _int_or_none(rest.partition("-")[0].strip())
+
+
+def _too_large(what: str, size: int, cap: int) -> str:
+    return f"{what}: the result is larger than the {cap // 1_000_000} MB the app accepts (WAN_MAX_RESULT_MB)."
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -14,8 +14,10 @@
     │   └── ServerError                 500, 502, 503 and other 5xx
     ├── UploadError                 the files host said success=false
     ├── DownloadError               the result could not be saved as a playable video
-    ├── TaskDeadlineError           we stopped watching at the poll deadline; the task may still finish
-    └── TaskFailedError             the task ended without a video (a value in the job, not raised to users)
+    └── TaskDeadlineError           we stopped watching at the poll deadline; the task may still finish
+
+A task that ends without a video is not an exception: the job returns it as a value
+(`events.Failed`, with a typed `reason`).
 
 Every message is written for people: what happened and what to do. No message ever
 contains the API key (the client never puts it anywhere but the Authorization header).
@@ -23,6 +25,7 @@ contains the API key (the client never puts it anywhere but the Authorization he
 
 from __future__ import annotations
 
+from .providers import REFERENCE_LIMITS
 from .schemas import ErrorEnvelope
 
 
@@ -91,7 +94,7 @@ class NotFoundError(APIStatusError):
 
 
 class RequestTooLargeError(APIStatusError):
-    suggestion = "Use shorter or smaller reference videos (at most 100 MB each)."
+    suggestion = f"Use shorter or smaller reference videos ({REFERENCE_LIMITS} each)."
 
 
 class RateLimitError(APIStatusError):
@@ -110,20 +113,6 @@ class UploadError(WanError):
 
 class DownloadError(WanError):
     suggestion = "The result could not be saved; the app retries, or download it from the provider."
-
-
-class TaskFailedError(WanError):
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | int | None = None,
-        task_id: str | None = None,
-        suggestion: str | None = None,
-    ) -> None:
-        super().__init__(message, suggestion=suggestion)
-        self.code = code
-        self.task_id = task_id
 
 
 class TaskDeadlineError(WanError):
@@ -193,7 +182,7 @@ def error_for_status(status_code: int, body: object, retry_after: str | None = N
 # Task error codes the provider documents, with what a person should do.
 TASK_ERROR_SUGGESTIONS: dict[str, str] = {
     "content_policy_violation": "Change the prompt or the reference videos; they were refused by the content policy.",
-    "invalid_parameters": "A setting was refused; check the references (mp4/mov, 2-30 s, at most 100 MB).",
+    "invalid_parameters": f"A setting was refused; check the references ({REFERENCE_LIMITS}).",
     "image_processing_error": "A reference could not be processed; try another file.",
     "image_dimension_mismatch": "A reference has unsupported dimensions; try another file.",
     "request_cancelled": "The task was cancelled.",

@@ -51,7 +51,7 @@ class Submitted:
 @dataclass(frozen=True)
 class Progress:
     kind = "progress"
-    task_id: str
+    task_id: str | None  # None only in the snapshot of a record the provider has not confirmed yet
     status: str
     percent: float
     elapsed: float  # seconds since submit
@@ -79,24 +79,32 @@ class Completed:
 class FailureReason(str, Enum):
     """Why a job ended without a video: decisions read this, never the message text."""
 
-    REFUSED = "refused"  # a rule or a reference was refused before anything was paid
+    REFUSED = "refused"  # a rule, a reference or a limit refused it before anything was paid
     REJECTED = "rejected"  # the provider refused the request (4xx on create)
     PROVIDER_FAILED = "provider_failed"  # the task failed at the provider (not charged)
     EXPIRED = "expired"  # the provider no longer knows the task or its link (older than 24 h)
+    UPLOAD_FAILED = "upload_failed"  # a local reference could not be uploaded; nothing was created
     DOWNLOAD_FAILED = "download_failed"  # the video was made but could not be saved (yet)
     CONNECTION = "connection"  # the provider could not be reached; the task may go on
     DEADLINE = "deadline"  # we stopped waiting; the task may go on
     STOPPED = "stopped"  # the person stopped watching or preparing
     NEEDS_KEY = "needs_key"  # a visitor's key is needed to go on
+    INTERRUPTED = "interrupted"  # the app stopped before the provider confirmed the task
+    UNEXPECTED = "unexpected"  # a bug or an unforeseen error (logged with its traceback)
 
 
 @dataclass(frozen=True)
 class Failed:
     """The job ended without a video. `charged` is False when nothing was billed
-    (refused before submit, or the task failed: the provider bills only success)."""
+    (refused before submit, or the task failed: the provider bills only success).
+
+    Decisions read the typed fields (`reason`, `charged`, `task_continues`, `result_url`),
+    never `message`/`suggestion`, which are for people. `reason` has no default on purpose:
+    whoever makes a Failed says why."""
 
     kind = "failed"
     message: str
+    reason: FailureReason = field(kw_only=True)
     suggestion: str = ""
     task_id: str | None = None
     code: str | int | None = None
@@ -104,7 +112,6 @@ class Failed:
     # The task may still be running at the provider (we stopped watching / deadline hit).
     task_continues: bool = False
     problems: tuple[str, ...] = field(default_factory=tuple)
-    reason: FailureReason = FailureReason.PROVIDER_FAILED
     result_url: str | None = None  # the provider's result link, when the video was made
 
 

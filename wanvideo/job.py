@@ -26,36 +26,51 @@ import contextlib
 import logging
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import media
 from .client import WanClient, estimate_remaining, request_may_have_reached_server
-from .errors import TASK_ERROR_SUGGESTIONS, DownloadError, NotFoundError, TaskDeadlineError, WanError
-from .events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
+from .errors import (
+    TASK_ERROR_SUGGESTIONS,
+    APIStatusError,
+    DownloadError,
+    NotFoundError,
+    TaskDeadlineError,
+    WanError,
+)
+from .events import (
+    Completed,
+    Downloading,
+    Event,
+    Failed,
+    FailureReason,
+    Probed,
+    Progress,
+    Submitted,
+    Uploading,
+)
+from .ids import new_idempotency_key
 from .media import ProbeResult
 from .pricing import Estimate, estimate
-from .providers import MAX_REFERENCES, ProviderProfile
-from .schemas import CreateTaskBody, GenerationRequest, Task, plain_problems
+from .providers import ProviderProfile, reference_count_problem
+from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems
 from .settings import Settings
-from .urls import display_name
+from .task_status import PROVIDER_GONE
+from .urls import display_name, resolved_internal_reason
 
-__all__ = ["check_references", "new_idempotency_key", "resume_generation", "run_generation"]
+__all__ = ["check_references", "price_probes", "resume_generation", "run_generation"]
 
 log = logging.getLogger("wanvideo.job")
 
 PROGRESS_EVERY = 0.2  # seconds between Uploading/Downloading events (the latest value wins)
+CALLBACK_RESOLVE_TIMEOUT = 10.0  # seconds to resolve a callback host before refusing it
 T = TypeVar("T")
-
-
-def new_idempotency_key() -> str:
-    """A fresh key for one generation: 36 chars of [a-z0-9-] (the API allows 16-96)."""
-    return "wan-" + uuid.uuid4().hex
 
 
 async def check_references(
@@ -75,39 +90,50 @@ async def check_references(
     video_urls = [u for u in video_urls if u and u.strip()]
     tasks: list[Awaitable[ProbeResult]] = [
         _safe_probe(
-            asyncio.to_thread(media.probe_file, str(path), Path(path).name), str(path), Path(path).name
+            lambda path=path: asyncio.to_thread(media.probe_file, str(path), Path(path).name),
+            str(path),
+            Path(path).name,
         )
         for path in videos
     ]
     tasks += [
         _safe_probe(
-            media.probe_url(url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout),
+            lambda url=url: media.probe_url(
+                url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout
+            ),
             url,
             display_name(url),
         )
         for url in video_urls
     ]
     probes = tuple(await asyncio.gather(*tasks))
+    return price_probes(probes, quality, duration, profile)
+
+
+def price_probes(
+    probes: Sequence[ProbeResult], quality: str, duration: int, profile: ProviderProfile
+) -> Probed:
+    """The `Probed` of already-probed references for one quality and duration (pure: no I/O).
+
+    Used by `check_references` and by `run_generation` when the caller probed already, so
+    a change of quality or duration after the check is priced without probing again."""
+    probes = tuple(probes)
     problems = [p for probe in probes for p in probe.problems]
     warnings = [w for probe in probes for w in probe.warnings]
-    count = len(probes)
     result_estimate: Estimate | None = None
-    if count == 0:
-        problems.insert(0, "Add at least one reference video (upload a file or paste a URL).")
-    elif count > MAX_REFERENCES:
-        problems.insert(
-            0,
-            f"{count} references given; the model takes at most {MAX_REFERENCES}: "
-            f"remove {count - MAX_REFERENCES}.",
-        )
+    count_problem = reference_count_problem(len(probes))
+    if count_problem:
+        problems.insert(0, count_problem[:1].upper() + count_problem[1:] + ".")
     else:
         result_estimate = estimate([p.duration for p in probes], quality, duration, profile.prices)
     return Probed(probes=probes, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))
 
 
-async def _safe_probe(work: Awaitable[ProbeResult], source: str, name: str) -> ProbeResult:
+async def _safe_probe(work: Callable[[], Awaitable[ProbeResult]], source: str, name: str) -> ProbeResult:
+    """Run one probe; its failure becomes a problem. `work` makes the awaitable only when this
+    runs, so a cancelled check leaves no never-awaited coroutine behind."""
     try:
-        return await work
+        return await work()
     except Exception as exc:  # a probe must never take the job down
         log.warning("probing %s failed: %s", name, type(exc).__name__)
         return ProbeResult(
@@ -124,22 +150,44 @@ async def run_generation(
     idempotency_key: str | None = None,
     dest_dir: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    probed: Probed | None = None,
 ) -> AsyncIterator[Event]:
     """Run one generation, yielding its events; ends with exactly one Completed or Failed.
 
     `api_key` None sends the demo placeholder (the caller resolves a server key).
+    `probed`: what `check_references` found for these references in this click; given, the
+    references are not probed again (a remote link is fetched once per click, and the
+    estimate shown is the one charged against). It is re-priced for the request's quality
+    and duration, which is pure arithmetic.
     """
     task_id: str | None = None
     try:
-        probed = await check_references(
-            request.videos, request.video_urls, request.quality, request.duration, profile, settings
-        )
+        if probed is None:
+            probed = await check_references(
+                request.videos, request.video_urls, request.quality, request.duration, profile, settings
+            )
+        elif len(probed.probes) != request.reference_count:
+            raise ValueError(
+                f"probed {len(probed.probes)} references for a request with {request.reference_count}"
+            )
+        else:
+            probed = price_probes(probed.probes, request.quality, request.duration, profile)
         yield probed
         if probed.problems:
             yield Failed(
                 message="The references cannot be used as they are; nothing was sent or charged.",
                 suggestion=probed.problems[0],
                 problems=probed.problems,
+                reason=FailureReason.REFUSED,
+            )
+            return
+        callback_problem = await _callback_problem(request.callback_url)
+        if callback_problem:
+            yield Failed(
+                message="The request was refused before sending; nothing was charged.",
+                suggestion=callback_problem,
+                problems=(callback_problem,),
+                reason=FailureReason.REFUSED,
             )
             return
 
@@ -177,6 +225,7 @@ async def run_generation(
                             f"{hint} You can also paste a public link to the video under Reference video URLs."
                         ).strip(),
                         code=getattr(exc, "code", None),
+                        reason=FailureReason.UPLOAD_FAILED,
                     )
                     return
                 yield Uploading(index, count, name, total, total)
@@ -202,6 +251,7 @@ async def run_generation(
                     message="The request was refused before sending; nothing was charged.",
                     suggestion=problems[0] if problems else "",
                     problems=problems,
+                    reason=FailureReason.REFUSED,
                 )
                 return
 
@@ -265,7 +315,7 @@ async def _follow(
     submitted_at: float,
     settings: Settings,
     dest_dir: Path | None,
-    estimate_: Estimate | None,
+    priced: Estimate | None,
     initial: Task | None,
 ) -> AsyncIterator[Event]:
     """Progress until final, then download: the part shared by run and resume."""
@@ -284,32 +334,44 @@ async def _follow(
                     eta=_eta(task, elapsed),
                 )
     except TaskDeadlineError as exc:
-        yield Failed(message=exc.message, suggestion=exc.suggestion, task_id=task_id, task_continues=True)
+        yield Failed(
+            message=exc.message,
+            suggestion=exc.suggestion,
+            task_id=task_id,
+            task_continues=True,
+            reason=FailureReason.DEADLINE,
+        )
         return
     except WanError as exc:
-        gone = isinstance(exc, NotFoundError)
+        gone = isinstance(exc, NotFoundError)  # the provider forgot the task (older than 24 h)
         yield Failed(
             message=f"Watching task {task_id} failed: {exc.message}",
             suggestion=exc.suggestion,
             task_id=task_id,
             code=getattr(exc, "code", None),
             task_continues=not gone,
+            reason=FailureReason.EXPIRED if gone else FailureReason.CONNECTION,
         )
         return
 
     if task is None:  # cannot happen: watch_task yields or raises
-        yield Failed(message=f"Task {task_id} could not be read.", task_id=task_id, task_continues=True)
+        yield Failed(
+            message=f"Task {task_id} could not be read.",
+            task_id=task_id,
+            task_continues=True,
+            reason=FailureReason.CONNECTION,
+        )
         return
     if not task.succeeded:
         yield _task_failed(task)
         return
-    async with contextlib.aclosing(_download(client, task, settings, dest_dir, estimate_)) as events:
+    async with contextlib.aclosing(_download(client, task, settings, dest_dir, priced)) as events:
         async for event in events:
             yield event
 
 
 async def _download(
-    client: WanClient, task: Task, settings: Settings, dest_dir: Path | None, estimate_: Estimate | None
+    client: WanClient, task: Task, settings: Settings, dest_dir: Path | None, priced: Estimate | None
 ) -> AsyncIterator[Event]:
     url = task.video_url
     charged = task.credits_charged
@@ -319,6 +381,7 @@ async def _download(
             suggestion="Look for the video in the provider's dashboard.",
             task_id=task.id,
             charged=True,
+            reason=FailureReason.DOWNLOAD_FAILED,
         )
         return
     dest = Path(dest_dir or settings.videos_dir) / _file_name(task.id)
@@ -352,18 +415,44 @@ async def _download(
                     if fresh.video_url and fresh.video_url != url:
                         url = fresh.video_url
                         continue
+            # The link answered 404 even after reading the task again: it is gone for good
+            # (links live 24 h). Anything else may work later: the watcher retries.
+            gone = isinstance(exc, NotFoundError)
             yield Failed(
                 message=f"The video of task {task.id} was made (and billed) but could not be saved: {exc.message}",
-                suggestion=f"{exc.suggestion} Link: {url}".strip(),
+                suggestion=exc.suggestion,
                 task_id=task.id,
                 code=getattr(exc, "code", None),
                 charged=True,
+                reason=FailureReason.EXPIRED if gone else FailureReason.DOWNLOAD_FAILED,
+                result_url=url,
             )
             return
-    yield Completed(task_id=task.id, video_path=Path(path), credits_charged=charged, estimate=estimate_)
+    yield Completed(task_id=task.id, video_path=Path(path), credits_charged=charged, estimate=priced)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def _callback_problem(callback_url: str | None) -> str | None:
+    """Refuse a callback whose host RESOLVES to an internal address (the schema only sees
+    the literal: a name, or a numeric form like 2130706433 or 0x7f.1, can still point
+    inside). Resolved in a thread: DNS must not block the event loop."""
+    if not callback_url:
+        return None
+    parts = urlsplit(callback_url)
+    host = parts.hostname or ""
+    try:
+        reason = await asyncio.wait_for(
+            asyncio.to_thread(resolved_internal_reason, host, parts.port or 443), CALLBACK_RESOLVE_TIMEOUT
+        )
+    except asyncio.TimeoutError:
+        return (
+            f"{FIELD_LABELS['callback_url']}: {host} could not be resolved in time; use a public https host"
+        )
+    if reason:
+        return f"{FIELD_LABELS['callback_url']}: it points to {reason}; use a public https host"
+    return None
 
 
 class _Result:
@@ -415,7 +504,16 @@ def _task_failed(task: Task) -> Failed:
     suggestion = TASK_ERROR_SUGGESTIONS.get(str(code), "") if code is not None else ""
     if not suggestion:
         suggestion = "Nothing was charged; try again, or change the prompt or references."
-    return Failed(message=message, suggestion=suggestion, task_id=task.id, code=code, charged=False)
+    # DashScope's UNKNOWN and a gateway's "expired" mean the provider forgot the task (24 h).
+    gone = task.status in PROVIDER_GONE
+    return Failed(
+        message=message,
+        suggestion=suggestion,
+        task_id=task.id,
+        code=code,
+        charged=False,
+        reason=FailureReason.EXPIRED if gone else FailureReason.PROVIDER_FAILED,
+    )
 
 
 def _create_failed(exc: WanError, key: str) -> Failed:
@@ -431,11 +529,13 @@ def _create_failed(exc: WanError, key: str) -> Failed:
             ),
             code=getattr(exc, "code", None),
             task_continues=True,
+            reason=FailureReason.CONNECTION,
         )
     return Failed(
         message=f"The task was not created: {exc.message}",
         suggestion=exc.suggestion,
         code=getattr(exc, "code", None),
+        reason=FailureReason.REJECTED if isinstance(exc, APIStatusError) else FailureReason.CONNECTION,
     )
 
 
@@ -447,6 +547,7 @@ def _unexpected(exc: Exception, submitted: bool, task_id: str | None = None) -> 
             task_id=task_id,
             code=getattr(exc, "code", None),
             task_continues=submitted,
+            reason=FailureReason.CONNECTION,
         )
     log.exception("generation failed unexpectedly")
     return Failed(
@@ -454,4 +555,5 @@ def _unexpected(exc: Exception, submitted: bool, task_id: str | None = None) -> 
         suggestion="Try again; if it repeats, report it with the server log.",
         task_id=task_id,
         task_continues=submitted,
+        reason=FailureReason.UNEXPECTED,
     )

@@ -28,6 +28,33 @@ MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
 SHOT_TYPES = ("single", "multi")
+# The reference limits in words, for any message or label that states them.
+REFERENCE_LIMITS = (
+    f"mp4 or mov, {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, "
+    f"at most {MAX_REFERENCE_BYTES // 1_000_000} MB"
+)
+# EvoLink's output durations (any whole second 2..10); also the rule when no profile is known.
+DEFAULT_DURATIONS: tuple[int, ...] = tuple(range(2, 11))
+
+
+def reference_count_problem(count: int) -> str | None:
+    """The reference-count rule (1 to MAX_REFERENCES) in words; None when `count` is fine."""
+    if count <= 0:
+        return "add at least one reference video (upload a file or paste a URL)"
+    if count > MAX_REFERENCES:
+        return (
+            f"{count} references given; the model takes at most {MAX_REFERENCES}: "
+            f"remove {count - MAX_REFERENCES}"
+        )
+    return None
+
+
+def duration_rule(durations: tuple[int, ...]) -> str:
+    """A set of offered durations in words, for error messages."""
+    if durations == tuple(range(durations[0], durations[-1] + 1)):
+        return f"a whole number of seconds from {durations[0]} to {durations[-1]}"
+    return " or ".join(str(d) for d in durations) + " seconds"
+
 
 # Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7).
 OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {
@@ -108,9 +135,14 @@ class ProviderProfile(BaseModel):
 
     def duration_rule(self) -> str:
         """The duration rule in words, for error messages."""
-        if self.durations == tuple(range(self.durations[0], self.durations[-1] + 1)):
-            return f"a whole number of seconds from {self.durations[0]} to {self.durations[-1]}"
-        return " or ".join(str(d) for d in self.durations) + " seconds"
+        return duration_rule(self.durations)
+
+    def duration_problem(self, seconds: int) -> str | None:
+        """The output-duration rule of this provider; None when `seconds` is offered.
+        (`schemas.read_duration` turns any form input into whole seconds first.)"""
+        if seconds in self.durations:
+            return None
+        return f"{seconds} s is not offered by {self.label}; choose {self.duration_rule()}"
 
 
 PROVIDERS: dict[str, ProviderProfile] = {
@@ -119,7 +151,7 @@ PROVIDERS: dict[str, ProviderProfile] = {
         label="EvoLink",
         api_base_url="https://api.evolink.ai",
         files_base_url="https://files-api.evolink.ai",
-        durations=tuple(range(2, 11)),
+        durations=DEFAULT_DURATIONS,
         default_duration=5,
         error_code_style="string",
         prices=EVOLINK_PRICES,
@@ -142,7 +174,7 @@ PROVIDERS: dict[str, ProviderProfile] = {
         label="Demo (simulated)",
         api_base_url="http://127.0.0.1:8900",
         files_base_url="http://127.0.0.1:8900",
-        durations=tuple(range(2, 11)),
+        durations=DEFAULT_DURATIONS,
         default_duration=5,
         error_code_style="string",
         prices=EVOLINK_PRICES,

@@ -13,8 +13,10 @@ Duration depends on the provider: validate with `context={"profile": profile}`::
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -27,11 +29,14 @@ from pydantic import (
 )
 
 from .providers import (
+    DEFAULT_DURATIONS,
     MAX_CALLBACK_URL_CHARS,
     MAX_PROMPT_CHARS,
     MAX_REFERENCES,
     MODEL_NAME,
     ProviderProfile,
+    duration_rule,
+    reference_count_problem,
 )
 from .task_status import PROVIDER_OK, PROVIDER_RUNNING
 from .urls import is_http_url, literal_internal_reason
@@ -75,21 +80,59 @@ def _check_callback_url(value: str | None) -> str | None:
         raise ValueError(f"the callback URL is longer than {MAX_CALLBACK_URL_CHARS} characters")
     if not value.startswith("https://") or not is_http_url(value):
         raise ValueError("the callback URL must be an https:// address")
-    from urllib.parse import urlsplit
-
     reason = literal_internal_reason(urlsplit(value).hostname or "")
     if reason:
         raise ValueError(f"the callback URL points to {reason}; use a public https host")
     return value
 
 
-def _check_duration(value: int, info: ValidationInfo) -> int:
-    profile: ProviderProfile | None = (info.context or {}).get("profile")
-    if profile is not None and value not in profile.durations:
-        raise ValueError(f"{value} s is not offered by {profile.label}; choose {profile.duration_rule()}")
-    if profile is None and not 2 <= value <= 10:
-        raise ValueError("choose a whole number of seconds from 2 to 10")
-    return value
+def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
+    """Whole output seconds from any form or API input ("5", "5 s", 5.0, 5), checked against
+    the provider's offer (`DEFAULT_DURATIONS` without a profile). Raises ValueError with a
+    sentence a person can act on: inf, nan, 1e999, negative, fractional and huge values too."""
+    durations = profile.durations if profile is not None else DEFAULT_DURATIONS
+    choose = f"choose {duration_rule(durations)}"
+    shown = str(value).strip()[:40]
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"{shown!r} is not a number of seconds; {choose}")
+    text = value.strip().lower().removesuffix("s").strip() if isinstance(value, str) else value
+    try:
+        number = float(text)
+    except (ValueError, OverflowError):  # OverflowError: an int beyond float range
+        raise ValueError(f"{shown!r} is not a number of seconds; {choose}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{shown} is not a finite number of seconds; {choose}")
+    if number > durations[-1] or number < durations[0]:
+        seconds = f"{number:g}" if abs(number) < 1e6 else "that many"
+        raise ValueError(
+            f"{seconds} s is not offered by {profile.label}; {choose}"
+            if profile is not None
+            else f"{seconds} s is out of range; {choose}"
+        )
+    if number != int(number):
+        raise ValueError(f"{number:g} s is not a whole number of seconds; {choose}")
+    seconds_int = int(number)
+    if profile is not None:
+        problem = profile.duration_problem(seconds_int)
+        if problem:
+            raise ValueError(problem)
+    elif seconds_int not in durations:
+        raise ValueError(f"{seconds_int} s is out of range; {choose}")
+    return seconds_int
+
+
+def duration_input_problem(
+    value: Any, profile: ProviderProfile | None = None
+) -> tuple[int | None, str | None]:
+    """`read_duration` for a form: (seconds, None) or (None, "Duration (s): ...")."""
+    try:
+        return read_duration(value, profile), None
+    except ValueError as exc:
+        return None, f"{FIELD_LABELS['duration']}: {exc}"
+
+
+def _check_duration(value: Any, info: ValidationInfo) -> int:
+    return read_duration(value, (info.context or {}).get("profile"))
 
 
 class GenerationRequest(BaseModel):
@@ -107,7 +150,7 @@ class GenerationRequest(BaseModel):
     callback_url: str | None = None
 
     _prompt = field_validator("prompt")(_check_prompt)
-    _duration = field_validator("duration")(_check_duration)
+    _duration = field_validator("duration", mode="before")(_check_duration)
     _callback = field_validator("callback_url")(_check_callback_url)
 
     @field_validator("video_urls", mode="before")
@@ -119,13 +162,9 @@ class GenerationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _reference_count(self) -> GenerationRequest:
-        count = len(self.videos) + len(self.video_urls)
-        if count == 0:
-            raise ValueError("add at least one reference video (upload a file or paste a URL)")
-        if count > MAX_REFERENCES:
-            raise ValueError(
-                f"{count} references given; the model takes at most {MAX_REFERENCES}: remove {count - MAX_REFERENCES}"
-            )
+        problem = reference_count_problem(self.reference_count)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -152,7 +191,7 @@ class CreateTaskBody(BaseModel):
     callback_url: str | None = None
 
     _prompt = field_validator("prompt")(_check_prompt)
-    _duration = field_validator("duration")(_check_duration)
+    _duration = field_validator("duration", mode="before")(_check_duration)
     _callback = field_validator("callback_url")(_check_callback_url)
 
     @field_validator("video_urls")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -61,6 +62,18 @@ class Settings(BaseModel):
     # Remote URL probing.
     probe_timeout: float = Field(default=20.0, gt=0)
 
+    # Spend guard (credits, per UTC day; on the server's key only). Unset: no limit, except
+    # on a Space with a server key and neither limit set: see `budget.effective_limits`.
+    daily_credit_limit: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
+    visitor_daily_credit_limit: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
+    visitor_max_active: int = Field(default=2, ge=1, le=1000)
+
+    # Results: the largest video the app downloads (MB of 10**6 bytes).
+    max_result_mb: int = Field(default=1024, ge=1)
+
+    # Set from SPACE_ID (no WAN_ prefix): the app runs on a Hugging Face Space.
+    space_id: str | None = None
+
     @field_validator("provider")
     @classmethod
     def _known_provider(cls, value: str) -> str:
@@ -88,8 +101,22 @@ class Settings(BaseModel):
     def videos_dir(self) -> Path:
         return self.data_dir / "videos"
 
+    @property
+    def on_space(self) -> bool:
+        return bool(self.space_id)
 
-_FIELD_FOR_ENV = {ENV_PREFIX + name.upper(): name for name in Settings.model_fields}
+    @property
+    def max_result_bytes(self) -> int:
+        return self.max_result_mb * 1000 * 1000
+
+
+# Settings read from variables that are not ours (Hugging Face sets them on a Space).
+_PLATFORM_ENV = {"SPACE_ID": "space_id"}
+_FIELD_FOR_ENV = {
+    ENV_PREFIX + name.upper(): name for name in Settings.model_fields if name not in _PLATFORM_ENV.values()
+} | _PLATFORM_ENV
+# Each setting's environment variable, e.g. "WAN_DATA_DIR" (what the docs must name).
+ENV_NAME_FOR_FIELD = {field: name for name, field in _FIELD_FOR_ENV.items()}
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False) -> Settings:

@@ -16,24 +16,29 @@ replace it later by implementing the same methods.
 
 Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
 A record never holds an API key: `key_source` only says whose key started the task.
+
+The spend guard lives here too because it must be atomic across workers:
+`insert_within_budget` checks `budget.check` and inserts in one `BEGIN IMMEDIATE` transaction,
+so simultaneous clicks (threads or processes) create only what fits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import sqlite3
 import threading
 import time
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .budget import Limits, Usage, check, day_start
+from .ids import new_idempotency_key, new_record_id, new_video_token
 from .task_status import (
     COMPLETED,
     DOWNLOADING,
@@ -52,15 +57,6 @@ from .task_status import (
 
 KEY_SERVER = "server"
 KEY_VISITOR = "visitor"
-
-
-def new_record_id() -> str:
-    return uuid.uuid4().hex
-
-
-def new_video_token() -> str:
-    """An unguessable file name stem for a saved video (192 random bits)."""
-    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -91,6 +87,11 @@ class TaskRecord:
     download_attempts: int = 0
     lease_owner: str | None = None
     lease_expires: float | None = None
+    # Spend guard (server key only): who spends, and what this task counts against the limits
+    # (the reserved estimate, then the provider's charge; 0 once it failed uncharged). None:
+    # a visitor's own key, counted against nothing.
+    visitor: str | None = None
+    spend_credits: Decimal | None = None
 
     @classmethod
     def new(
@@ -102,7 +103,14 @@ class TaskRecord:
         key_source: str = KEY_SERVER,
         estimate: Mapping[str, Any] | None = None,
         now: float | None = None,
+        message: str = "",
+        lease_owner: str | None = None,
+        lease_ttl: float = 0.0,
+        visitor: str | None = None,
+        spend_credits: Decimal | None = None,
     ) -> TaskRecord:
+        """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
+        so no start-up sweep (of this or another process) can take it between insert and claim."""
         now = time.time() if now is None else now
         if "api_key" in request:
             raise ValueError("a task record never holds an API key")
@@ -116,7 +124,12 @@ class TaskRecord:
             updated_at=now,
             video_token=new_video_token(),
             key_source=key_source,
-            idempotency_key="wan-" + secrets.token_hex(16),
+            idempotency_key=new_idempotency_key(),
+            message=message,
+            lease_owner=lease_owner,
+            lease_expires=now + lease_ttl if lease_owner else None,
+            visitor=visitor,
+            spend_credits=spend_credits,
         )
 
     @property
@@ -137,7 +150,7 @@ class TaskRecord:
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
-        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner"}
+        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner", "visitor"}
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in hidden:
@@ -179,7 +192,31 @@ class TaskStoreBase(ABC):
         by one of `steal_from` (workers known to be dead)."""
 
     @abstractmethod
+    def renew(self, record_id: str, worker: str, ttl: float) -> bool:
+        """Extend `worker`'s lease; False when it no longer holds it (it expired and another
+        worker claimed the task): that worker must stop watching."""
+
+    @abstractmethod
     def release(self, record_id: str, worker: str) -> None: ...
+
+    @abstractmethod
+    def lease_holders(self) -> set[str]:
+        """Every worker that holds a lease now (to find dead ones)."""
+
+    @abstractmethod
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        """Insert `record` (its `spend_credits` reserved) only if it fits `limits`, atomically
+        with every other reservation (across threads and processes); else raise SpendRefused
+        and insert nothing."""
+
+    @abstractmethod
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        """Server-key credits counted since `since` (all, and `visitor`'s), and the visitor's
+        server-key generations in flight."""
+
+    @abstractmethod
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        """Replace what a task counts against the limits (no effect on own-key tasks)."""
 
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
@@ -189,7 +226,7 @@ class TaskStoreBase(ABC):
 
 _COLUMNS = [f.name for f in fields(TaskRecord)]
 _JSON_COLUMNS = {"request", "estimate", "error"}
-_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged"}
+_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
 
 MIGRATIONS: list[str] = [
     # v1
@@ -223,6 +260,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC);
     CREATE INDEX tasks_status ON tasks (status);
     CREATE UNIQUE INDEX tasks_video_token ON tasks (video_token);
+    """,
+    # v2: the spend guard
+    """
+    ALTER TABLE tasks ADD COLUMN visitor TEXT;
+    ALTER TABLE tasks ADD COLUMN spend_credits TEXT;
+    CREATE INDEX tasks_created ON tasks (created_at);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -332,13 +375,16 @@ class SQLiteTaskStore(TaskStoreBase):
 
     # contract ----------------------------------------------------------------------
     def insert(self, record: TaskRecord) -> TaskRecord:
+        self._insert(self._conn(), record)
+        return record
+
+    def _insert(self, conn: sqlite3.Connection, record: TaskRecord) -> None:
         if "api_key" in record.request:
             raise StoreError("a task record never holds an API key")
         row = self._to_row(asdict(record) | {"video_path": record.video_path})
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self._conn().execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
-        return record
+        conn.execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
 
     def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
         if owner is None:
@@ -390,10 +436,6 @@ class SQLiteTaskStore(TaskStoreBase):
         )
         return [self._from_row(r) for r in rows]
 
-    def find_by_task_id(self, task_id: str) -> TaskRecord | None:
-        row = self._conn().execute("SELECT * FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
-        return None if row is None else self._from_row(row)
-
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
         return cur.rowcount > 0
@@ -410,6 +452,13 @@ class SQLiteTaskStore(TaskStoreBase):
         )
         return cur.rowcount > 0
 
+    def renew(self, record_id: str, worker: str, ttl: float) -> bool:
+        cur = self._conn().execute(
+            "UPDATE tasks SET lease_expires = ? WHERE id = ? AND lease_owner = ?",
+            (time.time() + ttl, record_id, worker),
+        )
+        return cur.rowcount > 0
+
     def release(self, record_id: str, worker: str) -> None:
         self._conn().execute(
             "UPDATE tasks SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
@@ -419,6 +468,55 @@ class SQLiteTaskStore(TaskStoreBase):
     def lease_holders(self) -> set[str]:
         rows = self._conn().execute("SELECT DISTINCT lease_owner FROM tasks WHERE lease_owner IS NOT NULL")
         return {r[0] for r in rows}
+
+    # spend guard -------------------------------------------------------------------
+    def _usage(self, conn: sqlite3.Connection, visitor: str | None, since: float) -> Usage:
+        rows = conn.execute(
+            "SELECT visitor, spend_credits FROM tasks WHERE created_at >= ? AND spend_credits IS NOT NULL",
+            (since,),
+        ).fetchall()
+        spent = visitor_spent = Decimal(0)
+        for row in rows:
+            try:
+                credits = Decimal(row["spend_credits"])
+            except InvalidOperation:
+                continue
+            spent += credits
+            if visitor is not None and row["visitor"] == visitor:
+                visitor_spent += credits
+        statuses = sorted(RUNNING_STATUSES)
+        marks = ", ".join("?" for _ in statuses)
+        active = conn.execute(
+            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND key_source = ? AND status IN ({marks})",
+            (visitor, KEY_SERVER, *statuses),
+        ).fetchone()[0]
+        return Usage(spent=spent, visitor_spent=visitor_spent, visitor_active=int(active))
+
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        return self._usage(self._conn(), visitor, since)
+
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        if record.spend_credits is None:
+            raise StoreError("a reservation needs spend_credits")
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # one reservation at a time, across processes
+        try:
+            usage = self._usage(conn, record.visitor, day_start(now).timestamp())
+            refusal = check(limits, usage, record.spend_credits, now)
+            if refusal is not None:
+                raise refusal
+            self._insert(conn, record)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return record
+
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        self._conn().execute(
+            "UPDATE tasks SET spend_credits = ? WHERE id = ? AND spend_credits IS NOT NULL",
+            (str(credits), record_id),
+        )
 
 
 TaskStore = SQLiteTaskStore
@@ -444,6 +542,4 @@ __all__ = [
     "TaskRecord",
     "TaskStore",
     "TaskStoreBase",
-    "field",
-    "replace",
 ]

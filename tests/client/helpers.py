@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import httpx
 
 from wanvideo.settings import Settings, load_settings
 
@@ -18,3 +21,21 @@ def fast_settings(tmp_path: Path, **extra: str) -> Settings:
         **extra,
     }
     return load_settings(env)
+
+
+class SpyTransport(httpx.AsyncBaseTransport):
+    """A real HTTP transport that first calls `on_request(request)` for every request.
+
+    The callback runs inside the client's request, before anything is sent, so it can look
+    at the world (e.g. the task store) exactly as it was when the provider was asked."""
+
+    def __init__(self, on_request: Callable[[httpx.Request], None]) -> None:
+        self.on_request = on_request
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.on_request(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Each WanClient closes its transport; this one is shared by several, so it stays open."""

@@ -90,7 +90,7 @@ class Script:
         self.answers = list(answers)
         self.requests: list[httpx.Request] = []
         self.bodies: list[bytes] = []
-        self.stream_types: list[str] = []
+        self.piece_sizes: list[list[int]] = []  # per request: the sizes the body arrived in
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.bodies.append(await request.aread())
@@ -111,9 +111,13 @@ class Script:
 
         class Recording(httpx.AsyncBaseTransport):
             async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-                # MockTransport reads the body first: note how the client handed it over.
-                script.stream_types.append(type(request.stream).__name__)
-                return await mock.handle_async_request(request)
+                # Read the body as a server would, piece by piece, and note the piece sizes.
+                pieces = [piece async for piece in request.stream]
+                script.piece_sizes.append([len(p) for p in pieces])
+                whole = httpx.Request(
+                    request.method, request.url, headers=request.headers, content=b"".join(pieces)
+                )
+                return await mock.handle_async_request(whole)
 
         return Recording()
 
@@ -295,7 +299,7 @@ def _parse_multipart(request: httpx.Request, raw: bytes):
 
 async def test_upload_streams_multipart_with_content_length(tmp_path, settings, profile, sleeps, monkeypatch):
     monkeypatch.setattr(client_mod, "CHUNK_SIZE", 1000)
-    data = bytes(range(256)) * 40  # 10240 bytes: 11 chunks
+    data = bytes(range(256)) * 40  # 10240 bytes: several 1000-byte chunks
     path = tmp_path / 'clip "one".mp4'
     path.write_bytes(data)
     script = Script(
@@ -310,14 +314,19 @@ async def test_upload_streams_multipart_with_content_length(tmp_path, settings, 
     assert request.headers["Content-Length"] == str(len(raw))
     assert "Transfer-Encoding" not in request.headers
     assert request.headers["Authorization"] == "Bearer " + SECRET
-    assert script.stream_types == ["AsyncIteratorByteStream"]  # streamed, never one big bytes body
+    # Streamed: the file arrives in pieces of at most one chunk, never as one big body.
+    [sizes] = script.piece_sizes
+    assert sum(sizes) == len(raw) and len(sizes) > 2
+    assert max(sizes) <= 1000 + len(raw) - len(data)  # a chunk, or the multipart head/tail
     parts = _parse_multipart(request, raw)
     assert len(parts) == 1
     assert parts[0].get_param("name", header="content-disposition") == "file"
     assert parts[0].get_content_type() == "video/mp4"
     assert parts[0].get_payload(decode=True) == data
+    # Live progress: from nothing to everything, never backwards, with steps in between.
     assert progress[0] == (0, len(data)) and progress[-1] == (len(data), len(data))
-    assert len(progress) == 12
+    done = [d for d, _ in progress]
+    assert done == sorted(done) and any(0 < d < len(data) for d in done)
 
 
 async def test_upload_success_false_is_upload_error(tmp_path, settings, profile, sleeps):
@@ -407,10 +416,14 @@ async def test_download_interrupted_then_retried(tmp_path, settings, profile, sl
     assert list(dest.parent.iterdir()) == [dest] and dest.read_bytes() == video_bytes
 
 
-async def test_download_interrupted_for_good_leaves_nothing(tmp_path, settings, profile, sleeps, video_bytes):
+async def test_download_interrupted_for_good_keeps_a_part_that_the_next_call_resumes(
+    tmp_path, settings, profile, sleeps, video_bytes
+):
+    half = len(video_bytes) // 2
+
     class Broken(httpx.AsyncByteStream):
         async def __aiter__(self):
-            yield video_bytes[: len(video_bytes) // 2]
+            yield video_bytes[:half]
             raise httpx.ReadError("connection reset")
 
     script = Script(lambda request: httpx.Response(200, stream=Broken()))
@@ -419,7 +432,67 @@ async def test_download_interrupted_for_good_leaves_nothing(tmp_path, settings, 
         with pytest.raises(APIConnectionError):
             await client.download(CDN + "/r.mp4", dest)
     assert script.calls == 4
-    assert list(dest.parent.iterdir()) == []
+    # nothing that looks complete; only the hidden piece to resume from
+    assert [p.name for p in dest.parent.iterdir()] == [".task-1.mp4.part"]
+
+    def ranged(request: httpx.Request) -> httpx.Response:
+        start = int(request.headers["Range"].removeprefix("bytes=").removesuffix("-"))
+        rest = video_bytes[start:]
+        return httpx.Response(
+            206,
+            headers={"Content-Range": f"bytes {start}-{len(video_bytes) - 1}/{len(video_bytes)}"},
+            content=rest,
+        )
+
+    resume = Script(ranged)
+    async with WanClient(profile, SECRET, settings, transport=resume.transport()) as client:
+        await client.download(CDN + "/r.mp4", dest)
+    assert resume.requests[0].headers["Range"] == f"bytes={half}-"
+    assert dest.read_bytes() == video_bytes
+    assert list(dest.parent.iterdir()) == [dest]
+
+
+async def test_download_server_ignoring_range_starts_over(tmp_path, settings, profile, sleeps, video_bytes):
+    dest = tmp_path / "out" / "task-1.mp4"
+    dest.parent.mkdir(parents=True)
+    (dest.parent / ".task-1.mp4.part").write_bytes(b"stale piece of something else")
+    script = Script(httpx.Response(200, content=video_bytes))  # 200, not 206: the whole body
+    async with WanClient(profile, SECRET, settings, transport=script.transport()) as client:
+        await client.download(CDN + "/r.mp4", dest)
+    assert "Range" in script.requests[0].headers and dest.read_bytes() == video_bytes
+
+
+async def test_download_is_capped_by_declared_and_by_received_size(tmp_path, profile, sleeps, video_bytes):
+    settings = make_settings(tmp_path, WAN_MAX_RESULT_MB="1")
+    big = 1_000_001
+    dest = tmp_path / "out" / "task-1.mp4"
+    declared = Script(httpx.Response(200, headers={"Content-Length": str(big)}, content=b"x" * big))
+
+    class Endless(httpx.AsyncByteStream):  # no Content-Length: only the bytes received tell
+        async def __aiter__(self):
+            for _ in range(2000):
+                yield b"x" * 1000
+
+    undeclared = Script(lambda request: httpx.Response(200, stream=Endless()))
+    for script in (declared, undeclared):
+        async with WanClient(profile, SECRET, settings, transport=script.transport()) as client:
+            with pytest.raises(DownloadError, match="WAN_MAX_RESULT_MB"):
+                await client.download(CDN + "/r.mp4", dest)
+        assert script.calls == 1  # refused for good, not retried
+        assert list(dest.parent.iterdir()) == []
+
+
+async def test_download_asks_for_identity_and_never_unpacks(tmp_path, settings, profile, sleeps, video_bytes):
+    import gzip
+
+    bomb = gzip.compress(b"\0" * 5_000_000)  # small on the wire, large unpacked
+    script = Script(httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=bomb))
+    dest = tmp_path / "out" / "task-1.mp4"
+    async with WanClient(profile, SECRET, settings, transport=script.transport()) as client:
+        with pytest.raises(DownloadError, match="compressed"):
+            await client.download(CDN + "/r.mp4", dest)
+    assert script.requests[0].headers["Accept-Encoding"] == "identity"
+    assert script.calls == 1 and list(dest.parent.iterdir()) == []
 
 
 async def test_download_expired_link_is_not_found(tmp_path, settings, profile, sleeps):
@@ -751,7 +824,7 @@ async def test_sim_download_interrupted_then_retried(
     assert dest.read_bytes() == sim.tasks[task.id].render_path.read_bytes()
 
 
-async def test_sim_download_interrupted_for_good_leaves_nothing(
+async def test_sim_download_interrupted_for_good_is_resumed_later(
     sim, sim_profile, fast, reference, tmp_path, sleeps
 ):
     async with WanClient(sim_profile, SECRET, fast) as client:
@@ -760,8 +833,13 @@ async def test_sim_download_interrupted_for_good_leaves_nothing(
         dest = tmp_path / "out" / "r.mp4"
         with pytest.raises(APIConnectionError):
             await client.download(task.video_url, dest)
-    assert sim.stats.routes["download"] == fast.max_retries + 1
-    assert list(dest.parent.iterdir()) == []  # no partial file, no leftover temporary
+        assert sim.stats.routes["download"] == fast.max_retries + 1
+        [part] = dest.parent.iterdir()  # no file that looks complete, only the piece to resume
+        assert part.name == ".r.mp4.part" and part.stat().st_size > 0
+        sim.faults.clear()
+        await client.download(task.video_url, dest)
+    assert list(dest.parent.iterdir()) == [dest]
+    assert dest.read_bytes() == sim.tasks[task.id].render_path.read_bytes()
 
 
 async def test_sim_upload_fault_retried(sim, sim_profile, fast, reference, sleeps):

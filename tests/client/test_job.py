@@ -19,7 +19,16 @@ from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo import media
 from wanvideo.errors import TASK_ERROR_SUGGESTIONS
-from wanvideo.events import Completed, Downloading, Failed, Probed, Progress, Submitted, Uploading
+from wanvideo.events import (
+    Completed,
+    Downloading,
+    Failed,
+    FailureReason,
+    Probed,
+    Progress,
+    Submitted,
+    Uploading,
+)
 from wanvideo.job import check_references, resume_generation, run_generation
 from wanvideo.media import ProbeResult
 from wanvideo.providers import get_profile
@@ -380,7 +389,8 @@ async def test_bad_result_is_failed_charged_and_leaves_no_file(clips, profile, s
     events = await generate(request([clips["a"]]), provider, profile, settings, dest_dir=dest)
     failed = events[-1]
     assert isinstance(failed, Failed) and failed.charged and failed.task_id == "task-9"
-    assert CDN + "/task-9.mp4" in failed.suggestion
+    assert failed.reason is FailureReason.DOWNLOAD_FAILED
+    assert failed.result_url == CDN + "/task-9.mp4"  # a typed field, not a sentence to parse
     assert list(dest.iterdir()) == []
 
 
@@ -592,3 +602,99 @@ async def test_sim_interrupted_download_retried(sim, sim_profile, settings, clip
     assert isinstance(events[-1], Completed) and len(sleeps) == 1
     assert list((tmp_path / "v").iterdir()) == [events[-1].video_path]
     assert any(isinstance(e, Downloading) for e in events)
+
+
+# ------------------------------------------------------------------ probe once per click
+
+
+async def test_probed_once_is_not_probed_again_and_is_repriced(
+    clips, profile, settings, result_bytes, monkeypatch
+):
+    probed = await check_references([str(clips["a"])], [], "720p", 5, profile, settings)
+
+    def no_second_probe(*args, **kwargs):
+        raise AssertionError("the job probed again")
+
+    monkeypatch.setattr(media, "probe_file", no_second_probe)
+    monkeypatch.setattr(media, "probe_url", no_second_probe)
+    provider = FakeProvider(result_bytes, polls=[DONE])
+    req = request([clips["a"]], duration=10, quality="1080p")
+    events = await generate(req, provider, profile, settings, probed=probed)
+    first = events[0]
+    assert isinstance(first, Probed) and first.probes == probed.probes
+    # priced for the request as sent (10 s at 1080p), not for the check's 5 s at 720p
+    assert first.estimate.output_seconds == 10 and first.estimate.quality == "1080p"
+    assert isinstance(events[-1], Completed)
+
+
+async def test_probed_for_other_references_is_refused_before_anything_is_sent(clips, profile, settings):
+    probed = await check_references([str(clips["a"])], [], "720p", 5, profile, settings)
+    provider = FakeProvider(b"")
+    events = await generate(request([clips["a"], clips["b"]]), provider, profile, settings, probed=probed)
+    assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.UNEXPECTED
+    assert not events[-1].charged and provider.log == []
+
+
+# ------------------------------------------------------------------ callback addresses
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "https://2130706433/cb",  # 127.0.0.1 as one number
+        "https://127.1/cb",  # 127.0.0.1 shortened
+        "https://0x7f.1/cb",  # 127.0.0.1 in hex
+        "https://017700000001/cb",  # 127.0.0.1 in octal
+    ],
+)
+async def test_numeric_callback_forms_are_refused_before_anything_is_sent(clips, profile, settings, callback):
+    # Built without the schema's literal check: the job's own resolution check must refuse it.
+    req = GenerationRequest.model_construct(
+        prompt="character1 waves",
+        videos=(str(clips["a"]),),
+        video_urls=(),
+        quality="720p",
+        aspect_ratio="16:9",
+        duration=5,
+        shot_type="single",
+        callback_url=callback,
+    )
+    provider = FakeProvider(b"")
+    events = await generate(req, provider, profile, settings)
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.reason is FailureReason.REFUSED
+    assert failed.suggestion.startswith("Callback URL: it points to a loopback address")
+    assert provider.log == []  # nothing uploaded, nothing created
+
+
+async def test_callback_name_that_resolves_inside_is_refused(clips, profile, settings, monkeypatch):
+    import socket
+
+    import wanvideo.urls as urls
+
+    def resolver(host, port, *args, **kwargs):  # the resolver seam: this name points inside
+        assert host == "hooks.example.com"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
+
+    monkeypatch.setattr(urls.socket, "getaddrinfo", resolver)
+    provider = FakeProvider(b"")
+    req = request([clips["a"]], callback_url="https://hooks.example.com/done")
+    events = await generate(req, provider, profile, settings)
+    assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.REFUSED
+    assert "private or reserved address" in events[-1].suggestion and provider.log == []
+
+
+async def test_public_callback_is_sent(clips, profile, settings, result_bytes, monkeypatch):
+    import socket
+
+    import wanvideo.urls as urls
+
+    def resolver(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(urls.socket, "getaddrinfo", resolver)
+    provider = FakeProvider(result_bytes, polls=[DONE])
+    req = request([clips["a"]], callback_url="https://hooks.example.com/done")
+    events = await generate(req, provider, profile, settings)
+    assert isinstance(events[-1], Completed)
+    assert ("POST", "/v1/videos/generations") in provider.log

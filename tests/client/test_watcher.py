@@ -5,17 +5,23 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.client.helpers import SpyTransport
 from tests.videos import make_video
-from wanvideo.events import Completed, Failed, Submitted
+from wanvideo.budget import Limit, SpendRefused
+from wanvideo.client import CREATE_PATH
+from wanvideo.events import Completed, Failed, FailureReason, Submitted
 from wanvideo.schemas import GenerationRequest
 from wanvideo.settings import Settings, load_settings
 from wanvideo.simulator import Simulator
 from wanvideo.store import (
     COMPLETED,
+    DOWNLOADING,
     EXPIRED,
     FAILED,
     INTERRUPTED,
@@ -57,10 +63,10 @@ def _settings(sim: Simulator, data: Path, **extra: str) -> Settings:
     return load_settings(env)
 
 
-def _manager(settings: Settings, **kw) -> TaskManager:
+def _manager(settings: Settings, store: TaskStore | None = None, **kw) -> TaskManager:
     kw.setdefault("download_retry_delays", (0.1, 0.2, 0.3))
     kw.setdefault("rewatch_delay", 0.2)
-    return TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3"), **kw)
+    return TaskManager(settings, store or TaskStore(settings.data_dir / "tasks.sqlite3"), **kw)
 
 
 def _request(clip: Path) -> GenerationRequest:
@@ -90,20 +96,29 @@ def _videos(settings: Settings) -> list[Path]:
 
 async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_path):
     settings = _settings(sim, tmp_path / "data")
-    manager = _manager(settings).start()
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    at_create: list[TaskRecord | None] = []
+    record_ids: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path == CREATE_PATH:
+            stored = store.get(record_ids[0])
+            assert stored is not None and stored.idempotency_key == request.headers["Idempotency-Key"]
+            at_create.append(stored)
+
+    manager = _manager(settings, store=store, transport=SpyTransport(on_request)).start()
     try:
         record = manager.submit(_request(clip), owner=OWNER)
-        assert manager.get(record.id, OWNER).status == "queued"  # stored before anything is paid
+        record_ids.append(record.id)
         events = await _collect(manager, record.id)
         done = events[-1]
         assert isinstance(done, Completed), events[-1]
+        # Stored, with the key the create carried, before the paid call was sent.
+        assert [r.status for r in at_create] == ["queued"] and at_create[0].task_id is None
         # the file is in the data folder under a random name, and the record says so
-        assert (
-            done.video_path.parent == settings.videos_dir.resolve()
-            or done.video_path.parent == settings.videos_dir
-        )
+        assert done.video_path.resolve().parent == settings.videos_dir.resolve()
         assert done.video_path.is_file()
-        assert len(done.video_path.stem) >= 32 and record.task_id is None
+        assert len(done.video_path.stem) >= 32
         saved = manager.get(record.id, OWNER)
         assert saved.status == COMPLETED and saved.video_path == done.video_path.resolve()
         assert saved.credits_charged is not None and saved.estimate["credits"]
@@ -127,23 +142,26 @@ async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_pa
 
 
 async def test_task_id_is_stored_before_the_first_poll(sim, clip, tmp_path):
+    """The store is read inside each task GET, before the provider answers it."""
     settings = _settings(sim, tmp_path / "data")
     store = TaskStore(settings.data_dir / "tasks.sqlite3")
-    manager = TaskManager(settings, store).start()
-    seen_at_first_poll: list[TaskRecord | None] = []
+    stored_at_poll: list[bool] = []  # per task GET: was the polled id already in the record?
+    record_ids: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        if request.method == "GET" and request.url.path.startswith("/v1/tasks/"):
+            polled = request.url.path.rsplit("/", 1)[1]
+            stored_at_poll.append(store.get(record_ids[0]).task_id == polled)
+
+    manager = _manager(settings, store=store, transport=SpyTransport(on_request)).start()
     try:
         record = manager.submit(_request(clip), owner=OWNER)
-
-        def first_get() -> bool:
-            if sim.stats.task_gets >= 1 and not seen_at_first_poll:
-                seen_at_first_poll.append(store.get(record.id))
-            return bool(seen_at_first_poll)
-
-        _wait(first_get, step=0.005)
-        assert seen_at_first_poll[0].task_id is not None
-        await _collect(manager, record.id)
+        record_ids.append(record.id)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed)
     finally:
         manager.stop()
+    assert stored_at_poll and all(stored_at_poll), stored_at_poll
 
 
 def test_follow_works_from_other_threads_loops(sim, clip, tmp_path):
@@ -265,14 +283,73 @@ async def test_expired_result_link_ends_with_a_clear_final_status(sim, clip, tmp
         record = manager.submit(_request(clip), owner=OWNER)
         events = await _collect(manager, record.id)
         last = events[-1]
-        assert isinstance(last, Failed) and last.charged and last.code == "download_failed"
+        # a link that is gone (404 even after reading the task again) is not retried for 24 h
+        assert isinstance(last, Failed) and last.charged and last.reason is FailureReason.EXPIRED
+        assert last.result_url and last.result_url.startswith(sim.base_url)
         assert not any(isinstance(e, Completed) for e in events)
         saved = manager.get(record.id, OWNER)
-        assert saved.status == FAILED and "could not be saved" in saved.message
-        assert saved.video_path is None
+        assert saved.status == EXPIRED and "could not be saved" in saved.message
+        assert saved.video_path is None and saved.result_url == last.result_url
     finally:
         manager.stop()
     assert _videos(settings) == []
+    assert sim.stats.tasks_created == 1
+
+
+async def test_a_failed_download_is_retried_on_request(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    # The retries wait an hour: only "Retry download" (or a restart) tries again sooner.
+    manager = _manager(settings, download_retry_delays=(3600.0,)).start()
+    try:
+        sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+        record = manager.submit(_request(clip), owner=OWNER)
+        waiting = _wait(
+            lambda: (r := manager.get(record.id, OWNER)).status == DOWNLOADING and "again in" in r.message
+        )
+        assert waiting
+        assert not manager.retry_download(record.id, OTHER)  # only the owner's
+        sim.faults.clear()
+        assert manager.retry_download(record.id, OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed)
+    finally:
+        manager.stop()
+    assert len(_videos(settings)) == 1
+    assert not manager.retry_download(record.id, OWNER)  # saved: nothing to retry
+
+
+async def test_a_failed_download_is_resumed_at_start(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    manager = _manager(settings, download_retry_delays=(3600.0,)).start()
+    sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+    record = manager.submit(_request(clip), owner=OWNER)
+    _wait(lambda: (r := manager.get(record.id, OWNER)).status == DOWNLOADING and "again in" in r.message)
+    manager.stop()  # the app restarts while the download waits for its next try
+    sim.faults.clear()
+    second = _manager(settings).start()
+    try:
+        assert isinstance((await _collect(second, record.id))[-1], Completed)
+    finally:
+        second.stop()
+    assert len(_videos(settings)) == 1 and sim.stats.tasks_created == 1
+
+
+async def test_a_download_that_gave_up_can_be_retried_while_the_link_lives(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_MAX_RETRIES="0")
+    manager = _manager(settings, download_retry_delays=()).start()  # give up at the first failure
+    try:
+        sim.faults.add("server_error", "download", status=500, times=None, match="/results/")
+        record = manager.submit(_request(clip), owner=OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.DOWNLOAD_FAILED
+        assert manager.get(record.id, OWNER).status == FAILED
+        sim.faults.clear()
+        assert manager.retry_download(record.id, OWNER)
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed), events
+        assert manager.get(record.id, OWNER).status == COMPLETED
+    finally:
+        manager.stop()
     assert sim.stats.tasks_created == 1
 
 
@@ -287,5 +364,155 @@ async def test_provider_failure_is_final_and_not_charged(sim, clip, tmp_path):
         assert isinstance(events[-1], Failed) and not events[-1].charged
         saved = manager.get(record.id, OWNER)
         assert saved.status == FAILED and saved.error["code"] == "content_policy_violation"
+    finally:
+        manager.stop()
+
+
+# ------------------------------------------------------------------ spend guard
+
+
+def _clicks(
+    manager: TaskManager, clip: Path, owners: list[str]
+) -> tuple[list[TaskRecord], list[SpendRefused]]:
+    """Submit from several threads at the same moment, as simultaneous clicks would."""
+    barrier = threading.Barrier(len(owners))
+    accepted: list[TaskRecord] = []
+    refused: list[SpendRefused] = []
+
+    def click(owner: str) -> None:
+        barrier.wait()
+        try:
+            accepted.append(manager.submit(_request(clip), owner=owner))
+        except SpendRefused as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=click, args=(o,)) for o in owners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return accepted, refused
+
+
+async def test_simultaneous_submits_create_only_what_fits_the_daily_budget(sim, clip, tmp_path):
+    # Unprobed, each reserves the most it could cost: (5 s input cap + 5 s) x 4.76 = 47.60.
+    settings = _settings(sim, tmp_path / "data", WAN_DAILY_CREDIT_LIMIT="100")
+    manager = _manager(settings).start()
+    try:
+        accepted, refused = _clicks(manager, clip, [OWNER, OTHER, "anon:" + "c" * 32])
+        assert len(accepted) == 2 and len(refused) == 1
+        assert refused[0].limit is Limit.DAILY and "resets at 00:00 UTC" in str(refused[0])
+        for record in accepted:
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        status = manager.budget_status(OWNER)
+        # the provider's charges replaced the reservations
+        charged = sum(manager.get(r.id, r.owner).credits_charged for r in accepted)
+        assert status.left_today == Decimal(100) - charged
+    finally:
+        manager.stop()
+    assert sim.stats.tasks_created == 2 and sim.stats.uploads == 2  # the refused click sent nothing
+    owners = [OWNER, OTHER, "anon:" + "c" * 32]
+    assert sum(len(manager.store.list_for_owner(o)) for o in owners) == 2  # nothing stored for it
+
+
+async def test_a_failed_task_releases_its_reservation_and_own_keys_are_not_limited(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_DAILY_CREDIT_LIMIT="50")
+    manager = _manager(settings).start()
+    try:
+        sim.fail_next_task(code="content_policy_violation")
+        first = manager.submit(_request(clip), owner=OWNER)
+        with pytest.raises(SpendRefused):  # 47.60 reserved of 50: no room for a second
+            manager.submit(_request(clip), owner=OTHER)
+        assert isinstance((await _collect(manager, first.id))[-1], Failed)
+        assert manager.budget_status(OTHER).left_today == 50  # failed uncharged: released
+        second = manager.submit(_request(clip), owner=OTHER)
+        with pytest.raises(SpendRefused):
+            manager.submit(_request(clip), owner=OWNER)
+        own = manager.submit(_request(clip), owner=OWNER, api_key="visitor-key-123")  # counts nothing
+        for record in (second, own):
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        assert manager.get(own.id, OWNER).spend_credits is None
+    finally:
+        manager.stop()
+    assert sim.stats.tasks_created == 3
+
+
+def test_budget_status_only_where_the_server_key_spends(sim, tmp_path):
+    demo = load_settings({"WAN_DATA_DIR": str(tmp_path / "demo")})
+    assert TaskManager(demo, TaskStore(tmp_path / "demo.sqlite3")).budget_status("v") is None
+    settings = _settings(sim, tmp_path / "data", WAN_VISITOR_DAILY_CREDIT_LIMIT="20")
+    status = _manager(settings).budget_status("v")
+    assert status.left_today is None and status.visitor_left_today == 20 and status.visitor_max_active == 2
+
+
+# ------------------------------------------------------------------ races
+
+
+async def test_own_key_task_never_falls_back_to_the_server_key(sim, clip, tmp_path):
+    """Sweeps that run between submit's insert and the job's start (window widened by holding
+    the manager's loop) leave the task alone; every request carries the visitor's key."""
+    settings = _settings(sim, tmp_path / "data")
+    seen: list[str | None] = []
+    seen_by_other: list[str | None] = []
+    manager = _manager(
+        settings, transport=SpyTransport(lambda r: seen.append(r.headers.get("Authorization")))
+    )
+    manager.start()
+    other = _manager(
+        settings, transport=SpyTransport(lambda r: seen_by_other.append(r.headers.get("Authorization")))
+    )
+    gate = threading.Event()
+    try:
+        manager._thread.call_soon(lambda: gate.wait(20))  # the loop is stuck: the job cannot start yet
+        record = manager.submit(_request(clip), owner=OWNER, api_key="visitor-key-123")
+        manager._sweep()  # this process's periodic sweep fires inside the window
+        other.start()  # another worker starts (its start-up sweep) inside the window
+        assert manager.get(record.id, OWNER).status == "queued"
+        gate.set()
+        events = await _collect(manager, record.id)
+        assert isinstance(events[-1], Completed), events[-1]
+    finally:
+        gate.set()
+        other.stop()
+        manager.stop()
+    assert seen and set(seen) == {"Bearer visitor-key-123"}
+    assert seen_by_other == []
+    assert sim.stats.tasks_created == 1
+
+
+async def test_a_lost_lease_stops_the_watch(sim, clip, tmp_path):
+    sim.task_seconds = 30.0
+    settings = _settings(sim, tmp_path / "data")
+    manager = _manager(settings).start()
+    try:
+        record = manager.submit(_request(clip), owner=OWNER)
+        _wait(lambda: manager.get(record.id, OWNER).task_id)
+        assert manager.is_watching(record.id)
+        # Another worker took the task over (our lease lapsed during a stall).
+        manager.store.update(record.id, lease_owner="elsewhere:1:x", lease_expires=time.time() + 600)
+        manager._thread.call_soon(manager._renew_leases)
+        _wait(lambda: not manager.is_watching(record.id))
+        polls = sim.stats.task_gets
+        time.sleep(1.0)  # a watch still running would poll again within this (poll interval 0.2 s)
+        assert sim.stats.task_gets == polls
+        assert manager.get(record.id, OWNER).lease_owner == "elsewhere:1:x"
+    finally:
+        manager.stop()
+
+
+async def test_visitor_in_flight_limit_counts_server_key_generations_only(sim, clip, tmp_path):
+    settings = _settings(sim, tmp_path / "data", WAN_VISITOR_MAX_ACTIVE="1")
+    manager = _manager(settings).start()
+    try:
+        first = manager.submit(_request(clip), owner=OWNER, visitor="ip:203.0.113.7")
+        with pytest.raises(SpendRefused) as refused:  # same visitor, another browser/owner
+            manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")
+        assert refused.value.limit is Limit.VISITOR_ACTIVE and refused.value.resets_at is None
+        own = manager.submit(_request(clip), owner=OTHER, api_key="visitor-key-123", visitor="ip:203.0.113.7")
+        assert manager.budget_status("ip:203.0.113.7").visitor_active == 1
+        for record in (first, own):
+            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        assert manager.budget_status("ip:203.0.113.7").visitor_active == 0
+        manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")  # room again
     finally:
         manager.stop()

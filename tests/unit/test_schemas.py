@@ -316,3 +316,51 @@ def test_error_for_status_names_the_param_and_survives_text_bodies():
     exc = error_for_status(502, "<html>Bad gateway</html>")
     assert isinstance(exc, ServerError)
     assert "502" in exc.message and exc.suggestion
+
+
+# ------------------------------------------------------------------ durations: one rule, any input
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (float("inf"), "not a finite number"),
+        ("inf", "not a finite number"),
+        (float("nan"), "not a finite number"),
+        ("1e999", "not a finite number"),
+        (10**400, "not a number of seconds"),
+        (-5, "-5 s is not offered"),
+        (1e300, "that many s is not offered"),
+        ("5.5", "not a whole number"),
+        ("five", "not a number of seconds"),
+        (True, "not a number of seconds"),
+        (None, "not a number of seconds"),
+    ],
+)
+def test_bad_duration_numbers_are_refused_naming_the_field(value, words):
+    [message] = problems(duration=value)
+    assert message.startswith("Duration (s): ") and words in message, message
+    assert "convert" not in message  # never Python's own "cannot convert float infinity"
+
+
+@pytest.mark.parametrize("value", ["5", "5 s", "5s", 5.0, Decimal("5")])
+def test_duration_forms_read_as_whole_seconds(value):
+    assert make(duration=value).duration == 5
+
+
+def test_duration_input_problem_for_forms():
+    from wanvideo.schemas import duration_input_problem
+
+    odkkk = get_profile("odkkk")
+    assert duration_input_problem("10", odkkk) == (10, None)
+    seconds, problem = duration_input_problem(float("inf"), odkkk)
+    assert seconds is None and problem.startswith("Duration (s): ") and "5 or 10 seconds" in problem
+    assert duration_input_problem(7, None) == (7, None)  # no profile: the default 2..10 rule
+
+
+def test_reference_count_rule_has_one_home():
+    from wanvideo.providers import reference_count_problem
+
+    assert reference_count_problem(1) is None and reference_count_problem(3) is None
+    assert "at least one" in reference_count_problem(0)
+    assert "remove 2" in reference_count_problem(5)

@@ -80,3 +80,22 @@ def test_profiles():
     profile = PROVIDERS["evolink"].with_overrides(api_base_url="http://127.0.0.1:1")
     assert profile.api_base_url == "http://127.0.0.1:1"
     assert PROVIDERS["evolink"].api_base_url == "https://api.evolink.ai"
+
+
+def test_every_setting_has_one_env_name_and_env_example_names_it():
+    from pathlib import Path
+
+    from wanvideo.settings import ENV_NAME_FOR_FIELD, Settings
+
+    assert set(ENV_NAME_FOR_FIELD) == set(Settings.model_fields)
+    assert ENV_NAME_FOR_FIELD["space_id"] == "SPACE_ID"  # set by Hugging Face, not WAN_SPACE_ID
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    assert [name for name in ENV_NAME_FOR_FIELD.values() if name not in text] == []
+
+
+def test_space_and_result_cap():
+    settings = load_settings({"SPACE_ID": "me/app", "WAN_MAX_RESULT_MB": "5"})
+    assert settings.on_space and settings.max_result_bytes == 5_000_000
+    assert not load_settings({"WAN_SPACE_ID": "me/app"}).on_space
+    with pytest.raises(SettingsError, match="WAN_MAX_RESULT_MB"):
+        load_settings({"WAN_MAX_RESULT_MB": "0"})

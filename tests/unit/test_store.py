@@ -150,3 +150,44 @@ def test_concurrent_writers(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert len(one.unfinished()) == 10
+
+
+def test_a_record_can_be_inserted_already_leased(store: TaskStore) -> None:
+    """submit inserts its record leased to its own worker: no sweep can claim it in between."""
+    rec = store.insert(
+        TaskRecord.new(
+            owner="anon:a", provider="evolink", request={"prompt": "p"}, lease_owner="w1", lease_ttl=60
+        )
+    )
+    assert store.get(rec.id).lease_owner == "w1"
+    assert not store.claim(rec.id, "w2", ttl=60)
+    assert store.lease_holders() == {"w1"}
+
+
+def test_renew_only_extends_a_lease_still_held(store: TaskStore) -> None:
+    rec = store.insert(_record())
+    assert store.claim(rec.id, "w1", ttl=-1)  # lapsed at once
+    assert store.renew(rec.id, "w1", ttl=60)
+    assert store.claim(rec.id, "w2", ttl=-1) is False  # renewed: still w1's
+    assert store.claim(rec.id, "w1", ttl=-1)
+    assert store.claim(rec.id, "w2", ttl=60)  # lapsed: w2 takes it
+    assert not store.renew(rec.id, "w1", ttl=60)  # w1 learns it lost the task
+
+
+def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    from wanvideo.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.execute(
+        "INSERT INTO tasks (id, owner, provider, request, status, created_at, updated_at, video_token) "
+        "VALUES ('r1', 'anon:a', 'evolink', '{}', 'completed', 1, 1, 'tok')"
+    )
+    conn.commit()
+    conn.close()
+    store = TaskStore(path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    old = store.get("r1")
+    assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
+    store.close()

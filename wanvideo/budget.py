@@ -1,0 +1,197 @@
+"""The spend guard's rules: how much the server's key may spend today, and who may start more.
+
+Pure functions and values; the store applies them inside one write transaction, so a
+reservation holds across threads and app processes::
+
+    limits = effective_limits(settings)       # configured, Space defaults, or none
+    refusal = check(limits, usage, amount)    # None, or a SpendRefused to raise
+    status = budget_status(limits, usage)     # what the cost panel shows
+
+Accounting (the store keeps one `spend_credits` per task started on the server's key):
+the estimate is reserved when a generation is accepted; the provider's charge replaces it
+when known; a task that failed without a charge releases it (0). Tasks on a visitor's own
+key count against nothing. Days are UTC days.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from .pricing import estimate, format_credits
+from .providers import PriceTable
+from .settings import Settings
+
+__all__ = [
+    "SPACE_DAILY_CREDITS",
+    "SPACE_VISITOR_DAILY_CREDITS",
+    "BudgetStatus",
+    "Limit",
+    "Limits",
+    "SpendRefused",
+    "Usage",
+    "budget_status",
+    "check",
+    "day_start",
+    "effective_limits",
+    "next_reset",
+    "reservation_for",
+]
+
+log = logging.getLogger("wanvideo.budget")
+
+# Safe defaults on a public Space that runs on its owner's key with no limits configured.
+SPACE_DAILY_CREDITS = Decimal(300)
+SPACE_VISITOR_DAILY_CREDITS = Decimal(50)
+
+_OWN_KEY_HINT = "Paste your own key under Advanced to go on."
+
+
+class Limit(str, enum.Enum):
+    """Which limit refused a generation."""
+
+    DAILY = "daily"  # the server key's credits per UTC day, all visitors together
+    VISITOR_DAILY = "visitor_daily"  # one visitor's credits per UTC day
+    VISITOR_ACTIVE = "visitor_active"  # one visitor's generations in flight
+
+
+@dataclass(frozen=True)
+class Limits:
+    daily: Decimal | None
+    visitor_daily: Decimal | None
+    visitor_max_active: int | None
+    source: str  # "configured", "space defaults" or "none": for the start-up log
+
+    @property
+    def any(self) -> bool:
+        return self.daily is not None or self.visitor_daily is not None or self.visitor_max_active is not None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the store counted today (server key only)."""
+
+    spent: Decimal  # all visitors
+    visitor_spent: Decimal
+    visitor_active: int
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """For the cost panel. None fields: that limit does not apply."""
+
+    left_today: Decimal | None
+    visitor_left_today: Decimal | None
+    visitor_active: int
+    visitor_max_active: int | None
+    resets_at: datetime
+
+
+class SpendRefused(Exception):
+    """A generation on the server's key was refused by a spend limit; nothing was sent."""
+
+    def __init__(self, limit: Limit, amount: Decimal | int, resets_at: datetime | None, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.amount = amount  # the limit's value: credits, or generations for VISITOR_ACTIVE
+        self.resets_at = resets_at  # None: frees up when a running generation ends
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def day_start(now: datetime) -> datetime:
+    """00:00 UTC of `now`'s UTC day."""
+    now = now.astimezone(timezone.utc)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_reset(now: datetime) -> datetime:
+    return day_start(now) + timedelta(days=1)
+
+
+def effective_limits(settings: Settings) -> Limits:
+    """The limits in force. On a Space with a server key and no limit configured, the safe
+    defaults apply; visitors' own keys are never limited (the manager does not ask)."""
+    daily, visitor = settings.daily_credit_limit, settings.visitor_daily_credit_limit
+    if daily is not None or visitor is not None:
+        return Limits(daily, visitor, settings.visitor_max_active, "configured")
+    if settings.on_space and settings.api_key is not None:
+        return Limits(
+            SPACE_DAILY_CREDITS, SPACE_VISITOR_DAILY_CREDITS, settings.visitor_max_active, "space defaults"
+        )
+    return Limits(None, None, settings.visitor_max_active, "none")
+
+
+def describe_limits(limits: Limits) -> str:
+    """One line for the start-up log."""
+    daily = format_credits(limits.daily) if limits.daily is not None else "no limit"
+    visitor = format_credits(limits.visitor_daily) if limits.visitor_daily is not None else "no limit"
+    return (
+        f"spend limits ({limits.source}): server key {daily} per UTC day, {visitor} per visitor per day, "
+        f"{limits.visitor_max_active} generations in flight per visitor; a visitor's own key is not limited"
+    )
+
+
+def _at(resets_at: datetime) -> str:
+    return f"{resets_at:%H:%M} UTC"
+
+
+def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> SpendRefused | None:
+    """The refusal for reserving `amount` more credits now, or None when it fits."""
+    resets = next_reset(now)
+    if limits.visitor_max_active is not None and usage.visitor_active >= limits.visitor_max_active:
+        n = limits.visitor_max_active
+        return SpendRefused(
+            Limit.VISITOR_ACTIVE,
+            n,
+            None,
+            f"You already have {n} generation{'s' if n != 1 else ''} in flight, the most one visitor "
+            f"may have on this Space's key; wait for one to finish. {_OWN_KEY_HINT}",
+        )
+    if limits.daily is not None and usage.spent + amount > limits.daily:
+        return SpendRefused(
+            Limit.DAILY,
+            limits.daily,
+            resets,
+            f"This Space's daily budget of {format_credits(limits.daily)} is spent "
+            f"({format_credits(max(Decimal(0), limits.daily - usage.spent))} left, this generation needs up to "
+            f"{format_credits(amount)}); it resets at {_at(resets)}. {_OWN_KEY_HINT}",
+        )
+    if limits.visitor_daily is not None and usage.visitor_spent + amount > limits.visitor_daily:
+        return SpendRefused(
+            Limit.VISITOR_DAILY,
+            limits.visitor_daily,
+            resets,
+            f"Your daily budget on this Space of {format_credits(limits.visitor_daily)} is spent "
+            f"({format_credits(max(Decimal(0), limits.visitor_daily - usage.visitor_spent))} left, this generation "
+            f"needs up to {format_credits(amount)}); it resets at {_at(resets)}. {_OWN_KEY_HINT}",
+        )
+    return None
+
+
+def budget_status(limits: Limits, usage: Usage, now: datetime) -> BudgetStatus:
+    def left(limit: Decimal | None, spent: Decimal) -> Decimal | None:
+        return None if limit is None else max(Decimal(0), limit - spent)
+
+    return BudgetStatus(
+        left_today=left(limits.daily, usage.spent),
+        visitor_left_today=left(limits.visitor_daily, usage.visitor_spent),
+        visitor_active=usage.visitor_active,
+        visitor_max_active=limits.visitor_max_active,
+        resets_at=next_reset(now),
+    )
+
+
+def reservation_for(
+    durations: list[float | None] | None, count: int, quality: str, duration: int, prices: PriceTable
+) -> Decimal:
+    """Credits to reserve for a generation: the estimate's high end for the probed durations,
+    or, unprobed (`durations` None), the most `count` references could cost (every input
+    billed at its cap), so a reservation never falls short of the charge."""
+    known: list[float | Decimal | None] = list(durations) if durations is not None else [None] * count
+    return estimate(known, quality, duration, prices).credits

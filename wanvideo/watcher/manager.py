@@ -1,0 +1,571 @@
+"""`TaskManager`: composes the watcher's parts; every rule lives in the part it names.
+
+LoopThread      the asyncio loop (in a daemon thread) the jobs run on
+LeaseKeeper     which worker watches which task; a lost lease stops the watch
+triage          what to do with an unfinished task found in the store (pure)
+EventRecorder   a job's events -> store writes; a record -> its snapshot event
+FanOut          events and record changes -> followers on other loops
+RetrySchedule   when to download again / watch again (pure)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from ..budget import (
+    BudgetStatus,
+    budget_status,
+    day_start,
+    describe_limits,
+    effective_limits,
+    reservation_for,
+)
+from ..events import Completed, Event, Failed, FailureReason, Probed
+from ..job import resume_generation, run_generation
+from ..providers import ProviderProfile, effective_profile
+from ..schemas import GenerationRequest
+from ..settings import Settings
+from ..store import KEY_SERVER, KEY_VISITOR, TaskRecord, TaskStoreBase
+from ..task_status import COMPLETED, DOWNLOADING, EXPIRED, FAILED, NEEDS_KEY, SUBMITTED
+from .fanout import FanOut
+from .leases import RENEW_EVERY, TTL, LeaseKeeper
+from .loop_thread import LoopThread
+from .recorder import EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
+from .retry import DOWNLOAD_RETRY_DELAYS, RetrySchedule
+from .triage import MAX_TASK_AGE, Action, download_resumable, task_age, triage
+
+__all__ = ["TaskManager"]
+
+log = logging.getLogger("wanvideo.watcher")
+
+SWEEP_EVERY = 30.0
+INCOMING_MAX_AGE = MAX_TASK_AGE  # a partial download older than its link is of no use
+_Key = str | None  # the key a job uses: a visitor's, or the server's (None: demo placeholder)
+
+
+def _plain_key(api_key: str | SecretStr | None) -> str | None:
+    if isinstance(api_key, SecretStr):
+        api_key = api_key.get_secret_value()
+    return (api_key or "").strip() or None
+
+
+class TaskManager:
+    """Background runner for generations. Public methods are thread-safe."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: TaskStoreBase,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        profile: ProviderProfile | None = None,
+        max_task_age: float = MAX_TASK_AGE,
+        download_retry_delays: Sequence[float] = DOWNLOAD_RETRY_DELAYS,
+        rewatch_delay: float = 10.0,
+        rewatch_max_delay: float = 600.0,
+        lease_ttl: float = TTL,
+        sweep_every: float = SWEEP_EVERY,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.transport = transport
+        self.profile = profile or effective_profile(settings)
+        self.videos_dir = Path(settings.videos_dir)
+        self.incoming_dir = Path(settings.data_dir) / "incoming"
+        self.max_task_age = max_task_age
+        self.sweep_every = sweep_every
+        self.schedule = RetrySchedule.of(
+            download_retry_delays, rewatch_delay, rewatch_max_delay, link_lifetime=max_task_age
+        )
+        self.leases = LeaseKeeper(store, ttl=lease_ttl)
+        self.events = FanOut()  # record id -> Event
+        self.changes = FanOut()  # owner -> TaskRecord
+        self.recorder = EventRecorder(store, self.videos_dir, on_change=self._record_changed)
+        self.limits = effective_limits(settings)
+        self._thread = LoopThread("wan-task-manager")
+        self._lock = threading.Lock()
+        self._jobs: dict[str, asyncio.Task[None]] = {}  # record id -> job (loop thread only)
+        self._accepted: set[str] = set()  # submitted here, job not started yet (any thread)
+        self._keys: dict[str, str] = {}  # record id -> visitor key, memory only
+        self._background: list[asyncio.Task[None]] = []
+        self._wakers: dict[str, asyncio.Event] = {}  # record id -> cuts its retry wait short
+
+    @property
+    def worker(self) -> str:
+        return self.leases.worker
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self._thread.running
+
+    def start(self) -> TaskManager:
+        """Start the loop thread and resume unfinished tasks. Calling it again does nothing."""
+        if self.running:
+            return self
+        self.videos_dir.mkdir(parents=True, exist_ok=True)
+        self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        if self._spends_server_credits(None):
+            log.info(describe_limits(self.limits))
+        self.leases.open()
+        self._thread.start()
+        self._thread.run(self._startup(), timeout=60)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop watching (tasks keep running at the provider and resume on the next start)."""
+        self._thread.stop(self._shutdown(), timeout)
+        self.leases.close()
+
+    async def _startup(self) -> None:
+        self._clean_incoming()
+        self._sweep()
+        self._background = [
+            asyncio.ensure_future(self._every(RENEW_EVERY, self._renew_leases)),
+            asyncio.ensure_future(self._every(self.sweep_every, self._sweep)),
+        ]
+
+    async def _shutdown(self) -> None:
+        for task in self._background:
+            task.cancel()
+        jobs = list(self._jobs.items())
+        for _, job in jobs:
+            job.cancel()
+        for _, job in jobs:
+            with contextlib.suppress(BaseException):
+                await job
+        for record_id, _ in jobs:
+            self.leases.release(record_id)
+        self._jobs.clear()
+
+    async def _every(self, seconds: float, fn: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                fn()
+            except Exception:
+                log.exception("background step %s failed", getattr(fn, "__name__", fn))
+
+    def _clean_incoming(self) -> None:
+        """Remove leftovers of downloads interrupted by a crash (never a fresh one: another
+        worker may be downloading right now)."""
+        now = time.time()
+        for path in self.incoming_dir.glob("*"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and now - path.stat().st_mtime > INCOMING_MAX_AGE:
+                    path.unlink()
+
+    def _renew_leases(self) -> None:
+        for record_id in self.leases.renew(list(self._jobs)):
+            log.warning("lost the lease of %s to another worker; stopping its watch here", record_id)
+            job = self._jobs.pop(record_id, None)
+            if job is not None:
+                job.cancel()
+
+    def _busy(self) -> set[str]:
+        with self._lock:
+            return set(self._jobs) | self._accepted
+
+    def _sweep(self) -> None:
+        """Resume (or settle) every unfinished task nobody alive is watching."""
+        dead = self.leases.dead_workers()
+        now = time.time()
+        for record in self.store.unfinished():
+            decision = triage(
+                record, now, self.profile, self._keys, busy=self._busy(), max_age=self.max_task_age
+            )
+            if decision.action is Action.SKIP:
+                continue
+            if not self.store.claim(record.id, self.worker, self.leases.ttl, steal_from=dead):
+                continue  # another live worker has it
+            if decision.action is Action.SETTLE:
+                assert decision.status and decision.reason
+                self.recorder.settle(
+                    record.id,
+                    decision.status,
+                    decision.message,
+                    suggestion=decision.suggestion,
+                    reason=decision.reason,
+                )
+                self._let_go(record.id)
+            elif decision.action is Action.NEEDS_KEY:
+                self.recorder.update(record.id, status=NEEDS_KEY, message=decision.message)
+                self.leases.release(record.id)
+            else:
+                key = self._keys.get(record.id) if record.key_source == KEY_VISITOR else self._server_key()
+                self._spawn(record.id, self._watch_existing(record.id, key))
+
+    def _let_go(self, record_id: str) -> None:
+        self.leases.release(record_id)
+        self._keys.pop(record_id, None)
+
+    def _server_key(self) -> _Key:
+        return _plain_key(self.settings.api_key)
+
+    # ------------------------------------------------------------------ public API
+
+    def submit(
+        self,
+        request: GenerationRequest,
+        *,
+        owner: str,
+        api_key: str | SecretStr | None = None,
+        probed: Probed | None = None,
+        visitor: str | None = None,
+    ) -> TaskRecord:
+        """Accept a generation and run it in the background; returns its record at once.
+
+        `api_key` is a visitor's own key: kept in memory only, never stored, and bound to this
+        job (it never falls back to the server's key). None uses the server's key
+        (settings.api_key; the demo placeholder in demo mode). `probed`: the references as
+        `check_references` found them in this click; the job then does not probe again.
+        `visitor`: who spends (for the spend guard); defaults to `owner`.
+
+        On the server's key the estimate (from `probed`; without it, the most the request
+        could cost) is reserved against the spend limits in the same transaction that stores
+        the record: `budget.SpendRefused` is raised, and nothing stored, sent or uploaded,
+        when it does not fit. A visitor's own key is never limited.
+        """
+        if not owner:
+            raise ValueError("a task needs an owner")
+        if probed is not None and len(probed.probes) != request.reference_count:
+            raise ValueError("`probed` describes other references than the request")
+        visitor_key = _plain_key(api_key)
+        key = visitor_key or self._server_key()
+        guarded = self._spends_server_credits(visitor_key)
+        spend = None
+        if guarded:
+            durations = [p.duration for p in probed.probes] if probed is not None else None
+            spend = reservation_for(
+                durations, request.reference_count, request.quality, request.duration, self.profile.prices
+            )
+        if not self.running:
+            self.start()
+        record = TaskRecord.new(
+            owner=owner,
+            provider=self.profile.name,
+            request=request_summary(request),
+            key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
+            message="Checking the references",
+            # Inserted already leased to this worker: no sweep can take it before the job starts.
+            lease_owner=self.worker,
+            lease_ttl=self.leases.ttl,
+            visitor=(visitor or owner) if guarded else None,
+            spend_credits=spend,
+        )
+        with self._lock:
+            self._accepted.add(record.id)  # and no sweep of this process triages it meanwhile
+        try:
+            if guarded:
+                # Raises SpendRefused before anything is uploaded or created.
+                self.store.insert_within_budget(record, self.limits, datetime.now(timezone.utc))
+            else:
+                self.store.insert(record)
+        except BaseException:
+            with self._lock:
+                self._accepted.discard(record.id)
+            raise
+        if visitor_key:
+            self._keys[record.id] = visitor_key
+        self._record_changed(record)
+        self._thread.call_soon(lambda: self._spawn(record.id, self._run_new(record, request, key, probed)))
+        return record
+
+    def budget_status(self, visitor: str | None) -> BudgetStatus | None:
+        """What is left today on the server's key (overall and for `visitor`), for the cost
+        panel; None when no spend guard applies (demo mode, or no server key)."""
+        if not self._spends_server_credits(None):
+            return None
+        now = datetime.now(timezone.utc)
+        usage = self.store.usage(visitor, day_start(now).timestamp())
+        return budget_status(self.limits, usage, now)
+
+    def _spends_server_credits(self, visitor_key: str | None) -> bool:
+        return visitor_key is None and self.settings.api_key is not None and not self.settings.is_demo
+
+    def resume(self, record_id: str, owner: str, api_key: str | SecretStr | None = None) -> TaskRecord | None:
+        """Watch a `needs_key` task again with the visitor's key (or the server's, when it was
+        started with it). Returns the record, or None when it is not the owner's or not resumable."""
+        record = self.store.get(record_id, owner)
+        if record is None or record.status != NEEDS_KEY or record.task_id is None:
+            return None
+        if record.provider != self.profile.name:
+            return None
+        visitor_key = _plain_key(api_key)
+        if record.key_source == KEY_VISITOR and not visitor_key:
+            return None
+        if not self.running:
+            self.start()
+        if not self.store.claim(
+            record.id, self.worker, self.leases.ttl, steal_from=self.leases.dead_workers()
+        ):
+            return None
+        key = visitor_key if record.key_source == KEY_VISITOR else self._server_key()
+        if record.key_source == KEY_VISITOR and visitor_key:
+            self._keys[record.id] = visitor_key
+        with self._lock:
+            self._accepted.add(record.id)
+        updated = self.recorder.update(record.id, status=SUBMITTED, message="Resumed; checking the task")
+        self._thread.call_soon(lambda: self._spawn(record.id, self._watch_existing(record.id, key)))
+        return updated
+
+    def retry_download(self, record_id: str, owner: str) -> bool:
+        """Fetch the owner's video again now: a download that failed (or is waiting for its
+        next try) while the provider's link may still work. True when a try was started."""
+        record = self.get(record_id, owner)
+        if record is None or not download_resumable(record, time.time(), self.max_task_age):
+            return False
+        if record.key_source == KEY_VISITOR:
+            key = self._keys.get(record.id)
+            if key is None:
+                return False  # the visitor's key is gone (restart): Resume with the key instead
+        else:
+            key = self._server_key()
+        if not self.running:
+            self.start()
+        return self._thread.run(self._retry_download(record.id, key), timeout=30)
+
+    async def _retry_download(self, record_id: str, key: _Key) -> bool:
+        """On the loop: wake a waiting watch, or start a new one once the last has ended."""
+        job = self._jobs.get(record_id)
+        if job is not None:
+            record = self.store.get(record_id)
+            if record is not None and not record.is_final:
+                self._wake(record_id)  # waiting for its next try: try now (or a try is under way)
+                return True
+            with contextlib.suppress(BaseException):  # it has just ended: let it finish
+                await asyncio.wait_for(asyncio.shield(job), 10)
+        if not self.store.claim(
+            record_id, self.worker, self.leases.ttl, steal_from=self.leases.dead_workers()
+        ):
+            return False  # another live worker is on it
+        self.recorder.update(
+            record_id, status=DOWNLOADING, finished_at=None, message="Trying the download again"
+        )
+        self._spawn(record_id, self._watch_existing(record_id, key, first_outcome=None))
+        return True
+
+    def records(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        """That owner's records, newest first."""
+        if not owner:
+            return []
+        return self.store.list_for_owner(owner, limit)
+
+    def get(self, record_id: str, owner: str) -> TaskRecord | None:
+        if not owner or not record_id:
+            return None
+        return self.store.get(record_id, owner)
+
+    def video_path(self, record_id: str, owner: str) -> Path | None:
+        """The saved video of the owner's record, when it is on disk."""
+        record = self.get(record_id, owner)
+        return record.video_path if record is not None and record.has_video else None
+
+    def delete_video(self, record_id: str, owner: str) -> bool:
+        """Delete the local copy of the owner's video (the record stays in the history)."""
+        record = self.get(record_id, owner)
+        if record is None or record.video_path is None:
+            return False
+        path = record.video_path
+        if self.videos_dir.resolve() not in path.resolve().parents:
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        self.recorder.update(record.id, video_path=None, message="The local copy was deleted.")
+        return True
+
+    async def follow(self, record_id: str, owner: str, *, refresh: float = 5.0) -> AsyncIterator[Event]:
+        """Events of one task, from any event loop: its latest known state first, then live
+        events; ends after Completed or Failed. Yields nothing for another owner's task.
+        Cancelling (closing) it only stops following."""
+        with self.events.following(record_id) as queue:  # before the snapshot: no gap
+            record = self.get(record_id, owner)
+            if record is None:
+                return
+            first = snapshot_event(record)
+            yield first
+            if isinstance(first, Completed | Failed):
+                return
+            seen = record.updated_at
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=refresh)
+                except asyncio.TimeoutError:
+                    # Nothing live: the task may be watched by another worker; read the store.
+                    record = self.get(record_id, owner)
+                    if record is None:
+                        return
+                    if record.updated_at == seen and not (record.is_final or record.status == NEEDS_KEY):
+                        continue
+                    seen = record.updated_at
+                    event = snapshot_event(record)
+                yield event
+                if isinstance(event, Completed | Failed):
+                    return
+
+    async def follow_owner(self, owner: str, *, heartbeat: float = 15.0) -> AsyncIterator[TaskRecord | None]:
+        """Every change to any of the owner's records (a new submission too), from any loop;
+        `None` every `heartbeat` seconds without a change. Runs until closed."""
+        if not owner:
+            return
+        with self.changes.following(owner) as queue:
+            while True:
+                try:
+                    yield await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                except asyncio.TimeoutError:
+                    yield None
+
+    def is_watching(self, record_id: str) -> bool:
+        return record_id in self._jobs
+
+    # ------------------------------------------------------------------ jobs
+
+    def _record_changed(self, record: TaskRecord) -> None:
+        self.changes.publish(record.owner, record)
+
+    def _spawn(self, record_id: str, coro: Coroutine[Any, Any, None]) -> None:
+        with self._lock:
+            self._accepted.discard(record_id)
+            if record_id in self._jobs:
+                coro.close()
+                return
+            self._jobs[record_id] = asyncio.ensure_future(self._guarded(record_id, coro))
+
+    async def _guarded(self, record_id: str, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("watching %s failed unexpectedly; it will be picked up again", record_id)
+        finally:
+            with self._lock:
+                if self._jobs.get(record_id) is asyncio.current_task():
+                    del self._jobs[record_id]
+            self.recorder.forget(record_id)
+            record = self.store.get(record_id)
+            if record is not None and (record.is_final or record.status == NEEDS_KEY):
+                self._let_go(record_id)
+
+    async def _run_new(
+        self, record: TaskRecord, request: GenerationRequest, key: _Key, probed: Probed | None
+    ) -> None:
+        events = run_generation(
+            request,
+            profile=self.profile,
+            settings=self.settings,
+            api_key=key,
+            idempotency_key=record.idempotency_key,
+            dest_dir=self.incoming_dir,
+            transport=self.transport,
+            probed=probed,
+        )
+        outcome = await self._consume(record.id, events)
+        if outcome is not Outcome.DONE:
+            await self._watch_existing(record.id, key, first_outcome=outcome)
+
+    async def _watch_existing(self, record_id: str, key: _Key, first_outcome: Outcome | None = None) -> None:
+        """Resume an already-submitted task until its video is saved or it ends for good.
+        `key` is the one the task was started with (bound at submit or resume)."""
+        download_failures = 0
+        rewatches = 0
+        outcome = first_outcome
+        while True:
+            record = self.store.get(record_id)
+            if record is None or record.is_final or record.task_id is None:
+                return
+            if outcome is Outcome.RETRY_DOWNLOAD:
+                delay = self.schedule.download_delay(download_failures, task_age(record, time.time()))
+                if delay is None:
+                    self.events.publish(record_id, self.recorder.give_up_download(record))
+                    return
+                download_failures += 1
+                message = f"Saving the video failed; trying again in {delay:g} s."
+                self.events.publish(record_id, self.recorder.retrying(record, DOWNLOADING, message))
+                await self._pause(record_id, delay)
+            elif outcome is Outcome.REWATCH:
+                if task_age(record, time.time()) > self.max_task_age:
+                    event = Failed(
+                        message="The provider could not be reached for 24 hours; the task and its result link have expired.",
+                        task_id=record.task_id,
+                        reason=FailureReason.EXPIRED,
+                    )
+                    self.recorder.settle(record_id, EXPIRED, event.message, reason=event.reason)
+                    self.events.publish(record_id, event)
+                    return
+                delay = self.schedule.rewatch_delay_for(rewatches)
+                rewatches += 1
+                message = f"Lost contact with the provider; trying again in {delay:g} s."
+                self.events.publish(record_id, self.recorder.retrying(record, record.status, message))
+                await self._pause(record_id, delay)
+            record = self.store.get(record_id)
+            if record is None or record.is_final or record.task_id is None:
+                return
+            if record.has_video:
+                self.recorder.update(record_id, status=COMPLETED, progress=100.0, finished_at=time.time())
+                return
+            events = resume_generation(
+                record.task_id,
+                profile=self.profile,
+                settings=self.settings,
+                api_key=key,
+                started_at=record.submitted_at,
+                dest_dir=self.incoming_dir,
+                estimate=estimate_of(record),
+                transport=self.transport,
+            )
+            outcome = await self._consume(record_id, events)
+            if outcome is Outcome.DONE:
+                return
+
+    async def _pause(self, record_id: str, delay: float) -> None:
+        """Wait `delay` seconds, or less when `retry_download` asks for it."""
+        waker = self._wakers.setdefault(record_id, asyncio.Event())
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(waker.wait(), delay)
+        finally:
+            self._wakers.pop(record_id, None)
+
+    def _wake(self, record_id: str) -> bool:
+        waker = self._wakers.get(record_id)
+        if waker is None:
+            return False
+        waker.set()
+        return True
+
+    async def _consume(self, record_id: str, events: AsyncIterator[Event]) -> Outcome:
+        """Record and fan out the events of one job run; say how it ended."""
+        try:
+            async for event in events:
+                step = self.recorder.record(record_id, event)
+                if step.publish is not None:
+                    self.events.publish(record_id, step.publish)
+                if step.outcome is not None:
+                    return step.outcome
+        finally:
+            with contextlib.suppress(Exception):
+                await events.aclose()  # type: ignore[attr-defined]
+        # The generator ended without Completed/Failed (it should not): look again later.
+        record = self.store.get(record_id)
+        if record is not None and record.task_id is None:
+            event = Failed(
+                message="The generation stopped before the task was created; nothing was charged.",
+                reason=FailureReason.UNEXPECTED,
+            )
+            self.recorder.settle(record_id, FAILED, event.message, reason=event.reason)
+            self.events.publish(record_id, event)
+            return Outcome.DONE
+        return Outcome.REWATCH

@@ -1,0 +1,343 @@
+"""The event recorder: turns a job's events into store writes, and a record back into the
+event that describes it (`snapshot_event`, what a new follower sees first).
+
+    recorder = EventRecorder(store, videos_dir, on_change=fanout_to_owner)
+    step = recorder.record(record_id, event)
+    step.outcome   # None (keep going) or Outcome.DONE / RETRY_DOWNLOAD / REWATCH
+    step.publish   # the event followers should hear (None: nothing to tell yet)
+
+Rules kept here:
+- the provider's task id is stored on `Submitted`, before the job is asked for its next
+  event, i.e. before the first poll (the job generator is lazy);
+- `Completed` is published only after the video was renamed into `videos_dir` and recorded;
+- a `Failed` is routed by its typed fields only (`reason`, `task_continues`), never its text:
+  DOWNLOAD_FAILED -> retry the download (made and billed, not saved yet), a task that may go
+  on -> watch again, anything else -> final (EXPIRED reason -> status expired).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..events import (
+    Completed,
+    Downloading,
+    Event,
+    Failed,
+    FailureReason,
+    Probed,
+    Progress,
+    Submitted,
+    Uploading,
+)
+from ..fsutil import fsync_dir
+from ..pricing import Estimate
+from ..schemas import GenerationRequest
+from ..store import TaskRecord, TaskStoreBase
+from ..task_status import (
+    COMPLETED,
+    DOWNLOADING,
+    EXPIRED,
+    FAILED,
+    INTERRUPTED,
+    NEEDS_KEY,
+    SUBMITTED,
+    record_status_for,
+)
+
+__all__ = ["EventRecorder", "Outcome", "Step", "estimate_of", "request_summary", "snapshot_event"]
+
+STORE_WRITE_EVERY = 2.0  # seconds between stored upload/download progress updates
+
+# For records stored before `reason` was: the status says it.
+_REASON_OF_STATUS = {
+    EXPIRED: FailureReason.EXPIRED,
+    INTERRUPTED: FailureReason.INTERRUPTED,
+    NEEDS_KEY: FailureReason.NEEDS_KEY,
+}
+
+
+class Outcome(enum.Enum):
+    DONE = "done"  # final state stored (completed or failed for good)
+    RETRY_DOWNLOAD = "retry_download"  # made (and billed) but not saved yet
+    REWATCH = "rewatch"  # lost contact; the task may still be running
+
+
+@dataclass(frozen=True)
+class Step:
+    outcome: Outcome | None = None
+    publish: Event | None = None
+
+
+def request_summary(request: GenerationRequest) -> dict[str, Any]:
+    """What a record keeps of a request: prompt, settings and reference names. Never a key."""
+    return {
+        "prompt": request.prompt,
+        "quality": request.quality,
+        "aspect_ratio": request.aspect_ratio,
+        "duration": request.duration,
+        "shot_type": request.shot_type,
+        "references": [Path(v).name for v in request.videos] + list(request.video_urls),
+        "video_urls": list(request.video_urls),
+        "callback_url": request.callback_url,
+    }
+
+
+def estimate_of(record: TaskRecord) -> Estimate | None:
+    if not record.estimate:
+        return None
+    try:
+        return Estimate.model_validate(record.estimate)
+    except ValueError:
+        return None
+
+
+def _reason_of(record: TaskRecord) -> FailureReason:
+    stored = (record.error or {}).get("reason")
+    if stored:
+        try:
+            return FailureReason(stored)
+        except ValueError:
+            pass
+    return _REASON_OF_STATUS.get(record.status, FailureReason.PROVIDER_FAILED)
+
+
+def snapshot_event(record: TaskRecord, now: float | None = None) -> Event:
+    """The latest known state of a record as an event (what `follow` yields first)."""
+    error = record.error or {}
+    if record.status == COMPLETED and record.video_path is not None and record.task_id:
+        return Completed(
+            task_id=record.task_id,
+            video_path=record.video_path,
+            credits_charged=record.credits_charged,
+            estimate=estimate_of(record),
+        )
+    if record.is_final or record.status == NEEDS_KEY:
+        return Failed(
+            message=error.get("message") or record.message or record.status_label,
+            suggestion=error.get("suggestion") or "",
+            task_id=record.task_id,
+            code=error.get("code"),
+            charged=bool(error.get("charged")),
+            task_continues=record.status == NEEDS_KEY,
+            reason=_reason_of(record),
+            result_url=record.result_url,
+        )
+    now = time.time() if now is None else now
+    elapsed = max(0.0, now - (record.submitted_at or record.created_at))
+    return Progress(
+        task_id=record.task_id, status=record.status, percent=record.progress, elapsed=elapsed, eta=None
+    )
+
+
+def _error_fields(event: Failed) -> dict[str, Any]:
+    return {
+        "message": event.message,
+        "suggestion": event.suggestion,
+        "code": event.code,
+        "charged": event.charged,
+        "problems": list(event.problems),
+        "reason": event.reason.value,
+    }
+
+
+class EventRecorder:
+    """Writes what happened to the store; `on_change` hears every written record."""
+
+    def __init__(
+        self,
+        store: TaskStoreBase,
+        videos_dir: Path,
+        on_change: Callable[[TaskRecord], None] = lambda record: None,
+    ) -> None:
+        self.store = store
+        self.videos_dir = videos_dir
+        self.on_change = on_change
+        self._last_write: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ writes
+
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None:
+        record = self.store.update(record_id, **changes)
+        if record is not None:
+            self.on_change(record)
+        return record
+
+    def update_throttled(self, record_id: str, **changes: Any) -> None:
+        """Progress that changes many times a second is stored every STORE_WRITE_EVERY s."""
+        now = time.monotonic()
+        if now - self._last_write.get(record_id, 0.0) >= STORE_WRITE_EVERY:
+            self._last_write[record_id] = now
+            self.update(record_id, **changes)
+
+    def forget(self, record_id: str) -> None:
+        self._last_write.pop(record_id, None)
+
+    def settle(
+        self,
+        record_id: str,
+        status: str,
+        message: str,
+        *,
+        suggestion: str = "",
+        reason: FailureReason,
+        **error: Any,
+    ) -> TaskRecord | None:
+        """Store a final (or needs-key) status with its error fields."""
+        fields = {"message": message, "suggestion": suggestion, "reason": reason.value, **error}
+        final = status != NEEDS_KEY
+        extra = {"finished_at": time.time()} if final else {}
+        return self.update(record_id, status=status, message=message, error=fields, **extra)
+
+    def retrying(self, record: TaskRecord, status: str, message: str) -> Progress:
+        """Store that a retry is scheduled; returns the event that tells followers."""
+        self.update(record.id, status=status, message=message)
+        elapsed = max(0.0, time.time() - (record.submitted_at or record.created_at))
+        return Progress(
+            task_id=record.task_id, status="retrying", percent=record.progress, elapsed=elapsed, eta=None
+        )
+
+    def give_up_download(self, record: TaskRecord) -> Failed:
+        """The retries are used up: final, charged, with the provider's link as a field."""
+        last = (record.error or {}).get("message") or "the download kept failing"
+        event = Failed(
+            message=f"The video was made (and billed) but could not be saved after several tries: {last}",
+            suggestion="Download it from the provider's dashboard within 24 hours of the task.",
+            task_id=record.task_id,
+            code=FailureReason.DOWNLOAD_FAILED.value,
+            charged=True,
+            reason=FailureReason.DOWNLOAD_FAILED,
+            result_url=record.result_url,
+        )
+        self.settle(
+            record.id,
+            FAILED,
+            event.message,
+            suggestion=event.suggestion,
+            reason=event.reason,
+            charged=True,
+            code=event.code,
+        )
+        return event
+
+    # ------------------------------------------------------------------ events
+
+    def record(self, record_id: str, event: Event) -> Step:
+        """Store one event; say whether the run ended and what followers should hear."""
+        if isinstance(event, Probed):
+            changes: dict[str, Any] = {"message": "References checked"}
+            if event.estimate is not None:
+                changes["estimate"] = event.estimate.model_dump(mode="json")
+            record = self.update(record_id, **changes)
+            if record is not None and record.spend_credits is not None and event.estimate is not None:
+                # The job probed: the exact estimate replaces the worst case (never raises it).
+                self.store.set_spend(record_id, min(record.spend_credits, event.estimate.credits))
+        elif isinstance(event, Uploading):
+            self.update_throttled(
+                record_id,
+                message=f"Uploading {event.name} ({event.index}/{event.count}, {event.percent:.0f}%)",
+            )
+        elif isinstance(event, Submitted):
+            # Stored before the job is asked for its next event, i.e. before the first poll.
+            self.update(
+                record_id,
+                task_id=event.task_id,
+                status=SUBMITTED,
+                submitted_at=time.time(),
+                credits_reserved=event.credits_reserved,
+                message="Submitted; waiting for the provider",
+            )
+        elif isinstance(event, Progress):
+            eta = f", about {event.eta:.0f} s left" if event.eta else ""
+            self.update(
+                record_id,
+                status=record_status_for(event.status),
+                progress=event.percent,
+                message=f"{event.status.capitalize()} {event.percent:.0f}%{eta}",
+            )
+        elif isinstance(event, Downloading):
+            if event.bytes_received == 0 and event.result_url:
+                self.update(record_id, result_url=event.result_url)
+            self.update_throttled(record_id, status=DOWNLOADING, message="Saving the video")
+        elif isinstance(event, Completed):
+            return self._completed(record_id, event)
+        elif isinstance(event, Failed):
+            return self._failed(record_id, event)
+        return Step(publish=event)
+
+    def _completed(self, record_id: str, event: Completed) -> Step:
+        record = self.store.get(record_id)
+        if record is None:
+            return Step(Outcome.DONE)
+        final = self.videos_dir / f"{record.video_token}.mp4"
+        try:
+            self.videos_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(event.video_path, final)
+            fsync_dir(self.videos_dir)
+        except OSError as exc:
+            self.update(
+                record_id,
+                error={
+                    "message": f"the file could not be moved ({exc.strerror or exc})",
+                    "reason": FailureReason.DOWNLOAD_FAILED.value,
+                },
+            )
+            return Step(Outcome.RETRY_DOWNLOAD)
+        updated = self.update(
+            record_id,
+            status=COMPLETED,
+            progress=100.0,
+            video_path=final,
+            credits_charged=event.credits_charged,
+            finished_at=time.time(),
+            download_attempts=record.download_attempts + 1,
+            message="Done; the video is saved",
+            error=None,
+        )
+        if event.credits_charged is not None:
+            self.store.set_spend(record_id, event.credits_charged)  # the charge replaces the estimate
+        # Saved and recorded: only now is anybody told it is done.
+        done = Completed(
+            task_id=event.task_id,
+            video_path=final,
+            credits_charged=event.credits_charged,
+            estimate=event.estimate or (estimate_of(updated) if updated else None),
+        )
+        return Step(Outcome.DONE, done)
+
+    def _failed(self, record_id: str, event: Failed) -> Step:
+        record = self.store.get(record_id)
+        if record is None:
+            return Step(Outcome.DONE)
+        task_id = event.task_id or record.task_id
+        if task_id and event.reason is FailureReason.DOWNLOAD_FAILED:
+            # Made and billed, not saved: never final until the retries are used up.
+            self.update(
+                record_id,
+                error=_error_fields(event),
+                result_url=event.result_url or record.result_url,
+                download_attempts=record.download_attempts + 1,
+            )
+            return Step(Outcome.RETRY_DOWNLOAD)
+        if task_id and event.task_continues:
+            self.update(record_id, error=_error_fields(event))
+            return Step(Outcome.REWATCH)
+        fields = _error_fields(event)
+        self.settle(
+            record_id,
+            EXPIRED if event.reason is FailureReason.EXPIRED else FAILED,
+            event.message,
+            suggestion=event.suggestion,
+            reason=event.reason,
+            **{k: v for k, v in fields.items() if k not in ("message", "suggestion", "reason")},
+        )
+        if not event.charged and not event.task_continues:
+            self.store.set_spend(record_id, Decimal(0))  # nothing was billed: the reservation is freed
+        return Step(Outcome.DONE, event)

@@ -1,0 +1,123 @@
+"""What happens to an unfinished task found in the store (at start, and on every sweep).
+
+A pure function of the record, the time and what this process knows::
+
+    decision = triage(record, now, profile, keys, busy=manager_ids)
+    decision.action   # Action.WATCH, SETTLE, NEEDS_KEY or SKIP
+    decision.status, decision.message, decision.suggestion, decision.reason   # for SETTLE / NEEDS_KEY
+
+| record                                     | action                                |
+|--------------------------------------------|---------------------------------------|
+| this process runs it already (`busy`)      | SKIP                                  |
+| needs_key and no key given since           | SKIP (waits for `resume`)             |
+| older than `max_age` (24 h)                | SETTLE expired                        |
+| the provider never confirmed it            | SETTLE interrupted                    |
+| started on another provider                | NEEDS_KEY (cannot be watched here)    |
+| started with a visitor's key, not in `keys`| NEEDS_KEY                             |
+| otherwise                                  | WATCH                                 |
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Container
+from dataclasses import dataclass
+
+from ..events import FailureReason
+from ..providers import ProviderProfile
+from ..store import KEY_VISITOR, TaskRecord
+from ..task_status import DOWNLOADING, EXPIRED, FAILED, INTERRUPTED, NEEDS_KEY
+
+__all__ = [
+    "MAX_TASK_AGE",
+    "NEEDS_KEY_MESSAGE",
+    "Action",
+    "Decision",
+    "download_resumable",
+    "task_age",
+    "triage",
+]
+
+MAX_TASK_AGE = 24 * 3600.0  # the provider keeps tasks and result links about 24 h
+
+NEEDS_KEY_MESSAGE = (
+    "This task was started with your own API key, which is not kept; the app restarted, so it "
+    "could not keep watching it. Paste the same key under API key and press Resume to fetch the "
+    "result (the task kept running at the provider)."
+)
+EXPIRED_MESSAGE = (
+    "Not watched for more than 24 hours; the provider keeps tasks and their result "
+    "links for 24 hours only, so it can no longer be fetched."
+)
+EXPIRED_SUGGESTION = "Generate it again if you still need it."
+INTERRUPTED_MESSAGE = "The app stopped before the provider confirmed this task."
+
+
+class Action(enum.Enum):
+    SKIP = "skip"  # leave it as it is
+    SETTLE = "settle"  # store a final status; nothing to watch
+    NEEDS_KEY = "needs_key"  # store needs_key; `resume` with a key watches it again
+    WATCH = "watch"  # watch it here until its video is saved
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    status: str | None = None
+    message: str = ""
+    suggestion: str = ""
+    reason: FailureReason | None = None
+
+
+def task_age(record: TaskRecord, now: float) -> float:
+    """Seconds since the provider accepted the task (or since the record, before that)."""
+    return now - (record.submitted_at or record.created_at)
+
+
+def triage(
+    record: TaskRecord,
+    now: float,
+    profile: ProviderProfile,
+    keys: Container[str],
+    *,
+    busy: Container[str] = (),
+    max_age: float = MAX_TASK_AGE,
+) -> Decision:
+    """Decide what to do with an unfinished `record`. `keys`: record ids with a visitor's key
+    in memory; `busy`: record ids this process has accepted or watches already."""
+    if record.id in busy:
+        return Decision(Action.SKIP)
+    if record.status == NEEDS_KEY and record.id not in keys:
+        return Decision(Action.SKIP)
+    if task_age(record, now) > max_age:
+        return Decision(Action.SETTLE, EXPIRED, EXPIRED_MESSAGE, EXPIRED_SUGGESTION, FailureReason.EXPIRED)
+    if record.task_id is None:
+        return Decision(
+            Action.SETTLE,
+            INTERRUPTED,
+            INTERRUPTED_MESSAGE,
+            "If it was created, it is in your provider's task list "
+            f"(idempotency key {record.idempotency_key}); otherwise nothing was charged.",
+            FailureReason.INTERRUPTED,
+        )
+    if record.provider != profile.name:
+        return Decision(
+            Action.NEEDS_KEY,
+            NEEDS_KEY,
+            f"This task was started with {record.provider}; the app now uses {profile.name}, "
+            "so it cannot watch it.",
+            reason=FailureReason.NEEDS_KEY,
+        )
+    if record.key_source == KEY_VISITOR and record.id not in keys:
+        return Decision(Action.NEEDS_KEY, NEEDS_KEY, NEEDS_KEY_MESSAGE, reason=FailureReason.NEEDS_KEY)
+    return Decision(Action.WATCH)
+
+
+def download_resumable(record: TaskRecord, now: float, max_age: float = MAX_TASK_AGE) -> bool:
+    """Can "Retry download" fetch this record's video? Yes when the provider made (and billed)
+    it, it is not saved, and its link may still work (younger than `max_age`)."""
+    if record.task_id is None or record.has_video or task_age(record, now) >= max_age:
+        return False
+    if record.status == DOWNLOADING:
+        return True
+    return record.status in (FAILED, EXPIRED) and bool((record.error or {}).get("charged"))
