@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from . import media
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -77,6 +78,7 @@ log = logging.getLogger("wanvideo.client")
 CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
 DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
+VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
 CREATE_PATH = "/v1/videos/generations"
 TASK_PATH = "/v1/tasks/{task_id}"
 UPLOAD_PATH = "/api/v1/files/upload/stream"
@@ -142,29 +144,18 @@ def poll_interval(task: Task, elapsed: float, settings: Settings) -> float:
     return max(settings.poll_min_interval, min(settings.poll_max_interval, wait))
 
 
-def _verify_video(path: Path) -> None:
-    """Raise DownloadError unless `path` is a readable video with a duration."""
-    import av
-
+async def _verify_video(path: Path) -> None:
+    """Raise DownloadError unless `path` is a readable video with a duration. The result is
+    read in the media sandbox like any other file from outside (a crafted answer costs a
+    worker, never the app)."""
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise DownloadError("The downloaded result has no video stream.")
-            duration = None
-            if container.duration:
-                duration = container.duration / 1_000_000
-            else:
-                stream = container.streams.video[0]
-                if stream.duration and stream.time_base:
-                    duration = float(stream.duration * stream.time_base)
-            if not duration or duration <= 0:
-                raise DownloadError("The downloaded result has no duration; it is not a playable video.")
-    except DownloadError:
-        raise
-    except Exception as exc:  # PyAV raises many kinds for a bad file
-        raise DownloadError(
-            f"The downloaded result is not a readable video ({type(exc).__name__})."
-        ) from None
+        duration = await media.default_sandbox().run(
+            "wanvideo.media.local:video_duration", str(path), timeout=VERIFY_SECONDS
+        )
+    except media.SandboxError as exc:
+        raise DownloadError(f"The downloaded result could not be read ({exc.reason.value}).") from None
+    if not duration or duration <= 0:
+        raise DownloadError("The downloaded result is not a playable video (no video stream or no duration).")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -455,7 +446,7 @@ class WanClient:
                 await response.aclose()
             if total is not None and received != total:
                 raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
-            await asyncio.to_thread(_verify_video, part)
+            await _verify_video(part)
             os.replace(part, dest)
             fsync_dir(dest.parent)
             log.debug("downloaded %d bytes to %s", received, dest)

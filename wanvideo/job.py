@@ -57,6 +57,7 @@ from .events import (
 )
 from .ids import new_idempotency_key
 from .media import ProbeResult
+from .netguard import dns_executor
 from .pricing import Estimate, estimate
 from .providers import ProviderProfile, reference_count_problem
 from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems
@@ -81,7 +82,8 @@ async def check_references(
     profile: ProviderProfile,
     settings: Settings,
 ) -> Probed:
-    """Probe every reference (local files in a thread, URLs over the network) and price it.
+    """Probe every reference (local files in a sandboxed worker, URLs through the guarded
+    fetcher under a hard deadline) and price it.
 
     The estimate is given for 1 to 3 references (an unknown duration makes it a range);
     with none or more than 3 there is no estimate and a problem says what to change.
@@ -90,7 +92,7 @@ async def check_references(
     video_urls = [u for u in video_urls if u and u.strip()]
     tasks: list[Awaitable[ProbeResult]] = [
         _safe_probe(
-            lambda path=path: asyncio.to_thread(media.probe_file, str(path), Path(path).name),
+            lambda path=path: media.probe_local(str(path), Path(path).name),
             str(path),
             Path(path).name,
         )
@@ -437,14 +439,15 @@ async def _download(
 async def _callback_problem(callback_url: str | None) -> str | None:
     """Refuse a callback whose host RESOLVES to an internal address (the schema only sees
     the literal: a name, or a numeric form like 2130706433 or 0x7f.1, can still point
-    inside). Resolved in a thread: DNS must not block the event loop."""
+    inside). Resolved in netguard's DNS pool: never on the event loop or its default pool."""
     if not callback_url:
         return None
     parts = urlsplit(callback_url)
     host = parts.hostname or ""
     try:
         reason = await asyncio.wait_for(
-            asyncio.to_thread(resolved_internal_reason, host, parts.port or 443), CALLBACK_RESOLVE_TIMEOUT
+            asyncio.wrap_future(dns_executor().submit(resolved_internal_reason, host, parts.port or 443)),
+            CALLBACK_RESOLVE_TIMEOUT,
         )
     except asyncio.TimeoutError:
         return (

@@ -106,7 +106,8 @@ class FetchResult:
 _dns_pool: ThreadPoolExecutor | None = None
 
 
-def _dns_executor() -> ThreadPoolExecutor:
+def dns_executor() -> ThreadPoolExecutor:
+    """The small private pool every DNS lookup of a user-given name runs in."""
     global _dns_pool
     if _dns_pool is None:
         _dns_pool = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="wan-dns")
@@ -120,7 +121,7 @@ def _system_lookup(host: str, port: int) -> list[str]:
 
 async def system_resolver(host: str, port: int) -> list[str]:
     """The system resolver in a private executor (asyncio's `getaddrinfo` uses the default one)."""
-    return await asyncio.wrap_future(_dns_executor().submit(_system_lookup, host, port))
+    return await asyncio.wrap_future(dns_executor().submit(_system_lookup, host, port))
 
 
 async def resolve_checked(

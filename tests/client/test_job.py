@@ -219,10 +219,10 @@ async def test_check_references_counts(profile, settings, remote_probe):
 
 
 async def test_check_references_probe_crash_is_a_problem(profile, settings, monkeypatch):
-    def boom(path, name=None):
+    async def boom(path, name=None):
         raise RuntimeError("decoder exploded")
 
-    monkeypatch.setattr(media, "probe_file", boom)
+    monkeypatch.setattr(media, "probe_local", boom)
     probed = await check_references(["/tmp/x.mp4"], [], "720p", 5, profile, settings)
     assert probed.problems == ("x.mp4 could not be checked (RuntimeError).",)
 
@@ -615,7 +615,7 @@ async def test_probed_once_is_not_probed_again_and_is_repriced(
     def no_second_probe(*args, **kwargs):
         raise AssertionError("the job probed again")
 
-    monkeypatch.setattr(media, "probe_file", no_second_probe)
+    monkeypatch.setattr(media, "probe_local", no_second_probe)
     monkeypatch.setattr(media, "probe_url", no_second_probe)
     provider = FakeProvider(result_bytes, polls=[DONE])
     req = request([clips["a"]], duration=10, quality="1080p")

@@ -193,7 +193,10 @@ def test_upload_url_refuses_internal_links(sites):
                 f"{sim.base_url}/api/v1/files/upload/url", json={"file_url": url}, headers=AUTH
             )
             assert response.status_code == 400
-            assert response.json()["success"] is False and "does not lead to a public server" in response.json()["msg"]
+            assert (
+                response.json()["success"] is False
+                and "does not lead to a public server" in response.json()["msg"]
+            )
         assert internal.hits == [] and public.hits == [] and sim.files == {}
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wanvideo.settings import Settings
+from wanvideo.settings import ENV_NAME_FOR_FIELD, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("doc", ["README.md", ".env.example"])
 def test_every_setting_is_documented(doc):
     text = (ROOT / doc).read_text()
-    missing = [f"WAN_{name.upper()}" for name in Settings.model_fields if f"WAN_{name.upper()}" not in text]
+    names = [ENV_NAME_FOR_FIELD[field] for field in Settings.model_fields]
+    missing = [name for name in names if name not in text]
     assert missing == []
 
 
