@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,13 +25,13 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client, handle_file  # noqa: E402
 
+from tests.apprunner import clean_env, free_port, stop  # noqa: E402
+from tests.apprunner import launch as start_server  # noqa: E402
 from tests.videos import make_video  # noqa: E402
 
 HELLO_APP = """
@@ -61,55 +60,12 @@ demo.launch()
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def launch(
     args: list[str], tmp: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen, str, float]:
-    """Start a server process; return it, its URL and seconds to the first HTTP 200 on /."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAN_", "GRADIO_"))}
-    env.update(
-        {
-            "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_SERVER_NAME": "127.0.0.1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "GRADIO_TEMP_DIR": str(tmp / "gradio"),
-            "WAN_DATA_DIR": str(tmp / "data"),
-            **(extra_env or {}),
-        }
-    )
-    url = f"http://127.0.0.1:{port}/"
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    with httpx.Client(timeout=2) as http:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{args} exited with {proc.returncode}")
-            try:
-                if http.get(url).status_code == 200:
-                    return proc, url, time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            if time.perf_counter() - started > 120:
-                proc.terminate()
-                raise RuntimeError(f"{args} did not answer in 120 s")
-            time.sleep(0.02)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """Start a server script with a clean environment; its process, URL and seconds to first 200."""
+    env = clean_env(free_port(), tmp, extra_env)
+    return start_server([sys.executable, *args], env, timeout=120, poll=0.02)
 
 
 def pct(values: list[float], q: float) -> float:
