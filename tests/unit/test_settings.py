@@ -80,3 +80,17 @@ def test_profiles():
     profile = PROVIDERS["evolink"].with_overrides(api_base_url="http://127.0.0.1:1")
     assert profile.api_base_url == "http://127.0.0.1:1"
     assert PROVIDERS["evolink"].api_base_url == "https://api.evolink.ai"
+
+
+@pytest.mark.parametrize("secret", ["tiny-s3cr3t", "short-secret", "a" * 31, "é" * 15])
+def test_a_short_session_secret_stops_the_app(secret):
+    with pytest.raises(SettingsError) as info:
+        load_settings({"WAN_SESSION_SECRET": secret})
+    assert "WAN_SESSION_SECRET" in str(info.value) and "32 bytes" in str(info.value)
+    assert secret not in str(info.value)
+
+
+def test_a_long_session_secret_is_kept():
+    assert load_settings({"WAN_SESSION_SECRET": "a" * 32}).session_secret.get_secret_value() == "a" * 32
+    assert load_settings({"WAN_SESSION_SECRET": "é" * 16}).session_secret is not None  # bytes, not characters
+    assert load_settings({}).session_secret is None
