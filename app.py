@@ -22,7 +22,7 @@ import gradio as gr  # noqa: E402  (after the environment is complete)
 
 from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
-from wanvideo.settings import Settings, load_settings  # noqa: E402
+from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
 from wanvideo.simulator import Simulator  # noqa: E402
 from wanvideo.store import TaskStore  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
@@ -77,7 +77,11 @@ def create(settings: Settings) -> App:
 
 
 def main() -> None:
-    app = create(load_settings())
+    try:
+        settings = load_settings()
+    except SettingsError as exc:  # one readable line naming the setting, no traceback
+        raise SystemExit(f"Cannot start: {exc}") from None
+    app = create(settings)
     try:
         app.launch()
     finally:

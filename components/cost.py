@@ -7,6 +7,7 @@ Nothing is priced or parsed here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +17,17 @@ from wanvideo.job import check_references
 from wanvideo.pricing import estimate, other_quality
 from wanvideo.providers import QUALITIES
 
-from . import inputs, references
+from . import identity, inputs, references
 from .context import AppContext
 from .cost_view import EMPTY, Assessment, as_json, as_markdown
 from .form import Form
 
 
-async def assess(ctx: AppContext, videos: Any, video_urls: Any, quality: str, duration: Any) -> Assessment:
-    """Probe and price the form's references (the one probe per look)."""
+async def assess(
+    ctx: AppContext, videos: Any, video_urls: Any, quality: str, duration: Any, visitor: str | None = None
+) -> Assessment:
+    """Probe and price the form's references (the one probe per look); with `visitor`, also
+    what the server's key may still spend today."""
     quality = quality or QUALITIES[0]
     seconds, duration_problem = inputs.parse_duration(ctx.profile, duration)
     urls, url_problems = inputs.parse_urls(video_urls)
@@ -31,7 +35,10 @@ async def assess(ctx: AppContext, videos: Any, video_urls: Any, quality: str, du
     probed = await check_references(
         inputs.file_paths(videos), urls, quality, priced_seconds, ctx.profile, ctx.settings
     )
-    result = Assessment(probed=probed, duration=seconds, quality=quality, problems=list(probed.problems))
+    budget = await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor else None
+    result = Assessment(
+        probed=probed, duration=seconds, quality=quality, problems=list(probed.problems), budget=budget
+    )
     result.problems += url_problems
     if duration_problem:
         result.problems.append(duration_problem)
@@ -58,14 +65,22 @@ def render() -> Cost:
 
 def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
     async def estimate_api(
-        videos: Any = None, video_urls: str = "", quality: str = "720p", duration: Any = None
+        videos: Any = None,
+        video_urls: str = "",
+        quality: str = "720p",
+        duration: Any = None,
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Price a generation before paying: per reference its duration and billed seconds,
-        billed input and output seconds, total billed seconds, credits, USD and problems."""
-        return as_json(ctx.profile.name, await assess(ctx, videos, video_urls, quality, duration))
+        billed input and output seconds, total billed seconds, credits, USD, problems, and
+        what this app's key may still spend today (budget)."""
+        visitor = identity.visitor_of(ctx, request)
+        return as_json(ctx.profile.name, await assess(ctx, videos, video_urls, quality, duration, visitor))
 
-    async def refresh(videos: Any, video_urls: str, quality: str, duration: Any) -> tuple[Any, ...]:
-        a = await assess(ctx, videos, video_urls, quality, duration)
+    async def refresh(
+        videos: Any, video_urls: str, quality: str, duration: Any, request: gr.Request
+    ) -> tuple[Any, ...]:
+        a = await assess(ctx, videos, video_urls, quality, duration, identity.visitor_of(ctx, request))
         count = len(a.probed.probes) if a.probed else 0
         buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
         return (as_markdown(a), references.cards_html(a.probed), *buttons)

@@ -10,6 +10,7 @@ markdown and as the `/estimate` JSON. Pure (no gradio import); prices come from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,8 @@ class Assessment:
     other: Estimate | None = None
     problems: list[str] = field(default_factory=list)
 
+    budget: Any = None  # wanvideo.budget.BudgetStatus: what the server's key may still spend today
+
     @property
     def estimate(self) -> Estimate | None:
         return self.probed.estimate if self.probed else None
@@ -47,6 +50,39 @@ def money(e: Estimate) -> str:
     if e.is_range:
         return f"{format_credits(e.credits_low, e.usd_low)} to {format_credits(e.credits, e.usd)}"
     return format_credits(e.credits, e.usd)
+
+
+def _reset_time(value: Any) -> str:
+    when = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), tz=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%H:%M UTC")
+
+
+def budget_line(budget: Any) -> str:
+    """How much the server's key may still spend today (None: no limit applies, no line).
+    Reads `wanvideo.budget.BudgetStatus`: left_today, visitor_left_today, resets_at."""
+    if budget is None:
+        return ""
+    left = [
+        f"{format_credits(amount)} {who}"
+        for amount, who in ((budget.visitor_left_today, "for you"), (budget.left_today, "for everyone"))
+        if amount is not None
+    ]
+    if not left:
+        return ""
+    return (
+        f"Left today on this app's key: {' and '.join(left)} (resets at {_reset_time(budget.resets_at)}). "
+        "Your own key under Advanced has no such limit."
+    )
+
+
+def budget_json(budget: Any) -> dict[str, Any] | None:
+    if budget is None:
+        return None
+    return {
+        "left_today": _num(budget.left_today),
+        "visitor_left_today": _num(budget.visitor_left_today),
+        "resets_at": _reset_time(budget.resets_at),
+    }
 
 
 def _num(value: Decimal | None) -> float | int | None:
@@ -86,6 +122,7 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
         "output_seconds": a.duration,
         "problems": list(a.problems),
         "warnings": list(a.probed.warnings) if a.probed else [],
+        "budget": budget_json(a.budget),
     }
     if e is not None:
         data.update(
@@ -167,6 +204,9 @@ def as_markdown(a: Assessment) -> str:
             lines.append(f"The minimum charge of {format_credits(e.minimum_credits)} per task applies.")
         lines.append("")
         lines.append(f"<small>Prices as of {e.prices_as_of}, source: {e.prices_source}.</small>")
+    if budget_line(a.budget):
+        lines.append("")
+        lines.append(budget_line(a.budget))
     pristine = not (a.probed and a.probed.probes) and len(a.problems) == 1 and a.duration is not None
     if a.problems and not pristine:  # an empty form needs no "fix" list, just the hint above
         lines.append("")

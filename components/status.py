@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
+from wanvideo.budget import SpendRefused
 from wanvideo.events import Completed, Failed, FailureReason, Probed
 from wanvideo.job import check_references
 from wanvideo.schemas import GenerationRequest, plain_problems
@@ -146,7 +147,15 @@ def listen(
         yield view.markdown(), gr.skip(), None, view.tracking()
 
         who = identity.owner_of(ctx, owner_id, request)
-        record = ctx.manager.submit(req, owner=who, api_key=key, probed=probed)
+        try:
+            record = ctx.manager.submit(
+                req, owner=who, api_key=key, probed=probed, visitor=identity.visitor_of(ctx, request)
+            )
+        except SpendRefused as exc:  # nothing was uploaded or created
+            view.apply(Failed(message=str(exc), reason=FailureReason.REFUSED))
+            view.headline = "✗ Today's budget is spent"
+            yield view.markdown(), gr.skip(), view.record(), None
+            raise gr.Error(str(exc), title="Daily limit reached", print_exception=False) from None
         view.apply(Started(record_id=record.id))
         yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
         async for event in ctx.manager.follow(record.id, owner=who):

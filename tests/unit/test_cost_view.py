@@ -60,3 +60,30 @@ def test_json_carries_numbers_not_sentences() -> None:
 
 def test_seconds() -> None:
     assert [seconds(v) for v in (2.5, 5, 1.65, None)] == ["2.5 s", "5 s", "1.65 s", "unknown"]
+
+
+class _Budget:
+    def __init__(self, left, visitor_left, resets_at) -> None:
+        self.left_today, self.visitor_left_today, self.resets_at = left, visitor_left, resets_at
+
+
+def test_the_panel_says_what_is_left_today() -> None:
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    a = _assessment([3.0])
+    a.budget = _Budget(Decimal("252.4"), Decimal("2.4"), datetime(2026, 1, 2, tzinfo=timezone.utc))
+    text = as_markdown(a)
+    assert (
+        "Left today on this app's key: 2.40 credits for you and 252.40 credits for everyone (resets at 00:00 UTC)."
+        in text
+    )
+    assert as_json("demo", a)["budget"] == {
+        "left_today": 252.4,
+        "visitor_left_today": 2.4,
+        "resets_at": "00:00 UTC",
+    }
+    a.budget = _Budget(None, Decimal("10"), 1_767_312_000.0)  # epoch seconds work too
+    assert "10.00 credits for you (resets at 00:00 UTC)" in as_markdown(a)
+    a.budget = None
+    assert "Left today" not in as_markdown(a) and as_json("demo", a)["budget"] is None
