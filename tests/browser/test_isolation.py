@@ -80,6 +80,14 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         again = alice.new_page()
         again.goto(url)
         expect(again.locator("#history-list .wan-hist-card video")).to_have_count(1, timeout=30_000)
+
+        # "Delete local copy" removes the only copy: the owner's own link stops working too.
+        again.get_by_role("button", name="Delete local copy").click()
+        expect(again.locator("#history-list .wan-hist-card")).to_contain_text(
+            "Local copy deleted", timeout=30_000
+        )
+        assert alice.request.get(video_url).status == 404
+        assert list((data / "videos").glob("*.mp4")) == []
     finally:
         alice.close()
         bob.close()
