@@ -106,21 +106,28 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         last: tuple[Any, ...] = ()
         changes = manager.follow_owner(owner_id, heartbeat=15.0)
         try:
-            first = True
+            first, picked_once = True, False
             while True:
                 records = await asyncio.to_thread(manager.records, owner_id)
                 running_html, done_html, choices = cards.views(records)
                 ids = [c[1] for c in choices]
                 view = (running_html, done_html, tuple(choices))
                 if first or view != last:
-                    keep = selected if selected in ids else (ids[0] if ids else None)
+                    # The value only when nothing is picked yet: later renders keep the visitor's pick.
+                    pick = (
+                        None if picked_once else (selected if selected in ids else (ids[0] if ids else None))
+                    )
+                    picked_once = picked_once or pick is not None
+                    if pick is not None:
+                        choice_update = gr.update(choices=choices, value=pick)
+                    elif first or view[2] != last[2]:
+                        choice_update = gr.update(choices=choices)
+                    else:
+                        choice_update = gr.skip()
                     yield (
                         running_html if first or running_html != last[0] else gr.skip(),
                         done_html if first or done_html != last[1] else gr.skip(),
-                        # The value only on the first render: later ones keep the visitor's pick.
-                        gr.update(choices=choices, value=keep)
-                        if first
-                        else (gr.update(choices=choices) if view[2] != last[2] else gr.skip()),
+                        choice_update,
                         token if first else gr.skip(),
                     )
                     last = view

@@ -136,6 +136,8 @@ def test_journey_demo(browser, studio: Studio, clips: dict[str, Path], artifacts
         finally:
             stranger.close()
         expect(status).to_contain_text(re.compile("final charge", re.I))
+        # The first generation of a fresh browser is picked in the history, ready for its actions.
+        expect(page.locator("#history-select input")).to_have_value(re.compile("On a sunny street"))
         page.screenshot(path=str(artifacts / "journey-3-done.png"), full_page=True)
         shutil.copyfile(artifacts / "journey-3-done.png", ROOT / "docs" / "screenshot.png")
     finally:
