@@ -8,6 +8,7 @@ gr.Error that says what to change; nothing is sent or charged before it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -147,15 +148,20 @@ def listen(
         yield view.markdown(), gr.skip(), None, view.tracking()
 
         who = identity.owner_of(ctx, owner_id, request)
-        try:
-            record = ctx.manager.submit(
-                req, owner=who, api_key=key, probed=probed, visitor=identity.visitor_of(ctx, request)
+        try:  # in a thread: accepting reserves the estimate in one store transaction
+            record = await asyncio.to_thread(
+                ctx.manager.submit,
+                req,
+                owner=who,
+                api_key=key,
+                probed=probed,
+                visitor=identity.visitor_of(ctx, request),
             )
-        except SpendRefused as exc:  # nothing was uploaded or created
+        except SpendRefused as exc:  # a spending limit: nothing was uploaded or created
             view.apply(Failed(message=str(exc), reason=FailureReason.REFUSED))
-            view.headline = "✗ Today's budget is spent"
+            view.headline = "✗ Not started: a spending limit applies"
             yield view.markdown(), gr.skip(), view.record(), None
-            raise gr.Error(str(exc), title="Daily limit reached", print_exception=False) from None
+            raise gr.Error(str(exc), title="Limit reached", print_exception=False) from None
         view.apply(Started(record_id=record.id))
         yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
         async for event in ctx.manager.follow(record.id, owner=who):
