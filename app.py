@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
@@ -21,7 +22,7 @@ import gradio as gr  # noqa: E402  (after the environment is complete)
 
 from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
-from wanvideo.settings import Settings, load_settings  # noqa: E402
+from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
 from wanvideo.simulator import Simulator  # noqa: E402
 from wanvideo.store import TaskStore  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
@@ -44,6 +45,20 @@ class App:
             self.simulator.stop()
 
 
+DB_FILE = "tasks.sqlite3"
+
+
+def private_database(path: Path) -> Path:
+    """Create the task database 0600 before SQLite opens it (its -wal/-shm files take the
+    database's mode), and tighten one an older version left readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            os.chmod(name, 0o600)
+    return path
+
+
 def create(settings: Settings) -> App:
     simulator = None
     if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
@@ -56,13 +71,17 @@ def create(settings: Settings) -> App:
             update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
         )
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
-    manager = TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3")).start()
+    manager = TaskManager(settings, TaskStore(private_database(settings.data_dir / DB_FILE))).start()
     ctx = AppContext.create(settings, manager)
     return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator)
 
 
 def main() -> None:
-    app = create(load_settings())
+    try:
+        settings = load_settings()
+    except SettingsError as exc:  # one readable line naming the setting, no traceback
+        raise SystemExit(f"Cannot start: {exc}") from None
+    app = create(settings)
     try:
         app.launch()
     finally:

@@ -1,25 +1,33 @@
-"""App-level singletons handed to every panel: settings, the effective provider profile and
-the TaskManager. Nothing per-user lives here (per-user data is in gr.State/gr.BrowserState).
+"""App-level singletons handed to every panel: settings, the effective provider profile, the
+TaskManager and the identity signer. Nothing per-user lives here (per-user data is in
+gr.State/gr.BrowserState).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from wanvideo.identity import Identity
 from wanvideo.providers import ProviderProfile, effective_profile
 from wanvideo.settings import Settings
+from wanvideo.watcher import TaskManager
 
 
 @dataclass(frozen=True)
 class AppContext:
     settings: Settings
     profile: ProviderProfile
-    manager: Any = None  # wanvideo.watcher.TaskManager (None: follow the job directly)
+    manager: TaskManager
+    identity: Identity
 
     @classmethod
-    def create(cls, settings: Settings, manager: Any = None) -> AppContext:
-        return cls(settings=settings, profile=effective_profile(settings), manager=manager)
+    def create(cls, settings: Settings, manager: TaskManager) -> AppContext:
+        return cls(
+            settings=settings,
+            profile=effective_profile(settings),
+            manager=manager,
+            identity=Identity.for_settings(settings),
+        )
 
     @property
     def has_server_key(self) -> bool:

@@ -9,9 +9,18 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from wanvideo.providers import ASPECT_RATIOS, MAX_PROMPT_CHARS, MAX_REFERENCES, QUALITIES, SHOT_TYPES
+from wanvideo.providers import (
+    ASPECT_RATIOS,
+    MAX_PROMPT_CHARS,
+    MAX_REFERENCE_BYTES,
+    MAX_REFERENCE_SECONDS,
+    MAX_REFERENCES,
+    MIN_REFERENCE_SECONDS,
+    QUALITIES,
+    SHOT_TYPES,
+)
 
-from . import references
+from . import inputs, references
 from .context import AppContext
 
 SHOT_TYPE_INFO = (
@@ -34,6 +43,13 @@ def _insert_js(name: str) -> str:
   const s = p || "";
   return s + (s && !/\\s$/.test(s) ? " " : "") + "{name}";
 }}"""
+
+
+REFERENCE_HINT = (
+    f"1 to {MAX_REFERENCES} clips, mp4 or mov, {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, "
+    f"at most {MAX_REFERENCE_BYTES // 1_000_000} MB each, one person per clip. "
+    "Their order is character1, character2, character3. The model copies each person's look and voice."
+)
 
 
 def count_text(prompt: str) -> str:
@@ -67,7 +83,7 @@ class Form:
 def render(ctx: AppContext) -> Form:
     profile = ctx.profile
     prompt = gr.Textbox(
-        label="Prompt",
+        label=inputs.PROMPT,
         lines=4,
         max_lines=12,
         placeholder="character1 sings on the roadside while character2 dances beside them",
@@ -81,7 +97,7 @@ def render(ctx: AppContext) -> Form:
             for i in range(1, MAX_REFERENCES + 1)
         ]
     videos = gr.File(
-        label="Reference videos",
+        label=inputs.VIDEOS,
         file_count="multiple",
         file_types=["video"],
         type="filepath",
@@ -89,13 +105,9 @@ def render(ctx: AppContext) -> Form:
         height=140,
     )
     cards = references.render()
-    gr.Markdown(
-        f"1 to {MAX_REFERENCES} clips, mp4 or mov, 2 to 30 s, at most 100 MB each, one person per clip. "
-        "Their order is character1, character2, character3. The model copies each person's look and voice.",
-        elem_classes=["wan-hint"],
-    )
+    gr.Markdown(REFERENCE_HINT, elem_classes=["wan-hint"])
     video_urls = gr.Textbox(
-        label="Reference video URLs",
+        label=inputs.VIDEO_URLS,
         value="",
         lines=2,
         max_lines=3,
@@ -103,17 +115,17 @@ def render(ctx: AppContext) -> Form:
         elem_id="reference-urls",
     )
     with gr.Row(equal_height=False):
-        quality = gr.Radio(list(QUALITIES), value="720p", label="Quality", min_width=180)
+        quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=inputs.QUALITY, min_width=180)
         duration = gr.Dropdown(
             choices=list(profile.durations),
             value=profile.default_duration,
-            label="Duration (s)",
+            label=inputs.DURATION,
             info=f"{profile.label}: {profile.duration_rule()}",
             allow_custom_value=True,  # our own message names the allowed values
             min_width=180,
         )
-    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value="16:9", label="Aspect ratio")
-    shot_type = gr.Radio(list(SHOT_TYPES), value="single", label="Shot type", info=SHOT_TYPE_INFO)
+    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=inputs.ASPECT_RATIO)
+    shot_type = gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label=inputs.SHOT_TYPE, info=SHOT_TYPE_INFO)
     key_info = "Used only for your requests; never stored or logged."
     if ctx.settings.is_demo:
         key_info = "Not needed in demo mode (results are simulated). " + key_info
@@ -123,12 +135,12 @@ def render(ctx: AppContext) -> Form:
         key_info = "Optional: leave empty to use this app's key. " + key_info
     with gr.Accordion("Advanced", open=ctx.needs_user_key, elem_id="advanced"):
         callback_url = gr.Textbox(
-            label="Callback URL",
+            label=inputs.CALLBACK_URL,
             placeholder="https://your-server.example/hook (optional, public https only)",
             info="The provider posts the finished task here.",
         )
         api_key = gr.Textbox(
-            label="API key",
+            label=inputs.API_KEY,
             type="password",
             placeholder="sk-...",
             info=key_info,

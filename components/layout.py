@@ -1,7 +1,7 @@
 """The page: banner, form on the left, cost / status / result on the right, history below.
 
-    demo = build(AppContext.create(settings, manager))
-    demo.launch(**launch_kwargs(settings))
+    ctx = AppContext.create(settings, manager)
+    build(ctx).launch(**launch_kwargs(ctx))
 
 Each panel module has `render()` (builds) and `listen()` (wires); this module only places
 them.
@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from wanvideo.providers import MAX_REFERENCE_BYTES
+from wanvideo.web.routes import route_kwargs
 
 from . import banner, cost, form, history, identity, result, status
 from .context import AppContext
@@ -107,7 +108,7 @@ def build(ctx: AppContext) -> gr.Blocks:
                 the_result = result.render()
         # History slot: the visitor's own generations (components/history.py).
         with gr.Column(elem_id="history-slot"):
-            the_history = history.render(ctx, owner)
+            the_history = history.render()
 
         form.listen(the_form)
         cost.listen(ctx, the_form, the_cost)
@@ -126,16 +127,17 @@ def build(ctx: AppContext) -> gr.Blocks:
 
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     return {
-        "css": CSS + history.CSS,
+        "css": CSS + history.CSS + result.CSS,
         "js": ACCESSIBLE_NAMES_JS,
         "theme": gr.themes.Soft(),
         # A visitor's API key is an event input: never keep inputs in the browser's run history.
         "run_history": False,
-        # Saved results are served from here (only the videos, not the task database).
-        "allowed_paths": [str(ctx.settings.videos_dir.resolve())],
+        # Nothing under the data folder goes through Gradio's file route (videos are served by
+        # the owner-only route below); blocking it also stops a data path leaking into an output.
+        "blocked_paths": [str(ctx.settings.data_dir.resolve())],
         # Generous: the probe explains "too large" in plain words up to here.
         "max_file_size": 2 * MAX_REFERENCE_BYTES,
         "show_error": True,
-        # The history panel's owner-only video route.
-        **history.launch_kwargs(ctx),
+        # The owner-only video route (player, history cards, API downloads).
+        **route_kwargs(ctx.manager.get, ctx.identity),
     }

@@ -12,15 +12,9 @@ import gradio as gr
 
 from wanvideo.events import Probed
 
+from .cost_view import seconds
+
 EMPTY = '<div class="wan-refs-empty">No references yet: upload 1 to 3 clips or paste links.</div>'
-
-
-def seconds(value: object) -> str:
-    """'2.5 s', '5 s', '1.65 s' (at most two decimals)."""
-    if value is None:
-        return "unknown"
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
-    return f"{text} s"
 
 
 def _src(source: str) -> str:

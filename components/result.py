@@ -1,26 +1,60 @@
-"""The finished video (elem_id `result-video`) and the task record as JSON."""
+"""The finished video (elem_id `result-video`) and the task record as JSON.
+
+The player plays the saved file from the owner-only route (`wanvideo.web.routes`): the page's
+cookie proves the owner, and no copy of the video ever sits in Gradio's public file cache.
+API clients download it from the record's `video_url`, a signed link that works for a few
+minutes without a cookie.
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio import route_utils
+
+from wanvideo.web.routes import video_path
+
+EMPTY = '<div class="wan-result-empty">The finished video plays here.</div>'
+CSS = """
+#result-video video { width: 100%; max-height: 420px; background: #000; border-radius: 6px; display: block; }
+#result-video .wan-result-empty { opacity: .7; font-size: .9em; padding: 8px 0; }
+#result-video .wan-result-links { font-size: .85em; margin-top: 4px; }
+"""
 
 
 @dataclass
 class Result:
-    video: gr.Video
+    video: gr.HTML
     record: gr.JSON
 
 
-def render() -> Result:
-    video = gr.Video(
-        label="Result",
-        elem_id="result-video",
-        buttons=["download"],
-        interactive=False,
-        autoplay=False,
+def player_html(record_id: str | None) -> str:
+    """A player for the record's saved video (relative link: a root_path keeps working)."""
+    if not record_id:
+        return EMPTY
+    src = html.escape(video_path(record_id))
+    return (
+        f'<video controls playsinline preload="metadata" src="{src}"></video>'
+        f'<div class="wan-result-links"><a href="{src}?download=1" download>Download video</a></div>'
     )
+
+
+def public_root(request: gr.Request | None) -> str:
+    """The app's public address as the caller sees it (behind a proxy too), no trailing slash."""
+    raw = getattr(request, "request", None)
+    if raw is None:
+        return ""
+    try:
+        route = route_utils.get_api_call_path(request=raw)
+    except ValueError:
+        route = ""
+    return route_utils.get_root_url(request=raw, route_path=route, root_path=raw.scope.get("root_path"))
+
+
+def render() -> Result:
+    video = gr.HTML(EMPTY, label="Result", elem_id="result-video", padding=False)
     with gr.Accordion("Task record", open=False, elem_id="task-record-box"):
         record = gr.JSON(label="Task record", elem_id="task-record")
     return Result(video=video, record=record)

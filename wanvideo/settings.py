@@ -93,6 +93,23 @@ class Settings(BaseModel):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("session_secret")
+    @classmethod
+    def _strong_session_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short secret could be guessed offline from any signature it makes."""
+        from .identity import MIN_SECRET_BYTES
+
+        if value is None or value.get_secret_value() == "":
+            return None
+        size = len(value.get_secret_value().encode())
+        if size < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_BYTES} bytes (it has {size}); make one with "
+                '`python -c "import secrets; print(secrets.token_hex(32))"`, or leave it unset '
+                "to let the app keep a random one in the data folder"
+            )
+        return value
+
     @property
     def is_demo(self) -> bool:
         return self.provider == "demo"

@@ -8,96 +8,18 @@ def test_y(evolink_app):         # WAN_PROVIDER=evolink against a Simulator star
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-from gradio_client import Client
 
+from tests.apprunner import RunningApp, start_app, stop_app
 from tests.videos import make_video
 from wanvideo.simulator import Simulator
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 90.0
+__all__ = ["RunningApp"]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class RunningApp:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    downloads: Path
-    simulator: Simulator | None = None
-
-    def client(self) -> Client:
-        return Client(self.url, verbose=False, download_files=str(self.downloads))
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def start_app(tmp: Path, env_overrides: dict[str, str], simulator: Simulator | None = None) -> RunningApp:
-    """Run `python app.py` on a free port with a clean WAN_* environment; wait for HTTP 200."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAN_", "GRADIO_"))}
-    env.update(
-        {
-            "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_SERVER_NAME": "127.0.0.1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "GRADIO_TEMP_DIR": str(tmp / "gradio"),
-            "WAN_DATA_DIR": str(tmp / "data"),
-            "WAN_DEMO_TASK_SECONDS": "1",
-            "WAN_POLL_MIN_INTERVAL": "0.2",
-            "WAN_POLL_MAX_INTERVAL": "0.5",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(env_overrides)
-    log_path = tmp / "app.log"
-    downloads = tmp / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"app.py did not answer within {START_TIMEOUT} s:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    return RunningApp(url=url, process=process, log_path=log_path, downloads=downloads, simulator=simulator)
-
-
-def stop_app(app: RunningApp) -> None:
-    app.process.terminate()
-    try:
-        app.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
-        app.process.wait(timeout=5)
+FAST = {"WAN_DEMO_TASK_SECONDS": "1", "WAN_POLL_MIN_INTERVAL": "0.2", "WAN_POLL_MAX_INTERVAL": "0.5"}
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +38,7 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    app = start_app(tmp_path_factory.mktemp("demo-app"), {})
+    app = start_app(tmp_path_factory.mktemp("demo-app"), FAST)
     yield app
     stop_app(app)
 
@@ -128,6 +50,7 @@ def _provider_app(tmp: Path, provider: str, dialect: str, extra: dict[str, str])
             "WAN_API_KEY": "test-key",
             "WAN_API_BASE_URL": sim.base_url,
             "WAN_FILES_BASE_URL": sim.base_url,
+            **FAST,
             **extra,
         }
         app = start_app(tmp, env, simulator=sim)

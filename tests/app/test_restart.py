@@ -6,51 +6,18 @@ The simulator runs in this test process on a fixed port, so it outlives the app'
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.apprunner import free_port, start_app, stop_app
 from tests.videos import make_video
 from wanvideo.simulator import Simulator
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_app(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the app exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise AssertionError(f"the app did not start:\n{log.read_text()[-3000:]}")
 
 
 def _rows(db: Path) -> list[dict]:
@@ -82,24 +49,18 @@ def test_sigkill_mid_task_then_restart_finishes_it_once(tmp_path: Path) -> None:
     clip = make_video(tmp_path / "ref.mp4", seconds=3)
     data = tmp_path / "data"
     db = data / "tasks.sqlite3"
-    port = _free_port()
-    log = tmp_path / "app.log"
-    with Simulator(task_seconds=8.0, port=_free_port()) as sim:
+    port = free_port()
+    with Simulator(task_seconds=8.0, port=free_port()) as sim:
         env = {
-            **os.environ,
             "WAN_PROVIDER": "evolink",
             "WAN_API_KEY": "test-key",
             "WAN_API_BASE_URL": sim.base_url,
             "WAN_FILES_BASE_URL": sim.base_url,
-            "WAN_DATA_DIR": str(data),
             "WAN_POLL_MIN_INTERVAL": "0.5",
-            "GRADIO_SERVER_PORT": str(port),
-            "GRADIO_SERVER_NAME": "127.0.0.1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
         }
-        app = _start_app(env, port, log)
+        app = start_app(tmp_path, env, port=port)
         try:
-            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            client = Client(app.url, verbose=False)
             job = client.submit(
                 "character1 dances on the roadside",
                 [handle_file(str(clip))],
@@ -116,13 +77,12 @@ def test_sigkill_mid_task_then_restart_finishes_it_once(tmp_path: Path) -> None:
             assert row["status"] in {"submitted", "pending", "processing"}
             assert sim.stats.creates == 1
         finally:
-            app.send_signal(signal.SIGKILL)
-            app.wait(10)
+            stop_app(app, signal.SIGKILL)
         del job
         assert [r["status"] for r in _rows(db)] != ["completed"], "the task finished before the kill"
         assert list((data / "videos").glob("*.mp4")) == []
 
-        app = _start_app(env, port, log)
+        app = start_app(tmp_path, env, port=port)
         try:
             done = _wait(
                 lambda: next(
@@ -132,12 +92,8 @@ def test_sigkill_mid_task_then_restart_finishes_it_once(tmp_path: Path) -> None:
                 "the resumed task to finish",
             )
         finally:
-            app.send_signal(signal.SIGTERM)
-            try:
-                app.wait(15)
-            except subprocess.TimeoutExpired:
-                app.kill()
-        assert done["status"] == "completed", (done, log.read_text()[-3000:])
+            stop_app(app)
+        assert done["status"] == "completed", (done, app.log()[-3000:])
         videos = list((data / "videos").glob("*.mp4"))
         assert len(videos) == 1 and videos[0].name == done["video_path"].split("/")[-1]
         assert videos[0].stat().st_size > 0

@@ -6,67 +6,24 @@ With CI=true a missing Chromium (or Playwright) is a failure, not a skip.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
-import httpx
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.apprunner import start_app, stop_app
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("isolation")
-    port = _free_port()
-    log = tmp / "app.log"
-    env = {
-        **os.environ,
-        "WAN_PROVIDER": "demo",
-        "WAN_DATA_DIR": str(tmp / "data"),
-        "WAN_DEMO_TASK_SECONDS": "12",
-        "WAN_POLL_MIN_INTERVAL": "0.5",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    env.pop("WAN_API_KEY", None)
-    proc = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    app = start_app(
+        tmp, {"WAN_PROVIDER": "demo", "WAN_DEMO_TASK_SECONDS": "12", "WAN_POLL_MIN_INTERVAL": "0.5"}
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(log.read_text()[-3000:])
-            try:
-                if httpx.get(url + "/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("app did not start: " + log.read_text()[-3000:])
-            time.sleep(0.3)
-        yield url, tmp
+        yield app.url.rstrip("/"), tmp
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(app)
 
 
 def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) -> None:
@@ -123,6 +80,14 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         again = alice.new_page()
         again.goto(url)
         expect(again.locator("#history-list .wan-hist-card video")).to_have_count(1, timeout=30_000)
+
+        # "Delete local copy" removes the only copy: the owner's own link stops working too.
+        again.get_by_role("button", name="Delete local copy").click()
+        expect(again.locator("#history-list .wan-hist-card")).to_contain_text(
+            "Local copy deleted", timeout=30_000
+        )
+        assert alice.request.get(video_url).status == 404
+        assert list((data / "videos").glob("*.mp4")) == []
     finally:
         alice.close()
         bob.close()

@@ -99,3 +99,17 @@ def test_space_and_result_cap():
     assert not load_settings({"WAN_SPACE_ID": "me/app"}).on_space
     with pytest.raises(SettingsError, match="WAN_MAX_RESULT_MB"):
         load_settings({"WAN_MAX_RESULT_MB": "0"})
+
+
+@pytest.mark.parametrize("secret", ["tiny-s3cr3t", "short-secret", "a" * 31, "é" * 15])
+def test_a_short_session_secret_stops_the_app(secret):
+    with pytest.raises(SettingsError) as info:
+        load_settings({"WAN_SESSION_SECRET": secret})
+    assert "WAN_SESSION_SECRET" in str(info.value) and "32 bytes" in str(info.value)
+    assert secret not in str(info.value)
+
+
+def test_a_long_session_secret_is_kept():
+    assert load_settings({"WAN_SESSION_SECRET": "a" * 32}).session_secret.get_secret_value() == "a" * 32
+    assert load_settings({"WAN_SESSION_SECRET": "é" * 16}).session_secret is not None  # bytes, not characters
+    assert load_settings({}).session_secret is None

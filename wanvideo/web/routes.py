@@ -1,0 +1,109 @@
+"""The owner-only video route: `GET /wan/video/<record id>` serves a saved video to its owner.
+
+    app_kwargs = {"routes": video_routes(manager.get, ident)}   # gr.Blocks.launch(app_kwargs=...)
+    video_path(record.id)                                        # "wan/video/<id>" (relative: root_path safe)
+    signed_video_path(ident, record.id, owner)                   # ("wan/video/<id>?o=..&exp=..&sig=..", expires)
+
+Two ways in, both checked against the task store's owner:
+- the page's cookie `wan_owner` (the owner id signed with the server secret; set by the history
+  panel), which the browser sends with the player's and the history cards' requests;
+- a signed link (owner, expiry, HMAC) that works for `LINK_TTL` seconds without a cookie: what
+  `/generate` hands to API clients, so their download never needs a public copy.
+Anybody else gets 404, the same answer as for a record that does not exist. Videos are never in
+Gradio's cache or `allowed_paths`, so "Delete local copy" removes the only copy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from wanvideo.identity import Identity
+
+VIDEO_ROUTE = "wan/video"
+COOKIE = "wan_owner"
+LINK_TTL = 10 * 60  # seconds a signed link works (the API client downloads at once)
+
+
+class SavedVideo(Protocol):
+    id: str
+    created_at: float
+    video_path: Path | None
+
+    @property
+    def has_video(self) -> bool: ...
+
+
+Lookup = Callable[[str, str], "SavedVideo | None"]  # (record_id, owner) -> record or None
+
+
+def video_path(record_id: str) -> str:
+    """The route's path for a record, relative to the app's root (what the page uses)."""
+    return f"{VIDEO_ROUTE}/{record_id}"
+
+
+def _resource(record_id: str, owner: str) -> str:
+    return f"video\n{record_id}\n{owner}"
+
+
+def signed_video_path(
+    ident: Identity, record_id: str, owner: str, *, now: float | None = None, ttl: int = LINK_TTL
+) -> tuple[str, int]:
+    """A link to the record's video that works without the cookie until the returned expiry."""
+    expires = int((time.time() if now is None else now) + ttl)
+    query = urlencode(
+        {"o": owner, "exp": expires, "sig": ident.sign_link(_resource(record_id, owner), expires)}
+    )
+    return f"{video_path(record_id)}?{query}", expires
+
+
+def download_name(record: SavedVideo) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(record.created_at))
+    return f"wan-{stamp}-{record.id[:8]}.mp4"
+
+
+def requester(request: Request, ident: Identity, now: float | None = None) -> str | None:
+    """The owner this request proves: a valid signed link, else the signed cookie."""
+    record_id = request.path_params["record_id"]
+    q = request.query_params
+    if "sig" in q:
+        owner = q.get("o") or ""
+        if owner and ident.verify_link(_resource(record_id, owner), q.get("exp"), q.get("sig"), now):
+            return owner
+    return ident.owner_from_token(unquote(request.cookies.get(COOKIE) or ""))
+
+
+def video_routes(lookup: Lookup, ident: Identity) -> list[Route]:
+    """Starlette routes to add to Gradio's app (see the module docstring)."""
+
+    async def video(request: Request) -> Response:
+        owner = requester(request, ident)
+        record = lookup(request.path_params["record_id"], owner) if owner else None
+        if record is None or not record.has_video or record.video_path is None:
+            return PlainTextResponse("Not found", status_code=404, headers={"Cache-Control": "no-store"})
+        headers = {
+            "Cache-Control": "private, max-age=600",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+        if request.query_params.get("download"):
+            return FileResponse(
+                record.video_path, media_type="video/mp4", filename=download_name(record), headers=headers
+            )
+        return FileResponse(
+            record.video_path, media_type="video/mp4", headers=headers, content_disposition_type="inline"
+        )
+
+    return [Route(f"/{VIDEO_ROUTE}/{{record_id}}", video, methods=["GET", "HEAD"])]
+
+
+def route_kwargs(lookup: Lookup, ident: Identity) -> dict[str, Any]:
+    """What `launch()` needs: `{"app_kwargs": {"routes": [...]}}`."""
+    return {"app_kwargs": {"routes": video_routes(lookup, ident)}}
