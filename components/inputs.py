@@ -10,22 +10,22 @@ Remix all read the form through here, so a value means the same everywhere.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlsplit
 
 from wanvideo.providers import MAX_CALLBACK_URL_CHARS, ProviderProfile
+from wanvideo.schemas import FIELD_LABELS, duration_input_problem
 
 # The visible labels: the accessible names users and tests rely on (DESIGN.md), and the name a
-# refusal gives the field.
-PROMPT = "Prompt"
-VIDEOS = "Reference videos"
-VIDEO_URLS = "Reference video URLs"
-QUALITY = "Quality"
-ASPECT_RATIO = "Aspect ratio"
-DURATION = "Duration (s)"
-SHOT_TYPE = "Shot type"
-CALLBACK_URL = "Callback URL"
+# refusal gives the field. The domain's refusals use the same words (`FIELD_LABELS`).
+PROMPT = FIELD_LABELS["prompt"]
+VIDEOS = FIELD_LABELS["videos"]
+VIDEO_URLS = FIELD_LABELS["video_urls"]
+QUALITY = FIELD_LABELS["quality"]
+ASPECT_RATIO = FIELD_LABELS["aspect_ratio"]
+DURATION = FIELD_LABELS["duration"]
+SHOT_TYPE = FIELD_LABELS["shot_type"]
+CALLBACK_URL = FIELD_LABELS["callback_url"]
 API_KEY = "API key"
 
 MAX_LINK_CHARS = MAX_CALLBACK_URL_CHARS  # a reference link longer than this is not a link anyone pasted
@@ -94,22 +94,7 @@ def parse_urls(video_urls: Any) -> tuple[list[str], list[str]]:
 
 def parse_duration(profile: ProviderProfile, duration: Any) -> tuple[int | None, str | None]:
     """Seconds of output the provider offers, or a refusal naming the field and the choices.
-    Empty means the profile's default; inf, nan, fractions, negatives and huge values are refused."""
+    Empty means the profile's default; the rule itself is `wanvideo.schemas.read_duration`."""
     if duration is None or (isinstance(duration, str) and not duration.strip()):
         return profile.default_duration, None
-    choose = f"choose {profile.duration_rule()}."
-    if isinstance(duration, bool):
-        return None, f"{DURATION}: {_shown(duration)} is not a number of seconds; {choose}"
-    try:
-        value = float(str(duration).strip().removesuffix("s").strip())
-    except (TypeError, ValueError, OverflowError):
-        return None, f"{DURATION}: {_shown(duration)} is not a number of seconds; {choose}"
-    if not math.isfinite(value):
-        return None, f"{DURATION}: {_shown(duration)} is not a finite number of seconds; {choose}"
-    if value != math.floor(value):
-        return None, f"{DURATION}: {_shown(duration)} is not a whole number of seconds; {choose}"
-    seconds = int(value)
-    if seconds not in profile.durations:
-        shown = f"{seconds} s" if abs(seconds) < 10**6 else _shown(duration)
-        return None, f"{DURATION}: {shown} is not offered by {profile.label}; {choose}"
-    return seconds, None
+    return duration_input_problem(duration, profile)

@@ -49,7 +49,7 @@ def test_bad_durations_are_refused_naming_the_field(value) -> None:
 
 def test_the_rule_is_the_providers() -> None:
     seconds, problem = parse_duration(ODKKK, 7)
-    assert seconds is None and "7 s is not offered by odkkk; choose 5 or 10 seconds." in problem  # type: ignore[operator]
+    assert seconds is None and "7 s is not offered by odkkk; choose 5 or 10 seconds" in problem  # type: ignore[operator]
 
 
 def test_links_are_checked_line_by_line() -> None:
