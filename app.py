@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
@@ -48,17 +47,6 @@ class App:
 DB_FILE = "tasks.sqlite3"
 
 
-def private_database(path: Path) -> Path:
-    """Create the task database 0600 before SQLite opens it (its -wal/-shm files take the
-    database's mode), and tighten one an older version left readable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if name.exists():
-            os.chmod(name, 0o600)
-    return path
-
-
 def create(settings: Settings) -> App:
     simulator = None
     if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
@@ -71,7 +59,7 @@ def create(settings: Settings) -> App:
             update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
         )
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
-    manager = TaskManager(settings, TaskStore(private_database(settings.data_dir / DB_FILE))).start()
+    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE)).start()
     ctx = AppContext.create(settings, manager)
     return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator)
 

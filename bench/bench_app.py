@@ -9,10 +9,7 @@
    same inputs (three files, text, radio, dropdown) in a bare app (ratio; target <= 1.5x).
 3. 20 simultaneous `/generate` calls against the simulator: all must finish; `/estimate`
    is timed meanwhile (its latency under load).
-4. Peak memory (RSS of the server process and its children, sampled every 10 ms) while
-   `/generate` receives three ~90 MB references, after a warm-up call, against a bare
-   `gr.Blocks` echo app receiving the same files in the same run (target: at most 16 MB more).
-   `--memory-mb 0` skips it.
+(Peak memory while `/generate` takes three ~90 MB references: `bench/bench_memory.py`.)
 
 Everything runs on 127.0.0.1 in subprocesses with a temporary data folder.
 """
@@ -64,82 +61,6 @@ demo.launch()
 """
 
 
-GENERATE_ECHO_APP = """
-import gradio as gr
-
-async def echo(prompt, videos, video_urls, quality, aspect_ratio, duration, shot_type):
-    return prompt, {"videos": [str(v) for v in (videos or [])], "duration": duration}
-
-with gr.Blocks() as demo:
-    prompt = gr.Textbox()
-    videos = gr.File(file_count="multiple", file_types=["video"])
-    urls = gr.Textbox()
-    quality = gr.Radio(["720p", "1080p"], value="720p")
-    aspect = gr.Radio(["16:9", "9:16"], value="16:9")
-    duration = gr.Dropdown(list(range(2, 11)), value=5, allow_custom_value=True)
-    shot = gr.Radio(["single", "multi"], value="single")
-    out_text, out_json = gr.Markdown(), gr.JSON()
-    gr.Button("Echo").click(echo, [prompt, videos, urls, quality, aspect, duration, shot],
-                            [out_text, out_json], api_name="generate", concurrency_limit=None)
-demo.launch(max_file_size=200 * 1000 * 1000)
-"""
-
-
-def padded_video(path: Path, megabytes: int, color: tuple[int, int, int]) -> Path:
-    """A real 3 s clip grown to `megabytes` with a trailing MP4 `free` box (valid, probes as 3 s)."""
-    make_video(path, 3, color=color)
-    pad = megabytes * 1_000_000 - path.stat().st_size - 8
-    with path.open("ab") as out:
-        out.write((pad + 8).to_bytes(4, "big") + b"free")
-        chunk = bytes(1 << 20)
-        while pad > 0:
-            out.write(chunk[: min(pad, len(chunk))])
-            pad -= len(chunk)
-    return path
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
-
-
-def peak_while(pid: int, work: threading.Thread, idle_seconds: float = 1.0) -> tuple[int, int]:
-    """(idle RSS, peak RSS during `work`) of a process tree."""
-    idle = []
-    end = time.perf_counter() + idle_seconds
-    while time.perf_counter() < end:
-        idle.append(tree_rss(pid))
-        time.sleep(0.05)
-    peak = 0
-    work.start()
-    while work.is_alive():
-        peak = max(peak, tree_rss(pid))
-        time.sleep(0.01)
-    return statistics.median(idle), max(peak, tree_rss(pid))
-
-
-def mb(n: float) -> str:
-    return f"{n / 1e6:7.1f} MB"
-
-
 def launch(
     args: list[str], tmp: Path, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen, str, float]:
@@ -174,7 +95,6 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=30, help="/estimate calls per app")
     parser.add_argument("--jobs", type=int, default=20, help="simultaneous generations")
     parser.add_argument("--task-seconds", type=float, default=3.0, help="simulated task length")
-    parser.add_argument("--memory-mb", type=int, default=90, help="size of each big reference (0: skip)")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wan-bench-app-") as folder:
@@ -296,45 +216,6 @@ def main() -> None:
                 print(f"   error: {error}")
         finally:
             stop(app_proc)
-
-        # 4. Peak memory with three big references ---------------------------------------
-        if opts.memory_mb:
-            memory(tmp, refs, opts.memory_mb)
-
-
-def memory(tmp: Path, refs: list[Path], megabytes: int) -> None:
-    big = [padded_video(tmp / f"big{i}.mp4", megabytes, color=(60 * i, 90, 200 - 60 * i)) for i in range(3)]
-    (tmp / "generate_echo.py").write_text(GENERATE_ECHO_APP)
-    app_proc, app_url, _ = launch(["app.py"], tmp / "mem-app", {"WAN_DEMO_TASK_SECONDS": "1"})
-    echo_proc, echo_url, _ = launch([str(tmp / "generate_echo.py")], tmp / "mem-echo")
-    args = ("character1 dances", "", "720p", "16:9", 5, "single")
-    try:
-        results: dict[str, tuple[int, int]] = {}
-        for name, proc, url in (
-            ("app.py /generate", app_proc, app_url),
-            ("echo /generate", echo_proc, echo_url),
-        ):
-            client = Client(url, verbose=False, download_files=False)
-            client.predict(args[0], [handle_file(str(refs[0]))], *args[1:], api_name="/generate")  # warm-up
-            files = [handle_file(str(p)) for p in big]
-            call = threading.Thread(
-                target=client.predict, args=(args[0], files, *args[1:]), kwargs={"api_name": "/generate"}
-            )
-            results[name] = peak_while(proc.pid, call)
-            call.join()
-        print(f"\n4. Peak memory while /generate receives 3 x {megabytes} MB (server process tree RSS)")
-        for name, (idle, peak) in results.items():
-            print(f"   {name:<20} : idle {mb(idle)}  peak {mb(peak)}  growth {mb(peak - idle)}")
-        (a_idle, a_peak), (e_idle, e_peak) = results.values()
-        print(
-            f"   peak app - peak echo     : {mb(a_peak - e_peak)}   (the app imports more: PyAV, its simulator)"
-        )
-        print(
-            f"   app growth - echo growth : {mb((a_peak - a_idle) - (e_peak - e_idle))}   (target <= 16 MB)"
-        )
-    finally:
-        stop(app_proc)
-        stop(echo_proc)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client, handle_file  # noqa: E402
 
-from bench.bench_app import free_port, launch, stop  # noqa: E402
+from bench.bench_app import launch, stop  # noqa: E402
+from tests.apprunner import free_port  # noqa: E402
 from tests.videos import make_video  # noqa: E402
 
 ECHO_APP = """

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -286,7 +287,7 @@ class SQLiteTaskStore(TaskStoreBase):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self._migrate()
 
     # connections -------------------------------------------------------------------
@@ -520,6 +521,16 @@ class SQLiteTaskStore(TaskStoreBase):
 
 
 TaskStore = SQLiteTaskStore
+
+
+def _create_private(path: Path) -> None:
+    """Create the database 0600 before SQLite opens it (its -wal/-shm files take the
+    database's mode), and tighten one an older version left readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            os.chmod(name, 0o600)
 
 
 __all__ = [

@@ -191,3 +191,11 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
     store.close()
+
+
+def test_the_database_is_created_private(tmp_path):
+    import stat
+
+    path = tmp_path / "data" / "tasks.sqlite3"
+    TaskStore(path).list_for_owner("anon:a")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
