@@ -11,6 +11,9 @@ Routes (the task API is also mounted under ``/apiv1``, like odkkk's base URL)::
     GET  /results/{task_id}.mp4          a task's result video      files_api.FilesAPI
     GET  /health                         liveness
 
+The queue dialects serve their own routes instead (``dialect="dashscope"``: `dashscope_api`,
+``dialect="fal"``: `fal_api`), plus ``/health``.
+
 `SimulatorApp` is the outermost ASGI callable: `middleware.FaultLayer` counts requests and
 applies armed faults, then hands the rest to the router.
 """
@@ -28,12 +31,16 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .config import SimConfig
+from .dashscope_api import DashScopeAPI
 from .envelopes import error_response
 from .faults import Faults
 from .files_api import FilesAPI
 from .middleware import FaultLayer
+from .queue_base import QueueDialect
 from .state import SimState
 from .tasks_api import TaskAPI
+
+QUEUE_APIS: dict[str, type[QueueDialect]] = {"dashscope": DashScopeAPI}
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,14 @@ class SimulatorApp:
         self.config = config
         self.tasks = TaskAPI(state, config, renderer)
         self.files = FilesAPI(state, config)
+        self.queue: QueueDialect | None = None  # the dashscope or fal handlers
+        handlers = {HTTPException: self._http_exception, Exception: self._server_error}
+        if config.dialect in QUEUE_APIS:
+            self.queue = queue = QUEUE_APIS[config.dialect](state, config, renderer)
+            routes = [*queue.routes(), Route("/health", self.tasks.health, methods=["GET"])]
+            router = Starlette(routes=routes, exception_handlers=handlers)
+            self.layer = FaultLayer(router, state, faults, config.dialect, own=queue)
+            return
         routes = []
         for prefix in ("", "/apiv1"):
             routes += [
@@ -77,7 +92,10 @@ class SimulatorApp:
         self.config.base_url = value
 
     def resume_renders(self) -> None:
-        self.tasks.resume_renders()
+        if self.queue is not None:
+            self.queue.resume_renders()
+        else:
+            self.tasks.resume_renders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.layer(scope, receive, send)
