@@ -14,6 +14,12 @@ refused as internal it says only that, never what the target answered.
 
     fetched = await fetch_link(url, dest, max_bytes=100_000_000, timeout=15, allow_private=False)
 
+The completion callbacks the simulator sends (EvoLink's `callback_url`, fal's `fal_webhook`) go
+out through `post_json`, under the same address check; it never follows a redirect and never
+reads the answer's body::
+
+    status = await post_json(url, body, headers={...}, timeout=10, allow_private=False)
+
 At merge this body is the one place that changes: it becomes a call to the domain's guarded
 fetcher (``wanvideo.netguard.fetch_to_file``) with its errors mapped to `LinkRefused`.
 """
@@ -165,3 +171,55 @@ async def fetch_link(
         raise
     part.replace(dest)
     return fetched
+
+
+async def _post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    allow_private: bool,
+    resolver: Resolver | None,
+) -> int:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LinkRefused(Why.NOT_HTTP, "it is not an http(s) link")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = await _checked_address(parts.hostname, port, allow_private, resolver)
+    shown = f"[{address}]" if ":" in address else address
+    direct = urlunsplit((parts.scheme, f"{shown}:{port}", parts.path or "/", parts.query, ""))
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    sent = {
+        **headers,
+        "Host": parts.netloc.rsplit("@", 1)[-1],
+        "Content-Type": "application/json",
+        "Accept-Encoding": "identity",
+    }
+    async with (
+        httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=timeout) as client,
+        client.stream("POST", direct, content=body, headers=sent, extensions=extensions) as response,
+    ):
+        return response.status_code  # the body is never read
+
+
+async def post_json(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    allow_private: bool = False,
+    resolver: Resolver | None = None,
+) -> int:
+    """POST a JSON `body` to `url` within `timeout` s; the answer's HTTP status (a redirect is
+    an answer, not followed). Raises `LinkRefused` when it cannot be sent."""
+    try:
+        return await asyncio.wait_for(
+            _post(url, body, headers or {}, timeout=timeout, allow_private=allow_private, resolver=resolver),
+            timeout,
+        )
+    except asyncio.TimeoutError as exc:
+        raise LinkRefused(Why.TOO_SLOW, f"it did not answer within {timeout:g} s") from exc
+    except httpx.HTTPError as exc:
+        raise LinkRefused(Why.TRANSPORT, f"it could not be reached ({exc.__class__.__name__})") from exc

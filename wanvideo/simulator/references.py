@@ -162,6 +162,8 @@ def _image(index: int, path: Path, limits: MediaLimits) -> bool:
 def _check(index: int, path: Path, limits: MediaLimits) -> tuple[str, float, float | None]:
     if _image(index, path, limits):
         return "image", 0.0, None
+    if not limits.formats:  # images only
+        raise ReferenceRefused(index, f"it is not a readable {'/'.join(limits.image_formats)} image")
     formats = " or ".join(limits.formats)
     if path.stat().st_size > limits.max_bytes:
         raise ReferenceRefused(index, f"it is larger than {limits.max_mb} MB")

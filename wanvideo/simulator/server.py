@@ -65,6 +65,7 @@ from .app import SimulatorApp
 from .config import FETCH_TIMEOUT, MAX_UPLOAD_BYTES, SimConfig
 from .envelopes import ALL_DIALECTS
 from .faults import Faults
+from .notify import Notifier
 from .state import FileRecord, ScheduledFailure, SimState, SimTask, Stats, owner_id
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,8 @@ class Simulator:
             concurrency=CONCURRENCY[dialect],
         )
         self.app = SimulatorApp(self.state, self.faults, self.config, self._renderer)
+        delivery = self.app.delivery
+        self.notifier = Notifier(self.state, self.config, delivery) if delivery is not None else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -295,6 +298,8 @@ class Simulator:
         shown = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         self.app.base_url = self._public_url or f"http://{shown}:{self.port}"
         self.app.resume_renders()
+        if self.notifier is not None:
+            self.notifier.start()
         return sock
 
     def start(self, timeout: float = 10.0) -> Simulator:
@@ -339,6 +344,8 @@ class Simulator:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self._renderer.shutdown(wait=True, cancel_futures=True)
         if self._socket is not None:
             self._socket.close()
