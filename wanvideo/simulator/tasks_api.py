@@ -8,6 +8,7 @@ before any task exists (so it costs nothing): key, Idempotency-Key, JSON, the re
 (`validation.py`), then the references (`references.py`: fetched, mp4/mov, size, 2 to 30 s).
 The charge is the simulator's own (`billing.py`). Rendering runs on a small thread pool, up to
 `render_workers` results at once; a task completes once its time is up and its video is on disk.
+A create's `callback_url` is called back once the task ends (`notify.py`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class TaskAPI:
             payload = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return self._refuse(Refusal(400, "The request body is not valid JSON"))
-        refusal = check_create(payload, self.config.rules)
+        refusal = check_create(
+            payload, self.config.rules, allow_loopback_callbacks=self.config.allow_private_urls
+        )
         if refusal is not None:
             return self._refuse(refusal)
 
