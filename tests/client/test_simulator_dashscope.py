@@ -674,3 +674,54 @@ def test_silent_render_has_no_audio_stream(tmp_path):
     render_video(out, [None], "character1", (320, 180), 1, audio=False)
     info = probe(out)
     assert info["audio"] == 0 and abs(info["duration"] - 1) <= 0.2
+
+
+# ---------------------------------------------------------------- PROVIDERS.md A6, worked examples
+
+
+@pytest.mark.parametrize(
+    ("references", "size", "output", "usd"),
+    [
+        ([10.0], "1280*720", 5, 1.00),  # (5 + 5) x 0.10
+        ([3.0], "1280*720", 5, 0.80),  # (3 + 5) x 0.10
+        ([4.0, 4.0], "1280*720", 5, 1.00),  # (2.5 + 2.5 + 5) x 0.10 under EvoLink's split
+        ([6.0], "1920*1080", 10, 2.25),  # (5 + 10) x 0.15
+    ],
+)
+def test_billing_matches_the_worked_examples(references, size, output, usd):
+    from wanvideo.simulator import dashscope_rules as rules
+
+    billed = rules.billed_seconds(references, output)
+    tier = 1080 if size == "1920*1080" else 720
+    rate = rules.price_per_second(rules.REGIONS["singapore"], "wan2.6-r2v", audio=True, tier=tier)
+    assert float(rate) * billed.total == pytest.approx(usd)
+    assert billed.total == billed.input + billed.output
+
+
+@pytest.mark.parametrize(("dialect", "words"), [("dashscope", "X-DashScope-Async"), ("fal", "Key")])
+def test_command_line_runs_the_new_dialects(dialect, words):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wanvideo.simulator", "--port", "0", "--dialect", dialect],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        assert f"({dialect} dialect" in lines[0] and words in lines[1], lines
+        base_url = lines[0].split(" on ")[-1].strip()
+        response = None
+        for _ in range(50):
+            try:
+                response = httpx.get(f"{base_url}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response is not None and response.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
