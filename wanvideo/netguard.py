@@ -225,7 +225,9 @@ class GuardedClient:
             )
         return self._pins[key]
 
-    async def _send_once(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
+    async def _send_once(
+        self, url: httpx.URL, headers: dict[str, str], method: str = "GET", content: bytes | None = None
+    ) -> httpx.Response:
         """One request to one hop, at the checked address."""
         addresses = await self._addresses(url)
         key = (url.scheme, url.host, _default_port(url))
@@ -234,9 +236,10 @@ class GuardedClient:
         failure: Exception | None = None
         for ip in addresses[:2]:  # a second checked address when the first does not answer
             request = client.build_request(
-                "GET",
+                method,
                 url.copy_with(host=str(ip)),
                 headers={**headers, "Host": url.netloc.decode("ascii")},
+                content=content,
                 extensions=extensions,
             )
             try:
@@ -279,6 +282,23 @@ class GuardedClient:
                 continue
             return str(current), response
         raise FetchError(FetchFailure.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects")
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+        """POST `body` to a user-given address (a callback): checked and pinned like a GET, no
+        redirect followed (a redirect is an answer), the answer's body never read. Its status."""
+        host = urlsplit(url).hostname or ""
+        literal = None if self.allow_private else literal_internal_reason(host)
+        if literal:
+            raise FetchError(FetchFailure.REFUSED, _REFUSED, literal=literal, host=host)
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link") from None
+        if target.scheme not in ("http", "https") or not target.host:
+            raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link")
+        response = await self._send_once(target, dict(headers or {}), method="POST", content=body)
+        await response.aclose()
+        return response.status_code
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
@@ -362,3 +382,22 @@ async def fetch_to_file(
         finally:
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
+
+
+async def post_json(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    allow_private: bool = False,
+    resolver: Resolver | None = None,
+) -> int:
+    """POST a JSON `body` to a user-given `url` within `timeout` s in all (a callback); the
+    answer's HTTP status. Raises FetchError when it cannot be sent."""
+    sent = {**(headers or {}), "Content-Type": "application/json"}
+    async with GuardedClient(allow_private=allow_private, resolver=resolver, timeout=timeout) as client:
+        try:
+            return await asyncio.wait_for(client.post(url, body, sent), timeout)
+        except asyncio.TimeoutError:
+            raise FetchError(FetchFailure.TIMEOUT, f"no answer within {timeout:g} s") from None

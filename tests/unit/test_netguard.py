@@ -237,3 +237,62 @@ async def test_tls_refuses_a_certificate_for_another_name(tls_site) -> None:
         with pytest.raises(FetchError) as caught:
             await client.get(f"https://other.test:{port}/clip.bin")
     assert caught.value.reason is FetchFailure.UNREACHABLE
+
+
+# ------------------------------------------------------------------ callbacks (guarded POST)
+
+
+@pytest.fixture
+def post_site() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
+    """A loopback server that records POSTs; /moved answers a redirect to /elsewhere."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[tuple[str, str, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append((self.path, self.headers.get("Host", ""), body))
+            self.send_response(302 if self.path == "/moved" else 204)
+            if self.path == "/moved":
+                self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_callback_to_an_internal_address_is_never_sent(post_site) -> None:
+    base, received = post_site
+    port = urlsplit(base).port
+    for host in ("127.0.0.1", "2130706433", "0x7f.1"):
+        with pytest.raises(FetchError) as caught:
+            await netguard.post_json(f"http://{host}:{port}/done", b"{}", timeout=5)
+        assert caught.value.reason is FetchFailure.REFUSED
+    assert received == []
+
+
+async def test_a_callback_goes_to_the_checked_address_and_follows_no_redirect(post_site) -> None:
+    base, received = post_site
+    port = urlsplit(base).port
+    answers = {"hooks.test": ["127.0.0.1"]}
+    status = await netguard.post_json(
+        f"http://hooks.test:{port}/moved",
+        b'{"ok": true}',
+        timeout=5,
+        allow_private=True,
+        resolver=lambda host, _port: answers[host],
+    )
+    assert status == 302  # an answer, not followed
+    assert received == [("/moved", f"hooks.test:{port}", b'{"ok": true}')]

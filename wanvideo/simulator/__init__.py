@@ -1,8 +1,11 @@
-"""A local simulator of the Wan 2.6 reference video API (EvoLink contract, odkkk dialect too).
+"""A local simulator of the Wan 2.6 reference video API (EvoLink contract, odkkk dialect too),
+and of DashScope's and fal's own APIs for the same model.
 
     from wanvideo.simulator import Simulator
     with Simulator(task_seconds=2.0) as sim:
         sim.base_url   # task API + files host on one local port
+    Simulator(dialect="dashscope", region="singapore")   # Alibaba Cloud DashScope native
+    Simulator(dialect="fal")                             # fal.ai's queue API
 
 An independent implementation of the provider's contract: it reads the provider's own OpenAPI
 document (`spec/`) and never imports the client's schemas or pricing. Never imports gradio.
@@ -13,7 +16,12 @@ layer), `tasks_api` (create, query, render), `files_api` (uploads, downloads), `
 against the spec's schema), `references` (a create's videos made local and checked), `fetch`
 (the one guarded fetch of a link), `billing` (the provider's charge), `state` (tasks, files,
 idempotency, stats), `faults` (fault injection API), `render` (the result MP4), `envelopes`
-(error bodies in both dialects), `config`/`auth` (shared settings, Bearer keys).
+(error bodies in every dialect), `config`/`auth` (shared settings, Bearer keys).
+
+The queue dialects, written from ../shared/PROVIDERS.md: `dashscope_rules`/`dashscope_api`,
+`fal_rules`/`fal_api` (each rule with its source key), `queue_base` (what they share),
+`queueing` (an account's tasks running at once, FIFO), `notify` (completion callbacks:
+EvoLink's `callback_url`, fal's `fal_webhook`, sent by `fetch.post_json`).
 """
 
 from .faults import KINDS as FAULT_KINDS

@@ -11,12 +11,16 @@ Routes (the task API is also mounted under ``/apiv1``, like odkkk's base URL)::
     GET  /results/{task_id}.mp4          a task's result video      files_api.FilesAPI
     GET  /health                         liveness
 
+The queue dialects serve their own routes instead (``dialect="dashscope"``: `dashscope_api`,
+``dialect="fal"``: `fal_api`), plus ``/health``.
+
 `SimulatorApp` is the outermost ASGI callable: `middleware.FaultLayer` counts requests and
 applies armed faults, then hands the rest to the router.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,12 +32,19 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .config import SimConfig
+from .dashscope_api import DashScopeAPI
 from .envelopes import error_response
+from .fal_api import FalAPI
+from .fal_rules import WEBHOOK_RETRY_DELAYS, WEBHOOK_TIMEOUT
 from .faults import Faults
 from .files_api import FilesAPI
 from .middleware import FaultLayer
-from .state import SimState
+from .notify import EVOLINK_RETRY_DELAYS, EVOLINK_TIMEOUT, Delivery
+from .queue_base import QueueDialect
+from .state import SimState, SimTask
 from .tasks_api import TaskAPI
+
+QUEUE_APIS: dict[str, type[QueueDialect]] = {"dashscope": DashScopeAPI, "fal": FalAPI}
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +59,26 @@ class SimulatorApp:
         self.config = config
         self.tasks = TaskAPI(state, config, renderer)
         self.files = FilesAPI(state, config)
+        self.queue: QueueDialect | None = None  # the dashscope or fal handlers
+        # How completion callbacks are sent (`notify.py`); DashScope has none [A8].
+        self.delivery: Delivery | None = Delivery(
+            payload=self._evolink_callback,
+            retry_delays=EVOLINK_RETRY_DELAYS,
+            timeout=EVOLINK_TIMEOUT,
+            statuses=("completed", "failed"),
+        )
+        handlers = {HTTPException: self._http_exception, Exception: self._server_error}
+        if config.dialect in QUEUE_APIS:
+            self.queue = queue = QUEUE_APIS[config.dialect](state, config, renderer)
+            routes = [*queue.routes(), Route("/health", self.tasks.health, methods=["GET"])]
+            router = Starlette(routes=routes, exception_handlers=handlers)
+            self.layer = FaultLayer(router, state, faults, config.dialect, own=queue)
+            self.delivery = (
+                Delivery(payload=queue.webhook, retry_delays=WEBHOOK_RETRY_DELAYS, timeout=WEBHOOK_TIMEOUT)
+                if isinstance(queue, FalAPI)
+                else None
+            )
+            return
         routes = []
         for prefix in ("", "/apiv1"):
             routes += [
@@ -76,8 +107,15 @@ class SimulatorApp:
     def base_url(self, value: str) -> None:
         self.config.base_url = value
 
+    def _evolink_callback(self, record: SimTask) -> tuple[bytes, dict[str, str]]:
+        """EvoLink's callback body: "consistent with the task query API response" [spec]."""
+        return json.dumps(record.snapshot(self.config.base_url)).encode(), {}
+
     def resume_renders(self) -> None:
-        self.tasks.resume_renders()
+        if self.queue is not None:
+            self.queue.resume_renders()
+        else:
+            self.tasks.resume_renders()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.layer(scope, receive, send)

@@ -19,7 +19,10 @@ class SimConfig:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     allow_private_urls: bool = False  # True only for tests whose links live on 127.0.0.1
     fetch_timeout: float = FETCH_TIMEOUT
+    region: str | None = None  # dashscope: singapore (default), beijing or virginia
+    concurrency: int | None = None  # queue dialects: an account's tasks running at once (0 holds)
 
     @property
     def rules(self) -> Contract:
+        """The EvoLink contract's rules (the "string" and "integer" dialects only)."""
         return contract(self.dialect)

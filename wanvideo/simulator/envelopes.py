@@ -9,15 +9,24 @@ API envelope (``/v1/...``)::
 ``integer`` dialect (odkkk). Files host (``/api/v1/files/...``)::
 
     {"success": false, "code": 400, "msg": "..."}
+
+The queue dialects (PROVIDERS.md)::
+
+    dashscope  {"request_id": "...", "code": "InvalidParameter", "message": "..."}      [D1, A7]
+    fal        {"detail": "..."} or {"detail": "...", "error_type": "runner_scheduling_failure"}
+               (+ header X-Fal-Error-Type), 422 {"detail": [{"loc", "msg", "type"}]}    [F6, B7]
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-DIALECTS = ("string", "integer")
+DIALECTS = ("string", "integer")  # the EvoLink contract (EvoLink, odkkk)
+QUEUE_DIALECTS = ("dashscope", "fal")
+ALL_DIALECTS = DIALECTS + QUEUE_DIALECTS
 
 # status -> (string-dialect code, string-dialect type, integer-dialect type, default message)
 _ERRORS: dict[int, tuple[str, str, str, str]] = {
@@ -67,6 +76,53 @@ _SUGGESTIONS = {
 }
 
 
+# DashScope: status -> (code, message) where nothing more precise is known [D6, A7].
+_DASHSCOPE: dict[int, tuple[str, str]] = {
+    400: ("InvalidParameter", "Invalid parameter."),
+    401: ("InvalidApiKey", "Invalid API-key provided."),
+    403: ("AccessDenied", "Access denied."),
+    404: ("NotFound", "Not found."),
+    405: ("MethodNotAllowed", "Method not allowed."),
+    429: ("Throttling.RateQuota", "Requests rate limit exceeded, please try again later."),
+    500: ("InternalError", "An internal error has occurred, please try again later."),
+}
+# fal: the documented error_type per status of request/infrastructure errors [F6, B7].
+FAL_ERROR_TYPES = {
+    400: "bad_request",
+    499: "client_cancelled",
+    500: "internal_error",
+    502: "runner_incomplete_response",
+    503: "runner_scheduling_failure",
+    504: "request_timeout",
+}
+_FAL_MESSAGES = {
+    401: "Missing or invalid key: send 'Authorization: Key <FAL_KEY>'",
+    # The wording is from third-party code comments (uncertain) [B7].
+    403: "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing",
+    404: "Not Found",
+    429: "Too many requests",
+}
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def dashscope_body(status: int, message: str | None = None, code: str | None = None) -> dict[str, Any]:
+    """DashScope's error body: ``{"request_id", "code", "message"}`` [D1, A7]."""
+    default = _DASHSCOPE.get(status) or (_DASHSCOPE[500] if status >= 500 else ("InvalidParameter", "Error."))
+    return {"request_id": new_request_id(), "code": code or default[0], "message": message or default[1]}
+
+
+def fal_body(status: int, message: str | None = None, error_type: str | None = None) -> dict[str, Any]:
+    """fal's flat error body ``{"detail", "error_type"?}`` [F6]."""
+    error_type = error_type or FAL_ERROR_TYPES.get(status) or ("internal_error" if status >= 500 else None)
+    body: dict[str, Any] = {"detail": message or _FAL_MESSAGES.get(status) or "Error"}
+    if error_type:
+        body["error_type"] = error_type
+    return body
+
+
 def error_body(
     status: int,
     dialect: str,
@@ -77,6 +133,10 @@ def error_body(
     fallback_suggestion: str | None = None,
 ) -> dict[str, Any]:
     """The API error envelope for `status` in `dialect` (`code` overrides the string code)."""
+    if dialect == "dashscope":
+        return dashscope_body(status, message, code)
+    if dialect == "fal":
+        return fal_body(status, message, code)
     default = _ERRORS.get(status) or (
         _ERRORS[500]
         if status >= 500
@@ -109,6 +169,8 @@ def error_response(
     body = error_body(
         status, dialect, message, param=param, code=code, fallback_suggestion=fallback_suggestion
     )
+    if dialect == "fal" and "error_type" in body:
+        headers = {**(headers or {}), "X-Fal-Error-Type": body["error_type"]}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -16,7 +16,11 @@ matching requests pass, then fires on the next `times` ones (``times=None``: for
 
 Routes: ``create`` (POST /v1/videos/generations), ``task`` (GET /v1/tasks/{id}),
 ``upload`` (the three /api/v1/files/upload/* endpoints), ``download`` (GET/HEAD of uploaded
-files and results) and ``*`` (any request, including unknown paths).
+files and results) and ``*`` (any request, including unknown paths). The queue dialects map
+their own paths onto the same names (dashscope: the create, GET /api/v1/tasks/{id}, getPolicy
+and the OSS form as ``upload``; fal: the submit, ``status_url``, the storage calls as
+``upload``) and add ``cancel`` (DashScope's POST .../cancel, fal's PUT cancel_url) and
+``result`` (fal's ``response_url``).
 
 Kinds:
 
@@ -35,6 +39,9 @@ expired        404 ``not_found_error`` (a result or file link past its lifetime)
 
 Error bodies follow the route: the API envelope ``{"error": {...}}`` (code string or integer
 by dialect) on API routes and the files-host envelope ``{"success": false, ...}`` on uploads.
+The queue dialects answer in their own shapes: DashScope ``{"request_id", "code", "message"}``
+(an OSS XML error on its upload host and result links; ``expired`` on ``task`` is the
+``UNKNOWN`` status), fal ``{"detail", "error_type"}`` with ``X-Fal-Error-Type``.
 Every fired fault is appended to `Faults.fired` and counted in `Stats.faults`.
 Thread-safe: tests add faults from their own thread while the server runs in another.
 """
@@ -44,7 +51,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-ROUTES = ("create", "task", "upload", "download", "*")
+ROUTES = ("create", "task", "result", "cancel", "upload", "download", "*")
 KINDS = (
     "rate_limit",
     "server_error",

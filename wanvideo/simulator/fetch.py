@@ -10,6 +10,13 @@ A refusal raises `LinkRefused`, whose `reason` is safe to show a visitor: for an
 refused as internal it says only that, never what the target answered.
 
     fetched = await fetch_link(url, dest, max_bytes=100_000_000, timeout=15, allow_private=False)
+
+The completion callbacks the simulator sends (EvoLink's `callback_url`, fal's `fal_webhook`) go
+out through `post_json`, under the same address check; it never follows a redirect and never
+reads the answer's body::
+
+    status = await post_json(url, body, headers={...}, timeout=10, allow_private=False)
+
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wanvideo.netguard import FetchError, FetchFailure, Resolver, fetch_to_file
+from wanvideo.netguard import post_json as guarded_post_json
 
 
 class Why(enum.Enum):
@@ -77,3 +85,22 @@ async def fetch_link(
     except FetchError as exc:
         raise LinkRefused(_WHY[exc.reason], str(exc)) from None
     return Fetched(size=result.size, content_type=result.content_type)
+
+
+async def post_json(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    allow_private: bool = False,
+    resolver: Resolver | None = None,
+) -> int:
+    """POST a JSON `body` to `url` within `timeout` s; the answer's HTTP status (a redirect is
+    an answer, not followed). Raises `LinkRefused` when it cannot be sent."""
+    try:
+        return await guarded_post_json(
+            url, body, headers=headers, timeout=timeout, allow_private=allow_private, resolver=resolver
+        )
+    except FetchError as exc:
+        raise LinkRefused(_WHY[exc.reason], str(exc)) from None

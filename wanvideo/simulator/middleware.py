@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,12 +52,21 @@ async def drop_connection(send: Send) -> None:
 
 
 def _key_owner(scope: Scope) -> str | None:
-    """The owner id of the request's Bearer key (never the key itself), None without one."""
+    """The owner id of the request's key (never the key itself), None without one.
+    Bearer keys, and fal's ``Authorization: Key <key>``."""
     for name, value in scope.get("headers", []):
         if name.lower() == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
-            return owner_id(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            return owner_id(token.strip()) if scheme.lower() in ("bearer", "key") and token.strip() else None
     return None
+
+
+class DialectFaults(Protocol):
+    """What a queue dialect tells the fault layer: its route names and its error shapes."""
+
+    def route_of(self, method: str, path: str) -> str: ...
+
+    def fault_response(self, route: str, fault: Fault, path: str, headers: dict[str, str]) -> Response: ...
 
 
 async def _swallow(message: Message) -> None:
@@ -67,18 +76,26 @@ async def _swallow(message: Message) -> None:
 class FaultLayer:
     """Counts requests and applies armed faults around `app` (the router)."""
 
-    def __init__(self, app: ASGIApp, state: SimState, faults: Faults, dialect: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        state: SimState,
+        faults: Faults,
+        dialect: str,
+        own: DialectFaults | None = None,
+    ) -> None:
         self.app = app
         self.state = state
         self.faults = faults
         self.dialect = dialect
+        self.own = own  # a queue dialect's routes and error shapes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        route = route_of(method, path)
+        route = self.own.route_of(method, path) if self.own is not None else route_of(method, path)
         stats = self.state.stats
         stats.routes[route] += 1
         stats.keys.append((method, path, _key_owner(scope)))
@@ -112,7 +129,7 @@ class FaultLayer:
                 await asyncio.sleep(fault.delay)
                 await self.app(scope, receive, recording_send)
             elif fault.kind in ERROR_KINDS:
-                await self._fault_response(route, fault)(scope, receive, recording_send)
+                await self._fault_response(route, fault, path)(scope, receive, recording_send)
             elif fault.kind == "drop_after":
                 await self.app(scope, receive, _swallow)
                 record(0)
@@ -123,13 +140,15 @@ class FaultLayer:
         finally:
             record(status[0])
 
-    def _fault_response(self, route: str, fault: Fault) -> Response:
+    def _fault_response(self, route: str, fault: Fault, path: str) -> Response:
         status = fault.response_status()
         headers = {}
         if fault.retry_after is not None:
             headers["Retry-After"] = str(
                 int(fault.retry_after) if float(fault.retry_after).is_integer() else fault.retry_after
             )
+        if self.own is not None:
+            return self.own.fault_response(route, fault, path, headers)
         if route == "upload":
             return files_error_response(status, fault.message or "Simulated files host error", headers)
         message = fault.message

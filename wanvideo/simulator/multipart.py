@@ -6,6 +6,7 @@
         parser.write(chunk)          # raises UploadTooLarge past `limit`
     parser.finalize()
     form.got_file, form.size, form.filename, form.content_type, form.fields
+    form.before_file      # the fields sent before the file (an OSS form ignores the others)
 
 Other (small) fields are kept as text, at most 4 KiB each.
 """
@@ -30,6 +31,7 @@ class StreamingForm:
         self.path = path
         self.limit = limit
         self.fields: dict[str, str] = {}
+        self.before_file: dict[str, str] = {}
         self.filename: str | None = None
         self.content_type: str | None = None
         self.size = 0
@@ -92,6 +94,8 @@ class StreamingForm:
             self._name = "file-done"
         elif self._name:
             self.fields[self._name] = self._buffer.decode("utf-8", "replace")
+            if not self.got_file:
+                self.before_file[self._name] = self.fields[self._name]
 
     def close(self) -> None:
         if self._file is not None:

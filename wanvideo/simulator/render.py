@@ -52,6 +52,18 @@ _PANEL_COLOURS = [(70, 90, 160), (160, 80, 70), (70, 140, 90)]
 _TONES = [220.0, 277.18, 329.63]
 
 
+def probe_fps(path: Path) -> float | None:
+    """A video's frame rate (the stream's average), None when unreadable."""
+    try:
+        with av.open(str(path)) as container:
+            for stream in container.streams.video:
+                rate = stream.average_rate or stream.base_rate
+                return float(rate) if rate else None
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    return None
+
+
 def reference_frames(
     path: Path | None, box: tuple[int, int], count: int = FRAMES_PER_REFERENCE
 ) -> list[Image.Image]:
@@ -113,6 +125,7 @@ def _compose_bases(
     refs: list[list[Image.Image]],
     prompt: str,
     caption: str,
+    labels: list[str] | None = None,
 ) -> tuple[list[Image.Image], int]:
     """One full picture per reference-frame index (panels + prompt); returns them and the band height."""
     width, height = size
@@ -140,7 +153,7 @@ def _compose_bases(
                 if frame.size != _fit(frame.size, (w, h)):
                     frame = frame.resize(_fit(frame.size, (w, h)))
                 img.paste(frame, (x + (w - frame.width) // 2, y + (h - frame.height) // 2))
-            label = f"character{i + 1}"
+            label = labels[i] if labels and i < len(labels) else f"character{i + 1}"
             box = draw.textbbox((x + 8, y + 6), label, font=font)
             draw.rectangle((x, y, box[2] + 8, box[3] + 8), fill=(0, 0, 0))
             draw.text((x + 8, y + 6), label, font=font, fill=(255, 255, 255))
@@ -178,8 +191,12 @@ def render_video(
     duration: int,
     *,
     caption: str | None = None,
+    audio: bool = True,
+    labels: list[str] | None = None,
 ) -> float:
-    """Write the result MP4 to `out_path` (atomically); returns the seconds it took."""
+    """Write the result MP4 to `out_path` (atomically); returns the seconds it took.
+    `audio=False` writes a silent video (no audio stream); `labels` name the panels
+    (default ``character1`` ...)."""
     started = time.perf_counter()
     width, height = size
     count = max(1, len(references))
@@ -188,20 +205,22 @@ def render_video(
     box = (width // count if width >= height else width, height // 2 if width >= height else height // count)
     refs = [reference_frames(p, box) for p in refs_paths]
     caption = caption or f"Wan 2.6 reference video (simulated)  {width}x{height}  {duration} s"
-    bases, band = _compose_bases(size, refs, prompt, caption)
+    bases, band = _compose_bases(size, refs, prompt, caption, labels)
     stamp_font = ImageFont.load_default(size=max(12, min(width, height) // 36))
 
     tmp = out_path.with_suffix(".part.mp4")
     total_frames = duration * FPS
     repeat = FPS // DISTINCT_PER_SECOND
-    samples = _audio(duration, len(refs_paths))
+    samples = _audio(duration, len(refs_paths)) if audio else np.zeros((2, 0), dtype=np.float32)
     with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
         vstream = out.add_stream("libx264", rate=FPS)
         vstream.width, vstream.height = width, height
         vstream.pix_fmt = "yuv420p"
         vstream.options = {"preset": "ultrafast", "crf": "28"}
-        astream = out.add_stream("aac", rate=AUDIO_RATE)
-        astream.layout = "stereo"
+        astream = None
+        if audio:
+            astream = out.add_stream("aac", rate=AUDIO_RATE)
+            astream.layout = "stereo"
         audio_pos = 0
         frame_index = 0
         bar_y = height - max(6, height // 120)
@@ -222,6 +241,8 @@ def render_video(
                 yuv.time_base = Fraction(1, FPS)
                 out.mux(vstream.encode(yuv))
                 frame_index += 1
+            if astream is None:
+                continue
             # Keep audio in step with the video for good interleaving.
             audio_end = min(samples.shape[1], int(frame_index / FPS * AUDIO_RATE))
             while audio_pos + AUDIO_CHUNK <= audio_end or (
@@ -237,6 +258,7 @@ def render_video(
                 out.mux(astream.encode(frame))
                 audio_pos += chunk.shape[1]
         out.mux(vstream.encode(None))
-        out.mux(astream.encode(None))
+        if astream is not None:
+            out.mux(astream.encode(None))
     tmp.replace(out_path)
     return time.perf_counter() - started

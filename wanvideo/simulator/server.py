@@ -24,6 +24,19 @@ and survive a restart (``persist=False`` turns that off). One socket serves both
 a client points `api_base_url` and `files_base_url` at `base_url`. With
 ``dialect="integer"`` the simulator plays odkkk: integer error codes, durations 5 or 10 only.
 
+The queue dialects (PROVIDERS.md) are other providers' APIs on the same port::
+
+    Simulator(dialect="dashscope", region="singapore")   # or "beijing", "virginia"
+    Simulator(dialect="fal")
+
+They queue an account's tasks (`sim.concurrency`: 5 per model on DashScope, 2 on fal), so a
+test can hold the queue to cancel a waiting task without racing the clock::
+
+    sim.hold_queue()        # new and waiting tasks stay PENDING / IN_QUEUE
+    sim.release_queue()     # back to the dialect's limit
+    sim.expire_policies()   # dashscope: upload policies handed out so far have expired
+    sim.charged_credits()   # in the provider's unit: sim.currency (credits, USD or CNY)
+
 Links in a create (`video_urls`) or `upload/url` are fetched by `fetch.fetch_link`: only
 public addresses unless ``allow_private_urls=True`` (tests whose links live on 127.0.0.1).
 The simulator's own upload links are read in place and need no fetch. A create whose reference
@@ -47,10 +60,12 @@ from typing import Any
 
 import uvicorn
 
+from . import dashscope_rules
 from .app import SimulatorApp
 from .config import FETCH_TIMEOUT, MAX_UPLOAD_BYTES, SimConfig
-from .envelopes import DIALECTS
+from .envelopes import ALL_DIALECTS
 from .faults import Faults
+from .notify import Notifier
 from .state import FileRecord, ScheduledFailure, SimState, SimTask, Stats, owner_id
 
 log = logging.getLogger(__name__)
@@ -58,6 +73,8 @@ log = logging.getLogger(__name__)
 # Results rendered at once: libx264 and the frame conversions release the GIL, so two renders
 # use the two cores of a small machine (a Space's CPU tier has two).
 RENDER_WORKERS = 2
+# An account's tasks running at once, by dialect (None: no queue) [D3, F7].
+CONCURRENCY: dict[str, int | None] = {"string": None, "integer": None, "dashscope": 5, "fal": 2}
 
 
 class Simulator:
@@ -78,11 +95,21 @@ class Simulator:
         allow_private_urls: bool = False,
         fetch_timeout: float = FETCH_TIMEOUT,
         render_workers: int = RENDER_WORKERS,
+        region: str | None = None,
     ) -> None:
-        if dialect not in DIALECTS:
-            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+        if dialect not in ALL_DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(ALL_DIALECTS)}, not {dialect!r}")
         if task_seconds < 0:
             raise ValueError("task_seconds must be >= 0")
+        if region is not None and dialect != "dashscope":
+            raise ValueError("region applies to the dashscope dialect only")
+        if dialect == "dashscope":
+            region = region or dashscope_rules.DEFAULT_REGION
+            if region not in dashscope_rules.REGIONS:
+                raise ValueError(
+                    f"region must be one of {', '.join(dashscope_rules.REGIONS)}, not {region!r}"
+                )
+        self.region = region
         self.dialect = dialect
         self.host = host
         self.port = port
@@ -103,8 +130,12 @@ class Simulator:
             max_upload_bytes=max_upload_bytes,
             allow_private_urls=allow_private_urls,
             fetch_timeout=fetch_timeout,
+            region=region,
+            concurrency=CONCURRENCY[dialect],
         )
         self.app = SimulatorApp(self.state, self.faults, self.config, self._renderer)
+        delivery = self.app.delivery
+        self.notifier = Notifier(self.state, self.config, delivery) if delivery is not None else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -140,6 +171,43 @@ class Simulator:
         """Credits charged so far (completed tasks; failed ones are refunded)."""
         return self.state.charged_credits()
 
+    @property
+    def currency(self) -> str:
+        """The unit of `charged_credits` and `SimTask.credits_reserved`."""
+        if self.dialect == "dashscope":
+            return dashscope_rules.REGIONS[self.region or dashscope_rules.DEFAULT_REGION].currency
+        return "USD" if self.dialect == "fal" else "credits"
+
+    @property
+    def concurrency(self) -> int | None:
+        """An account's tasks running at once (queue dialects; None: no limit, 0: held)."""
+        return self.config.concurrency
+
+    @concurrency.setter
+    def concurrency(self, value: int | None) -> None:
+        if self.app.queue is None:
+            raise ValueError("only the queue dialects (dashscope, fal) have a concurrency limit")
+        if value is not None and value < 0:
+            raise ValueError("concurrency must be >= 0 or None")
+        self.config.concurrency = value
+        self.app.queue.reschedule()
+        self.state.save()
+
+    def hold_queue(self) -> None:
+        """No queued task starts (new ones included) until `release_queue`."""
+        self.concurrency = 0
+
+    def release_queue(self) -> None:
+        """Back to the dialect's own limit; held tasks start in order."""
+        self.concurrency = CONCURRENCY[self.dialect]
+
+    def expire_policies(self) -> None:
+        """dashscope: the upload policies handed out so far are past their expiration."""
+        queue = self.app.queue
+        if queue is None or not hasattr(queue, "expire_policies"):
+            raise ValueError("only the dashscope dialect hands out upload policies")
+        queue.expire_policies()
+
     @staticmethod
     def key_owner(api_key: str) -> str:
         """The id under which the simulator knows `api_key` (in `stats.keys`, `SimTask.owner`)."""
@@ -162,6 +230,8 @@ class Simulator:
         """Fail an existing task now."""
         record = self.state.tasks[task_id]
         record.failure = ScheduledFailure(code=code, message=message, after=0)
+        if self.app.queue is not None:
+            self.app.queue.reschedule(record)  # its slot is free
         self.state.save()
 
     def expire_results(self, task_id: str | None = None) -> None:
@@ -173,7 +243,8 @@ class Simulator:
         self.state.save()
 
     def expire_task(self, task_id: str | None = None) -> None:
-        """The task (or all tasks) answers 404 ``not_found_error``, like an id older than 24 h."""
+        """The task (or all tasks) answers 404 ``not_found_error``, like an id older than 24 h
+        (dashscope: status ``UNKNOWN``; fal: 404)."""
         with self.state.lock:
             for record in self.state.tasks.values():
                 if task_id is None or record.id == task_id:
@@ -227,6 +298,8 @@ class Simulator:
         shown = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         self.app.base_url = self._public_url or f"http://{shown}:{self.port}"
         self.app.resume_renders()
+        if self.notifier is not None:
+            self.notifier.start()
         return sock
 
     def start(self, timeout: float = 10.0) -> Simulator:
@@ -271,6 +344,8 @@ class Simulator:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         self._renderer.shutdown(wait=True, cancel_futures=True)
         if self._socket is not None:
             self._socket.close()

@@ -56,6 +56,7 @@ class ScheduledFailure:
     code: str = "content_policy_violation"
     message: str | None = None
     after: float | None = None
+    at_start: bool = False  # fail as the task leaves the queue (a request refused by the runner)
 
 
 @dataclass
@@ -87,28 +88,68 @@ class SimTask:
     expired: bool = False  # the task itself is gone (GET answers 404)
     completed_at: float | None = None
     polls: int = 0
+    # The queue dialects (dashscope, fal) set these; the EvoLink dialects keep the defaults.
+    dialect: str = "string"
+    starts_at: float | None = None  # leaves the queue then (None: created + the pending share)
+    held: bool = False  # queued with no start time yet (the queue is held)
+    cancelled_at: float | None = None
+    notified: bool = False  # the completion callback was delivered, or given up
+    notify_attempts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # the dialect's own fields
 
     @property
     def elapsed(self) -> float:
         return time.time() - self.created
+
+    @property
+    def start_time(self) -> float:
+        """When the task leaves the queue (inf while held)."""
+        if self.held:
+            return math.inf
+        if self.starts_at is not None:
+            return self.starts_at
+        return self.created + self.task_seconds * PENDING_FRACTION
+
+    @property
+    def end_time(self) -> float:
+        """When its time is up (it completes then, once its video is on disk)."""
+        return self.start_time + self.task_seconds * (1 - PENDING_FRACTION)
+
+    def failure_due(self) -> float:
+        """When the scheduled failure fires (inf without one)."""
+        if self.render_error is not None and self.render_done:
+            return self.created
+        if self.failure is None:
+            return math.inf
+        if self.failure.at_start:
+            return self.start_time
+        if self.failure.after is None:
+            return self.end_time
+        return self.created + self.failure.after
 
     def _failure_now(self) -> ScheduledFailure | None:
         if self.render_error is not None and self.render_done:
             return ScheduledFailure(code="generation_failed_no_content", message=self.render_error, after=0)
         if self.failure is None:
             return None
-        after = self.task_seconds if self.failure.after is None else self.failure.after
-        return self.failure if self.elapsed >= after else None
+        return self.failure if time.time() >= self.failure_due() else None
+
+    def failure_now(self) -> ScheduledFailure | None:
+        """The failure that has fired, if any."""
+        return self._failure_now()
 
     @property
     def status(self) -> str:
+        """pending, processing, completed, failed or (queue dialects) cancelled."""
+        if self.cancelled_at is not None:
+            return "cancelled"
         if self._failure_now() is not None:
             return "failed"
-        elapsed = self.elapsed
-        if elapsed >= self.task_seconds and self.render_done:
-            return "completed"
-        if elapsed < self.task_seconds * PENDING_FRACTION:
+        now = time.time()
+        if now < self.start_time:
             return "pending"
+        if now >= self.end_time and self.render_done:
+            return "completed"
         return "processing"
 
     @property
@@ -198,6 +239,7 @@ class FileRecord:
     uploaded: float
     owner: str
     expired: bool = False
+    bound_model: str | None = None  # DashScope temporary uploads: usable with this model only
 
     def data(self, base_url: str) -> dict[str, Any]:
         url = f"{base_url}/files/{self.file_id}/{self.file_name}"
@@ -235,7 +277,10 @@ class Stats:
     task_gets: int = 0
     uploads: int = 0
     downloads: int = 0
+    cancels: int = 0
     faults: Counter[str] = field(default_factory=Counter)  # fired faults per kind
+    # (task id, url, HTTP status or 0 when it could not be delivered): each callback attempt.
+    callbacks: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass

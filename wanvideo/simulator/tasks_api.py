@@ -8,6 +8,7 @@ before any task exists (so it costs nothing): key, Idempotency-Key, JSON, the re
 (`validation.py`), then the references (`references.py`: fetched, mp4/mov, size, 2 to 30 s).
 The charge is the simulator's own (`billing.py`). Rendering runs on a small thread pool, up to
 `render_workers` results at once; a task completes once its time is up and its video is on disk.
+A create's `callback_url` is called back once the task ends (`notify.py`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class TaskAPI:
             payload = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return self._refuse(Refusal(400, "The request body is not valid JSON"))
-        refusal = check_create(payload, self.config.rules)
+        refusal = check_create(
+            payload, self.config.rules, allow_loopback_callbacks=self.config.allow_private_urls
+        )
         if refusal is not None:
             return self._refuse(refusal)
 
@@ -182,27 +185,10 @@ class TaskAPI:
 
     def resume_renders(self) -> None:
         """Render the tasks loaded from disk whose video was never finished."""
-        for record in list(self.state.tasks.values()):
-            if not record.render_done and record.failure is None:
-                self.renderer.submit(self._render, record)
+        resume_renders(self.state, self.renderer)
 
     def _render(self, record: SimTask) -> None:
-        assert record.render_path is not None
-        # A reference gone since (an expired upload) is drawn as a plain panel.
-        sources: list[Path | None] = [Path(p) if Path(p).exists() else None for p in record.reference_paths]
-        try:
-            size = OUTPUT_SIZES[record.quality][record.aspect_ratio]
-            record.render_seconds = render_video(
-                record.render_path, sources, record.prompt, size, record.duration
-            )
-        except Exception as exc:  # a broken render is a failed task, never a dead worker
-            log.exception("simulator: render of %s failed", record.id)
-            record.render_error = f"Rendering failed: {exc}"
-        finally:
-            record.render_done = True
-            # Fetched copies of links are only needed for the render.
-            shutil.rmtree(self.state.results_dir / record.id, ignore_errors=True)
-            self.state.save()
+        render_task(self.state, record)
 
     # ---------------------------------------------------------------- query
 
@@ -218,3 +204,41 @@ class TaskAPI:
             )
         record.polls += 1
         return JSONResponse(record.snapshot(self.config.base_url))
+
+
+# ---------------------------------------------------------------- rendering (every dialect)
+
+
+def resume_renders(state: SimState, renderer: ThreadPoolExecutor) -> None:
+    """Render the tasks loaded from disk whose video was never finished."""
+    for record in list(state.tasks.values()):
+        if not record.render_done and record.failure is None:
+            renderer.submit(render_task, state, record)
+
+
+def render_task(state: SimState, record: SimTask) -> None:
+    """Render `record`'s result video; a broken render fails the task, never the worker."""
+    assert record.render_path is not None
+    if record.cancelled_at is not None:  # cancelled while it waited: nothing to show
+        record.render_done = True
+        return
+    # A reference gone since (an expired upload) is drawn as a plain panel.
+    sources: list[Path | None] = [Path(p) if Path(p).exists() else None for p in record.reference_paths]
+    try:
+        size = OUTPUT_SIZES[record.quality][record.aspect_ratio]
+        record.render_seconds = render_video(
+            record.render_path,
+            sources,
+            record.prompt,
+            size,
+            record.duration,
+            **record.extra.get("render", {}),
+        )
+    except Exception as exc:  # a broken render is a failed task, never a dead worker
+        log.exception("simulator: render of %s failed", record.id)
+        record.render_error = f"Rendering failed: {exc}"
+    finally:
+        record.render_done = True
+        # Fetched copies of links are only needed for the render.
+        shutil.rmtree(state.results_dir / record.id, ignore_errors=True)
+        state.save()

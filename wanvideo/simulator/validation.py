@@ -8,7 +8,9 @@ document's field order, becomes a `Refusal` with the parameter it names::
     refusal.status, refusal.param, refusal.message    # 400, "duration", "duration must be ..."
 
 What a schema cannot say (a callback to an internal address, written in any numeric form a
-C resolver accepts: 127.1, 0x7f.1, 2130706433) is checked after it.
+C resolver accepts: 127.1, 0x7f.1, 2130706433) is checked after it. A simulator built with
+``allow_private_urls=True`` (tests) also takes a callback to a loopback address over http, so
+its callbacks can be received on 127.0.0.1; any other internal address is still refused.
 """
 
 from __future__ import annotations
@@ -123,8 +125,25 @@ def internal_host(host: str) -> bool:
     return not (mapped or ip).is_global
 
 
-def check_create(payload: Any, rules: Contract) -> Refusal | None:
-    """The first thing wrong with a create body, or None when the provider accepts it."""
+def _loopback_url(url: Any) -> bool:
+    """True for an http(s) URL whose host is a loopback address or ``localhost``."""
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_create(payload: Any, rules: Contract, *, allow_loopback_callbacks: bool = False) -> Refusal | None:
+    """The first thing wrong with a create body, or None when the provider accepts it.
+    `allow_loopback_callbacks` (tests on 127.0.0.1) lets `callback_url` be http://127.0.0.1/..."""
     if not isinstance(payload, dict):
         return Refusal(400, "The request body must be a JSON object")
     model = payload.get("model")
@@ -135,12 +154,17 @@ def check_create(payload: Any, rules: Contract) -> Refusal | None:
             error = documented["error"]
             return Refusal(404, error["message"], "model", None, error.get("fallback_suggestion"))
         return Refusal(400, f"Unsupported model {model!r}; use '{rules.model}'", "model")
-    errors = list(_validator(rules).iter_errors(payload))
+    loopback = allow_loopback_callbacks and _loopback_url(payload.get("callback_url"))
+    errors = [
+        e
+        for e in _validator(rules).iter_errors(payload)
+        if not (loopback and e.validator == "pattern" and _param(e) == "callback_url")
+    ]
     if errors:
         error = _first(errors, rules)
         param = _param(error)
         return Refusal(400, _message(error, param, rules), param)
     callback = payload.get("callback_url")
-    if callback is not None and internal_host(urlsplit(callback).hostname or ""):
+    if callback is not None and not loopback and internal_host(urlsplit(callback).hostname or ""):
         return Refusal(400, "callback_url must not point to an internal address", "callback_url")
     return None
