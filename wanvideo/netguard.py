@@ -37,7 +37,7 @@ import logging
 import os
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
@@ -301,19 +301,27 @@ class GuardedClient:
         return response.status_code
 
 
-async def read_body(response: httpx.Response, limit: int) -> bytes:
-    """Up to `limit` raw bytes of a streamed body; closes the response."""
-    chunks = bytearray()
+@contextlib.contextmanager
+def reading_body() -> Iterator[None]:
+    """httpx errors while a body streams in, as FetchError (what broke is logged, not shown)."""
     try:
-        async for chunk in response.aiter_raw():
-            chunks += chunk
-            if len(chunks) >= limit:
-                break
+        yield
     except httpx.TimeoutException:
         raise FetchError(FetchFailure.TIMEOUT, "no answer in time") from None
     except httpx.HTTPError as exc:
         logger.info("download broke off: %s", type(exc).__name__)
         raise FetchError(FetchFailure.BROKEN, "the download broke off") from None
+
+
+async def read_body(response: httpx.Response, limit: int) -> bytes:
+    """Up to `limit` raw bytes of a streamed body; closes the response."""
+    chunks = bytearray()
+    try:
+        with reading_body():
+            async for chunk in response.aiter_raw():
+                chunks += chunk
+                if len(chunks) >= limit:
+                    break
     finally:
         await response.aclose()
     return bytes(chunks[:limit])
@@ -336,17 +344,12 @@ async def _download(client: GuardedClient, url: str, dest: Path, part: Path, max
             raise FetchError(FetchFailure.TOO_LARGE, f"larger than {max_bytes} bytes")
         size = 0
         with open(part, "wb") as out:
-            try:
+            with reading_body():
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(FetchFailure.TOO_LARGE, f"larger than {max_bytes} bytes")
                     out.write(chunk)
-            except httpx.TimeoutException:
-                raise FetchError(FetchFailure.TIMEOUT, "no answer in time") from None
-            except httpx.HTTPError as exc:
-                logger.info("download broke off: %s", type(exc).__name__)
-                raise FetchError(FetchFailure.BROKEN, "the download broke off") from None
             out.flush()
             os.fsync(out.fileno())
     finally:

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import httpx
 
-from ..netguard import FetchError, FetchFailure, GuardedClient, Resolver, read_body
+from ..netguard import FetchError, FetchFailure, GuardedClient, Resolver, read_body, reading_body
 from ..providers import MAX_REFERENCE_BYTES
 from ..urls import display_name, is_http_url
 from .blocks import Blocks, NeedBytes
@@ -206,16 +206,12 @@ class _RemoteBytes:
                 raise _BudgetExceeded()
         while len(self.buffer) < want and self._rest is not None:
             try:
-                chunk = await self._rest.__anext__()
+                with reading_body():
+                    chunk = await self._rest.__anext__()
             except StopAsyncIteration:
                 self._rest = None
                 self.total = len(self.buffer)
                 break
-            except httpx.TimeoutException:
-                raise FetchError(FetchFailure.TIMEOUT, "no answer in time") from None
-            except httpx.HTTPError as exc:
-                logger.info("download broke off: %s", type(exc).__name__)
-                raise FetchError(FetchFailure.BROKEN, "the download broke off") from None
             self.buffer += chunk
             self.received += len(chunk)
 
