@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -51,7 +51,7 @@ from . import dashscope_rules as rules
 from .envelopes import dashscope_body, new_request_id
 from .faults import Fault
 from .files_api import mime_for, safe_name
-from .multipart import StreamingForm, UploadTooLarge
+from .multipart import MalformedForm, StreamingForm, UploadTooLarge, receive_form
 from .queue_base import QueueDialect
 from .references import ReferenceRefused, resolve_references
 from .state import FileRecord, SimTask, new_file_id, owner_id
@@ -471,22 +471,12 @@ class DashScopeAPI(QueueDialect):
         file_id = new_file_id()
         path = self.state.uploads_dir / file_id
         self.state.uploads_dir.mkdir(parents=True, exist_ok=True)
-        form = StreamingForm(path, self.config.max_upload_bytes)
-        parser = MultipartParser(boundary, form.callbacks())
         try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
+            form = await receive_form(request, boundary, path, self.config.max_upload_bytes)
         except UploadTooLarge:
-            form.close()
-            path.unlink(missing_ok=True)
             return oss_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
-        except Exception as exc:
-            form.close()
-            path.unlink(missing_ok=True)
+        except MalformedForm as exc:
             return oss_error(400, "MalformedPOSTRequest", f"The body of the POST request is malformed: {exc}")
-        finally:
-            form.close()
         answer = self._accept_upload(form, path, file_id)
         if answer is not None:
             path.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import anyio
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -31,7 +31,7 @@ from .auth import api_key
 from .config import SimConfig
 from .envelopes import error_response, files_error_response
 from .fetch import LinkRefused, Why, fetch_link
-from .multipart import StreamingForm, UploadTooLarge
+from .multipart import MalformedForm, UploadTooLarge, receive_form
 from .state import FileRecord, SimState, new_file_id, owner_id
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -113,22 +113,12 @@ class FilesAPI:
         if declared > self.config.max_upload_bytes + _MULTIPART_SLACK:
             return self._too_large()
         file_id, path = self._new_upload_path()
-        form = StreamingForm(path, self.config.max_upload_bytes)
-        parser = MultipartParser(boundary, form.callbacks())
         try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
+            form = await receive_form(request, boundary, path, self.config.max_upload_bytes)
         except UploadTooLarge:
-            form.close()
-            path.unlink(missing_ok=True)
             return self._too_large()
-        except Exception as exc:
-            form.close()
-            path.unlink(missing_ok=True)
+        except MalformedForm as exc:
             return files_error_response(400, f"Malformed multipart body: {exc}")
-        finally:
-            form.close()
         if not form.got_file or form.size == 0:
             path.unlink(missing_ok=True)
             problem = "The 'file' field is required" if not form.got_file else "The uploaded file is empty"

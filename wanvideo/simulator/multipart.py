@@ -1,10 +1,7 @@
-"""Streamed multipart parsing for the files host: the ``file`` part goes straight to disk.
+"""Streamed multipart parsing for the files hosts: the ``file`` part goes straight to disk.
 
-    form = StreamingForm(path, limit=max_bytes)
-    parser = MultipartParser(boundary, form.callbacks())
-    async for chunk in request.stream():
-        parser.write(chunk)          # raises UploadTooLarge past `limit`
-    parser.finalize()
+    form = await receive_form(request, boundary, path, limit=max_bytes)
+    # raises UploadTooLarge past `limit`, MalformedForm for a broken body (nothing left on disk)
     form.got_file, form.size, form.filename, form.content_type, form.fields
     form.before_file      # the fields sent before the file (an OSS form ignores the others)
 
@@ -17,11 +14,38 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from python_multipart.multipart import parse_options_header
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
 
 
 class UploadTooLarge(Exception):
     """The upload passed the files host's size limit."""
+
+
+class MalformedForm(Exception):
+    """The body is not a readable multipart form."""
+
+
+async def receive_form(request: Request, boundary: bytes, path: Path, limit: int) -> StreamingForm:
+    """Stream the request's form to `path` (the file part) and memory (the small fields). On any
+    failure the partial file is removed and UploadTooLarge or MalformedForm is raised."""
+    form = StreamingForm(path, limit)
+    parser = MultipartParser(boundary, form.callbacks())
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except UploadTooLarge:
+        form.close()
+        path.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        form.close()
+        path.unlink(missing_ok=True)
+        raise MalformedForm(str(exc)) from None
+    finally:
+        form.close()
+    return form
 
 
 class StreamingForm:
