@@ -16,7 +16,7 @@ import gradio as gr
 from wanvideo.providers import MAX_REFERENCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cost, form, history, identity, result, status
+from . import banner, cost, examples, form, history, identity, result, status, tools
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -101,7 +101,10 @@ def build(ctx: AppContext) -> gr.Blocks:
         )
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=5, min_width=300, elem_id="form-column"):
+                examples_slot = gr.Column(elem_id="examples-slot")  # filled below, shown first
                 the_form = form.render(ctx)
+                with examples_slot:
+                    examples.render(the_form)
             with gr.Column(scale=4, min_width=300, elem_id="output-column"):
                 the_cost = cost.render()
                 the_status = status.render()
@@ -122,6 +125,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         demo.load(copy, inputs=owner, outputs=owner_state, **private)
         owner.change(copy, inputs=owner, outputs=owner_state, **private)
         history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
+        tools.describe(demo, ctx)
     return demo
 
 
@@ -137,6 +141,10 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "blocked_paths": [str(ctx.settings.data_dir.resolve())],
         # Generous: the probe explains "too large" in plain words up to here.
         "max_file_size": 2 * MAX_REFERENCE_BYTES,
+        # The example clips (repository files, nothing private).
+        "allowed_paths": examples.ALLOWED_PATHS,
+        # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.
+        "mcp_server": ctx.settings.mcp_server,
         "show_error": True,
         # The owner-only video route (player, history cards, API downloads).
         **route_kwargs(ctx.manager.get, ctx.identity),
