@@ -53,8 +53,19 @@ CSS = """
 .wan-panel th, .wan-panel td { padding: 4px 8px !important; }
 #status-panel ul { list-style: none; padding-left: 0; }
 #status-panel code { white-space: pre-wrap; word-break: break-all; }
+#examples-slot .gallery button, #examples-slot button.gallery-item { min-height: 40px; }
+/* Phone first: one column, nothing wider than the screen, every control a thumb can hit.
+   (Gradio scopes this style sheet to the app: no .gradio-container prefix needed.) */
 @media (max-width: 480px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  button, fieldset label, input[type="text"], input[type="password"], textarea, .wan-act {
+    min-height: 40px !important; box-sizing: border-box; }
+  fieldset label { display: inline-flex !important; align-items: center; }
+  #character-buttons button { min-width: 96px !important; }
+  #actions button { min-height: 48px !important; }
+  #history-panel .wan-hist { grid-template-columns: 1fr; }
+  #result-video video { max-height: 60vh; }
+  video, img { max-width: 100%; }
 }
 """
 
