@@ -28,7 +28,7 @@ def rows() -> list[list[object]]:
             [str(p) for p in example_paths(example)],
             example.quality,
             example.aspect_ratio,
-            example.duration,
+            str(example.duration),
             example.shot_type,
         ]
         for example in EXAMPLE_SETS

@@ -258,7 +258,7 @@ def _choice(value: Any, allowed: tuple[Any, ...]) -> Any:
     return value if value in allowed else allowed[0]
 
 
-def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, str, str, int, str]:
+def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, str, str, str, str]:
     """The form values that reuse a record's settings, in this order:
     (prompt, video_urls text, quality, aspect_ratio, duration, shot_type)."""
     req = record.request or {}
@@ -271,7 +271,7 @@ def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, s
         "\n".join(req.get("video_urls") or []),
         _choice(req.get("quality"), QUALITIES),
         _choice(req.get("aspect_ratio"), ASPECT_RATIOS),
-        duration,
+        str(duration),  # the form's duration choices are text
         _choice(req.get("shot_type"), SHOT_TYPES),
     )
 

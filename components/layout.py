@@ -16,7 +16,7 @@ import gradio as gr
 from wanvideo.providers import MAX_REFERENCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cost, examples, form, history, identity, result, status, tools
+from . import banner, cost, examples, form, history, identity, mcp_compat, result, status, tools
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -141,6 +141,8 @@ def build(ctx: AppContext) -> gr.Blocks:
 
 
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
+    if ctx.settings.mcp_server:
+        mcp_compat.install()
     return {
         "css": CSS + history.CSS + result.CSS,
         "js": ACCESSIBLE_NAMES_JS,

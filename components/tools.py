@@ -60,7 +60,10 @@ def _references() -> str:
 
 
 def _durations(profile: ProviderProfile) -> str:
-    return f"output length in seconds, {profile.duration_rule()} (default {profile.default_duration})"
+    return (
+        f"output length in seconds, {profile.duration_rule()}, written as text "
+        f'(e.g. "{profile.default_duration}", the default)'
+    )
 
 
 def estimate_doc(ctx: AppContext) -> str:
@@ -68,7 +71,7 @@ def estimate_doc(ctx: AppContext) -> str:
     return f"""Price a Wan 2.6 reference video-to-video generation before paying. Spends nothing and sends nothing to the provider. {cost_rule(profile)}
 
 Args:
-    videos: reference video files ({_references()}). Over MCP, prefer public links in video_urls.
+    videos: reference video files ({_references()}). Over MCP leave it empty and give public links in video_urls (Gradio's MCP server does not take a list of files).
     video_urls: public http(s) links to reference videos, one per line; they come after the files.
     quality: {" or ".join(QUALITIES)} (default {QUALITIES[0]}).
     duration: {_durations(profile)}.
@@ -92,7 +95,7 @@ def generate_doc(ctx: AppContext) -> str:
 
 Args:
     prompt: what happens, naming the references character1, character2, character3; at most {MAX_PROMPT_CHARS} characters.
-    videos: reference video files ({_references()}). Over MCP, prefer public links in video_urls.
+    videos: reference video files ({_references()}). Over MCP leave it empty and give public links in video_urls (Gradio's MCP server does not take a list of files).
     video_urls: public http(s) links to reference videos, one per line; they come after the files.
     quality: {" or ".join(QUALITIES)} (default {QUALITIES[0]}); 1080p costs more.
     aspect_ratio: one of {", ".join(ASPECT_RATIOS)} (default {ASPECT_RATIOS[0]}).
@@ -108,12 +111,14 @@ Returns:
 
 
 def describe(demo: gr.Blocks, ctx: AppContext) -> None:
-    """Set the descriptions on the endpoint functions (by api_name); a missing one raises."""
+    """Set the descriptions on the endpoint functions (by api_name), and name each function
+    after its endpoint (Gradio names an MCP tool after the function); a missing one raises."""
     docs = {ESTIMATE: estimate_doc(ctx), GENERATE: generate_doc(ctx)}
     found = set()
     for block_fn in demo.fns.values():
         if block_fn.api_name in docs and block_fn.fn is not None:
             block_fn.fn.__doc__ = docs[block_fn.api_name]
+            block_fn.fn.__name__ = block_fn.api_name
             found.add(block_fn.api_name)
     missing = set(docs) - found
     if missing:

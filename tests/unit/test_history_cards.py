@@ -117,9 +117,9 @@ def test_remix_values_are_the_forms_and_stay_within_its_choices() -> None:
         "https://cdn.example/bob.mp4",
         "1080p",
         "9:16",
-        7,
+        "7",
         "multi",
     )
     odd = _record(request={"quality": "8k", "duration": "x", "shot_type": None})
-    assert remix_values(odd, 5) == ("", "", "720p", "16:9", 5, "single")
+    assert remix_values(odd, 5) == ("", "", "720p", "16:9", "5", "single")
     assert uploaded_names(_record()) == ["/up/alice.mp4"]
