@@ -60,6 +60,7 @@ PLAY, DOWNLOAD, REMIX, DELETE, RETRY, RESUME = "play", "download", "remix", "del
 SERVER_ACTIONS = (REMIX, DELETE, RETRY, RESUME)  # handled by components.history
 
 CSS = """
+#history-running:not(:has(.wan-card)) { display: none; }
 #history-panel .wan-hist { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 12px; }
 #history-panel .wan-card { border: 1px solid var(--border-color-primary); border-radius: 10px; overflow: hidden;
   display: flex; flex-direction: column; background: var(--block-background-fill); min-width: 0; }
