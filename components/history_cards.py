@@ -65,9 +65,9 @@ CSS = """
 #history-panel .wan-card { border: 1px solid var(--border-color-primary); border-radius: 10px; overflow: hidden;
   display: flex; flex-direction: column; background: var(--block-background-fill); min-width: 0; }
 #history-panel .wan-card[hidden] { display: none; }
-#history-panel .wan-card-media { position: relative; aspect-ratio: 16 / 9; background: #111; }
+#history-panel .wan-card-media { position: relative; aspect-ratio: 16 / 9; background: #111; overflow: hidden; }
 #history-panel .wan-card-media img, #history-panel .wan-card-media video {
-  width: 100%; height: 100%; object-fit: contain; display: block; background: #111; }
+  position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; display: block; background: #111; }
 #history-panel .wan-card-noposter { height: 100%; display: flex; align-items: center; justify-content: center;
   color: #ddd; font-size: .9em; padding: 8px; text-align: center; }
 #history-panel .wan-card-body { padding: 8px 10px 10px; display: flex; flex-direction: column; gap: 4px; }
