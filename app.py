@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
@@ -22,9 +22,11 @@ import gradio as gr  # noqa: E402  (after the environment is complete)
 from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
 from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
-from wanvideo.simulator import Simulator  # noqa: E402
 from wanvideo.store import TaskStore  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
+
+if TYPE_CHECKING:
+    from wanvideo.simulator import Simulator
 
 
 @dataclass
@@ -50,6 +52,8 @@ DB_FILE = "tasks.sqlite3"
 def create(settings: Settings) -> App:
     simulator = None
     if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
+        from wanvideo.simulator import Simulator  # only in demo mode: ~0.15 s of imports
+
         simulator = Simulator(
             task_seconds=settings.demo_task_seconds,
             port=settings.demo_port,

@@ -117,8 +117,10 @@ def render(ctx: AppContext) -> Form:
     with gr.Row(equal_height=False):
         quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=inputs.QUALITY, min_width=180)
         duration = gr.Dropdown(
-            choices=list(profile.durations),
-            value=profile.default_duration,
+            # Text choices: Gradio describes a dropdown to API and MCP clients as a string
+            # from its choices, so whole-number choices would make an impossible schema.
+            choices=[str(d) for d in profile.durations],
+            value=str(profile.default_duration),
             label=inputs.DURATION,
             info=f"{profile.label}: {profile.duration_rule()}",
             allow_custom_value=True,  # our own message names the allowed values

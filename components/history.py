@@ -3,16 +3,17 @@
     hist = history.render()
     history.listen(ctx=ctx, owner=owner, history=hist, demo=demo, form=the_form)
 
-Each card (`history_cards`) shows the video, prompt, settings, status, estimated and final cost
-and date. Pick one in "Generation" to Remix it (fills the form), delete its local copy, Resume
-it with your key when it was started with a key that was not kept, or Retry the download of a
-video that was made but not saved. Videos play from the owner-only route
-(`wanvideo.web.routes`); this panel sets the signed owner cookie that route checks.
+Each card (`history_cards`) carries its own actions. Play (the saved video replaces the
+poster) and the pager act in the browser; Remix (fills the form), Delete local copy, Retry
+download and Resume with my key go to `act` on the server through the panel's custom
+`card_action` event, with the card's record id. Videos and posters come from the owner-only
+routes (`wanvideo.web.routes`); this panel sets the signed owner cookie those routes check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ import gradio as gr
 
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import NEEDS_KEY
-from wanvideo.web.routes import COOKIE
+from wanvideo.web.routes import COOKIE, video_path
 
 from . import history_cards as cards
 from . import identity
@@ -30,6 +31,21 @@ from .form import Form
 
 RENDER_EVERY = 0.5  # seconds between re-renders while tasks stream
 CSS = cards.CSS
+
+# Visible text (one place, to be keyed for translation).
+TITLE = "## Your generations"
+MESSAGES = {
+    "not_found": "That generation is not in your history any more.",
+    "no_copy": "That generation has no local copy to delete.",
+    "deleted": "The local copy was deleted; the entry stays in your history.",
+    "not_resumable": "Only a generation marked 'Needs key' can be resumed.",
+    "resume_key": "It could not be resumed: paste the API key it was started with under API key.",
+    "resumed": "Resumed: the task is being watched again.",
+    "not_retryable": "Only a video that was made but could not be saved can be downloaded again.",
+    "retrying": "Downloading the video again: it appears here when saved.",
+    "remixed": "Settings copied into the form.",
+    "upload_again": "Settings reused. Upload the reference files again: {files}",
+}
 
 SET_COOKIE_JS = f"""
 const setCookie = () => {{
@@ -43,97 +59,121 @@ setCookie();
 watch("value", setCookie);
 """
 
+# The cards' script: one listener on the panel (cards are re-rendered, the panel stays).
+CARDS_JS = """
+const text = __TEXT__;
+const serverActions = __SERVER__;
+let page = 0;
+const showPage = () => {
+  const grid = element.querySelector(".wan-hist");
+  const nav = element.querySelector(".wan-pager");
+  if (!grid || !nav) return;
+  const size = Number(grid.dataset.pageSize), pages = Number(nav.dataset.pages);
+  page = Math.max(0, Math.min(page, pages - 1));
+  grid.querySelectorAll(".wan-card").forEach((card, i) => {
+    card.hidden = Math.floor(i / size) !== page;
+  });
+  nav.hidden = false;
+  nav.querySelector(".wan-pager-label").textContent = nav.dataset.label
+    .replace("{page}", page + 1).replace("{pages}", pages).replace("{count}", nav.dataset.count);
+  nav.querySelector('[data-action="newer"]').disabled = page === 0;
+  nav.querySelector('[data-action="older"]').disabled = page === pages - 1;
+};
+const play = (card) => {
+  const media = card.querySelector(".wan-card-media");
+  const video = document.createElement("video");
+  Object.assign(video, { controls: true, autoplay: true, playsInline: true, preload: "auto" });
+  video.src = __VIDEO__ + card.dataset.record;
+  media.replaceChildren(video);
+  video.play().catch(() => {});
+};
+element.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-action]");
+  if (!button || !element.contains(button)) return;
+  const action = button.dataset.action;
+  const card = button.closest(".wan-card");
+  if (action === "newer" || action === "older") {
+    page += action === "older" ? 1 : -1;
+    showPage();
+    element.scrollIntoView({ block: "start", behavior: "smooth" });
+  } else if (action === "play" && card) {
+    play(card);
+  } else if (serverActions.includes(action) && card) {
+    if (action === "delete" && !window.confirm(text.confirm_delete)) return;
+    trigger("card_action", { action: action, record: card.dataset.record });
+  }
+});
+// A poster that cannot be loaded (an older video without one) becomes a plain label.
+element.addEventListener("error", (event) => {
+  const img = event.target;
+  if (!(img instanceof HTMLImageElement) || !img.classList.contains("wan-poster")) return;
+  const label = Object.assign(document.createElement("div"), { className: "wan-card-noposter" });
+  label.textContent = text.no_poster;
+  img.replaceWith(label);
+}, true);
+watch("value", showPage);
+showPage();
+"""
+CARDS_JS = (
+    CARDS_JS.replace("__TEXT__", json.dumps(cards.TEXT))
+    .replace("__SERVER__", json.dumps(list(cards.SERVER_ACTIONS)))
+    .replace("__VIDEO__", json.dumps(video_path("")))
+)
+
 
 @dataclass
 class History:
     running: gr.HTML
     panel: gr.HTML
-    select: gr.Dropdown
-    remix: gr.Button
-    delete: gr.Button
-    resume: gr.Button
-    retry: gr.Button
     token: gr.HTML
+
+
+def _cards_html(elem_id: str, value: str) -> gr.HTML:
+    return gr.HTML(value, elem_id=elem_id, js_on_load=CARDS_JS, padding=False)
 
 
 def render() -> History:
     with gr.Column(elem_id="history-panel"):
-        gr.Markdown("## Your generations")
-        running = gr.HTML("", elem_id="history-running")
-        panel = gr.HTML(f'<div class="wan-hist-empty">{cards.EMPTY}</div>', elem_id="history-list")
-        with gr.Row(equal_height=True):
-            select = gr.Dropdown(
-                choices=[],
-                value=None,
-                label="Generation",
-                elem_id="history-select",
-                scale=3,
-                allow_custom_value=False,
-            )
-            remix = gr.Button("Remix", elem_id="history-remix", scale=1)
-            delete = gr.Button("Delete local copy", elem_id="history-delete", variant="stop", scale=1)
-            resume = gr.Button("Resume with my key", elem_id="history-resume", scale=1)
-            retry = gr.Button("Retry download", elem_id="history-retry", scale=1)
-        # Sets the signed owner cookie the video route checks; shows nothing.
+        gr.Markdown(TITLE)
+        running = _cards_html("history-running", "")
+        panel = _cards_html("history-list", f'<div class="wan-hist-empty">{cards.EMPTY}</div>')
+        # Sets the signed owner cookie the video and poster routes check; shows nothing.
         token = gr.HTML("", html_template="", js_on_load=SET_COOKIE_JS, elem_id="history-owner-token")
-    return History(
-        running=running,
-        panel=panel,
-        select=select,
-        remix=remix,
-        delete=delete,
-        resume=resume,
-        retry=retry,
-        token=token,
-    )
+    return History(running=running, panel=panel, token=token)
 
 
-def _pick_first() -> gr.Error:
-    return gr.Error("Pick one of your generations first.", print_exception=False)
+def _error(key: str) -> gr.Error:
+    return gr.Error(MESSAGES[key], print_exception=False)
 
 
 def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.Blocks, form: Form) -> None:
-    """Wire the panel: the live list, and the actions on the picked generation."""
+    """Wire the panel: the live list, and each card's actions."""
     manager = ctx.manager
+    prices = ctx.profile.prices
     private = {"api_visibility": "private"}
 
-    async def stream(value: Any, selected: str | None, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
+    async def stream(value: Any, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
         owner_id = identity.resolve_owner(ctx, value, request)
         if owner_id is None:
-            yield "", cards.render_cards([]), gr.update(), ""
+            yield "", cards.render_cards([], prices), ""
             return
-        token = ctx.identity.token(owner_id)
-        last: tuple[Any, ...] = ()
+        # The cookie first, so the cards' posters and videos load with it.
+        yield gr.skip(), gr.skip(), ctx.identity.token(owner_id)
+        last: tuple[str, str] | None = None
         changes = manager.follow_owner(owner_id, heartbeat=15.0)
         try:
-            first, picked_once = True, False
             while True:
                 records = await asyncio.to_thread(manager.records, owner_id)
-                running_html, done_html, choices = cards.views(records)
-                ids = [c[1] for c in choices]
-                view = (running_html, done_html, tuple(choices))
-                if first or view != last:
-                    # The value only when nothing is picked yet: later renders keep the visitor's pick.
-                    pick = (
-                        None if picked_once else (selected if selected in ids else (ids[0] if ids else None))
-                    )
-                    picked_once = picked_once or pick is not None
-                    if pick is not None:
-                        choice_update = gr.update(choices=choices, value=pick)
-                    elif first or view[2] != last[2]:
-                        choice_update = gr.update(choices=choices)
-                    else:
-                        choice_update = gr.skip()
+                view = cards.views(records, prices)
+                if view != last:
                     yield (
-                        running_html if first or running_html != last[0] else gr.skip(),
-                        done_html if first or done_html != last[1] else gr.skip(),
-                        choice_update,
-                        token if first else gr.skip(),
+                        view[0] if last is None or view[0] != last[0] else gr.skip(),
+                        view[1] if last is None or view[1] != last[1] else gr.skip(),
+                        gr.skip(),
                     )
                     last = view
                 else:
-                    yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # lets Gradio notice a closed page
-                first = False
+                    yield gr.skip(), gr.skip(), gr.skip()  # lets Gradio notice a closed page
                 # Wait for the next change of this owner's records (or a heartbeat).
                 await changes.__anext__()
                 await asyncio.sleep(RENDER_EVERY)
@@ -141,54 +181,45 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
             await changes.aclose()
 
     live = {**private, "concurrency_limit": None, "show_progress": "hidden"}
-    outputs = [history.running, history.panel, history.select, history.token]
-    load_event = demo.load(stream, inputs=[owner, history.select], outputs=outputs, **live)
-    owner.change(stream, inputs=[owner, history.select], outputs=outputs, cancels=[load_event], **live)
+    outputs = [history.running, history.panel, history.token]
+    load_event = demo.load(stream, inputs=[owner], outputs=outputs, **live)
+    owner.change(stream, inputs=[owner], outputs=outputs, cancels=[load_event], **live)
 
-    def picked(selected: str | None, value: Any, request: gr.Request | None) -> tuple[str, TaskRecord]:
+    def act(value: Any, key: str | None, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
+        """One card's button: (action, record id) from the panel's script."""
+        data = getattr(evt, "_data", None) or {}
+        action, record_id = str(data.get("action", "")), str(data.get("record", ""))
         owner_id = identity.resolve_owner(ctx, value, request)
-        record = manager.get(selected, owner_id) if owner_id and selected else None
+        record = manager.get(record_id, owner_id) if owner_id and record_id else None
         if owner_id is None or record is None:
-            raise _pick_first()
-        return owner_id, record
+            raise _error("not_found")
+        unchanged = tuple(gr.skip() for _ in remix_outputs)
+        if action == cards.REMIX:
+            return remix(record)
+        if action == cards.DELETE:
+            if not manager.delete_video(record.id, owner_id):
+                raise _error("no_copy")
+            gr.Info(MESSAGES["deleted"])
+        elif action == cards.RESUME:
+            if record.status != NEEDS_KEY:
+                raise _error("not_resumable")
+            if manager.resume(record.id, owner_id, api_key=key) is None:
+                raise _error("resume_key")
+            gr.Info(MESSAGES["resumed"])
+        elif action == cards.RETRY:
+            if not cards.can_retry_download(record) or not manager.retry_download(record.id, owner_id):
+                raise _error("not_retryable")
+            gr.Info(MESSAGES["retrying"])
+        return unchanged
 
-    def delete(selected: str | None, value: Any, request: gr.Request) -> None:
-        owner_id, record = picked(selected, value, request)
-        if not manager.delete_video(record.id, owner_id):
-            raise gr.Error("That generation has no local copy to delete.", print_exception=False)
-        gr.Info("The local copy was deleted; the entry stays in your history.")
-
-    def resume(selected: str | None, value: Any, key: str | None, request: gr.Request) -> None:
-        owner_id, record = picked(selected, value, request)
-        if record.status != NEEDS_KEY:
-            raise gr.Error("Only a generation marked 'Needs key' can be resumed.", print_exception=False)
-        if manager.resume(record.id, owner_id, api_key=key) is None:
-            raise gr.Error(
-                "It could not be resumed: paste the API key it was started with under API key.",
-                print_exception=False,
-            )
-        gr.Info("Resumed: the task is being watched again.")
-
-    def retry(selected: str | None, value: Any, request: gr.Request) -> None:
-        owner_id, record = picked(selected, value, request)
-        if not cards.can_retry_download(record) or not manager.retry_download(record.id, owner_id):
-            raise gr.Error(
-                "Only a video that was made but could not be saved can be downloaded again.",
-                print_exception=False,
-            )
-        gr.Info("Downloading the video again: it appears here when saved.")
-
-    def remix(selected: str | None, value: Any, request: gr.Request) -> tuple[Any, ...]:
-        _, record = picked(selected, value, request)
+    def remix(record: TaskRecord) -> tuple[Any, ...]:
         files = cards.uploaded_names(record)
         if files:
-            gr.Info("Settings reused. Upload the reference files again: " + ", ".join(files))
+            gr.Info(MESSAGES["upload_again"].format(files=", ".join(files)))
+        else:
+            gr.Info(MESSAGES["remixed"])
         return cards.remix_values(record, ctx.profile.default_duration)
 
-    picked_inputs = [history.select, owner]
-    history.delete.click(delete, inputs=picked_inputs, outputs=None, **private)
-    history.resume.click(resume, inputs=[*picked_inputs, form.api_key], outputs=None, **private)
-    history.retry.click(retry, inputs=picked_inputs, outputs=None, **private)
     remix_outputs = [
         form.prompt,
         form.video_urls,
@@ -197,4 +228,7 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         form.duration,
         form.shot_type,
     ]
-    history.remix.click(remix, inputs=picked_inputs, outputs=remix_outputs, **private)
+    for panel in (history.running, history.panel):
+        panel.card_action(  # type: ignore[attr-defined]  (a custom event of the panel's script)
+            act, inputs=[owner, form.api_key], outputs=remix_outputs, show_progress="hidden", **private
+        )

@@ -1,37 +1,97 @@
-"""The history panel's HTML: one card per generation, the picker's labels, Remix values.
+"""The history panel's HTML: one card per generation with its own actions, 20 to a page.
 
 Pure (no gradio import): records in, HTML and plain values out. Money goes through
 `wanvideo.pricing.format_credits`, status words through the record's `status_label`
-(`wanvideo.task_status`). Videos play from the owner-only route (`wanvideo.web.routes`).
+(`wanvideo.task_status`). Videos and posters come from the owner-only routes
+(`wanvideo.web.routes`).
 
-    running_html, done_html, choices = views(manager.records(owner))
+    running_html, done_html = views(manager.records(owner), prices)
+
+A card: poster (Play swaps in the player), status chip, when, prompt, quality / ratio /
+duration, the estimate next to the provider's charge, and the buttons that apply to it
+(`actions(record)`). A button carries `data-action` and the card's `data-record`; the panel's
+script (`components.history`) sends them to the server, except Play and the pager, which act
+in the browser. Every visible word is a constant below.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from wanvideo.pricing import format_credits
-from wanvideo.providers import ASPECT_RATIOS, QUALITIES, SHOT_TYPES
+from wanvideo.providers import ASPECT_RATIOS, QUALITIES, SHOT_TYPES, PriceTable
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY
-from wanvideo.web.routes import video_path
+from wanvideo.web.routes import poster_url, video_path
 
+PAGE_SIZE = 20  # cards per page; more are paged in the browser
+
+# Visible text (one place, to be keyed for translation).
 EMPTY = "Your finished generations will appear here."
+TEXT = {
+    "play": "Play",
+    "download": "Download",
+    "remix": "Remix",
+    "delete": "Delete local copy",
+    "retry": "Retry download",
+    "resume": "Resume with my key",
+    "newer": "‹ Newer",
+    "older": "Older ›",
+    "page": "Page {page} of {pages} · {count} generations",
+    "deleted": "Local copy deleted",
+    "no_poster": "No preview",
+    "estimate": "Estimate {money}",
+    "charged": "Charged {money}",
+    "charge_unknown": "Charge not reported",
+    "charged_failed": "Charged",
+    "not_charged": "Not charged",
+    "cost_unknown": "Cost unknown",
+    "settings": "{quality} · {ratio} · {duration} s · {shot} shot",
+    "references": "References: {names}",
+    "retry_hint": "The video was made but not saved: press Retry download.",
+    "confirm_delete": "Delete the saved video from this app? The entry stays in your history.",
+}
+
+# Actions, in the order their buttons appear. Play and Download need the saved video.
+PLAY, DOWNLOAD, REMIX, DELETE, RETRY, RESUME = "play", "download", "remix", "delete", "retry", "resume"
+SERVER_ACTIONS = (REMIX, DELETE, RETRY, RESUME)  # handled by components.history
 
 CSS = """
-#history-panel .wan-hist { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
-#history-panel .wan-hist-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px; }
-#history-panel .wan-hist-card video { width: 100%; max-height: 200px; background: #000; border-radius: 4px; }
-#history-panel .wan-hist-novideo { height: 80px; display: flex; align-items: center; justify-content: center;
-  background: var(--block-background-fill); border-radius: 4px; opacity: .8; font-size: .9em; }
-#history-panel .wan-hist-prompt { margin: 6px 0; overflow-wrap: anywhere; }
-#history-panel .wan-hist-meta { font-size: .85em; opacity: .85; overflow-wrap: anywhere; }
-#history-panel .wan-hist-msg { font-size: .85em; margin-top: 4px; overflow-wrap: anywhere; }
-#history-panel .wan-hist-failed .wan-hist-msg { color: var(--error-text-color, #b42318); }
+#history-running:not(:has(.wan-card)) { display: none; }
+#history-panel .wan-hist { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 12px; }
+#history-panel .wan-card { border: 1px solid var(--border-color-primary); border-radius: 10px; overflow: hidden;
+  display: flex; flex-direction: column; background: var(--block-background-fill); min-width: 0; }
+#history-panel .wan-card[hidden] { display: none; }
+#history-panel .wan-card-media { position: relative; aspect-ratio: 16 / 9; background: #111; overflow: hidden; }
+#history-panel .wan-card-media img, #history-panel .wan-card-media video {
+  position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; display: block; background: #111; }
+#history-panel .wan-card-noposter { height: 100%; display: flex; align-items: center; justify-content: center;
+  color: #ddd; font-size: .9em; padding: 8px; text-align: center; }
+#history-panel .wan-card-body { padding: 8px 10px 10px; display: flex; flex-direction: column; gap: 4px; }
+#history-panel .wan-card-top { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; font-size: .85em; }
+#history-panel .wan-chip { border-radius: 999px; padding: 2px 10px; font-weight: 600; font-size: .85em;
+  background: #e5e7eb; color: #1f2937; }
+#history-panel .wan-chip-done { background: #dcfce7; color: #14532d; }
+#history-panel .wan-chip-running { background: #dbeafe; color: #1e3a8a; }
+#history-panel .wan-chip-failed { background: #fee2e2; color: #7f1d1d; }
+#history-panel .wan-chip-attention { background: #fef3c7; color: #78350f; }
+#history-panel .wan-card-prompt { margin: 2px 0; overflow-wrap: anywhere; display: -webkit-box;
+  -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+#history-panel .wan-card-meta { font-size: .85em; opacity: .85; overflow-wrap: anywhere; }
+#history-panel .wan-card-msg { font-size: .85em; overflow-wrap: anywhere; }
+#history-panel .wan-card-failed .wan-card-msg { color: var(--error-text-color, #b42318); }
+#history-panel .wan-card-actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 4px; }
+#history-panel .wan-act { min-height: 40px; padding: 6px 12px; border-radius: 8px; font-size: .9em; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
+  color: var(--button-secondary-text-color); display: inline-flex; align-items: center; text-decoration: none;
+  box-sizing: border-box; }
+#history-panel .wan-act-danger { color: var(--error-text-color, #b42318); }
+#history-panel .wan-pager { display: flex; align-items: center; justify-content: space-between; gap: 8px;
+  margin: 10px 0; flex-wrap: wrap; font-size: .9em; }
+#history-panel .wan-pager[hidden] { display: none; }
 """
 
 
@@ -50,29 +110,41 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def cost_line(record: TaskRecord) -> str:
+def usd_of(credits: Decimal, prices: PriceTable) -> Decimal:
+    return (credits / prices.credits_per_usd).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def cost_line(record: TaskRecord, prices: PriceTable) -> str:
+    """The estimate next to the provider's charge, both in the one money format."""
     parts = []
     est = record.estimate or {}
     credits = _decimal(est.get("credits"))
     if credits is not None:
-        parts.append(f"estimate {format_credits(credits, _decimal(est.get('usd')))}")
+        parts.append(TEXT["estimate"].format(money=format_credits(credits, _decimal(est.get("usd")))))
     if record.credits_charged is not None:
-        parts.append(f"charged {format_credits(record.credits_charged)}")
+        money = format_credits(record.credits_charged, usd_of(record.credits_charged, prices))
+        parts.append(TEXT["charged"].format(money=money))
     elif record.status == COMPLETED:
-        parts.append("charged: not reported")
+        parts.append(TEXT["charge_unknown"])
     elif record.is_final:
-        parts.append("charged" if (record.error or {}).get("charged") else "not charged")
-    return " · ".join(parts) or "cost unknown"
+        parts.append(TEXT["charged_failed"] if (record.error or {}).get("charged") else TEXT["not_charged"])
+    return " · ".join(parts) or TEXT["cost_unknown"]
 
 
 def settings_line(record: TaskRecord) -> str:
     req = record.request or {}
-    refs = req.get("references") or []
-    names = ", ".join(str(r).rsplit("/", 1)[-1] for r in refs) or "none"
-    return (
-        f"{req.get('quality', '?')} · {req.get('aspect_ratio', '?')} · {req.get('duration', '?')} s · "
-        f"{req.get('shot_type', '?')} shot · references: {names}"
+    return TEXT["settings"].format(
+        quality=req.get("quality", "?"),
+        ratio=req.get("aspect_ratio", "?"),
+        duration=req.get("duration", "?"),
+        shot=req.get("shot_type", "?"),
     )
+
+
+def references_line(record: TaskRecord) -> str:
+    refs = (record.request or {}).get("references") or []
+    names = ", ".join(str(r).rsplit("/", 1)[-1] for r in refs)
+    return TEXT["references"].format(names=names) if names else ""
 
 
 def can_retry_download(record: TaskRecord) -> bool:
@@ -80,67 +152,114 @@ def can_retry_download(record: TaskRecord) -> bool:
     return record.status == FAILED and record.result_url is not None and not record.has_video
 
 
-def card(record: TaskRecord) -> str:
-    rid = html.escape(record.id)
-    failed = record.is_final and record.status != COMPLETED
-    cls = "wan-hist-card wan-hist-failed" if failed or record.status == NEEDS_KEY else "wan-hist-card"
-    src = html.escape(video_path(record.id))
-    if record.status == COMPLETED and record.has_video:
-        media = f'<video controls preload="metadata" src="{src}"></video>'
-        download = f'<a href="{src}?download=1" download>Download video</a>'
-    else:
-        label = "Local copy deleted" if record.status == COMPLETED else html.escape(record.status_label)
-        if record.is_running:
-            label += f" · {record.progress:.0f}%"
-        media = f'<div class="wan-hist-novideo">{label}</div>'
-        download = ""
+def chip_kind(record: TaskRecord) -> str:
+    if record.status == COMPLETED:
+        return "done"
+    if record.is_running:
+        return "running"
+    if record.status == NEEDS_KEY or can_retry_download(record):
+        return "attention"
+    return "failed"
+
+
+def actions(record: TaskRecord) -> list[str]:
+    """The buttons a card shows, in order."""
+    found = [PLAY, DOWNLOAD] if record.status == COMPLETED and record.has_video else []
+    if record.request:
+        found.append(REMIX)
+    if record.has_video:
+        found.append(DELETE)
     if can_retry_download(record):
-        download = "The video was made but not saved: pick it under Generation and press Retry download."
+        found.append(RETRY)
+    if record.status == NEEDS_KEY:
+        found.append(RESUME)
+    return found
+
+
+def _button(action: str, rid: str) -> str:
+    if action == DOWNLOAD:
+        href = html.escape(video_path(rid)) + "?download=1"
+        return f'<a class="wan-act" data-action="download" href="{href}" download>{TEXT["download"]}</a>'
+    danger = " wan-act-danger" if action == DELETE else ""
+    return f'<button type="button" class="wan-act{danger}" data-action="{action}">{html.escape(TEXT[action])}</button>'
+
+
+def _media(record: TaskRecord, prompt: str) -> str:
+    if record.status == COMPLETED and record.has_video:
+        src = html.escape(poster_url(record.id))
+        # A missing poster (an older video) is swapped for NO_POSTER by the panel's script.
+        return f'<img class="wan-poster" src="{src}" alt="{html.escape(prompt[:120])}" loading="lazy">'
+
+    label = TEXT["deleted"] if record.status == COMPLETED else record.status_label
+    if record.is_running:
+        label += f" · {record.progress:.0f}%"
+    return f'<div class="wan-card-noposter">{html.escape(label)}</div>'
+
+
+def card(record: TaskRecord, prices: PriceTable, *, hidden: bool = False) -> str:
+    rid = html.escape(record.id)
+    kind = chip_kind(record)
+    prompt = str((record.request or {}).get("prompt", ""))
     error = record.error or {}
     message = record.message or ""
-    if failed and error.get("suggestion"):
+    if kind == "failed" and error.get("suggestion"):
         message = f"{message} {error['suggestion']}".strip()
-    prompt = (record.request or {}).get("prompt", "")
+    if can_retry_download(record):
+        message = f"{message} {TEXT['retry_hint']}".strip()
+    cls = "wan-card wan-hist-card" + (" wan-card-failed" if kind in ("failed", "attention") else "")
+    buttons = "".join(_button(a, record.id) for a in actions(record))
+    refs = references_line(record)
     return (
-        f'<div class="{cls}" data-record="{rid}" data-status="{html.escape(record.status)}">'
-        f"{media}"
-        f'<div class="wan-hist-prompt">{html.escape(prompt)}</div>'
-        f'<div class="wan-hist-meta"><b>{html.escape(record.status_label)}</b> · {date_text(record.created_at)}</div>'
-        f'<div class="wan-hist-meta">{html.escape(settings_line(record))}</div>'
-        f'<div class="wan-hist-meta">{html.escape(cost_line(record))}</div>'
-        f'<div class="wan-hist-msg">{html.escape(message)}</div>'
-        f'<div class="wan-hist-meta">{download}</div>'
-        "</div>"
+        f'<article class="{cls}" data-record="{rid}" data-status="{html.escape(record.status)}"'
+        f"{' hidden' if hidden else ''}>"
+        f'<div class="wan-card-media">{_media(record, prompt)}</div>'
+        '<div class="wan-card-body">'
+        f'<div class="wan-card-top"><span class="wan-chip wan-chip-{kind}">{html.escape(record.status_label)}</span>'
+        f'<time datetime="{int(record.created_at)}">{date_text(record.created_at)}</time></div>'
+        f'<p class="wan-card-prompt">{html.escape(prompt)}</p>'
+        f'<div class="wan-card-meta wan-card-settings">{html.escape(settings_line(record))}</div>'
+        + (f'<div class="wan-card-meta">{html.escape(refs)}</div>' if refs else "")
+        + f'<div class="wan-card-meta wan-card-cost">{html.escape(cost_line(record, prices))}</div>'
+        + (f'<div class="wan-card-msg">{html.escape(message)}</div>' if message else "")
+        + (f'<div class="wan-card-actions">{buttons}</div>' if buttons else "")
+        + "</div></article>"
     )
 
 
-def render_cards(records: list[TaskRecord], *, empty: str = EMPTY) -> str:
+def pager(count: int) -> str:
+    """The page switcher (shown by the panel's script when there is more than one page)."""
+    pages = max(1, -(-count // PAGE_SIZE))
+    label = html.escape(TEXT["page"])
+    return (
+        f'<nav class="wan-pager" data-pages="{pages}" data-count="{count}" data-label="{label}" hidden>'
+        f'<button type="button" class="wan-act" data-action="newer">{html.escape(TEXT["newer"])}</button>'
+        '<span class="wan-pager-label"></span>'
+        f'<button type="button" class="wan-act" data-action="older">{html.escape(TEXT["older"])}</button>'
+        "</nav>"
+    )
+
+
+def render_cards(records: list[TaskRecord], prices: PriceTable, *, empty: str = EMPTY) -> str:
+    """The cards, the first page visible; the panel's script shows the page the visitor is on."""
     if not records:
-        return f'<div class="wan-hist-empty">{html.escape(empty)}</div>'
-    return '<div class="wan-hist">' + "".join(card(r) for r in records) + "</div>"
+        return f'<div class="wan-hist-empty">{html.escape(empty)}</div>' if empty else ""
+    cards = "".join(card(r, prices, hidden=i >= PAGE_SIZE) for i, r in enumerate(records))
+    nav = pager(len(records)) if len(records) > PAGE_SIZE else ""
+    return f'<div class="wan-hist" data-page-size="{PAGE_SIZE}">{cards}</div>{nav}'
 
 
-def choice_label(record: TaskRecord) -> str:
-    prompt = (record.request or {}).get("prompt", "").replace("\n", " ")
-    short = prompt if len(prompt) <= 40 else prompt[:39] + "…"
-    return f"{date_text(record.created_at)} · {record.status_label} · {short}"
-
-
-def views(records: list[TaskRecord]) -> tuple[str, str, list[tuple[str, str]]]:
-    """(running cards, finished cards, picker choices) for an owner's records."""
+def views(records: list[TaskRecord], prices: PriceTable) -> tuple[str, str]:
+    """(running cards, finished cards) for an owner's records, newest first."""
     running = [r for r in records if r.is_running]
     done = [r for r in records if not r.is_running]
-    running_html = render_cards(running, empty="") if running else ""
-    done_html = render_cards(done)
-    choices = [(choice_label(r), r.id) for r in records]
-    return running_html, done_html, choices
+    return render_cards(running, prices, empty=""), render_cards(done, prices)
 
 
 def _choice(value: Any, allowed: tuple[Any, ...]) -> Any:
     return value if value in allowed else allowed[0]
 
 
-def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, str, str, int, str]:
+def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, str, str, str, str]:
     """The form values that reuse a record's settings, in this order:
     (prompt, video_urls text, quality, aspect_ratio, duration, shot_type)."""
     req = record.request or {}
@@ -153,7 +272,7 @@ def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, s
         "\n".join(req.get("video_urls") or []),
         _choice(req.get("quality"), QUALITIES),
         _choice(req.get("aspect_ratio"), ASPECT_RATIOS),
-        duration,
+        str(duration),  # the form's duration choices are text
         _choice(req.get("shot_type"), SHOT_TYPES),
     )
 

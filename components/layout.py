@@ -16,7 +16,7 @@ import gradio as gr
 from wanvideo.providers import MAX_REFERENCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cost, form, history, identity, result, status
+from . import banner, cost, examples, form, history, identity, mcp_compat, result, status, tools
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -53,8 +53,19 @@ CSS = """
 .wan-panel th, .wan-panel td { padding: 4px 8px !important; }
 #status-panel ul { list-style: none; padding-left: 0; }
 #status-panel code { white-space: pre-wrap; word-break: break-all; }
+#examples-slot .gallery button, #examples-slot button.gallery-item { min-height: 40px; }
+/* Phone first: one column, nothing wider than the screen, every control a thumb can hit.
+   (Gradio scopes this style sheet to the app: no .gradio-container prefix needed.) */
 @media (max-width: 480px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  button, fieldset label, input[type="text"], input[type="password"], textarea, .wan-act {
+    min-height: 40px !important; box-sizing: border-box; }
+  fieldset label { display: inline-flex !important; align-items: center; }
+  #character-buttons button { min-width: 96px !important; }
+  #actions button { min-height: 48px !important; }
+  #history-panel .wan-hist { grid-template-columns: 1fr; }
+  #result-video video { max-height: 60vh; }
+  video, img { max-width: 100%; }
 }
 """
 
@@ -101,7 +112,10 @@ def build(ctx: AppContext) -> gr.Blocks:
         )
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=5, min_width=300, elem_id="form-column"):
+                examples_slot = gr.Column(elem_id="examples-slot")  # filled below, shown first
                 the_form = form.render(ctx)
+                with examples_slot:
+                    examples.render(the_form)
             with gr.Column(scale=4, min_width=300, elem_id="output-column"):
                 the_cost = cost.render()
                 the_status = status.render()
@@ -122,10 +136,13 @@ def build(ctx: AppContext) -> gr.Blocks:
         demo.load(copy, inputs=owner, outputs=owner_state, **private)
         owner.change(copy, inputs=owner, outputs=owner_state, **private)
         history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
+        tools.describe(demo, ctx)
     return demo
 
 
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
+    if ctx.settings.mcp_server:
+        mcp_compat.install()
     return {
         "css": CSS + history.CSS + result.CSS,
         "js": ACCESSIBLE_NAMES_JS,
@@ -137,6 +154,10 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "blocked_paths": [str(ctx.settings.data_dir.resolve())],
         # Generous: the probe explains "too large" in plain words up to here.
         "max_file_size": 2 * MAX_REFERENCE_BYTES,
+        # The example clips (repository files, nothing private).
+        "allowed_paths": examples.ALLOWED_PATHS,
+        # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.
+        "mcp_server": ctx.settings.mcp_server,
         "show_error": True,
         # The owner-only video route (player, history cards, API downloads).
         **route_kwargs(ctx.manager.get, ctx.identity),

@@ -68,6 +68,11 @@ class Settings(BaseModel):
     visitor_daily_credit_limit: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
     visitor_max_active: int = Field(default=2, ge=1, le=1000)
 
+    # Serve `estimate` and `generate` as MCP tools (Gradio's MCP server at /gradio_api/mcp/).
+    # Off by default: `generate` spends the key's credits, so offering it to agents is the
+    # owner's choice, and the MCP server's imports would slow every start.
+    mcp_server: bool = False
+
     # Results: the largest video the app downloads (MB of 10**6 bytes).
     max_result_mb: int = Field(default=1024, ge=1)
 

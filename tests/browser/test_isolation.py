@@ -48,8 +48,8 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         # A reload keeps the history and re-attaches to the running task.
         page.reload()
         expect(page.locator("#history-running .wan-hist-card")).to_have_count(1, timeout=30_000)
-        video = page.locator("#history-list .wan-hist-card video")
-        expect(video).to_have_count(1, timeout=60_000)  # it kept streaming until done
+        poster = page.locator("#history-list .wan-hist-card img.wan-poster")
+        expect(poster).to_have_count(1, timeout=60_000)  # it kept streaming until done
         expect(page.locator("#history-running .wan-hist-card")).to_have_count(0)
         expect(page.locator("#history-list .wan-hist-card")).to_contain_text("character1 dances in the rain")
         expect(page.locator("#history-list .wan-hist-card")).to_contain_text("Done")
@@ -57,12 +57,17 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         page.wait_for_timeout(1000)
         page.locator("#history-panel").screenshot(path=str(artifacts / "history-panel.png"))
 
+        poster_url = f"{url}/{poster.get_attribute('src').lstrip('/')}"
+        page.locator("#history-list .wan-hist-card").get_by_role("button", name="Play").click()
+        video = page.locator("#history-list .wan-hist-card video")
+        expect(video).to_have_count(1)
         src = video.get_attribute("src")
         assert src
         video_url = f"{url}/{src.lstrip('/')}"
         mine = alice.request.get(video_url)
         assert mine.status == 200 and mine.headers["content-type"].startswith("video/mp4")
         assert mine.body()[4:8] == b"ftyp"
+        assert alice.request.get(poster_url).status == 200
 
         # Bob: a different browser sees nothing of it and cannot fetch it.
         other = bob.new_page()
@@ -71,6 +76,7 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         expect(other.locator(".wan-hist-card")).to_have_count(0)
         assert "character1 dances" not in other.content()
         assert bob.request.get(video_url).status == 404
+        assert bob.request.get(poster_url).status == 404
         # nor through Gradio's file route: not the database, not the folder
         data = tmp / "data"
         for path in (data / "tasks.sqlite3", data / "session_secret", data / "videos"):
@@ -79,15 +85,18 @@ def test_two_browsers_see_only_their_own_history(app_url, browser, artifacts) ->
         # Alice again in a fresh tab (same browser profile): same history.
         again = alice.new_page()
         again.goto(url)
-        expect(again.locator("#history-list .wan-hist-card video")).to_have_count(1, timeout=30_000)
+        expect(again.locator("#history-list .wan-hist-card img.wan-poster")).to_have_count(1, timeout=30_000)
 
-        # "Delete local copy" removes the only copy: the owner's own link stops working too.
+        # "Delete local copy" (after a confirmation) removes the only copy: the owner's own
+        # link stops working too.
+        again.once("dialog", lambda dialog: dialog.accept())
         again.get_by_role("button", name="Delete local copy").click()
         expect(again.locator("#history-list .wan-hist-card")).to_contain_text(
             "Local copy deleted", timeout=30_000
         )
         assert alice.request.get(video_url).status == 404
-        assert list((data / "videos").glob("*.mp4")) == []
+        assert alice.request.get(poster_url).status == 404
+        assert list((data / "videos").glob("*")) == []  # the poster went with the video
     finally:
         alice.close()
         bob.close()

@@ -137,8 +137,10 @@ def test_journey_demo(browser, studio: Studio, clips: dict[str, Path], artifacts
         finally:
             stranger.close()
         expect(status).to_contain_text(re.compile("final charge", re.I))
-        # The first generation of a fresh browser is picked in the history, ready for its actions.
-        expect(page.locator("#history-select input")).to_have_value(re.compile("On a sunny street"))
+        # Its history card has the poster and its own actions.
+        card = page.locator("#history-list .wan-hist-card").filter(has_text="On a sunny street")
+        expect(card.locator("img.wan-poster")).to_be_visible()
+        expect(card.get_by_role("button", name="Remix")).to_be_visible()
         page.screenshot(path=str(artifacts / "journey-3-done.png"), full_page=True)
         if os.environ.get("WAN_UPDATE_SCREENSHOT"):  # tests never write into the repo by default
             shutil.copyfile(artifacts / "journey-3-done.png", ROOT / "docs" / "screenshot.png")

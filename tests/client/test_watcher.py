@@ -91,7 +91,8 @@ def _wait(predicate, timeout: float = 60.0, step: float = 0.05):
 
 
 def _videos(settings: Settings) -> list[Path]:
-    return sorted(p for p in settings.videos_dir.glob("*") if p.is_file())
+    """The saved videos (each has its poster frame beside it, a .jpg)."""
+    return sorted(p for p in settings.videos_dir.glob("*.mp4") if p.is_file())
 
 
 async def test_runs_in_background_and_saves_before_saying_done(sim, clip, tmp_path):

@@ -1,23 +1,32 @@
-"""The history cards and Remix values (no gradio)."""
+"""The history cards, their actions and paging, and Remix values (no gradio)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 from components.history_cards import (
+    DELETE,
+    DOWNLOAD,
+    PAGE_SIZE,
+    PLAY,
+    REMIX,
+    RESUME,
+    RETRY,
+    actions,
     can_retry_download,
     card,
-    choice_label,
     cost_line,
     remix_values,
     render_cards,
     uploaded_names,
     views,
 )
+from wanvideo.providers import EVOLINK_PRICES as PRICES
 from wanvideo.store import TaskRecord
-from wanvideo.task_status import COMPLETED, FAILED, PROCESSING, STATUS_LABELS
+from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY, PROCESSING, STATUS_LABELS
 
 REQUEST = {
     "prompt": "character1 <dances>",
@@ -35,7 +44,7 @@ def _record(**changes) -> TaskRecord:
     return replace(base, **changes)
 
 
-def test_a_done_card_plays_from_the_owner_route(tmp_path: Path) -> None:
+def test_a_done_card_reads_at_a_glance(tmp_path: Path) -> None:
     video = tmp_path / "tok.mp4"
     video.write_bytes(b"....")
     record = _record(
@@ -44,41 +53,62 @@ def test_a_done_card_plays_from_the_owner_route(tmp_path: Path) -> None:
         estimate={"credits": 47.6, "usd": 0.7},
         credits_charged=Decimal("47.6"),
     )
-    html = card(record)
-    assert f'src="wan/video/{record.id}"' in html and f"wan/video/{record.id}?download=1" in html
+    html = card(record, PRICES)
+    assert f'src="wan/poster/{record.id}"' in html  # the poster, from the owner-only route
+    assert f"wan/video/{record.id}?download=1" in html
     assert str(tmp_path) not in html  # never a server path
     assert "character1 &lt;dances&gt;" in html  # escaped
-    assert "estimate 47.60 credits (about $0.70) · charged 47.60 credits" in html
-    assert "1080p · 9:16 · 7 s · multi shot · references: alice.mp4, bob.mp4" in html
+    assert '<span class="wan-chip wan-chip-done">Done</span>' in html
+    assert "Estimate 47.60 credits (about $0.70) · Charged 47.60 credits (about $0.70)" in html
+    assert "1080p · 9:16 · 7 s · multi shot" in html
+    assert "References: alice.mp4, bob.mp4" in html
     assert "2026-01-01 00:00 UTC" in html
+    assert actions(record) == [PLAY, DOWNLOAD, REMIX, DELETE]
+    for action in (PLAY, REMIX, DELETE):
+        assert f'data-action="{action}"' in html
+    assert 'data-action="retry"' not in html and 'data-action="resume"' not in html
 
 
 def test_cards_without_a_video() -> None:
     deleted = _record(status=COMPLETED)
-    assert "Local copy deleted" in card(deleted) and "<video" not in card(deleted)
+    assert "Local copy deleted" in card(deleted, PRICES) and "wan-poster" not in card(deleted, PRICES)
+    assert actions(deleted) == [REMIX]
     running = _record(status=PROCESSING, progress=42)
-    assert f"{STATUS_LABELS[PROCESSING]} · 42%" in card(running)
+    assert f"{STATUS_LABELS[PROCESSING]} · 42%" in card(running, PRICES)
+    assert "wan-chip-running" in card(running, PRICES)
     failed = _record(
         status=FAILED, message="It failed.", error={"suggestion": "Try again.", "charged": False}
     )
-    assert "wan-hist-failed" in card(failed) and "It failed. Try again." in card(failed)
-    assert cost_line(failed) == "not charged"
+    assert "wan-card-failed" in card(failed, PRICES) and "It failed. Try again." in card(failed, PRICES)
+    assert cost_line(failed, PRICES) == "Not charged"
+    waiting = _record(status=NEEDS_KEY)
+    assert actions(waiting) == [REMIX, RESUME] and "wan-chip-attention" in card(waiting, PRICES)
 
 
 def test_a_made_but_unsaved_video_can_be_downloaded_again(tmp_path: Path) -> None:
     lost = _record(status=FAILED, result_url="https://cdn.example/r.mp4", error={"charged": True})
-    assert can_retry_download(lost) and "Retry download" in card(lost)
+    assert can_retry_download(lost) and RETRY in actions(lost)
+    assert 'data-action="retry"' in card(lost, PRICES) and "press Retry download" in card(lost, PRICES)
     assert not can_retry_download(replace(lost, result_url=None))
     assert not can_retry_download(replace(lost, status=COMPLETED))
 
 
 def test_views_split_running_from_finished() -> None:
     a, b = _record(status=PROCESSING), _record(status=COMPLETED)
-    running_html, done_html, choices = views([a, b])
+    running_html, done_html = views([a, b], PRICES)
     assert a.id in running_html and a.id not in done_html and b.id in done_html
-    assert [c[1] for c in choices] == [a.id, b.id]
-    assert choice_label(a).endswith("character1 <dances>")
-    assert "will appear here" in render_cards([])
+    assert "will appear here" in render_cards([], PRICES)
+    assert views([b], PRICES)[0] == ""  # nothing running: nothing shown
+
+
+def test_more_than_a_page_is_paged() -> None:
+    records = [_record(status=COMPLETED) for _ in range(PAGE_SIZE + 5)]
+    html = render_cards(records, PRICES)
+    assert html.count("<article") == PAGE_SIZE + 5
+    assert len(re.findall(r"<article[^>]*>", html)) == PAGE_SIZE + 5
+    assert len(re.findall(r"<article[^>]* hidden>", html)) == 5  # the first page shows
+    assert 'data-pages="2"' in html and 'data-count="25"' in html
+    assert "wan-pager" not in render_cards(records[:PAGE_SIZE], PRICES)
 
 
 def test_remix_values_are_the_forms_and_stay_within_its_choices() -> None:
@@ -87,9 +117,9 @@ def test_remix_values_are_the_forms_and_stay_within_its_choices() -> None:
         "https://cdn.example/bob.mp4",
         "1080p",
         "9:16",
-        7,
+        "7",
         "multi",
     )
     odd = _record(request={"quality": "8k", "duration": "x", "shot_type": None})
-    assert remix_values(odd, 5) == ("", "", "720p", "16:9", 5, "single")
+    assert remix_values(odd, 5) == ("", "", "720p", "16:9", "5", "single")
     assert uploaded_names(_record()) == ["/up/alice.mp4"]

@@ -33,6 +33,7 @@ from ..budget import (
 )
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
+from ..media.poster import make_poster, poster_path
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
 from ..settings import Settings
@@ -381,8 +382,9 @@ class TaskManager:
         path = record.video_path
         if self.videos_dir.resolve() not in path.resolve().parents:
             return False
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        for file in (path, poster_path(path)):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
         self.recorder.update(record.id, video_path=None, message="The local copy was deleted.")
         return True
 
@@ -546,10 +548,22 @@ class TaskManager:
         waker.set()
         return True
 
+    async def _save_poster(self, record_id: str, video: Path) -> None:
+        """The history card's poster, taken (in the media sandbox) from the downloaded video
+        before it is recorded as saved, so the card that says Done has its picture."""
+        record = self.store.get(record_id)
+        if record is None:
+            return
+        dest = poster_path(self.recorder.final_video_path(record))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        await make_poster(video, dest)
+
     async def _consume(self, record_id: str, events: AsyncIterator[Event]) -> Outcome:
         """Record and fan out the events of one job run; say how it ended."""
         try:
             async for event in events:
+                if isinstance(event, Completed):
+                    await self._save_poster(record_id, event.video_path)
                 step = self.recorder.record(record_id, event)
                 if step.publish is not None:
                     self.events.publish(record_id, step.publish)

@@ -272,11 +272,15 @@ class EventRecorder:
             return self._failed(record_id, event)
         return Step(publish=event)
 
+    def final_video_path(self, record: TaskRecord) -> Path:
+        """Where the record's video is saved (its poster goes beside it)."""
+        return self.videos_dir / f"{record.video_token}.mp4"
+
     def _completed(self, record_id: str, event: Completed) -> Step:
         record = self.store.get(record_id)
         if record is None:
             return Step(Outcome.DONE)
-        final = self.videos_dir / f"{record.video_token}.mp4"
+        final = self.final_video_path(record)
         try:
             self.videos_dir.mkdir(parents=True, exist_ok=True)
             os.replace(event.video_path, final)

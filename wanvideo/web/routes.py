@@ -1,7 +1,9 @@
-"""The owner-only video route: `GET /wan/video/<record id>` serves a saved video to its owner.
+"""The owner-only routes: `GET /wan/video/<record id>` serves a saved video to its owner, and
+`GET /wan/poster/<record id>` its poster frame (the JPEG saved beside it, `media.poster`).
 
     app_kwargs = {"routes": video_routes(manager.get, ident)}   # gr.Blocks.launch(app_kwargs=...)
     video_path(record.id)                                        # "wan/video/<id>" (relative: root_path safe)
+    poster_url(record.id)                                        # "wan/poster/<id>" (cookie only)
     signed_video_path(ident, record.id, owner)                   # ("wan/video/<id>?o=..&exp=..&sig=..", expires)
 
 Two ways in, both checked against the task store's owner:
@@ -26,8 +28,10 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from wanvideo.identity import Identity
+from wanvideo.media.poster import poster_path
 
 VIDEO_ROUTE = "wan/video"
+POSTER_ROUTE = "wan/poster"
 COOKIE = "wan_owner"
 LINK_TTL = 10 * 60  # seconds a signed link works (the API client downloads at once)
 
@@ -47,6 +51,11 @@ Lookup = Callable[[str, str], "SavedVideo | None"]  # (record_id, owner) -> reco
 def video_path(record_id: str) -> str:
     """The route's path for a record, relative to the app's root (what the page uses)."""
     return f"{VIDEO_ROUTE}/{record_id}"
+
+
+def poster_url(record_id: str) -> str:
+    """The poster route's path for a record, relative to the app's root."""
+    return f"{POSTER_ROUTE}/{record_id}"
 
 
 def _resource(record_id: str, owner: str) -> str:
@@ -83,25 +92,48 @@ def requester(request: Request, ident: Identity, now: float | None = None) -> st
 def video_routes(lookup: Lookup, ident: Identity) -> list[Route]:
     """Starlette routes to add to Gradio's app (see the module docstring)."""
 
-    async def video(request: Request) -> Response:
+    def saved(request: Request) -> SavedVideo | None:
         owner = requester(request, ident)
         record = lookup(request.path_params["record_id"], owner) if owner else None
         if record is None or not record.has_video or record.video_path is None:
-            return PlainTextResponse("Not found", status_code=404, headers={"Cache-Control": "no-store"})
-        headers = {
-            "Cache-Control": "private, max-age=600",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        }
+            return None
+        return record
+
+    async def video(request: Request) -> Response:
+        record = saved(request)
+        if record is None or record.video_path is None:
+            return _not_found()
         if request.query_params.get("download"):
             return FileResponse(
-                record.video_path, media_type="video/mp4", filename=download_name(record), headers=headers
+                record.video_path, media_type="video/mp4", filename=download_name(record), headers=_HEADERS
             )
         return FileResponse(
-            record.video_path, media_type="video/mp4", headers=headers, content_disposition_type="inline"
+            record.video_path, media_type="video/mp4", headers=_HEADERS, content_disposition_type="inline"
         )
 
-    return [Route(f"/{VIDEO_ROUTE}/{{record_id}}", video, methods=["GET", "HEAD"])]
+    async def poster(request: Request) -> Response:
+        record = saved(request)
+        image = poster_path(record.video_path) if record is not None and record.video_path else None
+        if image is None or not image.is_file():
+            return _not_found()
+        return FileResponse(image, media_type="image/jpeg", headers=_HEADERS)
+
+    return [
+        Route(f"/{VIDEO_ROUTE}/{{record_id}}", video, methods=["GET", "HEAD"]),
+        Route(f"/{POSTER_ROUTE}/{{record_id}}", poster, methods=["GET", "HEAD"]),
+    ]
+
+
+_HEADERS = {
+    "Cache-Control": "private, max-age=600",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _not_found() -> Response:
+    """The one answer for a stranger, a missing record and a missing file alike."""
+    return PlainTextResponse("Not found", status_code=404, headers={"Cache-Control": "no-store"})
 
 
 def route_kwargs(lookup: Lookup, ident: Identity) -> dict[str, Any]:

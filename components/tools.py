@@ -1,0 +1,125 @@
+"""What an agent reads about `/estimate` and `/generate`: their API and MCP tool descriptions.
+
+    tools.describe(demo, ctx)     # after every panel is wired
+
+Gradio builds an MCP tool (WAN_MCP_SERVER) and the API page from an endpoint function's
+docstring: a description, then `Args:` lines `name: text`, then `Returns:`. The text is
+written here once, from the facts' own constants (limits, billing caps, the provider's price
+table), and set on the endpoint functions by their api_name, so a changed limit or price
+changes what agents read.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import gradio as gr
+
+from wanvideo.limits import (
+    MAX_CALLBACK_URL_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_REFERENCE_BYTES,
+    MAX_REFERENCE_SECONDS,
+    MAX_REFERENCES,
+    MIN_REFERENCE_SECONDS,
+)
+from wanvideo.pricing import CAP_BY_COUNT, format_credits
+from wanvideo.providers import ASPECT_RATIOS, QUALITIES, SHOT_TYPES, ProviderProfile
+from wanvideo.web.routes import LINK_TTL
+
+from .context import AppContext
+
+ESTIMATE, GENERATE = "estimate", "generate"
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def cost_rule(profile: ProviderProfile) -> str:
+    """The billing rule in one paragraph, from the price table."""
+    p = profile.prices
+    caps = ", ".join(f"{n} reference{'s' * (n > 1)}: {_plain(cap)} s each" for n, cap in CAP_BY_COUNT.items())
+    rates = "; ".join(f"{q}: {_plain(p.credits_per_second(q))} credits per second" for q in QUALITIES)
+    return (
+        f"Cost rule ({profile.label}, prices as of {p.as_of}): billed seconds = each reference's "
+        f"duration up to a cap ({caps}) + the output duration; credits = billed seconds x the rate "
+        f"({rates}), at least {format_credits(p.minimum_credits)}; {_plain(p.credits_per_usd)} "
+        "credits = $1. Charged only when the video is made. Example: two 3 s references and a 5 s "
+        f"video at {QUALITIES[0]} bill 2.5 + 2.5 + 5 = 10 s."
+    )
+
+
+def _references() -> str:
+    return (
+        f"1 to {MAX_REFERENCES} references in total (files first, then links), each an mp4 or mov "
+        f"of {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s and at most "
+        f"{MAX_REFERENCE_BYTES // 1_000_000} MB, one person each; their order is character1, "
+        "character2, character3"
+    )
+
+
+def _durations(profile: ProviderProfile) -> str:
+    return (
+        f"output length in seconds, {profile.duration_rule()}, written as text "
+        f'(e.g. "{profile.default_duration}", the default)'
+    )
+
+
+def estimate_doc(ctx: AppContext) -> str:
+    profile = ctx.profile
+    return f"""Price a Wan 2.6 reference video-to-video generation before paying. Spends nothing and sends nothing to the provider. {cost_rule(profile)}
+
+Args:
+    videos: reference video files ({_references()}). Over MCP leave it empty and give public links in video_urls (Gradio's MCP server does not take a list of files).
+    video_urls: public http(s) links to reference videos, one per line; they come after the files.
+    quality: {" or ".join(QUALITIES)} (default {QUALITIES[0]}).
+    duration: {_durations(profile)}.
+    fix_references: true to let the app convert, trim, rotate or shrink a clip that can be fixed; the price is for the clip as it will be sent.
+    reference_starts: where each reference's used part starts, in seconds, in the references' order.
+
+Returns:
+    JSON: per reference its duration and billed seconds, billed input and output seconds, total billed seconds, credits, usd, problems (what to change before generating; empty when it can go), and budget (what this app's key may still spend today, when limits apply)."""
+
+
+def generate_doc(ctx: AppContext) -> str:
+    profile = ctx.profile
+    key_rule = (
+        "required: this app runs on the caller's own key"
+        if ctx.needs_user_key
+        else "optional: empty uses this app's key, within its daily spending limits"
+    )
+    if ctx.settings.is_demo:
+        key_rule = "not needed: this app runs in demo mode and nothing is charged"
+    return f"""Generate a video with Wan 2.6 from 1 to {MAX_REFERENCES} reference clips of characters and a prompt. THIS SPENDS MONEY (credits on the provider) unless the app runs in demo mode: call estimate first with the same references, quality and duration, and confirm the price. Every rule is checked before anything is sent; a refusal says what to change and nothing is charged. It waits until the video is saved (minutes). {cost_rule(profile)}
+
+Args:
+    prompt: what happens, naming the references character1, character2, character3; at most {MAX_PROMPT_CHARS} characters.
+    videos: reference video files ({_references()}). Over MCP leave it empty and give public links in video_urls (Gradio's MCP server does not take a list of files).
+    video_urls: public http(s) links to reference videos, one per line; they come after the files.
+    quality: {" or ".join(QUALITIES)} (default {QUALITIES[0]}); 1080p costs more.
+    aspect_ratio: one of {", ".join(ASPECT_RATIOS)} (default {ASPECT_RATIOS[0]}).
+    duration: {_durations(profile)}.
+    shot_type: {" or ".join(SHOT_TYPES)} (single: one continuous shot; multi: several cuts); it overrides the prompt.
+    callback_url: optional public https URL (at most {MAX_CALLBACK_URL_CHARS} characters) the provider posts the finished task to.
+    api_key: the caller's own provider API key, {key_rule}. Used for this request only, never stored or logged.
+    fix_references: true to let the app convert, trim, rotate or shrink a clip that can be fixed.
+    reference_starts: where each reference's used part starts, in seconds, in the references' order.
+
+Returns:
+    The status text, the player, and the task record JSON: task_id, status, provider, video_path (file name), video_url (a signed link to download the video, valid {LINK_TTL // 60} minutes), estimate, error."""
+
+
+def describe(demo: gr.Blocks, ctx: AppContext) -> None:
+    """Set the descriptions on the endpoint functions (by api_name), and name each function
+    after its endpoint (Gradio names an MCP tool after the function); a missing one raises."""
+    docs = {ESTIMATE: estimate_doc(ctx), GENERATE: generate_doc(ctx)}
+    found = set()
+    for block_fn in demo.fns.values():
+        if block_fn.api_name in docs and block_fn.fn is not None:
+            block_fn.fn.__doc__ = docs[block_fn.api_name]
+            block_fn.fn.__name__ = block_fn.api_name
+            found.add(block_fn.api_name)
+    missing = set(docs) - found
+    if missing:
+        raise RuntimeError(f"no endpoint named {', '.join(sorted(missing))} to describe")
