@@ -47,7 +47,7 @@ log = logging.getLogger("wanvideo.budget")
 SPACE_DAILY_CREDITS = Decimal(300)
 SPACE_VISITOR_DAILY_CREDITS = Decimal(50)
 
-_OWN_KEY_HINT = "Paste your own key under Advanced to go on."
+_OWN_KEY_HINT = "Paste your own key under Advanced (API callers: pass api_key) to go on."
 
 
 class Limit(str, enum.Enum):
