@@ -33,6 +33,7 @@ from ..budget import (
 )
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
+from ..media.clips import default_clips
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
 from ..settings import Settings
@@ -41,7 +42,7 @@ from ..task_status import COMPLETED, DOWNLOADING, EXPIRED, FAILED, NEEDS_KEY, SU
 from .fanout import FanOut
 from .leases import RENEW_EVERY, TTL, LeaseKeeper
 from .loop_thread import LoopThread
-from .recorder import EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
+from .recorder import PREPARED_FILES, EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
 from .retry import DOWNLOAD_RETRY_DELAYS, RetrySchedule
 from .triage import MAX_TASK_AGE, Action, download_resumable, task_age, triage
 
@@ -247,7 +248,7 @@ class TaskManager:
         guarded = self._spends_server_credits(visitor_key)
         spend = None
         if guarded:
-            durations = [p.duration for p in probed.probes] if probed is not None else None
+            durations = probed.sent_durations if probed is not None else None  # as they will be sent
             spend = reservation_for(
                 durations, request.reference_count, request.quality, request.duration, self.profile.prices
             )
@@ -256,7 +257,7 @@ class TaskManager:
         record = TaskRecord.new(
             owner=owner,
             provider=self.profile.name,
-            request=request_summary(request),
+            request=request_summary(request, probed),
             key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
             message="Checking the references",
             # Inserted already leased to this worker: no sweep can take it before the job starts.
@@ -383,6 +384,7 @@ class TaskManager:
             return False
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+        default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
         self.recorder.update(record.id, video_path=None, message="The local copy was deleted.")
         return True
 
