@@ -3,12 +3,15 @@ each reference priced as it will be sent, what is done to it, and the prepared c
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.videos import make_video
+from components.context import PREPARED_FOLDER
+from tests.videos import make_noise_video, make_video
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
 
 from .conftest import RunningApp
@@ -105,3 +108,43 @@ def test_uploads_are_accepted_up_to_the_fixable_size(demo_app: RunningApp) -> No
         pytest.fail("the app dropped the connection instead of answering")
     assert response.status_code == 413
     assert str(MAX_SOURCE_BYTES) in response.text
+
+
+def test_stop_while_preparing_creates_and_charges_nothing(evolink_app: RunningApp, tmp_path: Path) -> None:
+    """Cancelling /generate while it prepares (what the Stop button does) stops the worker: no
+    upload, no task, and no prepared clip is left."""
+    sim = evolink_app.simulator
+    assert sim is not None
+    source = make_noise_video(tmp_path / "busy.mp4", 20, width=480, height=270)  # a few seconds of work
+    before = (sim.stats.uploads, sim.stats.creates)
+    job = evolink_app.client().submit(
+        prompt="character1 dances",
+        videos=files(source),
+        video_urls="",
+        quality="720p",
+        aspect_ratio="16:9",
+        duration=5,
+        shot_type="single",
+        reference_starts="1",
+        api_name="/generate",
+    )
+    deadline = time.monotonic() + 60
+    transcoding = re.compile(r"Preparing character1: [1-9]")  # past 0%: the worker is at it
+    while not any(transcoding.search(str(o[0])) for o in job.outputs()):
+        assert time.monotonic() < deadline, job.outputs()
+        assert not job.done(), job.outputs()
+        time.sleep(0.05)
+    assert "replaced" not in evolink_app.log()
+    job.cancel()
+    deadline = time.monotonic() + 20
+    while "replaced" not in evolink_app.log():  # the sandbox logs "media worker <pid> replaced"
+        assert time.monotonic() < deadline, evolink_app.log()[-2000:]
+        time.sleep(0.1)
+    prepared = evolink_app.data_dir.parent / "gradio" / PREPARED_FOLDER
+    assert prepared.is_dir()
+    deadline = time.monotonic() + 5
+    while list(prepared.rglob("*.mp4*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(prepared.rglob("*.mp4*")) == []  # no clip, no half-written file
+    time.sleep(1.0)
+    assert (sim.stats.uploads, sim.stats.creates) == before
