@@ -166,3 +166,49 @@ def test_a_clip_that_needs_nothing_is_not_prepared(
     probed = asyncio.run(check_references([str(sources["plain"])], [], "720p", 5, profile, settings))
     assert probed.plans[0].steps == () and probed.to_prepare == ()
     assert Step.TRIM not in probed.plans[0].steps
+
+
+def test_delete_local_copy_removes_the_prepared_clips(
+    sim: Simulator, clips: PreparedClips, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    from wanvideo.job import prepare_step
+    from wanvideo.store import TaskStore
+    from wanvideo.watcher import TaskManager
+
+    settings = fast_settings(
+        tmp_path,
+        WAN_PROVIDER="evolink",
+        WAN_API_KEY="server-key",
+        WAN_API_BASE_URL=sim.base_url,
+        WAN_FILES_BASE_URL=sim.base_url,
+    )
+    manager = TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3"))
+    owner = "anon:" + "c" * 32
+    request = GenerationRequest(prompt="character1 waves", videos=(str(sources["webm"]),), duration=2)
+
+    async def prepared() -> Probed:
+        probed = await check_references(request.videos, [], "720p", 2, manager.profile, settings)
+        steps = [s async for s in prepare_step(probed, request.videos, "720p", 2, manager.profile, settings)]
+        assert isinstance(steps[-1], Probed)
+        return steps[-1]
+
+    probed = asyncio.run(prepared())
+    (clip,) = probed.prepared
+    assert clip is not None and clip.path.exists()
+    manager.start()
+    try:
+        record = manager.submit(request, owner=owner, probed=probed)
+
+        async def follow() -> list:
+            return [e async for e in manager.follow(record.id, owner)]
+
+        events = asyncio.run(asyncio.wait_for(follow(), 60))
+        assert isinstance(events[-1], Completed), events[-1]
+        assert sim.stats.uploads == 1  # the prepared clip, uploaded by the runner
+        assert [f.original_name for f in sim.files.values()] == ["screen.mp4"]
+        stored = manager.get(record.id, owner)
+        assert stored is not None and stored.request["prepared_files"] == [str(clip.path)]
+        assert manager.delete_video(record.id, owner)
+        assert not clip.path.exists() and str(clip.path) not in clips.files
+    finally:
+        manager.stop()
