@@ -1,16 +1,22 @@
 """App-level singletons handed to every panel: settings, the effective provider profile, the
-TaskManager and the identity signer. Nothing per-user lives here (per-user data is in
-gr.State/gr.BrowserState).
+TaskManager, the identity signer and the prepared-clip cache. Nothing per-user lives here
+(per-user data is in gr.State/gr.BrowserState).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from gradio.utils import get_upload_folder
 
 from wanvideo.identity import Identity
+from wanvideo.media.clips import PreparedClips, use_clips
 from wanvideo.providers import ProviderProfile, effective_profile
 from wanvideo.settings import Settings
 from wanvideo.watcher import TaskManager
+
+PREPARED_FOLDER = "wan-prepared"
 
 
 @dataclass(frozen=True)
@@ -19,14 +25,20 @@ class AppContext:
     profile: ProviderProfile
     manager: TaskManager
     identity: Identity
+    clips: PreparedClips
 
     @classmethod
     def create(cls, settings: Settings, manager: TaskManager) -> AppContext:
+        # Prepared clips live in Gradio's upload folder: served for the card previews like the
+        # uploads themselves, and cleaned with them (layout hands `clips.files` to delete_cache).
+        clips = PreparedClips(Path(get_upload_folder()) / PREPARED_FOLDER)
+        use_clips(clips)  # the task runner's jobs and "Delete local copy" use the same cache
         return cls(
             settings=settings,
             profile=effective_profile(settings),
             manager=manager,
             identity=Identity.for_settings(settings),
+            clips=clips,
         )
 
     @property

@@ -1,52 +1,87 @@
 """The live cost estimate (elem_id `cost-estimate`) and the `/estimate` API endpoint.
 
-Every change of the references, quality or duration re-probes (the domain's
-`check_references`) and re-prices (`wanvideo.pricing`); `cost_view` renders the result.
-Nothing is priced or parsed here.
+Every change of the references, their starts, the fixing option, quality or duration
+re-probes and plans (the domain's `check_references`) and re-prices (`wanvideo.pricing`);
+`cost_view` renders the result, `reference_cards` the cards. Then the form prepares the
+clips that need it (`job.prepare_step`, cached, so Generate reuses them) and the cards
+switch to previews of the prepared clips. Nothing is priced or parsed here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gradio as gr
 
-from wanvideo.job import check_references
+from wanvideo.events import Failed, Preparing, Probed
+from wanvideo.job import check_references, prepare_step
 from wanvideo.pricing import estimate, other_quality
 from wanvideo.providers import QUALITIES
 
-from . import identity, inputs, references
+from . import identity, inputs
 from .context import AppContext
 from .cost_view import EMPTY, Assessment, as_json, as_markdown
 from .form import Form
+from .reference_cards import CardState, card_html
 
 
 async def assess(
-    ctx: AppContext, videos: Any, video_urls: Any, quality: str, duration: Any, visitor: str | None = None
+    ctx: AppContext,
+    videos: Any,
+    video_urls: Any,
+    quality: str,
+    duration: Any,
+    visitor: str | None = None,
+    fix_references: Any = True,
+    reference_starts: Any = "",
 ) -> Assessment:
-    """Probe and price the form's references (the one probe per look); with `visitor`, also
-    what the server's key may still spend today."""
+    """Probe, plan and price the form's references (the one probe per look); with `visitor`,
+    also what the server's key may still spend today."""
     quality = quality or QUALITIES[0]
     seconds, duration_problem = inputs.parse_duration(ctx.profile, duration)
     urls, url_problems = inputs.parse_urls(video_urls)
+    starts, starts_problem = inputs.parse_starts(reference_starts)
     priced_seconds = seconds if seconds is not None else ctx.profile.default_duration
     probed = await check_references(
-        inputs.file_paths(videos), urls, quality, priced_seconds, ctx.profile, ctx.settings
+        inputs.file_paths(videos),
+        urls,
+        quality,
+        priced_seconds,
+        ctx.profile,
+        ctx.settings,
+        fix=inputs.parse_fix(fix_references),
+        starts=starts,
     )
     budget = await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor else None
     result = Assessment(
-        probed=probed, duration=seconds, quality=quality, problems=list(probed.problems), budget=budget
+        probed=probed,
+        duration=seconds,
+        quality=quality,
+        problems=list(probed.problems),
+        budget=budget,
+        fix=inputs.parse_fix(fix_references),
     )
     result.problems += url_problems
     if duration_problem:
         result.problems.append(duration_problem)
-    if probed.estimate is not None:
-        result.other = estimate(
-            [p.duration for p in probed.probes], other_quality(quality), priced_seconds, ctx.profile.prices
-        )
+    if starts_problem:
+        result.problems.append(starts_problem)
+    reprice(ctx, result)
     return result
+
+
+def reprice(ctx: AppContext, a: Assessment) -> None:
+    """The other quality's price for the references as they will be sent."""
+    if a.probed is not None and a.probed.estimate is not None:
+        a.other = estimate(
+            a.probed.sent_durations,
+            other_quality(a.quality),
+            a.duration if a.duration is not None else ctx.profile.default_duration,
+            ctx.profile.prices,
+        )
 
 
 @dataclass
@@ -64,26 +99,89 @@ def render() -> Cost:
 
 
 def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
+    refs = form.refs
+    slots = len(refs.slots)
+
     async def estimate_api(
         videos: Any = None,
         video_urls: str = "",
         quality: str = "720p",
         duration: Any = None,
+        fix_references: bool = True,
+        reference_starts: str = "",
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
-        """Price a generation before paying: per reference its duration and billed seconds,
-        billed input and output seconds, total billed seconds, credits, USD, problems, and
-        what this app's key may still spend today (budget)."""
+        """Price a generation before paying: per reference its duration and billed seconds as it
+        will be sent, what will be done to it (fix_references: convert, rotate, trim to the 30 s
+        window from reference_starts, shrink) and about how long that takes; billed input and
+        output seconds, total billed seconds, credits, USD, problems, and what this app's key
+        may still spend today (budget)."""
         visitor = identity.visitor_of(ctx, request)
-        return as_json(ctx.profile.name, await assess(ctx, videos, video_urls, quality, duration, visitor))
+        a = await assess(
+            ctx, videos, video_urls, quality, duration, visitor, fix_references, reference_starts
+        )
+        return as_json(ctx.profile.name, a)
+
+    def view(
+        a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True
+    ) -> tuple[Any, ...]:
+        probed = a.probed
+        count = len(probed.probes) if probed else 0
+        states = states or {}
+        cards = [
+            card_html(probed, i, states.get(i)) if probed is not None and i < count else gr.skip()
+            for i in range(slots)
+        ]
+        shown = [gr.update(visible=i < count) for i in range(slots)]
+        # A hidden card's start goes back to 0, so a removed reference leaves no start behind.
+        starts = [gr.skip() if i < count else gr.update(value=0) for i in range(slots)]
+        buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
+        return (
+            as_markdown(a) if panel else gr.skip(),
+            gr.update(visible=count == 0),
+            *cards,
+            *shown,
+            *starts,
+            *buttons,
+        )
 
     async def refresh(
-        videos: Any, video_urls: str, quality: str, duration: Any, request: gr.Request
-    ) -> tuple[Any, ...]:
-        a = await assess(ctx, videos, video_urls, quality, duration, identity.visitor_of(ctx, request))
-        count = len(a.probed.probes) if a.probed else 0
-        buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
-        return (as_markdown(a), references.cards_html(a.probed), *buttons)
+        videos: Any,
+        video_urls: str,
+        quality: str,
+        duration: Any,
+        fix_references: bool,
+        reference_starts: str,
+        request: gr.Request,
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        visitor = identity.visitor_of(ctx, request)
+        a = await assess(
+            ctx, videos, video_urls, quality, duration, visitor, fix_references, reference_starts
+        )
+        yield view(a)
+        probed = a.probed
+        if probed is None or probed.estimate is None or not probed.to_prepare:
+            return
+        # Prepare now (cached): the cards preview what the model gets, and Generate reuses it.
+        urls, _ = inputs.parse_urls(video_urls)
+        sources = [*inputs.file_paths(videos), *urls]
+        states: dict[int, CardState] = {}
+        current = probed.to_prepare[0]
+        seconds = a.duration if a.duration is not None else ctx.profile.default_duration
+        async for item in prepare_step(probed, sources, a.quality, seconds, ctx.profile, ctx.settings):
+            if isinstance(item, Preparing):
+                current = item.index - 1
+                states[current] = CardState(percent=item.percent)
+                yield view(a, states, panel=False)
+            elif isinstance(item, Failed):
+                why = item.problems[0] if item.problems else item.message
+                states = {current: CardState(failure=why)}
+                a.problems.append(why)
+                yield view(a, states)
+            elif isinstance(item, Probed):
+                a = replace(a, probed=item)
+                reprice(ctx, a)
+                yield view(a)
 
     cost.api_trigger.click(
         estimate_api,
@@ -92,9 +190,23 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         api_name="estimate",
         concurrency_limit=None,
     )
-    outputs = [cost.panel, form.cards, *form.character_buttons]
+    outputs = [
+        cost.panel,
+        refs.empty,
+        *refs.cards,
+        *refs.slots,
+        *refs.starts,
+        *form.character_buttons,
+    ]
     # always_last: while one refresh runs, only the newest pending change is kept.
-    for component in (form.videos, form.video_urls, form.quality, form.duration):
+    for component in (
+        form.videos,
+        form.video_urls,
+        form.quality,
+        form.duration,
+        form.fix_references,
+        form.reference_starts,
+    ):
         component.change(
             refresh,
             inputs=form.reference_inputs,

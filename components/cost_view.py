@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from wanvideo.events import Probed
+from wanvideo.media.prepare import about
 from wanvideo.pricing import Estimate, format_credits
 
 EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost."
@@ -31,6 +32,7 @@ class Assessment:
     problems: list[str] = field(default_factory=list)
 
     budget: Any = None  # wanvideo.budget.BudgetStatus: what the server's key may still spend today
+    fix: bool = True  # clips the provider would refuse are prepared (fix_references)
 
     @property
     def estimate(self) -> Estimate | None:
@@ -91,33 +93,66 @@ def _num(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _preparation(probed: Probed, i: int) -> dict[str, Any]:
+    """What fixing does to reference `i`, as /estimate reports it (typed fields, not sentences
+    to parse: `steps` are `wanvideo.media.prepare.Step` values)."""
+    plan, clip = probed.plan(i), probed.clip(i)
+    if plan is None or plan.job is None or plan.sent.problems:
+        return {"steps": [], "will_be_done": [], "window": None, "prepare_seconds": 0, "prepared": False}
+    return {
+        "steps": [step.value for step in plan.steps],
+        "will_be_done": list(clip.notes() if clip is not None else plan.notes()),
+        "window": [_num(Decimal(str(plan.start))), _num(Decimal(str(plan.end)))]
+        if plan.end is not None
+        else None,
+        "prepare_seconds": 0 if clip is not None else round(plan.seconds_to_prepare, 1),
+        "prepared": clip is not None,
+    }
+
+
+def prepare_seconds(probed: Probed | None) -> float:
+    """About how long preparing the references still takes (0: nothing to do)."""
+    if probed is None:
+        return 0.0
+    return sum(probed.plans[i].seconds_to_prepare for i in probed.to_prepare)
+
+
 def as_json(provider: str, a: Assessment) -> dict[str, Any]:
-    """The `/estimate` answer."""
+    """The `/estimate` answer: each reference as it will be sent (`duration`, `billed_seconds`,
+    `size_bytes`), with its `source_duration` and what fixing does to it."""
     probes = a.probed.probes if a.probed else ()
     e = a.estimate
     bills = e.references if e else ()
     refs = []
     for i, probe in enumerate(probes):
+        assert a.probed is not None
         bill = bills[i] if i < len(bills) else None
+        sent = a.probed.sent(i)
         refs.append(
             {
                 "character": f"character{i + 1}",
                 "name": probe.name,
                 "source": "url" if probe.source.startswith(("http://", "https://")) else "file",
-                "duration": probe.duration,
+                "duration": sent.duration,
+                "source_duration": probe.duration,
                 "billed_seconds": _num(bill.billed_high) if bill else None,
                 "billed_seconds_low": _num(bill.billed_low) if bill else None,
-                "size_bytes": probe.size_bytes,
+                "size_bytes": sent.size_bytes,
+                "source_size_bytes": probe.size_bytes,
                 "container": probe.container,
+                "orientation": sent.orientation,
                 "has_audio": probe.has_audio,
-                "problems": list(probe.problems),
-                "warnings": list(probe.warnings),
+                **_preparation(a.probed, i),
+                "problems": list(sent.problems),
+                "warnings": list(sent.warnings),
             }
         )
     data: dict[str, Any] = {
         "ok": not a.problems,
         "provider": provider,
         "quality": a.quality,
+        "fix_references": a.fix,
+        "prepare_seconds": round(prepare_seconds(a.probed), 1),
         "references": refs,
         "output_seconds": a.duration,
         "problems": list(a.problems),
@@ -170,6 +205,23 @@ def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
     }
 
 
+def preparation_lines(probed: Probed) -> list[str]:
+    """What fixing does to each reference, and about how long it takes."""
+    lines = []
+    for i in range(len(probed.probes)):
+        plan, clip = probed.plan(i), probed.clip(i)
+        if plan is None or plan.job is None or plan.sent.problems:
+            continue
+        notes = ", ".join(clip.notes() if clip is not None else plan.notes())
+        done = " (done)" if clip is not None else ""
+        lines.append(f"- character{i + 1} · {probed.probes[i].name.replace('|', '/')}: {notes}{done}")
+    if not lines:
+        return []
+    left = prepare_seconds(probed)
+    when = f", {about(left)}" if left else ""
+    return [f"**Fixed before upload**{when}:", *lines, ""]
+
+
 def as_markdown(a: Assessment) -> str:
     e = a.estimate
     lines: list[str] = []
@@ -183,13 +235,20 @@ def as_markdown(a: Assessment) -> str:
         lines.append("")
         lines.append("| Reference | Length | Billed |")
         lines.append("|---|---|---|")
-        for i, (probe, bill) in enumerate(zip(a.probed.probes, e.references, strict=False)):  # type: ignore[union-attr]
+        probed = a.probed
+        assert probed is not None
+        for i, (probe, bill) in enumerate(zip(probed.probes, e.references, strict=False)):
             billed = seconds(bill.billed_high)
             if bill.billed_low != bill.billed_high:
                 billed = f"0 to {billed}"
             name = probe.name.replace("|", "/")
-            lines.append(f"| character{i + 1} · {name} | {seconds(probe.duration)} | {billed} |")
+            sent = probed.sent(i).duration
+            length = seconds(probe.duration)
+            if sent is not None and probe.duration is not None and sent != probe.duration:
+                length = f"{length}, sends {seconds(sent)}"
+            lines.append(f"| character{i + 1} · {name} | {length} | {billed} |")
         lines.append("")
+        lines.extend(preparation_lines(probed))
         input_s, total_s = seconds(e.input_seconds), seconds(e.total_seconds)
         if e.input_seconds_low != e.input_seconds:
             input_s = f"{seconds(e.input_seconds_low)} to {input_s}"

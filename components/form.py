@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.providers import (
     ASPECT_RATIOS,
     MAX_PROMPT_CHARS,
@@ -46,10 +47,13 @@ def _insert_js(name: str) -> str:
 
 
 REFERENCE_HINT = (
-    f"1 to {MAX_REFERENCES} clips, mp4 or mov, {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, "
-    f"at most {MAX_REFERENCE_BYTES // 1_000_000} MB each, one person per clip. "
-    "Their order is character1, character2, character3. The model copies each person's look and voice."
+    f"1 to {MAX_REFERENCES} clips, one person per clip; their order is character1, character2, "
+    "character3. The model copies each person's look and voice. The provider takes mp4 or mov, "
+    f"{MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, at most {MAX_REFERENCE_BYTES // 1_000_000} MB; "
+    f"with fixing on, any common video up to {MAX_SOURCE_BYTES // 1_000_000} MB is converted, turned "
+    f"upright, cut to its {MAX_REFERENCE_SECONDS:g} s window from 'Start at' and shrunk first."
 )
+FIX_INFO = "Off: clips are sent as they are, and one the provider would refuse is refused here."
 
 
 def count_text(prompt: str) -> str:
@@ -65,7 +69,8 @@ class Form:
     prompt_count: gr.Markdown
     character_buttons: list[gr.Button]
     videos: gr.File
-    cards: gr.HTML
+    refs: references.References
+    fix_references: gr.Checkbox
     video_urls: gr.Textbox
     quality: gr.Radio
     aspect_ratio: gr.Radio
@@ -75,9 +80,20 @@ class Form:
     api_key: gr.Textbox
 
     @property
+    def reference_starts(self) -> gr.Textbox:
+        return self.refs.starts_text
+
+    @property
     def reference_inputs(self) -> list[gr.components.Component]:
         """What the cost depends on, in the /estimate order."""
-        return [self.videos, self.video_urls, self.quality, self.duration]
+        return [
+            self.videos,
+            self.video_urls,
+            self.quality,
+            self.duration,
+            self.fix_references,
+            self.reference_starts,
+        ]
 
 
 def render(ctx: AppContext) -> Form:
@@ -104,7 +120,10 @@ def render(ctx: AppContext) -> Form:
         elem_id="reference-videos",
         height=140,
     )
-    cards = references.render()
+    refs = references.render()
+    fix_references = gr.Checkbox(
+        value=True, label=inputs.FIX_REFERENCES, info=FIX_INFO, elem_id="fix-references"
+    )
     gr.Markdown(REFERENCE_HINT, elem_classes=["wan-hint"])
     video_urls = gr.Textbox(
         label=inputs.VIDEO_URLS,
@@ -153,7 +172,8 @@ def render(ctx: AppContext) -> Form:
         prompt_count=prompt_count,
         character_buttons=character_buttons,
         videos=videos,
-        cards=cards,
+        refs=refs,
+        fix_references=fix_references,
         video_urls=video_urls,
         quality=quality,
         aspect_ratio=aspect_ratio,
@@ -169,3 +189,4 @@ def listen(form: Form) -> None:
     form.prompt.change(None, inputs=form.prompt, outputs=form.prompt_count, js=_COUNT_JS)
     for i, button in enumerate(form.character_buttons, start=1):
         button.click(None, inputs=form.prompt, outputs=form.prompt, js=_insert_js(f"character{i}"))
+    references.listen(form.refs)

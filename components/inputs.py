@@ -6,6 +6,8 @@ Remix all read the form through here, so a value means the same everywhere.
     paths = file_paths(videos)                       # gr.File value -> list of paths
     urls, problems = parse_urls(text)                # one link per line, each checked
     seconds, problem = parse_duration(profile, "5")  # (5, None) | (None, "Duration (s): ...")
+    starts, problem = parse_starts("0, 12.5")        # ((0.0, 12.5), None) | ((), "Start at (s): ...")
+    fix = parse_fix(None)                            # True: fixing is on unless turned off
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wanvideo.providers import MAX_CALLBACK_URL_CHARS, ProviderProfile
-from wanvideo.schemas import FIELD_LABELS, duration_input_problem
+from wanvideo.schemas import FIELD_LABELS, duration_input_problem, starts_input_problem
 
 # The visible labels: the accessible names users and tests rely on (DESIGN.md), and the name a
 # refusal gives the field. The domain's refusals use the same words (`FIELD_LABELS`).
@@ -26,6 +28,8 @@ ASPECT_RATIO = FIELD_LABELS["aspect_ratio"]
 DURATION = FIELD_LABELS["duration"]
 SHOT_TYPE = FIELD_LABELS["shot_type"]
 CALLBACK_URL = FIELD_LABELS["callback_url"]
+FIX_REFERENCES = FIELD_LABELS["fix_references"]
+REFERENCE_STARTS = FIELD_LABELS["reference_starts"]
 API_KEY = "API key"
 
 MAX_LINK_CHARS = MAX_CALLBACK_URL_CHARS  # a reference link longer than this is not a link anyone pasted
@@ -98,3 +102,18 @@ def parse_duration(profile: ProviderProfile, duration: Any) -> tuple[int | None,
     if duration is None or (isinstance(duration, str) and not duration.strip()):
         return profile.default_duration, None
     return duration_input_problem(duration, profile)
+
+
+def parse_starts(value: Any) -> tuple[tuple[float, ...], str | None]:
+    """Where each reference's window starts ("0, 12.5"; empty: all at 0), or a refusal naming
+    the field; the rule itself is `wanvideo.schemas.read_starts`."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        value = [value]
+    return starts_input_problem(value)
+
+
+def parse_fix(value: Any) -> bool:
+    """The fix_references flag from a form or an API call: on unless clearly turned off."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "off")
+    return True if value is None else bool(value)

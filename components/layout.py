@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from wanvideo.providers import MAX_REFERENCE_BYTES
+from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
 from . import banner, cost, examples, form, history, identity, mcp_compat, result, status, tools
@@ -46,6 +46,12 @@ CSS = """
 .wan-ref-meta { font-size: 0.85em; margin-top: 4px; overflow-wrap: anywhere; }
 .wan-ref-problem { color: var(--error-text-color, #b42318); font-size: 0.85em; overflow-wrap: anywhere; }
 .wan-ref-warning { color: #8a6100; font-size: 0.8em; overflow-wrap: anywhere; }
+.wan-ref-notes { font-size: 0.85em; margin: 4px 0 0 0; padding-left: 1.1em; overflow-wrap: anywhere; }
+.wan-ref-prep { font-size: 0.8em; opacity: 0.85; margin-top: 2px; }
+#reference-cards { gap: 8px; flex-wrap: wrap; }
+#reference-cards .wan-ref-slot { flex: 1 1 160px; max-width: min(100%, 320px); min-width: 0 !important; }
+#reference-cards .wan-ref { max-width: 100%; }
+.wan-ref-start input { max-width: 8em; }
 .wan-panel { padding: 2px 4px !important; }
 .wan-panel p, .wan-panel li, .wan-panel td:first-child { overflow-wrap: anywhere; }
 .wan-panel table { width: 100%; max-width: 100%; table-layout: auto; border-collapse: collapse; }
@@ -124,6 +130,8 @@ def build(ctx: AppContext) -> gr.Blocks:
         with gr.Column(elem_id="history-slot"):
             the_history = history.render()
 
+        # Prepared clips are cleaned with Gradio's own cache (same schedule, and at shutdown).
+        demo.temp_file_sets.append(ctx.clips.files)
         form.listen(the_form)
         cost.listen(ctx, the_form, the_cost)
         status.listen(ctx, the_form, the_status, the_result, owner_state)
@@ -152,8 +160,9 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # Nothing under the data folder goes through Gradio's file route (videos are served by
         # the owner-only route below); blocking it also stops a data path leaking into an output.
         "blocked_paths": [str(ctx.settings.data_dir.resolve())],
-        # Generous: the probe explains "too large" in plain words up to here.
-        "max_file_size": 2 * MAX_REFERENCE_BYTES,
+        # Clips up to this size are fixed (shrunk under the provider's 100 MB); above it Gradio
+        # refuses the upload with a message naming the limit.
+        "max_file_size": MAX_SOURCE_BYTES,
         # The example clips (repository files, nothing private).
         "allowed_paths": examples.ALLOWED_PATHS,
         # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.

@@ -1,66 +1,65 @@
-"""Reference cards: a preview of each reference with its length and billed seconds.
+"""Reference cards: one slot per reference with its card (`reference_cards`) and its
+"Start at (s)" control, plus the hidden `reference_starts` text those controls fill (the
+`/estimate` and `/generate` parameter).
 
-Filled by the cost panel's refresh (one probe serves both); this module only renders HTML.
+Filled by the cost panel's refresh (one probe serves both); this module builds and wires the
+controls only.
 """
 
 from __future__ import annotations
 
-import html
-from urllib.parse import quote
+from dataclasses import dataclass
 
 import gradio as gr
 
-from wanvideo.events import Probed
+from wanvideo.providers import MAX_REFERENCES
+from wanvideo.schemas import FIELD_LABELS
 
-from .cost_view import seconds
+from .reference_cards import EMPTY
 
-EMPTY = '<div class="wan-refs-empty">No references yet: upload 1 to 3 clips or paste links.</div>'
+START_LABEL = FIELD_LABELS["reference_starts"]
 
-
-def _src(source: str) -> str:
-    if source.startswith(("http://", "https://")):
-        return source
-    # Uploads live in Gradio's cache, which Gradio serves; relative so a root_path still works.
-    return "gradio_api/file=" + quote(source)
-
-
-def cards_html(probed: Probed | None) -> str:
-    if probed is None or not probed.probes:
-        return EMPTY
-    bills = probed.estimate.references if probed.estimate else ()
-    cards = []
-    for i, probe in enumerate(probed.probes):
-        name = html.escape(probe.name)
-        playable = probe.duration is not None and probe.container is not None
-        preview = (
-            f'<video src="{html.escape(_src(probe.source))}" controls muted playsinline preload="metadata"></video>'
-            if playable
-            else '<div class="wan-ref-novideo">no preview</div>'
-        )
-        if i < len(bills):
-            bill = bills[i]
-            billed = (
-                seconds(bill.billed_high)
-                if bill.billed_low == bill.billed_high
-                else f"up to {seconds(bill.billed_high)}"
-            )
-            length = f"{seconds(probe.duration)} · billed {billed}"
-        else:
-            length = seconds(probe.duration)
-        notes = "".join(
-            f'<div class="wan-ref-problem">{html.escape(p)}</div>' for p in probe.problems
-        ) + "".join(f'<div class="wan-ref-warning">{html.escape(w)}</div>' for w in probe.warnings)
-        cards.append(
-            f'<div class="wan-ref" data-character="character{i + 1}">{preview}'
-            f'<div class="wan-ref-meta"><b>character{i + 1}</b> <span class="wan-ref-name">{name}</span>'
-            f'<br><span class="wan-ref-length">{length}</span></div>{notes}</div>'
-        )
-    return '<div class="wan-refs">' + "".join(cards) + "</div>"
+# The starts in reference order, trailing zeros dropped ("0, 12.5"); runs in the browser.
+_JOIN_STARTS_JS = """(...values) => {
+  const v = values.map((x) => (x === null || x === undefined || x === "" || isNaN(Number(x))) ? 0 : Number(x));
+  while (v.length && v[v.length - 1] === 0) v.pop();
+  return v.join(", ");
+}"""
 
 
-def render() -> gr.HTML:
-    return gr.HTML(EMPTY, elem_id="reference-cards", padding=False)
+@dataclass
+class References:
+    empty: gr.HTML  # the hint shown without references
+    slots: list[gr.Column]  # one per reference, hidden when unused
+    cards: list[gr.HTML]
+    starts: list[gr.Number]  # "Start at (s)" of each card
+    starts_text: gr.Textbox  # hidden: the starts as the API takes them
 
 
-def listen(*_args: object) -> None:
-    """Updated by components.cost (the same probe feeds the cards and the estimate)."""
+def render() -> References:
+    empty = gr.HTML(EMPTY, elem_id="reference-empty", padding=False)
+    slots, cards, starts = [], [], []
+    with gr.Row(elem_id="reference-cards", equal_height=False):
+        for i in range(1, MAX_REFERENCES + 1):
+            with gr.Column(visible=False, min_width=160, elem_classes=["wan-ref-slot"]) as slot:
+                cards.append(gr.HTML("", elem_id=f"reference-card-{i}", padding=False))
+                starts.append(
+                    gr.Number(
+                        value=0,
+                        label=START_LABEL,
+                        minimum=0,
+                        step=0.5,
+                        elem_id=f"reference-start-{i}",
+                        elem_classes=["wan-ref-start"],
+                        info=f"where character{i}'s 30 s window starts",
+                    )
+                )
+            slots.append(slot)
+    starts_text = gr.Textbox(value="", visible=False, label=START_LABEL, elem_id="reference-starts")
+    return References(empty=empty, slots=slots, cards=cards, starts=starts, starts_text=starts_text)
+
+
+def listen(refs: References) -> None:
+    """Browser-only: the per-card starts fill the hidden text (its change re-prices)."""
+    for start in refs.starts:
+        start.change(None, inputs=refs.starts, outputs=refs.starts_text, js=_JOIN_STARTS_JS)

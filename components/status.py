@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from wanvideo.budget import SpendRefused
 from wanvideo.events import Completed, Failed, FailureReason, Probed
-from wanvideo.job import check_references
+from wanvideo.job import check_references, prepare_step
 from wanvideo.schemas import GenerationRequest, plain_problems
 from wanvideo.web.routes import signed_video_path
 
@@ -67,12 +67,17 @@ def read_request(
     duration: Any,
     shot_type: Any,
     callback_url: Any,
+    fix_references: Any = True,
+    reference_starts: Any = "",
 ) -> GenerationRequest:
     """The form as a validated request, or a refusal naming every field to fix."""
     seconds, duration_problem = inputs.parse_duration(ctx.profile, duration)
     urls, problems = inputs.parse_urls(video_urls)
+    starts, starts_problem = inputs.parse_starts(reference_starts)
     if duration_problem:
         problems.append(duration_problem)
+    if starts_problem:
+        problems.append(starts_problem)
     if problems:
         raise refusal(problems)
     try:
@@ -86,6 +91,8 @@ def read_request(
                 "duration": seconds,
                 "shot_type": shot_type,
                 "callback_url": callback_url or None,
+                "fix_references": inputs.parse_fix(fix_references),
+                "reference_starts": starts,
             },
             context={"profile": ctx.profile},
         )
@@ -106,13 +113,17 @@ def listen(
         shot_type: str = "single",
         callback_url: str | None = None,
         api_key: str | None = None,
+        fix_references: bool = True,
+        reference_starts: str = "",
         owner_id: Any = None,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> AsyncIterator[tuple[Any, ...]]:
-        """Generate a video from 1 to 3 reference clips. Streams the status (markdown); the final
-        value holds the player and the task record (task_id, status, provider, video_path: the
-        file name, video_url: a signed link to download the video within minutes, estimate,
-        error)."""
+        """Generate a video from 1 to 3 reference clips. fix_references (default on) prepares
+        clips the provider would refuse (convert, rotate, trim to the 30 s window starting at
+        reference_starts, e.g. "0, 12.5", shrink) before anything is sent. Streams the status
+        (markdown); the final value holds the player and the task record (task_id, status,
+        provider, video_path: the file name, video_url: a signed link to download the video
+        within minutes, estimate, error)."""
         key = (api_key or "").strip() or None
         if ctx.needs_user_key and not key:
             raise refusal(["This app runs on your own key: open Advanced and paste it into API key"])
@@ -126,12 +137,21 @@ def listen(
             duration=duration,
             shot_type=shot_type,
             callback_url=callback_url,
+            fix_references=fix_references,
+            reference_starts=reference_starts,
         )
 
         view = View(provider=ctx.profile.name)
         yield view.markdown(), NO_VIDEO, None, view.tracking()
         probed = await check_references(
-            req.videos, req.video_urls, req.quality, req.duration, ctx.profile, ctx.settings
+            req.videos,
+            req.video_urls,
+            req.quality,
+            req.duration,
+            ctx.profile,
+            ctx.settings,
+            fix=req.fix_references,
+            starts=req.reference_starts,
         )
         if probed.problems:
             view.apply(
@@ -146,6 +166,23 @@ def listen(
             raise refusal(list(probed.problems))
         view.apply(probed)
         yield view.markdown(), gr.skip(), None, view.tracking()
+        if probed.to_prepare:
+            # Prepared here, before the job is handed over: Stop cancels this handler, which
+            # stops the worker; nothing was uploaded or created yet. The cost panel's
+            # preparation of the same clips is reused (cached by content, start and settings).
+            sources = [*req.videos, *req.video_urls]
+            async for item in prepare_step(
+                probed, sources, req.quality, req.duration, ctx.profile, ctx.settings
+            ):
+                if isinstance(item, Probed):
+                    probed = item
+                    continue
+                view.apply(item)
+                if isinstance(item, Failed):
+                    view.headline = "✗ A reference could not be prepared"
+                    yield view.markdown(), gr.skip(), view.record(), None
+                    raise gr.Error(item.message, title="Could not prepare a clip", print_exception=False)
+                yield view.markdown(), gr.skip(), None, view.tracking()
 
         who = identity.owner_of(ctx, owner_id, request)
         try:  # in a thread: accepting reserves the estimate in one store transaction
@@ -196,6 +233,8 @@ def listen(
             form.shot_type,
             form.callback_url,
             form.api_key,
+            form.fix_references,
+            form.reference_starts,
             owner,
         ],
         outputs=[status.panel, result.video, result.record, status.tracking],

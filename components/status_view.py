@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wanvideo.events import Completed, Downloading, Event, Failed, Probed, Progress, Submitted, Uploading
+from wanvideo.events import (
+    Completed,
+    Downloading,
+    Event,
+    Failed,
+    Preparing,
+    Probed,
+    Progress,
+    Submitted,
+    Uploading,
+)
 from wanvideo.pricing import Estimate, format_credits
 from wanvideo.task_status import COMPLETED, FAILED, STATUS_LABELS, record_status_for, status_label
 
@@ -30,6 +40,7 @@ IDLE = "### Status\nNothing running. Fill in the form and press **Generate**."
 
 # Phases of one click, in order; DONE and FAILED are final.
 CHECKING = "checking"
+PREPARING = "preparing"  # references being fixed, before the job is handed over: Stop stops it
 STARTING = "starting"
 UPLOADING = "uploading"
 SUBMITTED = "submitted"
@@ -119,6 +130,14 @@ class View:
                     else ""
                 )
                 self.done.append(f"✓ References checked: {len(event.probes)}{cost}")
+        elif isinstance(event, Preparing):
+            self.phase = PREPARING
+            self.headline = f"Preparing character{event.index}: {event.percent:.0f}%"
+            what = f": {html.escape(', '.join(event.notes))}" if event.notes else ""
+            self.detail = f"{html.escape(event.name)}{what}\n\n{_bar(event.percent)}"
+            if event.percent >= 100:
+                self.done.append(f"✓ Prepared character{event.index} ({html.escape(event.name)}){what}")
+                self.detail = ""
         elif isinstance(event, Uploading):
             self.phase = UPLOADING
             self.headline = f"Uploading file {event.index} of {event.count}: {event.percent:.0f}%"
@@ -244,7 +263,7 @@ def stop_message(tracking: dict[str, Any] | None) -> str:
     phase = (tracking or {}).get("phase")
     if phase is None or phase in FINAL_PHASES:
         return IDLE
-    if phase == CHECKING:
+    if phase in (CHECKING, PREPARING):
         return STOPPED_BEFORE_SENDING
     task_id = tracking.get("task_id")  # type: ignore[union-attr]
     if task_id:

@@ -4,11 +4,15 @@ make_video(tmp_path / "a.mp4", seconds=3)                     # H.264 + AAC mp4
 make_video(tmp_path / "b.mov", seconds=3, container="mov")
 make_video(tmp_path / "c.webm", seconds=3, container="webm")  # VP8 + Vorbis/Opus
 make_video(tmp_path / "d.mp4", seconds=3, audio=False)
+make_video(tmp_path / "e.webm", video_codec="libvpx-vp9")       # VP9 + Opus
+make_video(tmp_path / "f.mov", video_codec="libx265")           # HEVC in MOV
+make_video(tmp_path / "g.mp4", rotation=90)                     # a phone's portrait clip
 
 Helpers that reshape a made MP4 (box level, no re-encoding):
 
 pad_mp4(src, dst, 40_000_000)   # a sparse `free` box before the trailing `moov`
 faststart(src, dst)             # remuxed with `moov` first
+append_bytes(src, dst, b"junk")  # a complete clip followed by stray bytes
 """
 
 from __future__ import annotations
@@ -38,11 +42,19 @@ def make_video(
     video: bool = True,
     container: str | None = None,
     color: tuple[int, int, int] = (200, 60, 40),
+    video_codec: str | None = None,
+    audio_codec: str | None = None,
+    rotation: int = 0,
+    video_options: dict[str, str] | None = None,
 ) -> Path:
-    """Write a small real video: a moving bar over `color`, plus a sine tone when `audio`."""
+    """Write a small real video: a moving bar over `color`, plus a sine tone when `audio`.
+    `rotation`: clockwise degrees a player turns it by (the display matrix a phone writes
+    for a portrait clip stored landscape); the stored picture's top quarter is then white,
+    so a test can tell which way is up."""
     path = Path(path)
     fmt = container or path.suffix.lstrip(".") or "mp4"
     vcodec, acodec = _CODECS[fmt]
+    vcodec, acodec = video_codec or vcodec, audio_codec or acodec
     with av.open(str(path), "w", format={"mkv": "matroska"}.get(fmt, fmt)) as out:
         vstream = astream = None
         if video:
@@ -51,12 +63,22 @@ def make_video(
             vstream.pix_fmt = "yuv420p"
             if vcodec == "libx264":
                 vstream.options = {"preset": "ultrafast"}
+            elif vcodec == "libx265":
+                vstream.options = {"preset": "ultrafast", "x265-params": "log-level=error"}
+            elif vcodec == "libvpx-vp9":
+                vstream.options = {"deadline": "realtime", "cpu-used": "8"}
+            if video_options:
+                vstream.options = {**vstream.options, **video_options}
+            if rotation:
+                vstream.set_display_rotation(-rotation)  # PyAV counts counter-clockwise
         if audio:
             astream = out.add_stream(acodec, rate=48000)
             astream.layout = "mono" if acodec == "aac" else "stereo"
         if vstream is not None:
             base = np.zeros((height, width, 3), dtype=np.uint8)
             base[:, :] = color
+            if rotation:
+                base[: height // 4, :] = 255  # a white top band: shows which way is up
             frames = max(1, round(seconds * fps))
             for i in range(frames):
                 img = base.copy()
@@ -92,6 +114,31 @@ def make_video(
             for packet in astream.encode():
                 out.mux(packet)
     return path
+
+
+def make_noise_video(path: Path | str, seconds: float, *, width: int, height: int, fps: int = 30) -> Path:
+    """Lossless H.264 of random noise, no audio: about width x height x 1.6 bytes a frame, so
+    a test can make a large file quickly (e.g. 9 s at 640x360 is over 100 MB)."""
+    path = Path(path)
+    rng = np.random.default_rng(7)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "qp": "0"}
+        for i in range(round(seconds * fps)):
+            pixels = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def append_bytes(src: Path | str, dst: Path | str, tail: bytes) -> Path:
+    """`src` followed by `tail`: stray bytes after a complete clip (players ignore them)."""
+    dst = Path(dst)
+    dst.write_bytes(Path(src).read_bytes() + tail)
+    return dst
 
 
 def make_image(path: Path | str) -> Path:

@@ -12,18 +12,59 @@ from enum import Enum
 from pathlib import Path
 
 from .media import ProbeResult
+from .media.prepare import PreparedClip, PrepPlan
 from .pricing import Estimate
 
 
 @dataclass(frozen=True)
 class Probed:
-    """All references were checked; `problems` non-empty means the job stops here, unpaid."""
+    """All references were checked; `problems` non-empty means the job stops here, unpaid.
+
+    `probes` are the references as given. With fixing on, `plans[i]` says what will be done
+    to reference i and how it will be sent; `prepared[i]` is its prepared clip once made.
+    The estimate bills each reference as it will be sent (`sent(i)`)."""
 
     kind = "probed"
     probes: tuple[ProbeResult, ...]
     estimate: Estimate | None
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    plans: tuple[PrepPlan, ...] = ()
+    prepared: tuple[PreparedClip | None, ...] = ()
+
+    def plan(self, index: int) -> PrepPlan | None:
+        return self.plans[index] if index < len(self.plans) else None
+
+    def clip(self, index: int) -> PreparedClip | None:
+        return self.prepared[index] if index < len(self.prepared) else None
+
+    def sent(self, index: int) -> ProbeResult:
+        """Reference `index` as it will be sent: its prepared clip, else its plan's, else itself."""
+        clip, plan = self.clip(index), self.plan(index)
+        if clip is not None:
+            return clip.probe
+        return plan.sent if plan is not None else self.probes[index]
+
+    @property
+    def sent_durations(self) -> list[float | None]:
+        return [self.sent(i).duration for i in range(len(self.probes))]
+
+    @property
+    def to_prepare(self) -> tuple[int, ...]:
+        """Indexes of the references that still need preparing before upload."""
+        return tuple(i for i, plan in enumerate(self.plans) if plan.needed and self.clip(i) is None)
+
+
+@dataclass(frozen=True)
+class Preparing:
+    """Reference `index` (1-based: character{index}) is being prepared before upload."""
+
+    kind = "preparing"
+    index: int
+    count: int  # references in the request
+    name: str
+    percent: float
+    notes: tuple[str, ...] = ()  # what is done to it ("converted from WebM", ...)
 
 
 @dataclass(frozen=True)
@@ -84,6 +125,7 @@ class FailureReason(str, Enum):
     PROVIDER_FAILED = "provider_failed"  # the task failed at the provider (not charged)
     EXPIRED = "expired"  # the provider no longer knows the task or its link (older than 24 h)
     UPLOAD_FAILED = "upload_failed"  # a local reference could not be uploaded; nothing was created
+    PREPARE_FAILED = "prepare_failed"  # a reference could not be prepared; nothing was created
     DOWNLOAD_FAILED = "download_failed"  # the video was made but could not be saved (yet)
     CONNECTION = "connection"  # the provider could not be reached; the task may go on
     DEADLINE = "deadline"  # we stopped waiting; the task may go on
@@ -115,4 +157,4 @@ class Failed:
     result_url: str | None = None  # the provider's result link, when the video was made
 
 
-Event = Probed | Uploading | Submitted | Progress | Downloading | Completed | Failed
+Event = Probed | Preparing | Uploading | Submitted | Progress | Downloading | Completed | Failed

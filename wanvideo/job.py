@@ -1,9 +1,11 @@
 """One generation as an async generator of typed events (`wanvideo.events`).
 
     probed = await check_references(videos, urls, "720p", 5, profile, settings)   # cost, problems
+    async for item in prepare_step(probed, sources, "720p", 5, profile, settings):
+        ...   # Preparing*, then the re-priced Probed (or Failed): references fixed before upload
 
     async for event in run_generation(request, profile=profile, settings=settings, api_key=key):
-        ...   # Probed, Uploading*, Submitted, Progress*, Downloading*, Completed | Failed
+        ...   # Probed, Preparing*, Uploading*, Submitted, Progress*, Downloading*, Completed | Failed
 
     async for event in resume_generation(task_id, profile=profile, settings=settings, api_key=key,
                                          started_at=submitted_at):
@@ -27,6 +29,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -50,6 +53,7 @@ from .events import (
     Event,
     Failed,
     FailureReason,
+    Preparing,
     Probed,
     Progress,
     Submitted,
@@ -57,7 +61,9 @@ from .events import (
 )
 from .ids import new_idempotency_key
 from .media import ProbeResult
+from .media.prepare import PreparedClip, PrepPlan
 from .netguard import dns_executor
+from .preparation import Ready, plan_references, prepare_references, probe_limit
 from .pricing import Estimate, estimate
 from .providers import ProviderProfile, reference_count_problem
 from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems
@@ -65,7 +71,7 @@ from .settings import Settings
 from .task_status import PROVIDER_GONE
 from .urls import display_name, resolved_internal_reason
 
-__all__ = ["check_references", "price_probes", "resume_generation", "run_generation"]
+__all__ = ["check_references", "prepare_step", "price_probes", "resume_generation", "run_generation"]
 
 log = logging.getLogger("wanvideo.job")
 
@@ -81,18 +87,23 @@ async def check_references(
     duration: int,
     profile: ProviderProfile,
     settings: Settings,
+    *,
+    fix: bool = True,
+    starts: Sequence[float] = (),
 ) -> Probed:
     """Probe every reference (local files in a sandboxed worker, URLs through the guarded
-    fetcher under a hard deadline) and price it.
+    fetcher under a hard deadline), plan what each needs (with `fix`: convert, rotate, trim
+    to its window from `starts[i]`, shrink) and price each as it will be sent.
 
     The estimate is given for 1 to 3 references (an unknown duration makes it a range);
     with none or more than 3 there is no estimate and a problem says what to change.
     """
     videos = [v for v in videos if v]
     video_urls = [u for u in video_urls if u and u.strip()]
+    limit = probe_limit(fix)
     tasks: list[Awaitable[ProbeResult]] = [
         _safe_probe(
-            lambda path=path: media.probe_local(str(path), Path(path).name),
+            lambda path=path: media.probe_local(str(path), Path(path).name, max_bytes=limit),
             str(path),
             Path(path).name,
         )
@@ -101,7 +112,10 @@ async def check_references(
     tasks += [
         _safe_probe(
             lambda url=url: media.probe_url(
-                url, allow_private=settings.allow_private_urls, timeout=settings.probe_timeout
+                url,
+                allow_private=settings.allow_private_urls,
+                timeout=settings.probe_timeout,
+                max_bytes=limit,
             ),
             url,
             display_name(url),
@@ -109,26 +123,60 @@ async def check_references(
         for url in video_urls
     ]
     probes = tuple(await asyncio.gather(*tasks))
-    return price_probes(probes, quality, duration, profile)
+    plans, problems, warnings = plan_references(probes, starts, fix=fix)
+    probed = price_probes(probes, quality, duration, profile, plans=plans)
+    return replace(
+        probed, problems=probed.problems + tuple(problems), warnings=probed.warnings + tuple(warnings)
+    )
 
 
 def price_probes(
-    probes: Sequence[ProbeResult], quality: str, duration: int, profile: ProviderProfile
+    probes: Sequence[ProbeResult],
+    quality: str,
+    duration: int,
+    profile: ProviderProfile,
+    *,
+    plans: Sequence[PrepPlan] = (),
+    prepared: Sequence[PreparedClip | None] = (),
 ) -> Probed:
     """The `Probed` of already-probed references for one quality and duration (pure: no I/O).
 
-    Used by `check_references` and by `run_generation` when the caller probed already, so
-    a change of quality or duration after the check is priced without probing again."""
-    probes = tuple(probes)
-    problems = [p for probe in probes for p in probe.problems]
-    warnings = [w for probe in probes for w in probe.warnings]
+    Each reference is billed as it will be sent: its prepared clip, else its plan's window,
+    else as probed. Used by `check_references`, by `prepare_step` once clips are made, and
+    by `run_generation` when the caller probed already, so a change of quality or duration
+    after the check is priced without probing again."""
+    shell = Probed(probes=tuple(probes), estimate=None, plans=tuple(plans), prepared=tuple(prepared))
+    sent = [shell.sent(i) for i in range(len(shell.probes))]
+    problems = [p for probe in sent for p in probe.problems]
+    warnings = [w for probe in sent for w in probe.warnings]
     result_estimate: Estimate | None = None
-    count_problem = reference_count_problem(len(probes))
+    count_problem = reference_count_problem(len(sent))
     if count_problem:
         problems.insert(0, count_problem[:1].upper() + count_problem[1:] + ".")
     else:
-        result_estimate = estimate([p.duration for p in probes], quality, duration, profile.prices)
-    return Probed(probes=probes, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))
+        result_estimate = estimate(shell.sent_durations, quality, duration, profile.prices)
+    return replace(shell, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))
+
+
+async def prepare_step(
+    probed: Probed,
+    sources: Sequence[str],
+    quality: str,
+    duration: int,
+    profile: ProviderProfile,
+    settings: Settings,
+) -> AsyncIterator[Preparing | Probed | Failed]:
+    """Prepare the references `probed` plans for (`sources`: each reference's local path or
+    link, in order). Yields Preparing*, then the Probed re-priced with the prepared clips, or
+    Failed (nothing was sent). Closing it stops the preparation under way."""
+    async with contextlib.aclosing(prepare_references(probed, sources, settings=settings)) as items:
+        async for item in items:
+            if isinstance(item, Ready):
+                yield price_probes(
+                    probed.probes, quality, duration, profile, plans=probed.plans, prepared=item.prepared
+                )
+                return
+            yield item
 
 
 async def _safe_probe(work: Callable[[], Awaitable[ProbeResult]], source: str, name: str) -> ProbeResult:
@@ -166,14 +214,29 @@ async def run_generation(
     try:
         if probed is None:
             probed = await check_references(
-                request.videos, request.video_urls, request.quality, request.duration, profile, settings
+                request.videos,
+                request.video_urls,
+                request.quality,
+                request.duration,
+                profile,
+                settings,
+                fix=request.fix_references,
+                starts=request.reference_starts,
             )
         elif len(probed.probes) != request.reference_count:
             raise ValueError(
                 f"probed {len(probed.probes)} references for a request with {request.reference_count}"
             )
         else:
-            probed = price_probes(probed.probes, request.quality, request.duration, profile)
+            repriced = price_probes(
+                probed.probes,
+                request.quality,
+                request.duration,
+                profile,
+                plans=probed.plans,
+                prepared=probed.prepared,
+            )
+            probed = replace(probed, estimate=repriced.estimate)
         yield probed
         if probed.problems:
             yield Failed(
@@ -192,12 +255,28 @@ async def run_generation(
                 reason=FailureReason.REFUSED,
             )
             return
+        sources = [*request.videos, *request.video_urls]
+        if probed.to_prepare:
+            async with contextlib.aclosing(
+                prepare_step(probed, sources, request.quality, request.duration, profile, settings)
+            ) as steps:
+                async for step in steps:
+                    if isinstance(step, Probed):
+                        probed = step
+                    else:
+                        yield step
+                        if isinstance(step, Failed):
+                            return
 
         async with WanClient(profile, api_key, settings, transport=transport) as client:
-            urls: list[str] = []
-            count = len(request.videos)
-            for index, (path, probe) in enumerate(zip(request.videos, probed.probes, strict=False), start=1):
-                name = probe.name or Path(path).name
+            # Local files and prepared clips are uploaded; links that needed nothing are sent as they are.
+            local = [i for i in range(len(sources)) if i < len(request.videos) or probed.clip(i)]
+            links: dict[int, str] = {}
+            count = len(local)
+            for index, i in enumerate(local, start=1):
+                clip = probed.clip(i)
+                path = str(clip.path) if clip is not None else sources[i]
+                name = probed.probes[i].name or Path(path).name
 
                 def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
                     return Uploading(index, count, name, done, all_)
@@ -231,8 +310,8 @@ async def run_generation(
                     )
                     return
                 yield Uploading(index, count, name, total, total)
-                urls.append(str(file_url))
-            urls += list(request.video_urls)
+                links[i] = str(file_url)
+            urls = [links.get(i, source) for i, source in enumerate(sources)]
 
             try:
                 body = CreateTaskBody.model_validate(

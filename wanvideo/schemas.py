@@ -54,7 +54,10 @@ FIELD_LABELS = {
     "duration": "Duration (s)",
     "shot_type": "Shot type",
     "callback_url": "Callback URL",
+    "fix_references": "Fix clips automatically (convert, trim to 30 s, shrink)",
+    "reference_starts": "Start at (s)",
 }
+MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
 
 
 def _check_prompt(value: str) -> str:
@@ -121,6 +124,41 @@ def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
     return seconds_int
 
 
+def read_starts(value: Any) -> tuple[float, ...]:
+    """Seconds where each reference's window starts, in reference order, from "0, 12.5",
+    "0 12.5", a list, or nothing (all at 0). Raises ValueError with a sentence naming the
+    bad value (`starts_input_problem` adds the field's label)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = [v for v in value.replace(",", " ").replace(";", " ").split() if v]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        items = [value]
+    else:
+        raise ValueError(f"{str(value)[:40]!r} is not a list of seconds; write e.g. 0, 12.5")
+    starts = []
+    for item in items:
+        shown = str(item).strip()[:20]
+        try:
+            number = float(item) if item is not None and not isinstance(item, bool) else math.nan
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
+            raise ValueError(f"{shown!r} is not a start in seconds; write e.g. 0, 12.5")
+        starts.append(number)
+    return tuple(starts)
+
+
+def starts_input_problem(value: Any) -> tuple[tuple[float, ...], str | None]:
+    """`read_starts` for a form: (starts, None) or ((), "Start at (s): ...")."""
+    try:
+        return read_starts(value), None
+    except ValueError as exc:
+        return (), f"{FIELD_LABELS['reference_starts']}: {exc}"
+
+
 def duration_input_problem(
     value: Any, profile: ProviderProfile | None = None
 ) -> tuple[int | None, str | None]:
@@ -148,8 +186,13 @@ class GenerationRequest(BaseModel):
     duration: int = 5
     shot_type: ShotType = "single"
     callback_url: str | None = None
+    # Prepare references the provider would refuse (convert, rotate, trim, shrink).
+    fix_references: bool = True
+    # Where each reference's 30 s window starts, in reference order (files, then links).
+    reference_starts: tuple[float, ...] = ()
 
     _prompt = field_validator("prompt")(_check_prompt)
+    _starts = field_validator("reference_starts", mode="before")(read_starts)
     _duration = field_validator("duration", mode="before")(_check_duration)
     _callback = field_validator("callback_url")(_check_callback_url)
 

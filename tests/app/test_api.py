@@ -59,7 +59,14 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     named = info["named_endpoints"]
     assert set(named) == {"/estimate", "/generate"}, "internal events must be private"
     estimate_params = [p["parameter_name"] for p in named["/estimate"]["parameters"]]
-    assert estimate_params == ["videos", "video_urls", "quality", "duration"]
+    assert estimate_params == [
+        "videos",
+        "video_urls",
+        "quality",
+        "duration",
+        "fix_references",
+        "reference_starts",
+    ]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
     assert generate_params == [
         "prompt",
@@ -71,9 +78,13 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "shot_type",
         "callback_url",
         "api_key",
+        "fix_references",
+        "reference_starts",
     ]
     optional = {p["parameter_name"] for p in named["/generate"]["parameters"] if p["parameter_has_default"]}
-    assert {"callback_url", "api_key"} <= optional
+    assert {"callback_url", "api_key", "fix_references", "reference_starts"} <= optional
+    optional = {p["parameter_name"] for p in named["/estimate"]["parameters"] if p["parameter_has_default"]}
+    assert {"fix_references", "reference_starts"} <= optional
 
 
 def test_estimate_two_references(demo_app: RunningApp, videos: dict[str, Path]) -> None:
@@ -109,7 +120,9 @@ def test_estimate_three_references_and_minimum(demo_app: RunningApp, videos: dic
 
 def test_estimate_lists_problems_in_plain_words(demo_app: RunningApp, videos: dict[str, Path]) -> None:
     client = demo_app.client()
-    est = client.predict(files(videos["long31"], videos["not_video"]), "", "720p", 5, api_name="/estimate")
+    est = client.predict(
+        files(videos["long31"], videos["not_video"]), "", "720p", 5, False, api_name="/estimate"
+    )
     assert est["ok"] is False
     text = " ".join(est["problems"])
     assert "long.mp4" in text and "30" in text
@@ -149,7 +162,9 @@ def test_generate_refuses_bad_input_readably(demo_app: RunningApp, videos: dict[
     with pytest.raises(AppError, match="at least one reference"):
         generate(demo_app)
     with pytest.raises(AppError, match=r"long\.mp4.*30|30.*long\.mp4"):
-        generate(demo_app, videos["long31"])
+        generate(demo_app, videos["long31"], fix_references=False)
+    with pytest.raises(AppError, match="Start at"):
+        generate(demo_app, videos["a3"], reference_starts="soon")
     with pytest.raises(AppError, match="https"):
         generate(demo_app, videos["a3"], callback_url="http://127.0.0.1/hook")
 

@@ -160,6 +160,8 @@ def test_bad_references_are_refused_before_spending(
     creates, uploads = sim.stats.creates, sim.stats.uploads
     context, page = open_studio(browser, studio)
     try:
+        # With fixing off, a clip the provider would refuse is refused here, as before fixing existed.
+        page.get_by_label("Fix clips automatically (convert, trim to 30 s, shrink)").uncheck()
         page.get_by_label("Reference videos").set_input_files([str(clips["long31"]), str(clips["not_video"])])
         cost = page.locator("#cost-estimate")
         expect(cost).to_contain_text("Fix before generating")

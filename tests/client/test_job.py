@@ -83,7 +83,7 @@ def result_bytes(tmp_path_factory):
 def remote_probe(monkeypatch):
     """URL references are probed without the network: a 4 s mp4."""
 
-    async def fake_probe_url(url, *, allow_private=False, timeout=20.0):
+    async def fake_probe_url(url, *, allow_private=False, timeout=20.0, max_bytes=None):
         return ProbeResult(
             name=url.rsplit("/", 1)[-1], source=url, duration=4.0, container="mp4", has_audio=True
         )
@@ -197,7 +197,7 @@ async def test_check_references_prices_real_files(clips, profile, settings):
 
 
 async def test_check_references_unknown_duration_gives_a_range(profile, settings, monkeypatch):
-    async def unreadable(url, *, allow_private=False, timeout=20.0):
+    async def unreadable(url, *, allow_private=False, timeout=20.0, max_bytes=None):
         return ProbeResult(name="x.mp4", source=url, warnings=("x.mp4 could not be read",))
 
     monkeypatch.setattr(media, "probe_url", unreadable)
@@ -219,7 +219,7 @@ async def test_check_references_counts(profile, settings, remote_probe):
 
 
 async def test_check_references_probe_crash_is_a_problem(profile, settings, monkeypatch):
-    async def boom(path, name=None):
+    async def boom(path, name=None, max_bytes=None):
         raise RuntimeError("decoder exploded")
 
     monkeypatch.setattr(media, "probe_local", boom)

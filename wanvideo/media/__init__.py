@@ -19,6 +19,10 @@ Layers, one module each, so each can be tested alone:
   bounded concurrency) where untrusted files are parsed (`probe_local`), and where clip
   preparation will run;
 - `blocks`: parsing a remote file from the blocks fetched so far (in the worker);
+- `prepare`: what a clip needs so the provider takes it (convert, rotate, trim, shrink): a
+  pure plan from its probe, with the clip as it will be sent;
+- `transcode`: the PyAV work of a plan, run in a sandboxed worker with progress;
+- `clips`: prepared clips cached by content, start and settings (`PreparedClips`);
 - `remote`: a link's headers fetched with HTTP Range requests through `wanvideo.netguard`,
   within a hard deadline, parsed in the sandbox (`probe_url`).
 
@@ -34,6 +38,15 @@ from typing import TYPE_CHECKING, Any
 # `wanvideo.media.local` does not also load httpx and the network side.
 _EXPORTS = {
     "iso_missing_bytes": "isobmff",
+    "MAX_SOURCE_BYTES": "prepare",
+    "PrepPlan": "prepare",
+    "PreparedClip": "prepare",
+    "Step": "prepare",
+    "plan_preparation": "prepare",
+    "PrepareError": "clips",
+    "PreparedClips": "clips",
+    "default_clips": "clips",
+    "use_clips": "clips",
     "probe_file": "local",
     "video_duration": "local",
     "probe_local": "probe",
@@ -54,8 +67,10 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
+    from .clips import PreparedClips, PrepareError, default_clips, use_clips
     from .isobmff import iso_missing_bytes
     from .local import probe_file, video_duration
+    from .prepare import MAX_SOURCE_BYTES, PreparedClip, PrepPlan, Step, plan_preparation
     from .probe import probe_local
     from .remote import probe_url
     from .result import ImplausibleHeader, ProbeResult, SandboxFailure
@@ -75,6 +90,15 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "BROWSER_CODECS",
+    "MAX_SOURCE_BYTES",
+    "PrepPlan",
+    "PrepareError",
+    "PreparedClip",
+    "PreparedClips",
+    "Step",
+    "default_clips",
+    "plan_preparation",
+    "use_clips",
     "CONTAINER_LABELS",
     "HEAD_BYTES",
     "REFERENCE_CONTAINERS",

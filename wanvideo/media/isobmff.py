@@ -5,6 +5,7 @@ Cheap checks that need only box headers, run before (or instead of) a full parse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import IO
 
@@ -13,29 +14,61 @@ from .result import ImplausibleHeader
 ISO_CONTAINERS = ("mp4", "mov", "3gp")  # sniffed containers laid out as ISO boxes
 
 
-def iso_missing_bytes(fh: IO[bytes], size: int) -> int:
-    """How many bytes an MP4/MOV file lacks: its top-level boxes must fit in `size`.
+# Top-level box types of MP4/MOV files. A box of another type running past the end of a
+# file whose movie (`moov`) and media (`mdat`) are complete is stray bytes, not a cut.
+KNOWN_TOP_LEVEL = frozenset(
+    {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"moof", b"mfra", b"meta"}
+    | {b"udta", b"pnot", b"sidx", b"styp", b"emsg", b"prft", b"ssix", b"pdin"}
+)
 
-    Reads only the box headers (8-16 bytes each). A file cut after its `moov` box (a
-    "fast start" file) still parses, so this is how a half download is caught.
+
+def _printable(kind: bytes) -> bool:
+    return len(kind) == 4 and all(32 <= b < 127 or b == 0xA9 for b in kind)
+
+
+def iso_tail(fh: IO[bytes], size: int) -> tuple[int, int]:
+    """(missing, stray) bytes of an MP4/MOV file of `size` bytes, from its top-level box
+    headers only (8-16 bytes each).
+
+    `missing`: how far its boxes run past the end (a cut-off copy; a "fast start" file cut
+    after its `moov` box still parses, so this is how a half download is caught).
+    `stray`: bytes after a complete movie (`moov` and `mdat` whole) that are no box, or a
+    box of no known type overrunning the end: junk a tool appended, which players ignore.
     """
     pos = 0
+    seen: set[bytes] = set()
+
+    def complete() -> bool:
+        return b"moov" in seen and bool(seen & {b"mdat", b"moof"})
+
     for _ in range(10_000):
         if pos + 8 > size:
-            break
+            return (0, size - pos) if pos < size and complete() else (0, 0)
         fh.seek(pos)
         header = fh.read(16)
         if len(header) < 8:
-            return size - pos if size > pos else 0
-        box = int.from_bytes(header[:4], "big")
+            return size - pos if size > pos else 0, 0
+        box, kind = int.from_bytes(header[:4], "big"), header[4:8]
         if box == 1 and len(header) == 16:
             box = int.from_bytes(header[8:16], "big")
-        elif box == 0:  # extends to the end of the file
-            return 0
-        if box < 8:
-            return 0  # not a box layout this check understands; let the parser decide
+        elif box == 0 and _printable(kind):  # extends to the end of the file
+            return 0, 0
+        if box < 8 or not _printable(kind):
+            # Not a box layout: junk after a complete movie, else let the parser decide.
+            return (0, size - pos) if complete() else (0, 0)
+        if pos + box > size:
+            if kind not in KNOWN_TOP_LEVEL and complete():
+                return 0, size - pos
+            return pos + box - size, 0
+        seen.add(kind)
         pos += box
-    return max(0, pos - size)
+    return max(0, pos - size), 0
+
+
+def iso_missing_bytes(fh: IO[bytes], size: int) -> int:
+    """How many bytes an MP4/MOV file lacks: its top-level boxes must fit in `size`
+    (see `iso_tail`; stray bytes after a complete movie are not missing bytes)."""
+    return iso_tail(fh, size)[0]
 
 
 # --------------------------------------------------------------------------- sanity caps
@@ -102,8 +135,8 @@ def _declared_seconds(fh: IO[bytes], payload: int) -> float | None:
 
 def _declared_size(fh: IO[bytes], payload: int) -> tuple[float, float]:
     """Width and height (16.16 fixed point) from a `tkhd` box."""
-    data = _read_at(fh, payload, 92)
-    at = 84 if data[:1] == b"\x01" else 72
+    data = _read_at(fh, payload, 96)
+    at = 88 if data[:1] == b"\x01" else 76
     if len(data) < at + 8:
         return 0.0, 0.0
     return _u32(data, at) / 65536, _u32(data, at + 4) / 65536
@@ -180,3 +213,45 @@ def implausible_header(fh: IO[bytes], size: int) -> ImplausibleHeader | None:
     if samples > MAX_DECLARED_SAMPLES:
         return ImplausibleHeader("samples", samples, MAX_DECLARED_SAMPLES)
     return None
+
+
+def _s32(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 4], "big", signed=True)
+
+
+def _video_tkhd(fh: IO[bytes], size: int) -> int | None:
+    """Payload offset of the first video track's `tkhd` box; None when there is none."""
+    moov = next(((p, e) for kind, p, e in _boxes(fh, 0, size) if kind == b"moov"), None)
+    if moov is None:
+        return None
+    for kind, payload, end in _boxes(fh, *moov):
+        if kind != b"trak":
+            continue
+        tkhd = handler = None
+        for tkind, tpayload, tend in _boxes(fh, payload, end):
+            if tkind == b"tkhd":
+                tkhd = tpayload
+            elif tkind == b"mdia":
+                for mkind, mpayload, _ in _boxes(fh, tpayload, tend):
+                    if mkind == b"hdlr":
+                        handler = _read_at(fh, mpayload + 8, 4)
+        if handler == b"vide" and tkhd is not None:
+            return tkhd
+    return None
+
+
+def iso_rotation(fh: IO[bytes], size: int) -> int:
+    """Clockwise degrees (0, 90, 180 or 270) a player turns the first video track by, from
+    its `tkhd` matrix (how phones store a portrait clip: landscape pixels, turned 90)."""
+    tkhd = _video_tkhd(fh, size)
+    if tkhd is None:
+        return 0
+    data = _read_at(fh, tkhd, 96)
+    at = 52 if data[:1] == b"\x01" else 40  # the matrix {a, b, u, c, d, v, x, y, w}
+    if len(data) < at + 36:
+        return 0
+    a, b = _s32(data, at), _s32(data, at + 4)
+    if a == 0 and b == 0:
+        return 0
+    degrees = math.degrees(math.atan2(b, a))
+    return int(round(degrees / 90.0)) % 4 * 90

@@ -19,7 +19,7 @@ from typing import IO, Any
 import av
 
 from ..limits import MAX_REFERENCE_BYTES
-from .isobmff import ISO_CONTAINERS, implausible_header, iso_missing_bytes
+from .isobmff import ISO_CONTAINERS, implausible_header, iso_rotation, iso_tail
 from .result import ProbeResult
 from .rules import REFERENCE_CONTAINERS, validate
 from .sniff import HEAD_BYTES, container_from_format, is_video_kind, sniff_container
@@ -58,6 +58,21 @@ def video_duration(path: Path | str) -> float | None:
         return None
 
 
+def _tag_rotation(tag: str | None) -> int:
+    """A `rotate` tag (Matroska and older muxers) as clockwise degrees; 0 when absent."""
+    try:
+        return int(round(float(tag or 0) / 90.0)) % 4 * 90
+    except ValueError:
+        return 0
+
+
+def displayed(result: ProbeResult) -> ProbeResult:
+    """`result` with its size as displayed: a quarter turn swaps width and height."""
+    if result.rotation in (90, 270) and result.width and result.height:
+        return replace(result, width=result.height, height=result.width)
+    return result
+
+
 def read_streams(source: str | IO[bytes]) -> dict[str, Any]:
     """Stream facts from PyAV; parses headers (and at most a few packets), never decodes."""
     with av.open(source, mode="r", metadata_errors="replace") as container:
@@ -76,6 +91,8 @@ def read_streams(source: str | IO[bytes]) -> dict[str, Any]:
                 width=ctx.width or None,
                 height=ctx.height or None,
                 fps=round(float(rate), 3) if rate else None,
+                pixel_format=ctx.format.name if ctx.format is not None else None,
+                rotation=_tag_rotation(video.metadata.get("rotate")),
             )
         if audio is not None:
             facts.update(has_audio=True, audio_codec=audio.codec_context.name)
@@ -96,13 +113,15 @@ def with_streams(result: ProbeResult, source: str | IO[bytes]) -> ProbeResult:
 
 
 def with_iso_check(result: ProbeResult, fh: IO[bytes]) -> ProbeResult:
-    """Flag an MP4/MOV whose boxes run past the end of the file (a cut-off copy)."""
+    """Flag an MP4/MOV whose boxes run past the end of the file (a cut-off copy), note
+    stray bytes after a complete movie, and read the video track's rotation."""
     if result.container not in REFERENCE_CONTAINERS or result.read_error or not result.size_bytes:
         return result
-    missing = iso_missing_bytes(fh, result.size_bytes)
+    missing, stray = iso_tail(fh, result.size_bytes)
     if missing:
         return replace(result, read_error=f"truncated: {missing} bytes missing")
-    return result
+    rotation = iso_rotation(fh, result.size_bytes) if result.video_codec else 0
+    return replace(result, stray_bytes=stray, rotation=rotation or result.rotation)
 
 
 def read_facts(result: ProbeResult, source: str | IO[bytes], fh: IO[bytes]) -> ProbeResult:
@@ -115,13 +134,16 @@ def read_facts(result: ProbeResult, source: str | IO[bytes], fh: IO[bytes]) -> P
     if not isinstance(source, str):
         source.seek(0)  # the box walk above may have moved it
     result = with_streams(result, source)
-    return with_iso_check(result, fh)
+    return displayed(with_iso_check(result, fh))
 
 
-def probe_file(path: str | os.PathLike[str], name: str | None = None) -> ProbeResult:
+def probe_file(
+    path: str | os.PathLike[str], name: str | None = None, max_bytes: int = MAX_REFERENCE_BYTES
+) -> ProbeResult:
     """Probe a local file in this process and validate it against the API rules. Never raises
-    for bad files. The size comes from `stat` first: an empty or oversized file is refused unopened.
-    """
+    for bad files. The size comes from `stat` first: an empty file, or one larger than
+    `max_bytes` (the API's limit, or the larger one of clips the app can shrink), is refused
+    unopened."""
     name = name or Path(path).name
     result = ProbeResult(name=name, source=str(path))
     try:
@@ -129,7 +151,7 @@ def probe_file(path: str | os.PathLike[str], name: str | None = None) -> ProbeRe
         if not Path(path).is_file():
             return replace(result, problems=(f"{name} is not a file; choose a video file",))
         result = replace(result, size_bytes=size)
-        if size == 0 or size > MAX_REFERENCE_BYTES:
+        if size == 0 or size > max_bytes:
             return validate(result)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)

@@ -13,6 +13,7 @@ import logging
 import os
 from pathlib import Path
 
+from ..limits import MAX_REFERENCE_BYTES
 from .result import ProbeResult
 from .rules import validate
 from .sandbox import Sandbox, SandboxError, default_sandbox
@@ -28,12 +29,14 @@ async def probe_local(
     *,
     sandbox: Sandbox | None = None,
     timeout: float = LOCAL_PROBE_SECONDS,
+    max_bytes: int = MAX_REFERENCE_BYTES,
 ) -> ProbeResult:
-    """Probe a local file in a sandboxed worker and validate it against the API rules."""
+    """Probe a local file in a sandboxed worker and validate it against the API rules.
+    `max_bytes`: the largest file opened (larger ones are refused by size alone)."""
     name = name or Path(path).name
     try:
         return await (sandbox or default_sandbox()).run(
-            "wanvideo.media.local:probe_file", str(path), name, timeout=timeout
+            "wanvideo.media.local:probe_file", str(path), name, max_bytes, timeout=timeout
         )
     except SandboxError as exc:
         logger.warning("sandboxed probe of %s failed: %s", name, exc)

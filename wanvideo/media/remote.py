@@ -240,10 +240,10 @@ def _fetch_problem(name: str, exc: FetchError, timeout: float) -> str:
     return f"could not fetch {name} ({exc}); check the link and try again"
 
 
-async def _probe(result: ProbeResult, remote: _RemoteBytes, sandbox: Sandbox) -> ProbeResult:
+async def _probe(result: ProbeResult, remote: _RemoteBytes, sandbox: Sandbox, max_bytes: int) -> ProbeResult:
     await remote.open()
     result = replace(result, size_bytes=remote.total)
-    if remote.total == 0 or (remote.total or 0) > MAX_REFERENCE_BYTES:
+    if remote.total == 0 or (remote.total or 0) > max_bytes:
         return validate(result)
     while True:
         try:
@@ -278,9 +278,11 @@ async def probe_url(
     timeout: float = 20.0,
     resolver: Resolver | None = None,
     sandbox: Sandbox | None = None,
+    max_bytes: int = MAX_REFERENCE_BYTES,
 ) -> ProbeResult:
     """Probe a remote reference within `timeout` seconds; refuses internal addresses unless
-    `allow_private`. `resolver` and `sandbox` are seams for tests. Never raises for a bad link.
+    `allow_private`. `resolver` and `sandbox` are seams for tests. A file larger than
+    `max_bytes` is refused by its size alone. Never raises for a bad link.
     """
     name = display_name(url)
     result = ProbeResult(name=name, source=url, is_remote=True)
@@ -293,7 +295,7 @@ async def probe_url(
 
     async def run() -> ProbeResult:
         async with REMOTE_SLOTS:
-            return await _probe(result, remote, sandbox or default_sandbox())
+            return await _probe(result, remote, sandbox or default_sandbox(), max_bytes)
 
     try:
         return await asyncio.wait_for(run(), timeout)

@@ -13,6 +13,7 @@ class SandboxFailure(str, Enum):
     CRASHED = "crashed"  # the worker died (a native crash, or killed by the system)
     OUT_OF_MEMORY = "out_of_memory"  # an allocation failed under the memory cap
     FAILED = "failed"  # the job raised (a bug or a bad argument)
+    CANCELLED = "cancelled"  # the caller stopped waiting: the worker was killed
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class ProbeResult:
     container: str | None = None  # "mp4", "mov", "webm", ... detected by content
     duration: float | None = None  # seconds; None when unknown
     video_codec: str | None = None
+    # As displayed: the rotation flag applied (a portrait phone clip stored landscape is
+    # reported portrait here, `rotation` saying what a player turns it by).
     width: int | None = None
     height: int | None = None
     fps: float | None = None
@@ -49,6 +52,20 @@ class ProbeResult:
     implausible: ImplausibleHeader | None = None
     # Set when the sandboxed reader gave no answer (killed past its deadline, out of memory...).
     reader_failure: SandboxFailure | None = None
+    # Clockwise degrees (0, 90, 180, 270) a player turns the picture by (the display matrix).
+    rotation: int = 0
+    # Bytes after the end of a complete MP4/MOV that belong to no box (players ignore them).
+    stray_bytes: int = 0
+    pixel_format: str | None = None  # the video's, e.g. "yuv420p"
+
+    @property
+    def orientation(self) -> str | None:
+        """ "portrait", "landscape" or "square" as displayed; None when the size is unknown."""
+        if not self.width or not self.height:
+            return None
+        if self.width == self.height:
+            return "square"
+        return "portrait" if self.height > self.width else "landscape"
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,7 @@ from .sniff import CONTAINER_LABELS
 REFERENCE_CONTAINERS = ("mp4", "mov")  # what the API accepts (API_NOTES.md section 1)
 BROWSER_CODECS = ("h264", "vp8", "vp9", "av1")  # video codecs every current browser previews
 
-_CODEC_LABELS = {
+CODEC_LABELS = {
     "h264": "H.264",
     "hevc": "HEVC (H.265)",
     "prores": "ProRes",
@@ -27,7 +27,19 @@ _CODEC_LABELS = {
     "vp8": "VP8",
     "dnxhd": "DNxHD",
     "mpeg2video": "MPEG-2",
+    "aac": "AAC",
+    "opus": "Opus",
+    "vorbis": "Vorbis",
+    "mp3": "MP3",
+    "ac3": "AC-3",
+    "eac3": "E-AC-3",
+    "flac": "FLAC",
+    "alac": "ALAC",
+    "pcm_s16le": "PCM",
+    "pcm_s24le": "PCM",
+    "pcm_f32le": "PCM",
 }
+FIX_CHOICE = "Fix clips automatically"  # the option that prepares clips (form and API: fix_references)
 
 
 _READER_FAILURES = {
@@ -37,7 +49,7 @@ _READER_FAILURES = {
 }
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     """Size in MB (10^6, as the provider counts), rounded up so 100.01 MB never reads 100.0."""
     return f"{math.ceil(size / 100_000) / 10:g} MB"
 
@@ -65,8 +77,8 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
         return (f"{name} is empty (0 bytes); choose the video file again",), ()
     if result.size_bytes is not None and result.size_bytes > MAX_REFERENCE_BYTES:
         return (
-            f"{name} is {_megabytes(result.size_bytes)}; references must be at most "
-            f"{_megabytes(MAX_REFERENCE_BYTES)}: trim or compress it",
+            f"{name} is {megabytes(result.size_bytes)}; references must be at most "
+            f"{megabytes(MAX_REFERENCE_BYTES)}: trim or compress it",
         ), ()
 
     label, kind = CONTAINER_LABELS.get(result.container or "", (None, "video"))
@@ -98,6 +110,12 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
             ), ()
         return (f"{name} is not a video file that can be read; upload an {accepted} file",), ()
 
+    if result.stray_bytes:
+        return (
+            f"{name} has {result.stray_bytes:,} stray bytes after the end of its video (players "
+            f"ignore them; the provider may not); turn on '{FIX_CHOICE}' to remux it, or export it again",
+        ), ()
+
     if not result.headers_read:
         # A remote file whose headers could not be fetched: let it through, cost as a range.
         warnings.append(
@@ -127,7 +145,7 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
         warnings.append(f"{name} has no audio track: the voice cannot be copied")
     codec = result.video_codec
     if codec not in BROWSER_CODECS:
-        codec_label = _CODEC_LABELS.get(codec, codec.upper())
+        codec_label = CODEC_LABELS.get(codec, codec.upper())
         if codec == "hevc":
             detail = "only some browsers (Safari, recent Chrome and Edge) can preview it"
         else:

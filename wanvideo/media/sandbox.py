@@ -19,6 +19,10 @@ is done by the pool's own threads (one per worker, never asyncio's default execu
 handed back with `asyncio.wrap_future`. Sync callers use `run_blocking`. Jobs may send
 progress (`worker.report(payload)`), delivered to `on_report` (in a pool thread): the seam
 for long transcodes with progress.
+
+Cancelling `run` (or setting the `cancel` event given to `submit`) stops the job: a queued
+one never starts; a running one's worker is killed (and replaced), so a long transcode
+the person stopped costs no more CPU. The job then fails with `SandboxFailure.CANCELLED`.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_WORKERS = 2
 DEFAULT_MEMORY_MB = 512
 PING = "wanvideo.media.worker:ping"
+CANCEL_POLL = 0.1  # seconds between looks at a job's cancel event while it runs
 START_SECONDS = 30.0  # a fresh worker must be ready within this (imports on a busy machine)
 
 
@@ -152,10 +157,13 @@ class Sandbox:
         kwargs: dict[str, Any],
         timeout: float,
         on_report: Callable[[Any], None] | None,
+        cancel: threading.Event | None = None,
     ) -> Any:
         """Run one job on an idle worker (called in a pool thread: one per worker)."""
         if self._closed:
             raise SandboxError(SandboxFailure.CRASHED, "the sandbox is closed")
+        if cancel is not None and cancel.is_set():
+            raise SandboxError(SandboxFailure.CANCELLED, "stopped before it started")
         handle = self._idle.get()
         deadline = time.monotonic() + timeout
         try:
@@ -166,7 +174,7 @@ class Sandbox:
                 if handle is None:
                     handle = self._start()
                 try:
-                    return self._run_on(handle, name, args, kwargs, deadline, timeout, on_report)
+                    return self._run_on(handle, name, args, kwargs, deadline, timeout, on_report, cancel)
                 except _DiedIdle:
                     self._replace(handle)  # killed while idle (e.g. by the system): not this job
                     handle = None
@@ -193,6 +201,7 @@ class Sandbox:
         deadline: float,
         timeout: float,
         on_report: Callable[[Any], None] | None,
+        cancel: threading.Event | None = None,
     ) -> Any:
         """One job on one live worker. The worker acknowledges a job ("start") before
         running it, so a worker found dead before that is known not to be this job's doing."""
@@ -205,8 +214,12 @@ class Sandbox:
         started = False
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not handle.conn.poll(left):
+            if left <= 0:
                 raise SandboxError(SandboxFailure.TIMED_OUT, f"no result within {timeout:g} s")
+            if cancel is not None and cancel.is_set():
+                raise SandboxError(SandboxFailure.CANCELLED, "stopped by the caller")
+            if not handle.conn.poll(left if cancel is None else min(left, CANCEL_POLL)):
+                continue
             try:
                 message = handle.conn.recv()
             except (EOFError, OSError):
@@ -240,10 +253,12 @@ class Sandbox:
         *args: Any,
         timeout: float,
         on_report: Callable[[Any], None] | None = None,
+        cancel: threading.Event | None = None,
         **kwargs: Any,
     ) -> Future[Any]:
-        """Queue a job; the future holds its value or a SandboxError."""
-        return self._threads.submit(self._run_blocking, name, args, kwargs, timeout, on_report)
+        """Queue a job; the future holds its value or a SandboxError. Setting `cancel`
+        stops it (queued or running)."""
+        return self._threads.submit(self._run_blocking, name, args, kwargs, timeout, on_report, cancel)
 
     async def run(
         self,
@@ -253,10 +268,15 @@ class Sandbox:
         on_report: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Run `name(*args, **kwargs)` in a worker; awaitable from any event loop."""
-        return await asyncio.wrap_future(
-            self.submit(name, *args, timeout=timeout, on_report=on_report, **kwargs)
-        )
+        """Run `name(*args, **kwargs)` in a worker; awaitable from any event loop.
+        Cancelling the await stops the job (its worker is killed when it is running)."""
+        cancel = threading.Event()
+        future = self.submit(name, *args, timeout=timeout, on_report=on_report, cancel=cancel, **kwargs)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
 
     def run_blocking(self, name: str, *args: Any, timeout: float, **kwargs: Any) -> Any:
         return self.submit(name, *args, timeout=timeout, **kwargs).result()

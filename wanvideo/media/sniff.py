@@ -39,6 +39,21 @@ CONTAINER_LABELS: dict[str, tuple[str, str]] = {
     "text": ("a text file", "document"),
 }
 
+# container -> its short name, as in "converted from WebM".
+CONTAINER_NAMES: dict[str, str] = {
+    "mp4": "MP4",
+    "mov": "MOV",
+    "webm": "WebM",
+    "mkv": "MKV",
+    "avi": "AVI",
+    "flv": "FLV",
+    "mpegts": "MPEG-TS",
+    "mpeg": "MPEG-PS",
+    "wmv": "WMV",
+    "ogg": "Ogg",
+    "3gp": "3GP",
+}
+
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpeg"),

@@ -33,6 +33,7 @@ from ..budget import (
 )
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
+from ..media.clips import default_clips
 from ..media.poster import make_poster, poster_path
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
@@ -42,7 +43,7 @@ from ..task_status import COMPLETED, DOWNLOADING, EXPIRED, FAILED, NEEDS_KEY, SU
 from .fanout import FanOut
 from .leases import RENEW_EVERY, TTL, LeaseKeeper
 from .loop_thread import LoopThread
-from .recorder import EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
+from .recorder import PREPARED_FILES, EventRecorder, Outcome, estimate_of, request_summary, snapshot_event
 from .retry import DOWNLOAD_RETRY_DELAYS, RetrySchedule
 from .triage import MAX_TASK_AGE, Action, download_resumable, task_age, triage
 
@@ -248,7 +249,7 @@ class TaskManager:
         guarded = self._spends_server_credits(visitor_key)
         spend = None
         if guarded:
-            durations = [p.duration for p in probed.probes] if probed is not None else None
+            durations = probed.sent_durations if probed is not None else None  # as they will be sent
             spend = reservation_for(
                 durations, request.reference_count, request.quality, request.duration, self.profile.prices
             )
@@ -257,7 +258,7 @@ class TaskManager:
         record = TaskRecord.new(
             owner=owner,
             provider=self.profile.name,
-            request=request_summary(request),
+            request=request_summary(request, probed),
             key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
             message="Checking the references",
             # Inserted already leased to this worker: no sweep can take it before the job starts.
@@ -385,6 +386,7 @@ class TaskManager:
         for file in (path, poster_path(path)):
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
+        default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
         self.recorder.update(record.id, video_path=None, message="The local copy was deleted.")
         return True
 

@@ -32,6 +32,7 @@ from ..events import (
     Event,
     Failed,
     FailureReason,
+    Preparing,
     Probed,
     Progress,
     Submitted,
@@ -76,8 +77,13 @@ class Step:
     publish: Event | None = None
 
 
-def request_summary(request: GenerationRequest) -> dict[str, Any]:
-    """What a record keeps of a request: prompt, settings and reference names. Never a key."""
+PREPARED_FILES = "prepared_files"  # request key: the prepared clips a record used (server paths)
+
+
+def request_summary(request: GenerationRequest, probed: Probed | None = None) -> dict[str, Any]:
+    """What a record keeps of a request: prompt, settings and reference names, and the
+    prepared clips it uses (deleted with its local copy). Never a key."""
+    prepared = [str(clip.path) for clip in (probed.prepared if probed is not None else ()) if clip]
     return {
         "prompt": request.prompt,
         "quality": request.quality,
@@ -87,6 +93,9 @@ def request_summary(request: GenerationRequest) -> dict[str, Any]:
         "references": [Path(v).name for v in request.videos] + list(request.video_urls),
         "video_urls": list(request.video_urls),
         "callback_url": request.callback_url,
+        "fix_references": request.fix_references,
+        "reference_starts": list(request.reference_starts),
+        PREPARED_FILES: prepared,
     }
 
 
@@ -239,6 +248,10 @@ class EventRecorder:
             if record is not None and record.spend_credits is not None and event.estimate is not None:
                 # The job probed: the exact estimate replaces the worst case (never raises it).
                 self.store.set_spend(record_id, min(record.spend_credits, event.estimate.credits))
+        elif isinstance(event, Preparing):
+            self.update_throttled(
+                record_id, message=f"Preparing {event.name} (character{event.index}, {event.percent:.0f}%)"
+            )
         elif isinstance(event, Uploading):
             self.update_throttled(
                 record_id,

@@ -1,0 +1,387 @@
+"""What a reference needs before the provider takes it: a plan made from its probe (pure).
+
+    plan = plan_preparation(probe, start=12.5)
+    plan.steps            # (Step.CONVERT, Step.TRIM)
+    plan.notes()          # ("converted from WebM", "trimmed to 12.5-42.5 s")
+    plan.sent             # the clip as it will be sent (a validated ProbeResult): billed from here
+    plan.sent.problems    # what cannot be fixed ("a.mp4 lasts 1.2 s; ...")
+    plan.seconds_to_prepare
+
+The provider takes MP4/MOV, H.264, 2 to 30 s, at most 100 MB (`wanvideo.limits`). A clip
+that breaks a rule a re-encode can mend is planned for it:
+
+- another container, video codec or audio codec -> H.264 (yuv420p) + AAC in MP4, index
+  first; a clip that only needs a new container (or has stray bytes after its end) is
+  remuxed, its streams copied;
+- a rotation flag -> the pixels turned, so a portrait phone clip stays portrait;
+- longer than 30 s, or a start other than 0 -> its 30 s window from `start`;
+- over 100 MB -> re-encoded with a bitrate cap from the window's length, keeping the
+  resolution up to 1920 px on the long side.
+
+What cannot be fixed (no video stream, damaged or truncated data, shorter than 2 s, a
+start that leaves less than 2 s) stays a problem, in the same words as without fixing.
+The work itself is `transcode.prepare_clip` (in a sandboxed worker); `clips` caches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+
+from ..limits import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
+from .result import ProbeResult
+from .rules import CODEC_LABELS, REFERENCE_CONTAINERS, check_reference, megabytes
+from .sniff import CONTAINER_LABELS, CONTAINER_NAMES
+
+MAX_SOURCE_BYTES = 500 * 1000 * 1000  # the largest clip the app takes to fix (uploads and links)
+MAX_LONG_SIDE = 1920  # px: a re-encoded clip keeps its resolution up to this on its long side
+SENT_CONTAINER = "mp4"
+SENT_VIDEO_CODEC = "h264"
+SENT_AUDIO_CODEC = "aac"
+SENT_PIXEL_FORMATS = ("yuv420p", "yuvj420p")  # 8-bit 4:2:0: what every H.264 decoder plays
+TRANSCODE_VERSION = 1  # bump when the transcoder's output changes: old cached clips are not reused
+
+# Rough speeds on one shared 2-core machine (bench/bench_prepare.py measures them), for the
+# "about 20 s to prepare" an estimate shows. Decoding HEVC or VP9 costs extra.
+ENCODE_PIXELS_PER_SECOND = 45e6  # x264 `veryfast`, decode + scale + encode, pixels of output
+REMUX_BYTES_PER_SECOND = 150e6
+SLOW_DECODERS = {"hevc": 1.6, "vp9": 1.4, "av1": 2.0, "prores": 1.3}
+
+
+class Step(str, Enum):
+    """One thing done to a clip; `PrepPlan.notes()` says it in words."""
+
+    REMUX = "remux"  # a new MP4 with the streams copied (no re-encoding)
+    CONVERT = "convert"  # video and/or audio re-encoded to H.264 / AAC
+    ROTATE = "rotate"  # the rotation flag applied to the pixels
+    TRIM = "trim"  # the window [start, end) cut out
+    SHRINK = "shrink"  # re-encoded under the byte limit
+    SCALE = "scale"  # scaled down to MAX_LONG_SIDE on the long side
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Encoder settings of a prepared clip (the bench gives ffmpeg the same ones)."""
+
+    video_encoder: str = "libx264"
+    preset: str = "veryfast"
+    crf: int = 20
+    pixel_format: str = "yuv420p"
+    audio_encoder: str = "aac"
+    audio_bitrate: int = 128_000
+    max_long_side: int = MAX_LONG_SIDE
+    # The byte budget used: container overhead and rate-control slack stay under the limit.
+    size_margin: float = 0.92
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a prepared clip must meet (the API's limits) and the largest source accepted."""
+
+    max_bytes: int = MAX_REFERENCE_BYTES
+    min_seconds: float = MIN_REFERENCE_SECONDS
+    max_seconds: float = MAX_REFERENCE_SECONDS
+    max_source_bytes: int = MAX_SOURCE_BYTES
+
+
+@dataclass(frozen=True)
+class TranscodeJob:
+    """What the worker does (plain, picklable data): `transcode.prepare_clip` reads it."""
+
+    start: float
+    end: float  # seconds in the source; the window is [start, end)
+    copy_video: bool
+    copy_audio: bool
+    has_audio: bool
+    rotation: int  # clockwise degrees to turn the pixels by
+    width: int | None  # the encoder's output size (as displayed), even sides
+    height: int | None
+    max_video_bitrate: int  # bits/s (VBV cap): the window fits `max_bytes` whatever the content
+    max_bytes: int
+    encoding: Encoding
+
+    def key(self) -> str:
+        """What the output depends on besides the source's bytes (the cache key's other half)."""
+        data = {"v": TRANSCODE_VERSION, **asdict(self)}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:24]
+
+
+class TranscodeFailure(str, Enum):
+    """Why a clip could not be prepared (the job's own verdict, not a crash)."""
+
+    UNDECODABLE = "undecodable"  # FFmpeg could not read or decode its streams
+    TOO_LARGE = "too_large"  # even re-encoded with lower caps it stays over the byte limit
+
+
+@dataclass(frozen=True)
+class TranscodeResult:
+    probe: ProbeResult | None = None  # the prepared file, read back
+    failure: TranscodeFailure | None = None
+    detail: str = ""  # technical, for logs
+
+
+@dataclass(frozen=True)
+class PrepPlan:
+    """What will be done to one reference. No steps: it is sent as it is."""
+
+    source: ProbeResult  # as probed
+    sent: ProbeResult  # as it will be sent (validated): its problems are what cannot be fixed
+    steps: tuple[Step, ...] = ()
+    start: float = 0.0
+    end: float | None = None  # None: the clip's length is unknown
+    job: TranscodeJob | None = None
+    expected_bytes: int | None = None  # about, when it can be told before the work
+    seconds_to_prepare: float = 0.0
+    notes_: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def needed(self) -> bool:
+        """True when the clip must be prepared before it can be sent."""
+        return self.job is not None and not self.sent.problems
+
+    @property
+    def window(self) -> float | None:
+        return None if self.end is None else self.end - self.start
+
+    def notes(self, size_bytes: int | None = None) -> tuple[str, ...]:
+        """What will be done, in words; with `size_bytes` (the prepared clip's), "shrunk
+        from 150 MB to 87 MB" instead of "to about 92 MB"."""
+        if size_bytes is None or Step.SHRINK not in self.steps or not self.source.size_bytes:
+            return self.notes_
+        done = f"shrunk from {megabytes(self.source.size_bytes)} to {megabytes(size_bytes)}"
+        return tuple(done if n.startswith("shrunk from") else n for n in self.notes_)
+
+
+@dataclass(frozen=True)
+class PreparedClip:
+    """A prepared reference: the file to upload and its facts, read back from it."""
+
+    path: Path
+    probe: ProbeResult  # read from `path` and validated (name: the original's)
+    plan: PrepPlan
+
+    def notes(self) -> tuple[str, ...]:
+        return self.plan.notes(self.probe.size_bytes)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def about(seconds: float) -> str:
+    """A rough duration for people: "about 5 s", "about 2 min"."""
+    if seconds < 60:
+        return f"about {max(1, math.ceil(seconds))} s"
+    return f"about {math.ceil(seconds / 60)} min"
+
+
+def _even(value: float) -> int:
+    return max(2, int(value) // 2 * 2)
+
+
+def output_size(width: int | None, height: int | None, long_side: int) -> tuple[int | None, int | None]:
+    """Displayed size scaled so its long side is at most `long_side`, both sides even."""
+    if not width or not height:
+        return width, height
+    scale = min(1.0, long_side / max(width, height))
+    return _even(round(width * scale)), _even(round(height * scale))
+
+
+def video_bitrate_cap(window: float, max_bytes: int, encoding: Encoding, has_audio: bool) -> int:
+    """Bits/s for the video so `window` seconds fit in `max_bytes`: with a VBV buffer of one
+    second, x264 writes at most rate x (window + 1 s) bits."""
+    budget = max_bytes * encoding.size_margin * 8
+    audio = encoding.audio_bitrate * window if has_audio else 0
+    return max(100_000, int((budget - audio) / (window + 1.0)))
+
+
+def start_problem(probe: ProbeResult, start: float, limits: Limits) -> str | None:
+    """Why `start` cannot open a window on `probe` (None when it can)."""
+    name = probe.name
+    if not math.isfinite(start) or start < 0:
+        return f"{name}: a start of {start:g} s is not possible; use 0 or more seconds"
+    length = probe.duration
+    if length is None or length < limits.min_seconds or start == 0:
+        return None  # too short as a whole: the length rule says so
+    if length - start < limits.min_seconds:
+        latest = max(0.0, length - limits.min_seconds)
+        return (
+            f"{name} lasts {_seconds(length)} s: a start at {_seconds(start)} s leaves "
+            f"{_seconds(max(0.0, length - start))} s, and references need at least "
+            f"{limits.min_seconds:g} s; start at {_seconds(latest)} s or earlier"
+        )
+    return None
+
+
+def _fixable(probe: ProbeResult) -> bool:
+    """True when the facts are known and only fixable rules are broken."""
+    kind = CONTAINER_LABELS.get(probe.container or "", (None, "video"))[1]
+    return (
+        probe.headers_read
+        and kind == "video"
+        and probe.read_error is None
+        and probe.implausible is None
+        and probe.reader_failure is None
+        and probe.video_codec is not None
+    )
+
+
+def _validated(result: ProbeResult, start_issue: str | None = None) -> ProbeResult:
+    """`result` with the API's rules applied; a start that leaves too little is the one problem
+    then (the window's own length would only repeat it)."""
+    problems, warnings = check_reference(result)
+    return replace(result, problems=(start_issue,) if start_issue else problems, warnings=warnings)
+
+
+def _container_name(container: str | None) -> str:
+    return CONTAINER_NAMES.get(container or "", (container or "another format").upper())
+
+
+def plan_preparation(
+    probe: ProbeResult,
+    start: float = 0.0,
+    *,
+    limits: Limits | None = None,
+    encoding: Encoding | None = None,
+) -> PrepPlan:
+    """What `probe`'s clip needs so the provider takes it, with its window from `start`."""
+    limits = limits or Limits()
+    encoding = encoding or Encoding()
+    bare = replace(probe, problems=(), warnings=())
+    start_issue = start_problem(probe, start, limits)
+
+    if probe.size_bytes is not None and probe.size_bytes > limits.max_source_bytes:
+        problem = (
+            f"{probe.name} is {megabytes(probe.size_bytes)}; clips up to "
+            f"{megabytes(limits.max_source_bytes)} can be fixed here (the provider takes "
+            f"{megabytes(limits.max_bytes)}): trim or compress it first"
+        )
+        return PrepPlan(source=probe, sent=replace(bare, problems=(problem,)), start=start)
+    if not _fixable(probe):
+        if start and not probe.problems and not start_issue:
+            start_issue = f"{probe.name}: its length could not be read, so it cannot start at {start:g} s"
+        extra = (start_issue,) if start_issue else ()
+        return PrepPlan(source=probe, sent=replace(probe, problems=extra + probe.problems), start=start)
+
+    length = probe.duration
+    end = min(length, start + limits.max_seconds) if length is not None else start + limits.max_seconds
+    window = end - start
+    trim = start > 0 or (length is not None and length > limits.max_seconds + 1e-3)
+    rotate = probe.rotation != 0
+    container_ok = probe.container in REFERENCE_CONTAINERS
+    video_ok = probe.video_codec == SENT_VIDEO_CODEC and probe.pixel_format in (None, *SENT_PIXEL_FORMATS)
+    audio_ok = not probe.has_audio or probe.audio_codec == SENT_AUDIO_CODEC
+    size = probe.size_bytes
+    share = size * window / length if size is not None and length else size
+    shrink = share is not None and share > limits.max_bytes
+    video_work = trim or rotate or shrink or not video_ok
+    audio_work = probe.has_audio and (trim or not audio_ok)
+    remux = not video_work and (not container_ok or probe.stray_bytes > 0 or audio_work)
+    needed = video_work or remux
+
+    steps: list[Step] = []
+    notes: list[str] = []
+    # The encoder's size (also a remux's, should it have to be re-encoded to fit).
+    enc_width, enc_height = output_size(probe.width, probe.height, encoding.max_long_side)
+    width, height = (enc_width, enc_height) if video_work else (probe.width, probe.height)
+    if not container_ok:
+        verb = "converted" if video_work else "remuxed"
+        notes.append(f"{verb} from {_container_name(probe.container)}")
+    elif not video_ok:
+        notes.append(f"converted from {CODEC_LABELS.get(probe.video_codec or '', probe.video_codec)}")
+    if probe.has_audio and not audio_ok and (container_ok or not video_work):
+        label = CODEC_LABELS.get(probe.audio_codec or "", (probe.audio_codec or "unknown").upper())
+        notes.append(f"audio converted from {label} to AAC")
+    if remux and container_ok and probe.stray_bytes:
+        notes.append(f"remuxed without the {probe.stray_bytes:,} stray bytes after its end")
+    if rotate and probe.rotation == 180:
+        notes.append("turned upright (rotated 180°)")
+    elif rotate:
+        notes.append(f"rotated to {'portrait' if (height or 0) > (width or 0) else 'landscape'}")
+    if trim:
+        notes.append(f"trimmed to {_seconds(start)}-{_seconds(end)} s")
+    cap = video_bitrate_cap(window, limits.max_bytes, encoding, probe.has_audio)
+    expected: int | None = None
+    if shrink and size is not None:
+        expected = min(int(share or size), int((cap * (window + 1) + encoding.audio_bitrate * window) / 8))
+        notes.append(f"shrunk from {megabytes(size)} to about {megabytes(expected)}")
+    elif not video_work and share is not None:
+        expected = int(share)
+    scale = video_work and max(probe.width or 0, probe.height or 0) > encoding.max_long_side
+    if scale:
+        notes.append(f"scaled to {width}x{height}")
+
+    if remux:
+        steps.append(Step.REMUX)
+    if (
+        (video_work and not video_ok)
+        or (probe.has_audio and not audio_ok)
+        or (video_work and not container_ok)
+    ):
+        steps.append(Step.CONVERT)
+    steps += [s for s, on in ((Step.ROTATE, rotate), (Step.TRIM, trim), (Step.SHRINK, shrink)) if on]
+    if scale:
+        steps.append(Step.SCALE)
+
+    job = None
+    seconds = 0.0
+    if needed:
+        job = TranscodeJob(
+            start=start,
+            end=end,
+            copy_video=not video_work,
+            copy_audio=probe.has_audio and not audio_work,
+            has_audio=probe.has_audio,
+            rotation=probe.rotation if video_work else 0,
+            width=enc_width,
+            height=enc_height,
+            max_video_bitrate=cap,
+            max_bytes=limits.max_bytes,
+            encoding=encoding,
+        )
+        seconds = preparing_seconds(probe, window, width, height, video_work)
+    sent = replace(
+        bare,
+        container=SENT_CONTAINER if needed else probe.container,
+        video_codec=SENT_VIDEO_CODEC if video_work else probe.video_codec,
+        audio_codec=SENT_AUDIO_CODEC if probe.has_audio and needed else probe.audio_codec,
+        pixel_format=encoding.pixel_format if video_work else probe.pixel_format,
+        duration=round(window, 3) if length is not None else None,
+        size_bytes=expected if needed else probe.size_bytes,
+        width=width,
+        height=height,
+        rotation=0 if video_work else probe.rotation,
+        stray_bytes=0 if needed else probe.stray_bytes,
+    )
+    return PrepPlan(
+        source=probe,
+        sent=_validated(sent, start_issue),
+        steps=tuple(steps) if needed else (),
+        start=start,
+        end=end if length is not None else None,
+        job=job,
+        expected_bytes=expected,
+        seconds_to_prepare=seconds,
+        notes_=tuple(notes) if needed else (),
+    )
+
+
+def preparing_seconds(
+    probe: ProbeResult, window: float, width: int | None, height: int | None, reencode: bool
+) -> float:
+    """A rough time to prepare (the download of a link not included)."""
+    if not reencode:
+        return 0.5 + (probe.size_bytes or 0) / REMUX_BYTES_PER_SECOND
+    frames = window * (probe.fps or 30.0)
+    pixels = (width or 1280) * (height or 720)
+    slow = SLOW_DECODERS.get(probe.video_codec or "", 1.0)
+    return 1.0 + frames * pixels * slow / ENCODE_PIXELS_PER_SECOND
+
+
+def no_plan(probe: ProbeResult) -> PrepPlan:
+    """The plan of a clip sent as it is (fixing off): its own problems and warnings."""
+    return PrepPlan(source=probe, sent=probe)

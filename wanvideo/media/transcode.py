@@ -1,0 +1,282 @@
+"""Preparing a clip with PyAV: runs INSIDE a sandboxed worker (`clips` sends the job).
+
+    probe = prepare_clip("/cache/in.webm", "/cache/out.mp4", job, "in.webm")
+
+What `job` (a `prepare.TranscodeJob`) says is done in one pass, frames streaming from the
+decoder through a filter graph (turn, scale, pixel format) into the encoder: nothing holds
+more than the codecs' own few frames, whatever the clip's length. Copied streams (a remux)
+are packets moved as they are. The output is MP4 with its index first (`+faststart`),
+written to `dest.part` and renamed; an output over `job.max_bytes` (a rare rate-control
+overshoot, or a remux whose new audio grew it) is encoded once more with a lower cap.
+
+Progress goes to the parent with `worker.report({"percent": p})`. The result is the
+prepared file's probe (`local.probe_file`), so the caller gets facts read back from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+import av
+
+from . import worker
+from .local import probe_file
+from .prepare import TranscodeFailure, TranscodeJob, TranscodeResult
+
+REPORT_EVERY = 0.25  # seconds between progress reports
+AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+OUTPUT_TIME_BASE = Fraction(1, 90000)  # video timestamps keep a variable frame rate exact
+_EPSILON = 1e-6
+_EDGE = 1e-3  # seconds: timestamps this close to a window edge count as on it
+
+
+class _Progress:
+    def __init__(self, window: float) -> None:
+        self.window = max(window, _EPSILON)
+        self.sent = -1
+        self.at = 0.0
+
+    def __call__(self, seconds_done: float) -> None:
+        percent = int(max(0.0, min(99.0, 100.0 * seconds_done / self.window)))
+        now = time.monotonic()
+        if percent > self.sent and now - self.at >= REPORT_EVERY:
+            self.sent, self.at = percent, now
+            worker.report({"percent": percent})
+
+
+def _first_video(container: Any) -> Any:
+    return next(
+        (s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic),
+        None,
+    )
+
+
+def _rate(stream: Any) -> Fraction:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not rate or rate <= 0 or rate > 240:
+        return Fraction(30)
+    return Fraction(rate).limit_denominator(1001)
+
+
+def _video_graph(stream: Any, job: TranscodeJob) -> Any:
+    """buffer -> [transpose | hflip,vflip] -> scale -> format -> buffersink."""
+    graph = av.filter.Graph()
+    nodes = [graph.add_buffer(template=stream)]
+    if job.rotation == 90:
+        nodes.append(graph.add("transpose", "clock"))
+    elif job.rotation == 270:
+        nodes.append(graph.add("transpose", "cclock"))
+    elif job.rotation == 180:
+        nodes += [graph.add("hflip"), graph.add("vflip")]
+    nodes.append(graph.add("scale", f"{job.width}:{job.height}"))
+    nodes.append(graph.add("format", job.encoding.pixel_format))
+    nodes.append(graph.add("buffersink"))
+    graph.link_nodes(*nodes).configure()
+    return graph
+
+
+def _video_encoder(out: Any, stream: Any, job: TranscodeJob, cap: int) -> Any:
+    enc = job.encoding
+    vout = out.add_stream(enc.video_encoder, rate=_rate(stream))
+    vout.width, vout.height = job.width, job.height
+    vout.pix_fmt = enc.pixel_format
+    vout.codec_context.time_base = OUTPUT_TIME_BASE
+    vout.time_base = OUTPUT_TIME_BASE
+    vout.options = {
+        "preset": enc.preset,
+        "crf": str(enc.crf),
+        "maxrate": str(cap),
+        "bufsize": str(cap),
+    }
+    return vout
+
+
+def _audio_encoder(out: Any, stream: Any, job: TranscodeJob) -> tuple[Any, Any, int]:
+    ctx = stream.codec_context
+    rate = ctx.sample_rate if ctx.sample_rate in AAC_RATES else 48000
+    layout = "mono" if ctx.channels == 1 else "stereo"
+    aout = out.add_stream(job.encoding.audio_encoder, rate=rate)
+    aout.layout = layout
+    aout.bit_rate = job.encoding.audio_bitrate
+    return aout, av.AudioResampler(format="fltp", layout=layout, rate=rate), rate
+
+
+class _AudioWindow:
+    """Cuts resampled audio frames to [start, end) sample-exactly and numbers them from 0."""
+
+    def __init__(self, start: float, end: float, rate: int) -> None:
+        self.start, self.end, self.rate = start, end, rate
+        self.written = 0
+        self.done = False
+
+    def cut(self, frame: Any) -> Any | None:
+        t0 = frame.time if frame.time is not None else self.start + self.written / self.rate
+        n = frame.samples
+        skip = min(n, max(0, round((self.start - t0) * self.rate)))
+        stop = min(n, max(0, round((self.end - t0) * self.rate)))
+        if stop < n:
+            self.done = True
+        if stop <= skip:
+            return None
+        if (skip, stop) != (0, n):
+            data = frame.to_ndarray()[:, skip:stop]
+            cut = av.AudioFrame.from_ndarray(data.copy(), format=frame.format.name, layout=frame.layout.name)
+            cut.sample_rate = frame.sample_rate
+            frame = cut
+        frame.pts = self.written
+        frame.time_base = Fraction(1, self.rate)
+        self.written += frame.samples
+        return frame
+
+
+def _transcode(source: str, part: str, job: TranscodeJob, cap: int) -> None:
+    window = job.end - job.start
+    progress = _Progress(window)
+    with (
+        av.open(source, mode="r", metadata_errors="replace") as inp,
+        av.open(part, mode="w", format="mp4", options={"movflags": "+faststart"}) as out,
+    ):
+        vin = _first_video(inp)
+        if vin is None:
+            raise ValueError("the clip has no video stream")
+        ain = next(iter(inp.streams.audio), None) if job.has_audio else None
+        vin.thread_type = "AUTO"
+        graph = None
+        if job.copy_video:
+            vout = out.add_stream_from_template(vin)
+        else:
+            vout = _video_encoder(out, vin, job, cap)
+            graph = _video_graph(vin, job)
+        aout = resampler = audio_window = None
+        if ain is not None and job.copy_audio:
+            aout = out.add_stream_from_template(ain)
+        elif ain is not None:
+            aout, resampler, rate = _audio_encoder(out, ain, job)
+            audio_window = _AudioWindow(job.start, job.end, rate)
+        if job.start > 0:
+            inp.seek(int(job.start * av.time_base), backward=True)
+
+        last_pts = -1
+        video_done = False
+        audio_done = ain is None
+        held: list[Any] = []  # the latest frame at or before `start`: it is what shows at `start`
+        step = 1.0 / float(_rate(vin))
+
+        def emit(frame: Any, at: float) -> None:
+            nonlocal last_pts
+            pts = max(last_pts + 1, round((at - job.start) / OUTPUT_TIME_BASE))
+            last_pts = pts
+            frame.pts, frame.time_base = pts, OUTPUT_TIME_BASE
+            out.mux(vout.encode(frame))
+            progress(at - job.start)
+
+        def encode_video(frame: Any) -> None:
+            """Frames shown inside [start, end): the one showing at `start` is moved to it,
+            and a frame is kept only when it ends by `end` (the clip never runs past it)."""
+            nonlocal video_done
+            t = frame.time
+            if t is None or video_done:
+                return
+            if t <= job.start + _EDGE:
+                held[:] = [frame]
+                return
+            if held:
+                emit(held.pop(), job.start)
+            length = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else step
+            if t + min(length, step * 1.5) > job.end + _EDGE:
+                video_done = True
+                return
+            emit(frame, t)
+
+        def encode_audio(frame: Any) -> None:
+            nonlocal audio_done
+            assert resampler is not None and audio_window is not None
+            for piece in resampler.resample(frame):
+                cut = audio_window.cut(piece)
+                if cut is not None:
+                    out.mux(aout.encode(cut))
+            audio_done = audio_window.done
+
+        streams = [vin] + ([ain] if ain is not None else [])
+        for packet in inp.demux(*streams):
+            if video_done and audio_done:
+                break
+            if packet.stream is vin:
+                if job.copy_video:
+                    if packet.dts is None and packet.pts is None:
+                        continue
+                    time_of = float(packet.pts * packet.time_base) if packet.pts is not None else None
+                    packet.stream = vout
+                    out.mux(packet)
+                    if time_of is not None:
+                        progress(time_of)
+                    continue
+                if video_done:
+                    continue
+                for frame in packet.decode():
+                    graph.push(frame)
+                    for filtered in _drain(graph):
+                        encode_video(filtered)
+            elif packet.stream is ain and not audio_done:
+                if job.copy_audio:
+                    if packet.dts is None and packet.pts is None:
+                        continue
+                    packet.stream = aout
+                    out.mux(packet)
+                    continue
+                for frame in packet.decode():
+                    encode_audio(frame)
+        # (The demuxer's last empty packet per stream has flushed the decoders above.)
+        if graph is not None:
+            if held:  # the clip ended on the frame showing at `start`
+                emit(held.pop(), job.start)
+            out.mux(vout.encode(None))
+        if resampler is not None:
+            if not audio_done:
+                for piece in resampler.resample(None):
+                    cut = audio_window.cut(piece)
+                    if cut is not None:
+                        out.mux(aout.encode(cut))
+            out.mux(aout.encode(None))
+
+
+def _drain(graph: Any) -> list[Any]:
+    frames = []
+    while True:
+        try:
+            frames.append(graph.vpull())
+        except (BlockingIOError, av.error.EOFError):
+            return frames
+
+
+def prepare_clip(source: str, dest: str, job: TranscodeJob, name: str) -> TranscodeResult:
+    """Write the prepared clip of `source` to `dest` (MP4): its probe, read back, or why not."""
+    part = dest + ".part"
+    cap = job.max_video_bitrate
+    try:
+        for _ in range(3):
+            try:
+                _transcode(source, part, job, cap)
+            except (av.FFmpegError, EOFError, UnicodeError, ValueError) as exc:
+                return TranscodeResult(
+                    failure=TranscodeFailure.UNDECODABLE, detail=f"{type(exc).__name__}: {exc}"
+                )
+            size = os.stat(part).st_size
+            if size <= job.max_bytes:
+                break
+            # Over the limit: encode (again) with a cap lowered in proportion, and a margin.
+            job = replace(job, copy_video=False)
+            cap = int(cap * job.max_bytes / size * 0.85)
+        else:
+            return TranscodeResult(failure=TranscodeFailure.TOO_LARGE, detail=f"{size} bytes")
+        os.replace(part, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(part)
+    worker.report({"percent": 100})
+    return TranscodeResult(probe=probe_file(dest, name))
