@@ -8,6 +8,7 @@
         ...   # latest known state first, then live events; ends on Completed / Failed
     manager.records(owner); manager.get(record_id, owner); manager.delete_video(record_id, owner)
     manager.retry_download(record_id, owner); manager.resume(record_id, owner, api_key)
+    manager.cancel(record_id, owner)                # CancelResult: cancelled / too late / not supported
     manager.budget_status(visitor)                  # what the server key has left today
     manager.stop()
 

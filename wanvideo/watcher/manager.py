@@ -31,6 +31,7 @@ from ..budget import (
     effective_limits,
     reservation_for,
 )
+from ..client import CancelOutcome, CancelResult, WanClient
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..providers import ProviderProfile, effective_profile
@@ -248,8 +249,9 @@ class TaskManager:
         spend = None
         if guarded:
             durations = [p.duration for p in probed.probes] if probed is not None else None
+            prices = self.profile.with_model(request.model).prices  # the chosen model's (flash is cheaper)
             spend = reservation_for(
-                durations, request.reference_count, request.quality, request.duration, self.profile.prices
+                durations, request.reference_count, request.quality, request.duration, prices
             )
         if not self.running:
             self.start()
@@ -356,6 +358,77 @@ class TaskManager:
         )
         self._spawn(record_id, self._watch_existing(record_id, key, first_outcome=None))
         return True
+
+    def cancel(
+        self, record_id: str, owner: str, api_key: str | SecretStr | None = None, *, timeout: float = 60.0
+    ) -> CancelResult | None:
+        """Cancel the owner's task at the provider, where the provider can (DashScope while it
+        is PENDING, fal while it is queued). None when the record is not the owner's.
+
+        Returns what happened as a `CancelResult`: CANCELLED (the record is settled `failed`
+        with reason CANCELLED, nothing charged, its reservation freed, followers told),
+        TOO_LATE (it runs on and is charged if it succeeds; the watch goes on), NOT_SUPPORTED
+        (EvoLink has no cancel; or the visitor's key it was started with is gone: pass it as
+        `api_key`), NOT_FOUND, NOT_SUBMITTED (still being checked or uploaded: nothing was sent
+        to the provider yet). Raises `WanError` when the provider could not be asked."""
+        record = self.get(record_id, owner)
+        if record is None:
+            return None
+        if record.is_final:
+            return CancelResult(CancelOutcome.TOO_LATE, "The task has already ended.", record.task_id)
+        if record.task_id is None:
+            return CancelResult(
+                CancelOutcome.NOT_SUBMITTED,
+                "The task is not at the provider yet (its references are being checked or uploaded); "
+                "nothing has been charged. Try again once it is submitted.",
+            )
+        if record.provider != self.profile.name or self.profile.cancel == "none":
+            return CancelResult(
+                CancelOutcome.NOT_SUPPORTED,
+                f"{self.profile.label if record.provider == self.profile.name else record.provider} has no way "
+                "to cancel a task here: it runs on and is charged if it succeeds.",
+                record.task_id,
+            )
+        if record.key_source == KEY_VISITOR:
+            key = _plain_key(api_key) or self._keys.get(record.id)
+            if key is None:
+                return CancelResult(
+                    CancelOutcome.NOT_SUPPORTED,
+                    "This task was started with your own API key, which is not kept; paste it to cancel.",
+                    record.task_id,
+                )
+        else:
+            key = self._server_key()
+        if not self.running:
+            self.start()
+        return self._thread.run(self._cancel(record, key), timeout=timeout)
+
+    async def _cancel(self, record: TaskRecord, key: _Key) -> CancelResult:
+        """On the loop: ask the provider; when it cancelled, stop the watch and settle the record."""
+        assert record.task_id is not None
+        async with WanClient(self.profile, key, self.settings, transport=self.transport) as client:
+            result = await client.cancel_task(record.task_id)
+        log.info("cancel of %s at %s: %s", record.id, self.profile.name, result.outcome.value)
+        if not result.cancelled:
+            return result
+        job = self._jobs.get(record.id)
+        if job is not None and job is not asyncio.current_task():
+            job.cancel()
+            with contextlib.suppress(BaseException):
+                await job
+        event = Failed(
+            message=f"Cancelled at {self.profile.label} before it started; nothing was charged.",
+            suggestion="Generate again when you are ready.",
+            task_id=record.task_id,
+            code="cancelled",
+            charged=False,
+            reason=FailureReason.CANCELLED,
+        )
+        step = self.recorder.record(record.id, event)
+        if step.publish is not None:
+            self.events.publish(record.id, step.publish)
+        self._let_go(record.id)
+        return result
 
     def records(self, owner: str, limit: int = 100) -> list[TaskRecord]:
         """That owner's records, newest first."""
