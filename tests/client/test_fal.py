@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -181,7 +182,8 @@ def test_wire_body_sends_the_defaults_fal_would_change(profile, settings):
 # ---------------------------------------------------------------- the whole flow
 
 
-async def test_local_files_flow_with_queue_position(sim, profile, settings, clips, tmp_path):
+async def test_local_files_flow_with_queue_position(sim, profile, settings, clips, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     sim.hold_queue()
     events: list = []
     async with contextlib.aclosing(
@@ -218,6 +220,7 @@ async def test_local_files_flow_with_queue_position(sim, profile, settings, clip
     assert done.billed_seconds == Decimal("5") and done.credits_charged == Decimal("0.50")
     assert done.estimate is not None and done.estimate.total_seconds == 5 and done.estimate.unit == "USD"
     assert not done.estimate.input_rule_confirmed  # whether fal bills reference seconds is open
+    assert KEY not in caplog.text
 
 
 async def test_flash_sends_audio_and_costs_half(sim, profile, settings, clips, tmp_path):
@@ -404,12 +407,16 @@ async def test_task_manager_cancels_a_queued_request(sim, settings, clips):
     try:
         record = manager.submit(request(clips["a"], prompt="character1 waves"), owner=OWNER)
         _wait(lambda: manager.get(record.id, OWNER).task_id)
+        # The history says where it waits (the queue is held: it stays first in line).
+        _wait(lambda: manager.get(record.id, OWNER).message == "Queued at the provider, next in line")
+        assert manager.get(record.id, OWNER).status == "pending"
         result = manager.cancel(record.id, OWNER)
         assert result is not None and result.outcome is CancelOutcome.CANCELLED
         failed = (await _follow(manager, record.id))[-1]
         assert isinstance(failed, Failed) and failed.reason is FailureReason.CANCELLED and not failed.charged
         stored = manager.get(record.id, OWNER)
         assert stored.request["sent"] == {"prompt": "@Video1 waves", "model": "wan/v2.6/reference-to-video"}
+        assert stored.error["reason"] == "cancelled" and stored.is_final
     finally:
         manager.stop()
 

@@ -270,11 +270,17 @@ class EventRecorder:
             )
         elif isinstance(event, Progress):
             eta = f", about {event.eta:.0f} s left" if event.eta else ""
+            message = f"{event.status.capitalize()} {event.percent:.0f}%{eta}"
+            if event.queue_position is not None:  # fal: 0 = next in line
+                ahead = event.queue_position
+                message = "Queued at the provider, " + (
+                    "next in line" if ahead == 0 else f"{ahead} ahead in its queue"
+                )
             self.update(
                 record_id,
                 status=record_status_for(event.status),
                 progress=event.percent,
-                message=f"{event.status.capitalize()} {event.percent:.0f}%{eta}",
+                message=message,
             )
         elif isinstance(event, Downloading):
             if event.bytes_received == 0 and event.result_url:
