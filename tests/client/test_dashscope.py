@@ -23,6 +23,8 @@ from wanvideo.errors import (
     PROVIDER_SUGGESTIONS,
     AuthenticationError,
     BadRequestError,
+    NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
     UploadError,
 )
@@ -282,6 +284,22 @@ async def test_virginia_refuses_local_files_and_flash_before_anything_is_sent(tm
                 context={"profile": profile},
             )
         assert (virginia.stats.uploads, virginia.stats.creates) == (0, 0)
+
+        # Singapore's rules sent to Virginia's host (a region left unset): DashScope's own
+        # refusals come back with what to do.
+        wrong = effective_profile(make_settings(virginia, tmp_path))
+        async with WanClient(wrong, KEY, settings) as client:
+            with pytest.raises(PermissionDeniedError) as info:  # no temporary upload there
+                await client.upload_file(clips["a"])
+            assert (
+                info.value.code == "AccessDenied"
+                and info.value.suggestion == PROVIDER_SUGGESTIONS["AccessDenied"]
+            )
+        flash = wrong.with_model("flash")
+        async with WanClient(flash, KEY, settings) as client:
+            with pytest.raises(NotFoundError) as info:  # wan2.6-r2v-flash is not deployed there
+                await client.create_task(create_body(flash, "https://a.test/v.mp4", duration=5), "k")
+            assert info.value.code == "ModelNotFound" and "region" in info.value.suggestion
 
 
 def test_no_callback_and_prompt_length(profile):
