@@ -483,3 +483,40 @@ async def test_urls_on_other_hosts_are_not_followed_with_the_key(tmp_path):
         "https://queue.fal.run/wan/v2.6/requests/req-1",
     ]
     assert all(r.headers["Authorization"] == f"Key {KEY}" for r in seen)
+
+
+# ---------------------------------------------------------------- a visitor's choice of provider
+
+
+async def test_a_visitor_runs_fal_with_their_own_key_on_a_server_configured_for_another(
+    sim, profile, clips, tmp_path
+):
+    """The server is configured for DashScope (its host unused here); a visitor picks fal and
+    pastes their key. After a restart the task waits for that key and the choice again."""
+    settings = fast_settings(
+        tmp_path,
+        WAN_PROVIDER="dashscope",
+        WAN_API_KEY="sk-server-dashscope-0000",
+        WAN_API_BASE_URL="http://127.0.0.1:9",
+    )
+    sim.hold_queue()
+    manager = _manager(settings).start()
+    req = request(clips["a"], prompt="character1 waves")
+    with pytest.raises(ValueError, match="needs your own API key"):
+        manager.submit(req, owner=OWNER, profile=profile)  # the server's key is DashScope's
+    record = manager.submit(req, owner=OWNER, api_key=KEY, profile=profile)
+    assert record.provider == "fal" and record.key_source == "visitor"
+    _wait(lambda: manager.get(record.id, OWNER).task_id)
+    manager.stop()
+
+    sim.release_queue()
+    second = _manager(settings).start()
+    try:
+        assert second.get(record.id, OWNER).status == "needs_key"
+        assert second.resume(record.id, OWNER, api_key=KEY) is None  # which provider? not said
+        assert second.resume(record.id, OWNER, api_key=KEY, profile=profile) is not None
+        done = (await _follow(second, record.id))[-1]
+        assert isinstance(done, Completed), done
+        assert second.get(record.id, OWNER).credits_charged == Decimal("0.50")
+    finally:
+        second.stop()
