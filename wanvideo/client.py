@@ -4,8 +4,15 @@
         url = await client.upload_file("clip.mp4", on_progress=print)   # stream multipart
         task = await client.create_task(body, idempotency_key="wan-...")  # the PAID call
         async for task in client.watch_task(task.id, initial=task):      # adaptive polling
-            print(task.status, task.progress)
+            print(task.status, task.progress, task.queue_position)
         path = await client.download(task.video_url, Path("data/videos/x.mp4"))
+        result = await client.cancel_task(task.id)   # CancelResult: cancelled / too late / ...
+
+The provider's dialect is spoken by an adapter chosen by the profile (`profile.adapter`:
+`wanvideo/adapters/{evolink,dashscope,fal}.py`): it turns `upload_file`, `create_task`,
+`get_task` and `cancel_task` into its own requests and its answers into `Task`. This module
+keeps what every provider shares: the transport, retries, error mapping, key secrecy,
+polling and the download.
 
 Retry policy (one function, `_retry_delay`, decides):
 
@@ -13,15 +20,18 @@ Retry policy (one function, `_retry_delay`, decides):
   retried up to `settings.max_retries` times with exponential backoff + jitter
   (`backoff_delay`), or after `Retry-After` when the server sends one (capped at
   `settings.max_retry_after`).
-- create (paid): never a blind retry. Retried, always with the same `Idempotency-Key`, only
-  on 429/503 or when the request provably never left this machine (connect error/timeout,
-  pool timeout). A read timeout or a dropped connection after sending is NOT retried: the
-  task may exist; `request_may_have_reached_server(exc)` tells the caller so.
+- create (paid): never a blind retry. Retried only on the adapter's `create_retry_statuses`
+  (EvoLink: 429/503, always with the same `Idempotency-Key`; DashScope and fal, which have
+  no idempotency key: 429 only, a refusal that created nothing) or when the request provably
+  never left this machine (connect error/timeout, pool timeout). A read timeout or a dropped
+  connection after sending is NOT retried: the task may exist;
+  `request_may_have_reached_server(exc)` tells the caller so.
 
-Every error response is turned into an exception in `_status_error` (via
+Every error response is turned into an exception in `status_error` (via
 `errors.error_for_status`); every httpx transport error in `_transport_error`. The key is
 only ever put in the Authorization header of requests to the provider's own hosts (never
-to a result CDN), and it is scrubbed from any message the server echoes back.
+to a result CDN, an upload host named by the provider, or a URL on another host), and it is
+scrubbed from any message the server echoes back.
 
 Waiting between retries goes through `retry_sleep`, the one function tests patch.
 """
@@ -36,7 +46,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -45,6 +55,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from . import media
+from .adapters.base import CancelOutcome, CancelResult
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -64,6 +75,8 @@ from .settings import Settings
 __all__ = [
     "CHUNK_SIZE",
     "DEMO_KEY",
+    "CancelOutcome",
+    "CancelResult",
     "TaskDeadlineError",
     "WanClient",
     "backoff_delay",
@@ -79,14 +92,13 @@ CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
 DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
 VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
+# EvoLink's paths (the other providers' are in their adapters).
 CREATE_PATH = "/v1/videos/generations"
 TASK_PATH = "/v1/tasks/{task_id}"
 UPLOAD_PATH = "/api/v1/files/upload/stream"
 
 # Transport errors raised before a single byte of the request was sent.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# Statuses on which the paid create is retried (with the same idempotency key).
-_CREATE_RETRY_STATUSES = (429, 503)
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
 T = TypeVar("T")
@@ -169,20 +181,36 @@ def _quote_filename(name: str) -> str:
 
 
 class _MultipartFile:
-    """A `multipart/form-data` body with one file field, streamed in 1 MiB chunks.
+    """A `multipart/form-data` body with text `fields` first and one file field last,
+    streamed in 1 MiB chunks (OSS, behind DashScope's temporary upload, reads only the fields
+    before the file).
 
     Its length is known up front (so the request carries a Content-Length), and at most one
     chunk of the file is in memory at a time.
     """
 
-    def __init__(self, path: Path, field: str = "file", on_progress: ProgressCallback | None = None):
+    def __init__(
+        self,
+        path: Path,
+        field: str = "file",
+        on_progress: ProgressCallback | None = None,
+        *,
+        fields: Sequence[tuple[str, str]] = (),
+        filename: str | None = None,
+    ):
         self.path = path
         self.size = path.stat().st_size
         self.boundary = uuid.uuid4().hex
-        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        self.head = (
+        name = filename or path.name
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        text = "".join(
             f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{_quote_filename(path.name)}"\r\n'
+            f'Content-Disposition: form-data; name="{_quote_filename(key)}"\r\n\r\n{value}\r\n'
+            for key, value in fields
+        )
+        self.head = (
+            text + f"--{self.boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{_quote_filename(name)}"\r\n'
             f"Content-Type: {mime}\r\n\r\n"
         ).encode()
         self.tail = f"\r\n--{self.boundary}--\r\n".encode()
@@ -198,36 +226,65 @@ class _MultipartFile:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self.head
-        sent = 0
-        if self.on_progress:
-            self.on_progress(0, self.size)
-        with self.path.open("rb") as file:
-            # Read ahead: the next chunk is read in a thread while this one is sent.
-            ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
-            try:
-                while True:
-                    chunk = await ahead
-                    if not chunk:
-                        break
-                    ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
-                    sent += len(chunk)
-                    if sent > self.size:
-                        raise UploadError(f"{self.path.name} grew while it was being uploaded.")
-                    yield chunk
-                    if self.on_progress:
-                        self.on_progress(sent, self.size)
-            finally:
-                if not ahead.done():
-                    # Let the thread finish its read before the file is closed.
-                    with contextlib.suppress(Exception):
-                        await asyncio.shield(ahead)
-        if sent != self.size:
-            raise UploadError(f"{self.path.name} shrank while it was being uploaded.")
+        async for chunk in _file_chunks(self.path, self.size, self.on_progress):
+            yield chunk
         yield self.tail
 
 
+class _RawFile:
+    """A file as a raw request body (fal's PUT to its presigned upload URL), streamed in
+    1 MiB chunks with a known length."""
+
+    def __init__(self, path: Path, on_progress: ProgressCallback | None = None) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.on_progress = on_progress
+
+    @property
+    def content_length(self) -> int:
+        return self.size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in _file_chunks(self.path, self.size, self.on_progress):
+            yield chunk
+
+
+async def _file_chunks(path: Path, size: int, on_progress: ProgressCallback | None) -> AsyncIterator[bytes]:
+    """The file's bytes in CHUNK_SIZE pieces, read ahead in a thread; refuses a file that
+    changes size while it is sent."""
+    sent = 0
+    if on_progress:
+        on_progress(0, size)
+    with path.open("rb") as file:
+        # Read ahead: the next chunk is read in a thread while this one is sent.
+        ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
+        try:
+            while True:
+                chunk = await ahead
+                if not chunk:
+                    break
+                ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
+                sent += len(chunk)
+                if sent > size:
+                    raise UploadError(f"{path.name} grew while it was being uploaded.")
+                yield chunk
+                if on_progress:
+                    on_progress(sent, size)
+        finally:
+            if not ahead.done():
+                # Let the thread finish its read before the file is closed.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(ahead)
+    if sent != size:
+        raise UploadError(f"{path.name} shrank while it was being uploaded.")
+
+
 class WanClient:
-    """Async client for one provider profile and one API key. Use as an async context manager."""
+    """Async client for one provider profile and one API key. Use as an async context manager.
+
+    The provider's dialect is `self.adapter` (chosen by `profile.adapter`). Adapters use the
+    small surface below (`http`, `auth_headers`, `send`, `send_raw`, `read_json`, `task_from`,
+    `status_error`, `with_retries`, `scrub`, `is_key_host`) and never hold the key."""
 
     def __init__(
         self,
@@ -236,6 +293,8 @@ class WanClient:
         settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        from .adapters import adapter_for
+
         if isinstance(api_key, SecretStr):
             api_key = api_key.get_secret_value()
         self._key = SecretStr(api_key or DEMO_KEY)
@@ -254,6 +313,7 @@ class WanClient:
             headers={"User-Agent": "wan-reference-video-studio/0.1"},
         )
         self._key_hosts = {_origin(profile.api_base_url), _origin(profile.files_base_url)}
+        self.adapter = adapter_for(self)
 
     def __repr__(self) -> str:
         return f"WanClient(provider={self.profile.name!r}, api_base_url={self.profile.api_base_url!r})"
@@ -272,60 +332,35 @@ class WanClient:
     async def upload_file(
         self, path: str | os.PathLike[str], on_progress: ProgressCallback | None = None
     ) -> str:
-        """Stream-upload a local file to the files host; returns its temporary public URL."""
+        """Stream-upload a local file the way the provider takes it; returns the URL to put in
+        the create (EvoLink: a temporary public URL; DashScope: ``oss://...``, bound to the
+        profile's model; fal: a CDN URL)."""
         path = Path(path)
-        url = self.profile.files_base_url + UPLOAD_PATH
-        what = f"Uploading {path.name}"
-
-        async def attempt() -> str:
-            body = _MultipartFile(path, on_progress=on_progress)
-            headers = {
-                **self._auth_headers(url),
-                "Content-Type": body.content_type,
-                "Content-Length": str(body.content_length),
-            }
-            request = self._http.build_request("POST", url, headers=headers, content=body)
-            data = await self._send_json(request, what)
-            if not isinstance(data, dict) or data.get("success") is False:
-                msg = data.get("msg") if isinstance(data, dict) else None
-                raise UploadError(f"{what} failed: {self._scrub(str(msg or 'the files host refused it'))}.")
-            file_url = (
-                (data.get("data") or {}).get("file_url") if isinstance(data.get("data"), dict) else None
-            )
-            if not file_url:
-                raise UploadError(f"{what} failed: the files host returned no file_url.")
-            return str(file_url)
-
         try:
-            return await self._with_retries(attempt, what=what, paid=False)
+            return await self.adapter.upload(path, on_progress)
         except OSError as exc:
-            raise UploadError(f"{what} failed: the file could not be read ({exc.strerror or exc}).") from None
+            raise UploadError(
+                f"Uploading {path.name} failed: the file could not be read ({exc.strerror or exc})."
+            ) from None
 
     async def create_task(self, body: CreateTaskBody, idempotency_key: str) -> Task:
-        """Create a generation task: the PAID call. Retried only safely, always with the same key."""
-        url = self.profile.api_base_url + CREATE_PATH
-        headers = {**self._auth_headers(url), "Idempotency-Key": idempotency_key}
-        payload = body.to_json()
-
-        async def attempt() -> Task:
-            request = self._http.build_request("POST", url, headers=headers, json=payload)
-            response = await self._send(request, "Creating the task")
-            if response.headers.get("idempotency-replayed", "").lower() == "true":
-                log.info("create replayed by the provider for idempotency key %s", idempotency_key)
-            return self._task_from(response, "Creating the task")
-
-        return await self._with_retries(attempt, what="Creating the task", paid=True)
+        """Create a generation task: the PAID call. Retried only safely (see the module
+        docstring); the key is sent where the provider honours it."""
+        return await self.adapter.create(body, idempotency_key)
 
     async def get_task(self, task_id: str) -> Task:
         """Read a task once (retried like every read)."""
-        url = self.profile.api_base_url + TASK_PATH.format(task_id=task_id)
-        what = f"Reading task {task_id}"
+        return await self.adapter.get_task(task_id)
 
-        async def attempt() -> Task:
-            request = self._http.build_request("GET", url, headers=self._auth_headers(url))
-            return self._task_from(await self._send(request, what), what)
+    async def cancel_task(self, task_id: str) -> CancelResult:
+        """Cancel a task where the provider can (DashScope while PENDING, fal while queued).
+        Returns what happened as a value; raises `WanError` only when the provider could not
+        be asked (then nothing is known)."""
+        return await self.adapter.cancel(task_id)
 
-        return await self._with_retries(attempt, what=what, paid=False)
+    def sent_prompt(self, body: CreateTaskBody) -> str:
+        """The prompt as the provider receives it (fal: character1 -> @Video1)."""
+        return self.profile.prompt_as_sent(body.prompt, len(body.video_urls))
 
     async def watch_task(
         self, task_id: str, started_at: float | None = None, *, initial: Task | None = None
@@ -397,7 +432,7 @@ class WanClient:
         async def attempt() -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
             have = part.stat().st_size if part.exists() else 0
-            headers = {**self._auth_headers(url), "Accept-Encoding": "identity"}
+            headers = {**self.auth_headers(url), "Accept-Encoding": "identity"}
             if have:
                 headers["Range"] = f"bytes={have}-"
             request = self._http.build_request("GET", url, headers=headers)
@@ -411,7 +446,7 @@ class WanClient:
                     raise APIConnectionError(f"{what}: the partial download did not match; starting over.")
                 if response.status_code >= 400:
                     await response.aread()
-                    raise self._status_error(response)
+                    raise self.status_error(response)
                 encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
                 if encoding not in ("", "identity"):
                     raise DownloadError(
@@ -453,7 +488,7 @@ class WanClient:
             return dest
 
         try:
-            return await self._with_retries(attempt, what=what, paid=False)
+            return await self.with_retries(attempt, what=what, paid=False)
         except DownloadError:
             part.unlink(missing_ok=True)  # refused for good: nothing to resume from
             raise
@@ -464,15 +499,24 @@ class WanClient:
             part.unlink(missing_ok=True)  # stopped: leave nothing behind
             raise
 
-    # ----------------------------------------------------------------- internals
+    # ----------------------------------------------------------------- the adapters' surface
 
-    def _auth_headers(self, url: str) -> dict[str, str]:
-        """The key, for the provider's own hosts only (a result CDN never sees it)."""
-        if _origin(url) in self._key_hosts:
-            return {"Authorization": "Bearer " + self._key.get_secret_value()}
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self._http
+
+    def is_key_host(self, url: str) -> bool:
+        """Is `url` on one of the provider's own hosts (the only ones that see the key)?"""
+        return _origin(url) in self._key_hosts
+
+    def auth_headers(self, url: str) -> dict[str, str]:
+        """The key, for the provider's own hosts only (a result CDN never sees it), in the
+        adapter's scheme (`Bearer`, fal's `Key`)."""
+        if self.is_key_host(url):
+            return {"Authorization": f"{self.adapter.auth_scheme} {self._key.get_secret_value()}"}
         return {}
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         key = self._key.get_secret_value()
         return text.replace(key, "***") if key and key != DEMO_KEY and len(key) >= 4 else text
 
@@ -485,7 +529,7 @@ class WanClient:
             last=task,
         )
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[T]], *, what: str, paid: bool) -> T:
+    async def with_retries(self, attempt: Callable[[], Awaitable[T]], *, what: str, paid: bool) -> T:
         tries = 0
         while True:
             try:
@@ -508,7 +552,7 @@ class WanClient:
     def _retry_delay(self, exc: WanError, tries: int, paid: bool) -> float | None:
         """Seconds to wait before retrying after `exc`, or None when it must not be retried."""
         if isinstance(exc, APIStatusError):
-            if paid and exc.status_code not in _CREATE_RETRY_STATUSES:
+            if paid and exc.status_code not in self.adapter.create_retry_statuses:
                 return None
             if not paid and not (exc.retryable or exc.status_code == 429 or exc.status_code >= 500):
                 return None
@@ -521,21 +565,26 @@ class WanClient:
             return backoff_delay(tries, self.settings)
         return None
 
-    async def _send(self, request: httpx.Request, what: str) -> httpx.Response:
-        """Send a non-streamed request; map transport errors and error statuses."""
+    async def send_raw(self, request: httpx.Request, what: str) -> httpx.Response:
+        """Send a non-streamed request; map transport errors (any status is returned)."""
         try:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             raise self._transport_error(exc, what, request) from exc
         log.debug("%s %s -> %d", request.method, request.url, response.status_code)
-        if response.status_code >= 400:
-            raise self._status_error(response)
         return response
 
-    async def _send_json(self, request: httpx.Request, what: str) -> Any:
-        return self._json(await self._send(request, what), what)
+    async def send(self, request: httpx.Request, what: str) -> httpx.Response:
+        """Send a non-streamed request; map transport errors and error statuses."""
+        response = await self.send_raw(request, what)
+        if response.status_code >= 400:
+            raise self.status_error(response)
+        return response
 
-    def _json(self, response: httpx.Response, what: str) -> Any:
+    async def send_json(self, request: httpx.Request, what: str) -> Any:
+        return self.read_json(await self.send(request, what), what)
+
+    def read_json(self, response: httpx.Response, what: str) -> Any:
         try:
             return response.json()
         except ValueError:
@@ -543,18 +592,21 @@ class WanClient:
                 f"{what}: the provider sent an answer that is not JSON.", status_code=response.status_code
             ) from None
 
-    def _task_from(self, response: httpx.Response, what: str) -> Task:
-        data = self._json(response, what)
+    def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
+        """A `Task` from a task object (EvoLink's, or one an adapter normalised)."""
         if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
             data = data["data"]
         try:
             return Task.model_validate(data)
         except ValidationError:
             raise ServerError(
-                f"{what}: the provider sent an unexpected task object.", status_code=response.status_code
+                f"{what}: the provider sent an unexpected task object.", status_code=status_code
             ) from None
 
-    def _status_error(self, response: httpx.Response) -> APIStatusError:
+    def task_from_response(self, response: httpx.Response, what: str) -> Task:
+        return self.task_from(self.read_json(response, what), what, response.status_code)
+
+    def status_error(self, response: httpx.Response) -> APIStatusError:
         """The one place an error response becomes an exception."""
         try:
             body: Any = response.json()
@@ -563,9 +615,12 @@ class WanClient:
         error = error_for_status(response.status_code, body, response.headers.get("Retry-After"))
         if isinstance(body, dict) and "error" not in body and body.get("msg"):
             error.message = str(body["msg"])  # the files host: {"success": false, "msg": ...}
-        error.message = self._scrub(error.message)
+        retryable = response.headers.get("X-Fal-Retryable", "").strip().lower()
+        if retryable in ("true", "false"):
+            error.retryable = retryable == "true"  # fal says whether a retry can help [B7]
+        error.message = self.scrub(error.message)
         if error.suggestion:
-            error.suggestion = self._scrub(error.suggestion)
+            error.suggestion = self.scrub(error.suggestion)
         error.args = (error.message,)
         log.debug("HTTP %d from %s: %s", response.status_code, response.request.url, error.message)
         return error

@@ -87,6 +87,9 @@ class Submitted:
     task_id: str
     credits_reserved: Decimal | None
     idempotency_key: str
+    # The prompt as the provider received it (fal: character1 -> @Video1) and its model.
+    sent_prompt: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class Progress:
     percent: float
     elapsed: float  # seconds since submit
     eta: float | None  # seconds left, when the provider gives an estimate
+    queue_position: int | None = None  # while queued at the provider (fal): 0 = next in line
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class Completed:
     video_path: Path
     credits_charged: Decimal | None  # when the provider reports it
     estimate: Estimate | None = None
+    # The seconds the provider says it billed (DashScope's usage.duration, fal's
+    # x-fal-billable-units); None where it reports credits instead (EvoLink).
+    billed_seconds: Decimal | None = None
 
 
 class FailureReason(str, Enum):
@@ -123,6 +130,7 @@ class FailureReason(str, Enum):
     REFUSED = "refused"  # a rule, a reference or a limit refused it before anything was paid
     REJECTED = "rejected"  # the provider refused the request (4xx on create)
     PROVIDER_FAILED = "provider_failed"  # the task failed at the provider (not charged)
+    CANCELLED = "cancelled"  # cancelled at the provider before it ran (not charged)
     EXPIRED = "expired"  # the provider no longer knows the task or its link (older than 24 h)
     UPLOAD_FAILED = "upload_failed"  # a local reference could not be uploaded; nothing was created
     PREPARE_FAILED = "prepare_failed"  # a reference could not be prepared; nothing was created

@@ -64,9 +64,9 @@ from .media import ProbeResult
 from .media.prepare import PreparedClip, PrepPlan
 from .netguard import dns_executor
 from .preparation import Ready, plan_references, prepare_references, probe_limit
-from .pricing import Estimate, estimate
+from .pricing import Estimate, charge_for, estimate
 from .providers import ProviderProfile, reference_count_problem
-from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems
+from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems, provider_problems
 from .settings import Settings
 from .task_status import PROVIDER_GONE
 from .urls import display_name, resolved_internal_reason
@@ -148,6 +148,7 @@ def price_probes(
     shell = Probed(probes=tuple(probes), estimate=None, plans=tuple(plans), prepared=tuple(prepared))
     sent = [shell.sent(i) for i in range(len(shell.probes))]
     problems = [p for probe in sent for p in probe.problems]
+    problems += profile.reference_problems(sent)  # the provider's stricter limits (fal: 30 MB, 16 fps)
     warnings = [w for probe in sent for w in probe.warnings]
     result_estimate: Estimate | None = None
     count_problem = reference_count_problem(len(sent))
@@ -212,6 +213,16 @@ async def run_generation(
     """
     task_id: str | None = None
     try:
+        refusals = tuple(provider_problems(request, profile))
+        if refusals:  # the provider's own rules (checked in the form too, when it validated with it)
+            yield Failed(
+                message="The request was refused before sending; nothing was charged.",
+                suggestion=refusals[0],
+                problems=refusals,
+                reason=FailureReason.REFUSED,
+            )
+            return
+        profile = profile.with_model(request.model)  # the chosen model's prices and rules
         if probed is None:
             probed = await check_references(
                 request.videos,
@@ -340,11 +351,17 @@ async def run_generation(
             try:
                 task = await client.create_task(body, key)
             except WanError as exc:
-                yield _create_failed(exc, key)
+                yield _create_failed(exc, key, profile)
                 return
             submitted_at = time.time()
             task_id = task.id
-            yield Submitted(task_id=task.id, credits_reserved=task.credits_reserved, idempotency_key=key)
+            yield Submitted(
+                task_id=task.id,
+                credits_reserved=task.credits_reserved,
+                idempotency_key=key,
+                sent_prompt=client.sent_prompt(body),
+                model=body.model,
+            )
             # Lazy from here: the consumer has had the chance to persist the task id.
             async with contextlib.aclosing(
                 _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task)
@@ -413,6 +430,7 @@ async def _follow(
                     percent=task.progress,
                     elapsed=elapsed,
                     eta=_eta(task, elapsed),
+                    queue_position=task.queue_position,
                 )
     except TaskDeadlineError as exc:
         yield Failed(
@@ -456,6 +474,7 @@ async def _download(
 ) -> AsyncIterator[Event]:
     url = task.video_url
     charged = task.credits_charged
+    billed = task.billed_seconds
     if not url:
         yield Failed(
             message=f"Task {task.id} finished but the provider gave no video link.",
@@ -493,6 +512,7 @@ async def _download(
                 with contextlib.suppress(WanError):
                     fresh = await client.get_task(task.id)
                     charged = fresh.credits_charged or charged
+                    billed = fresh.billed_seconds or billed
                     if fresh.video_url and fresh.video_url != url:
                         url = fresh.video_url
                         continue
@@ -509,7 +529,15 @@ async def _download(
                 result_url=url,
             )
             return
-    yield Completed(task_id=task.id, video_path=Path(path), credits_charged=charged, estimate=priced)
+    if charged is None and billed is not None and priced is not None:
+        charged = charge_for(billed, priced)  # the provider's seconds at the estimate's rate
+    yield Completed(
+        task_id=task.id,
+        video_path=Path(path),
+        credits_charged=charged,
+        estimate=priced,
+        billed_seconds=billed,
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -587,19 +615,23 @@ def _task_failed(task: Task) -> Failed:
     if not suggestion:
         suggestion = "Nothing was charged; try again, or change the prompt or references."
     # DashScope's UNKNOWN and a gateway's "expired" mean the provider forgot the task (24 h).
-    gone = task.status in PROVIDER_GONE
+    reason = FailureReason.EXPIRED if task.status in PROVIDER_GONE else FailureReason.PROVIDER_FAILED
+    if task.status in ("cancelled", "canceled"):
+        reason = FailureReason.CANCELLED  # cancelled at the provider before it ran
     return Failed(
         message=message,
         suggestion=suggestion,
         task_id=task.id,
         code=code,
         charged=False,
-        reason=FailureReason.EXPIRED if gone else FailureReason.PROVIDER_FAILED,
+        reason=reason,
     )
 
 
-def _create_failed(exc: WanError, key: str) -> Failed:
+def _create_failed(exc: WanError, key: str, profile: ProviderProfile) -> Failed:
     if request_may_have_reached_server(exc):
+        # The create is never sent again by itself; where the provider has no idempotency key
+        # (DashScope, fal) only its task list can tell whether the task exists.
         return Failed(
             message=(
                 f"Creating the task got no clear answer ({exc.message}); the task may have been "
@@ -608,6 +640,9 @@ def _create_failed(exc: WanError, key: str) -> Failed:
             suggestion=(
                 "Check the provider's task list before generating again "
                 f"(idempotency key {key}: a retry with it does not create a second task)."
+                if profile.idempotent_create
+                else f"Check {profile.label}'s task list before generating again: it has no "
+                "idempotency key, so generating again may create (and bill) a second task."
             ),
             code=getattr(exc, "code", None),
             task_continues=True,

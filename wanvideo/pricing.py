@@ -1,29 +1,43 @@
 """Cost estimate: pure functions of the reference durations, quality, output duration and
 the provider's price table. Exact decimal arithmetic: 10 billed s at 720p is 47.6 credits.
 
-Input truncation (the provider's rule): each reference is cut, total capped at 5 s::
+Input truncation (EvoLink's rule, `PriceTable.input_caps`): each reference is cut, total
+capped at 5 s::
 
     1 reference : min(d, 5)
     2 references: min(d, 2.5) each
     3 references: min(d, 1.65) each
 
-A reference whose duration is unknown (a link that cannot be read) is billed anywhere from
-0 to its cap, so the estimate becomes a low-high range.
+A price table without `input_caps` (fal) bills the output seconds only. A reference whose
+duration is unknown (a link that cannot be read) is billed anywhere from 0 to its cap, so the
+estimate becomes a low-high range. Amounts are in the table's `unit` (credits, USD or CNY).
 
     >>> e = estimate([10.0], "720p", 5, EVOLINK_PRICES)
     >>> e.credits, e.usd
     (Decimal('47.60'), Decimal('0.70'))
+
+`compare_providers` prices the same job on every provider and model variant ("Compare
+providers", `/estimate`'s `providers`), each row marked `confirmed` or not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .providers import EVOLINK_PRICES, PriceTable  # noqa: F401  (EVOLINK_PRICES: doctest)
+from .providers import (  # noqa: F401  (EVOLINK_PRICES: doctest)
+    EVOLINK_INPUT_CAPS,
+    EVOLINK_PRICES,
+    MAX_REFERENCES,
+    PriceTable,
+    ProviderProfile,
+    compared_profiles,
+)
 
-CAP_BY_COUNT = {1: Decimal("5"), 2: Decimal("2.5"), 3: Decimal("1.65")}
+CAP_BY_COUNT = EVOLINK_INPUT_CAPS
 _CENT = Decimal("0.01")
 
 
@@ -61,16 +75,24 @@ class Estimate(BaseModel):
     minimum_credits: Decimal
     prices_as_of: str
     prices_source: str
+    # What `credits*` are in ("credits", "USD", "CNY"), and whether the price and the rule for
+    # reference seconds are the provider's word (defaults: estimates stored before these were).
+    unit: str = "credits"
+    confirmed: bool = True
+    input_rule_confirmed: bool = True
 
     @property
     def is_range(self) -> bool:
         return self.credits_low != self.credits
 
 
-def billing_cap(reference_count: int) -> Decimal:
-    if reference_count not in CAP_BY_COUNT:
+def billing_cap(reference_count: int, caps: dict[int, Decimal] | None = CAP_BY_COUNT) -> Decimal:
+    """The billed-seconds cap per reference; 0 when reference seconds are not billed."""
+    if not 1 <= reference_count <= MAX_REFERENCES:
         raise ValueError(f"the model takes 1 to 3 references, not {reference_count}")
-    return CAP_BY_COUNT[reference_count]
+    if caps is None:
+        return Decimal(0)
+    return caps[reference_count]
 
 
 def bill_reference(duration: float | Decimal | None, cap: Decimal) -> ReferenceBill:
@@ -95,7 +117,7 @@ def estimate(
     prices: PriceTable,
 ) -> Estimate:
     """The charge for one generation (billed only when the task succeeds)."""
-    cap = billing_cap(len(durations))
+    cap = billing_cap(len(durations), prices.input_caps)
     refs = tuple(bill_reference(d, cap) for d in durations)
     input_low = sum((r.billed_low for r in refs), Decimal(0))
     input_high = sum((r.billed_high for r in refs), Decimal(0))
@@ -120,7 +142,33 @@ def estimate(
         minimum_credits=prices.minimum_credits,
         prices_as_of=prices.as_of,
         prices_source=prices.source,
+        unit=prices.unit,
+        confirmed=prices.confirmed,
+        input_rule_confirmed=prices.rule_confirmed(len(durations)),
     )
+
+
+def charge_for(billed_seconds: Decimal, priced: Estimate) -> Decimal:
+    """What `billed_seconds` (the provider's own figure: DashScope's `usage.duration`, fal's
+    `x-fal-billable-units`) cost at the estimate's rate, in its unit (minimum applied)."""
+    charge, _ = _charge(Decimal(billed_seconds), priced.credits_per_second, priced.minimum_credits)
+    return charge
+
+
+def billed_difference(priced: Estimate | None, billed_seconds: Decimal | None) -> str | None:
+    """A sentence when the provider billed other seconds than the estimate said (the first
+    real runs settle the unconfirmed rules); None when they agree or one is unknown."""
+    if priced is None or billed_seconds is None:
+        return None
+    billed = Decimal(billed_seconds)
+    if priced.total_seconds_low <= billed <= priced.total_seconds:
+        return None
+    expected = (
+        f"{priced.total_seconds:g}"
+        if not priced.is_range
+        else f"{priced.total_seconds_low:g} to {priced.total_seconds:g}"
+    )
+    return f"the provider billed {billed:g} s; the estimate said {expected} s ({priced.prices_source})"
 
 
 def other_quality(quality: str) -> str:
@@ -131,3 +179,132 @@ def format_credits(credits: Decimal, usd: Decimal | None = None) -> str:
     """The one money format: "47.60 credits (about $0.70)", or "47.60 credits" without USD."""
     text = f"{credits.quantize(_CENT, ROUND_HALF_UP)} credits"
     return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text
+
+
+def format_amount(amount: Decimal, unit: str, usd: Decimal | None = None) -> str:
+    """An amount in a price table's unit: "47.60 credits (about $0.70)", "$0.50",
+    "CNY 4.80 (about $0.65)"."""
+    if unit == "credits":
+        return format_credits(amount, usd)
+    shown = amount.quantize(_CENT, ROUND_HALF_UP)
+    if unit == "USD":
+        return f"${shown}"
+    text = f"{unit} {shown}"
+    return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text
+
+
+# --------------------------------------------------------------------------- compare providers
+
+
+class ProviderQuote(BaseModel):
+    """One row of "Compare providers": the same job on one provider and model variant.
+
+    `offered` is False when the provider does not sell this output duration (fal: 5 or 10 s);
+    the amounts are None then. `confirmed` is False when the price or the rule for reference
+    seconds is not the provider's word (`notes` say which)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str  # the profile name ("fal", "dashscope-singapore", ...)
+    label: str
+    model: str  # the variant id ("standard", "flash")
+    model_name: str  # the provider's own name for it
+    quality: str
+    offered: bool
+    billed_seconds_low: Decimal | None
+    billed_seconds: Decimal | None
+    amount_low: Decimal | None
+    amount: Decimal | None  # in `unit`
+    unit: str
+    usd_low: Decimal | None
+    usd: Decimal | None
+    confirmed: bool
+    notes: tuple[str, ...] = ()
+    source: str = ""
+    as_of: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values (numbers as floats) for `/estimate`'s `providers`."""
+
+        def number(value: Decimal | None) -> float | None:
+            return None if value is None else float(value)
+
+        return {
+            "provider": self.provider,
+            "label": self.label,
+            "model": self.model,
+            "model_name": self.model_name,
+            "quality": self.quality,
+            "offered": self.offered,
+            "billed_seconds": number(self.billed_seconds),
+            "billed_seconds_low": number(self.billed_seconds_low),
+            "usd": number(self.usd),
+            "usd_low": number(self.usd_low),
+            "amount": number(self.amount),
+            "unit": self.unit,
+            "confirmed": self.confirmed,
+            "notes": list(self.notes),
+            "source": self.source,
+            "as_of": self.as_of,
+        }
+
+
+def quote(
+    profile: ProviderProfile, durations: Sequence[float | Decimal | None], quality: str, output_seconds: int
+) -> ProviderQuote:
+    """The job priced on one profile (its selected model variant). Pure."""
+    prices = profile.prices
+    notes: list[str] = []
+    if not prices.confirmed:
+        notes.append(f"price not confirmed: {prices.source}")
+    if not prices.rule_confirmed(len(durations)):
+        notes.append(f"reference seconds rule not confirmed: {prices.input_rule_source}")
+    common = {
+        "provider": profile.name,
+        "label": profile.label,
+        "model": profile.model,
+        "model_name": profile.variant.wire,
+        "quality": quality,
+        "unit": prices.unit,
+        "confirmed": prices.fully_confirmed(len(durations)),
+        "source": prices.source,
+        "as_of": prices.as_of,
+    }
+    problem = profile.duration_problem(output_seconds)
+    if problem is not None or not 1 <= len(durations) <= MAX_REFERENCES:
+        notes.insert(0, problem or "the model takes 1 to 3 references")
+        return ProviderQuote(
+            **common,
+            offered=False,
+            billed_seconds_low=None,
+            billed_seconds=None,
+            amount_low=None,
+            amount=None,
+            usd_low=None,
+            usd=None,
+            notes=tuple(notes),
+        )
+    e = estimate(list(durations), quality, output_seconds, prices)
+    return ProviderQuote(
+        **common,
+        offered=True,
+        billed_seconds_low=e.total_seconds_low,
+        billed_seconds=e.total_seconds,
+        amount_low=e.credits_low,
+        amount=e.credits,
+        usd_low=e.usd_low,
+        usd=e.usd,
+        notes=tuple(notes),
+    )
+
+
+def compare_providers(
+    durations: Sequence[float | Decimal | None],
+    quality: str,
+    output_seconds: int,
+    profiles: Sequence[ProviderProfile] | None = None,
+) -> list[ProviderQuote]:
+    """The same job (reference durations, quality, output seconds) priced on every provider
+    and model variant (default: `providers.compared_profiles()`), in that order. Pure."""
+    chosen = compared_profiles() if profiles is None else profiles
+    return [quote(p, durations, quality, output_seconds) for p in chosen]

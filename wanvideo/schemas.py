@@ -2,11 +2,14 @@
 
 - `GenerationRequest`: what a person asks for (local files and/or URLs), every API rule
   checked locally so no money is spent on a request the provider would refuse.
-- `CreateTaskBody`: the JSON body of `POST /v1/videos/generations`.
-- `Task`: the task object; tolerant of unknown fields, status case and result shapes.
+- `CreateTaskBody`: the paid create, provider-neutral: EvoLink's JSON body as it is, which
+  the DashScope and fal adapters translate (`wanvideo/adapters/`).
+- `Task`: the task object; tolerant of unknown fields, status case and result shapes (the
+  queue providers' answers are normalised into it by their adapters).
 - `ErrorEnvelope`: `{"error": {...}}` in both dialects (string or integer `code`).
 
-Duration depends on the provider: validate with `context={"profile": profile}`::
+The provider's rules (durations, prompt length, model variants, local files, callbacks)
+apply when validating with `context={"profile": profile}`::
 
     GenerationRequest.model_validate(data, context={"profile": get_profile("odkkk")})
 """
@@ -56,6 +59,8 @@ FIELD_LABELS = {
     "callback_url": "Callback URL",
     "fix_references": "Fix clips automatically (convert, trim to 30 s, shrink)",
     "reference_starts": "Start at (s)",
+    "model": "Model",
+    "provider": "Provider",
 }
 MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
 
@@ -173,6 +178,33 @@ def _check_duration(value: Any, info: ValidationInfo) -> int:
     return read_duration(value, (info.context or {}).get("profile"))
 
 
+def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> list[str]:
+    """The profile's own rules a request breaks (each a sentence naming the field); [] when none.
+    Durations are checked by `read_duration`; references by `ProviderProfile.reference_problems`."""
+    problem = profile.model_problem(request.model)
+    if problem:
+        return [f"{FIELD_LABELS['model']}: {problem}"]
+    chosen = profile.with_model(request.model)
+    problems = []
+    sent = chosen.prompt_as_sent(request.prompt, request.reference_count)
+    if len(sent) > chosen.prompt_max:
+        problems.append(
+            f"{FIELD_LABELS['prompt']}: the prompt has {len(sent)} characters; {chosen.label} takes at most "
+            f"{chosen.prompt_max}: shorten it"
+        )
+    if request.videos and not chosen.local_files:
+        problems.append(
+            f"{FIELD_LABELS['videos']}: {chosen.label} has no upload for local files; paste public "
+            f"links under {FIELD_LABELS['video_urls']} instead"
+        )
+    if request.callback_url and not chosen.callbacks:
+        problems.append(
+            f"{FIELD_LABELS['callback_url']}: {chosen.label} has no per-request callback; leave it empty "
+            "(the app polls the task)"
+        )
+    return problems
+
+
 class GenerationRequest(BaseModel):
     """One generation as the person asked for it: local files and/or public URLs."""
 
@@ -190,6 +222,7 @@ class GenerationRequest(BaseModel):
     fix_references: bool = True
     # Where each reference's 30 s window starts, in reference order (files, then links).
     reference_starts: tuple[float, ...] = ()
+    model: str | None = None  # the provider's model variant ("standard", "flash"); None: its default
 
     _prompt = field_validator("prompt")(_check_prompt)
     _starts = field_validator("reference_starts", mode="before")(read_starts)
@@ -204,10 +237,15 @@ class GenerationRequest(BaseModel):
         return tuple(_check_reference_url(u) for u in value if str(u).strip())
 
     @model_validator(mode="after")
-    def _reference_count(self) -> GenerationRequest:
+    def _reference_count(self, info: ValidationInfo) -> GenerationRequest:
         problem = reference_count_problem(self.reference_count)
         if problem:
             raise ValueError(problem)
+        profile = (info.context or {}).get("profile")
+        if profile is not None:
+            problems = provider_problems(self, profile)
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -220,11 +258,15 @@ class ModelParams(BaseModel):
 
 
 class CreateTaskBody(BaseModel):
-    """The JSON body of the paid create call."""
+    """The paid create, as EvoLink's JSON body; the other adapters translate it.
+
+    Validated with `context={"profile": profile}`, `model` defaults to the profile's selected
+    variant (its wire name), and `video_urls` may use the schemes its uploads give (DashScope:
+    ``oss://``)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    model: Literal["wan2.6-reference-video"] = MODEL_NAME
+    model: str = MODEL_NAME
     prompt: str
     video_urls: list[str] = Field(min_length=1, max_length=MAX_REFERENCES)
     aspect_ratio: AspectRatio = "16:9"
@@ -237,10 +279,29 @@ class CreateTaskBody(BaseModel):
     _duration = field_validator("duration", mode="before")(_check_duration)
     _callback = field_validator("callback_url")(_check_callback_url)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_model(cls, data: Any, info: ValidationInfo) -> Any:
+        profile = (info.context or {}).get("profile")
+        if profile is not None and isinstance(data, dict) and not data.get("model"):
+            data = {**data, "model": profile.variant.wire}
+        return data
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str, info: ValidationInfo) -> str:
+        profile = (info.context or {}).get("profile")
+        known = [v.wire for v in profile.variants] if profile is not None else [MODEL_NAME]
+        if value not in known:
+            raise ValueError(f"{value!r} is not a model of this provider; choose one of {', '.join(known)}")
+        return value
+
     @field_validator("video_urls")
     @classmethod
-    def _urls(cls, value: list[str]) -> list[str]:
-        return [_check_reference_url(u) for u in value]
+    def _urls(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        profile = (info.context or {}).get("profile")
+        schemes = tuple(f"{s}://" for s in profile.upload_url_schemes) if profile is not None else ()
+        return [u if schemes and u.startswith(schemes) else _check_reference_url(u) for u in value]
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -277,6 +338,10 @@ class Task(BaseModel):
     error: TaskError | None = None
     usage: dict[str, Any] | None = None
     billing: dict[str, Any] | None = None
+    # Set by the queue adapters: the place in the provider's queue (fal, 0 = next) and the
+    # seconds the provider says it billed (DashScope's usage.duration, fal's x-fal-billable-units).
+    queue_position: int | None = None
+    billed_seconds: Decimal | None = None
 
     @field_validator("status", mode="before")
     @classmethod

@@ -29,6 +29,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     provider: str = "demo"
+    # DashScope's region: its host, its key and its rules (durations, models, uploads) go together.
+    dashscope_region: str = "singapore"
     api_key: SecretStr | None = None
     api_base_url: str | None = None
     files_base_url: str | None = None
@@ -87,6 +89,16 @@ class Settings(BaseModel):
         value = value.strip().lower()
         if value not in PROVIDERS:
             raise ValueError(f"unknown provider {value!r}; choose one of {', '.join(PROVIDERS)}")
+        return value
+
+    @field_validator("dashscope_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from .providers import DASHSCOPE_REGION_NAMES
+
+        value = value.strip().lower()
+        if value not in DASHSCOPE_REGION_NAMES:
+            raise ValueError(f"unknown region {value!r}; choose one of {', '.join(DASHSCOPE_REGION_NAMES)}")
         return value
 
     @field_validator("api_base_url", "files_base_url")

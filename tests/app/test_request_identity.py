@@ -24,7 +24,9 @@ def _request(peer: str, forwarded: str | None = None, username: str | None = Non
 @pytest.fixture
 def ctx(tmp_path: Path) -> AppContext:
     settings = load_settings({"WAN_DATA_DIR": str(tmp_path)})
-    return AppContext(settings=settings, profile=None, manager=None, identity=Identity.for_settings(settings))  # type: ignore[arg-type]
+    return AppContext(
+        settings=settings, profile=None, manager=None, identity=Identity.for_settings(settings), clips=None
+    )  # type: ignore[arg-type]
 
 
 def test_visitor_off_a_space_is_the_socket_peer(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:

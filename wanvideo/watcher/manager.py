@@ -31,6 +31,7 @@ from ..budget import (
     effective_limits,
     reservation_for,
 )
+from ..client import CancelOutcome, CancelResult, WanClient
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..media.clips import default_clips
@@ -100,6 +101,9 @@ class TaskManager:
         self._jobs: dict[str, asyncio.Task[None]] = {}  # record id -> job (loop thread only)
         self._accepted: set[str] = set()  # submitted here, job not started yet (any thread)
         self._keys: dict[str, str] = {}  # record id -> visitor key, memory only
+        # record id -> the profile of a task started on another provider than the configured
+        # one (a visitor's choice), memory only like the visitor's key it needs.
+        self._profiles: dict[str, ProviderProfile] = {}
         self._background: list[asyncio.Task[None]] = []
         self._wakers: dict[str, asyncio.Event] = {}  # record id -> cuts its retry wait short
 
@@ -186,7 +190,12 @@ class TaskManager:
         now = time.time()
         for record in self.store.unfinished():
             decision = triage(
-                record, now, self.profile, self._keys, busy=self._busy(), max_age=self.max_task_age
+                record,
+                now,
+                self._profile_for(record.id),
+                self._keys,
+                busy=self._busy(),
+                max_age=self.max_task_age,
             )
             if decision.action is Action.SKIP:
                 continue
@@ -212,6 +221,11 @@ class TaskManager:
     def _let_go(self, record_id: str) -> None:
         self.leases.release(record_id)
         self._keys.pop(record_id, None)
+        self._profiles.pop(record_id, None)
+
+    def _profile_for(self, record_id: str) -> ProviderProfile:
+        """The profile a task was started with (the configured one unless a visitor chose)."""
+        return self._profiles.get(record_id, self.profile)
 
     def _server_key(self) -> _Key:
         return _plain_key(self.settings.api_key)
@@ -226,6 +240,7 @@ class TaskManager:
         api_key: str | SecretStr | None = None,
         probed: Probed | None = None,
         visitor: str | None = None,
+        profile: ProviderProfile | None = None,
     ) -> TaskRecord:
         """Accept a generation and run it in the background; returns its record at once.
 
@@ -234,6 +249,11 @@ class TaskManager:
         (settings.api_key; the demo placeholder in demo mode). `probed`: the references as
         `check_references` found them in this click; the job then does not probe again.
         `visitor`: who spends (for the spend guard); defaults to `owner`.
+        `profile`: another provider than the configured one (a visitor's choice, with its
+        host overrides); it needs the visitor's own key (the server's key belongs to the
+        configured provider), except in demo mode. Like that key, the choice is kept in
+        memory only: after a restart the task waits as `needs_key` until `resume(...,
+        api_key, profile=...)`.
 
         On the server's key the estimate (from `probed`; without it, the most the request
         could cost) is reserved against the spend limits in the same transaction that stores
@@ -245,19 +265,25 @@ class TaskManager:
         if probed is not None and len(probed.probes) != request.reference_count:
             raise ValueError("`probed` describes other references than the request")
         visitor_key = _plain_key(api_key)
+        chosen = profile if profile is not None and profile.name != self.profile.name else None
+        if chosen is not None and visitor_key is None and not self.settings.is_demo:
+            raise ValueError(
+                f"{chosen.label} needs your own API key: the server's key is for {self.profile.label}"
+            )
         key = visitor_key or self._server_key()
         guarded = self._spends_server_credits(visitor_key)
         spend = None
         if guarded:
             durations = probed.sent_durations if probed is not None else None  # as they will be sent
+            prices = (chosen or self.profile).with_model(request.model).prices  # the chosen model's
             spend = reservation_for(
-                durations, request.reference_count, request.quality, request.duration, self.profile.prices
+                durations, request.reference_count, request.quality, request.duration, prices
             )
         if not self.running:
             self.start()
         record = TaskRecord.new(
             owner=owner,
-            provider=self.profile.name,
+            provider=(chosen or self.profile).name,
             request=request_summary(request, probed),
             key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
             message="Checking the references",
@@ -281,6 +307,8 @@ class TaskManager:
             raise
         if visitor_key:
             self._keys[record.id] = visitor_key
+        if chosen is not None:
+            self._profiles[record.id] = chosen
         self._record_changed(record)
         self._thread.call_soon(lambda: self._spawn(record.id, self._run_new(record, request, key, probed)))
         return record
@@ -297,13 +325,21 @@ class TaskManager:
     def _spends_server_credits(self, visitor_key: str | None) -> bool:
         return visitor_key is None and self.settings.api_key is not None and not self.settings.is_demo
 
-    def resume(self, record_id: str, owner: str, api_key: str | SecretStr | None = None) -> TaskRecord | None:
+    def resume(
+        self,
+        record_id: str,
+        owner: str,
+        api_key: str | SecretStr | None = None,
+        profile: ProviderProfile | None = None,
+    ) -> TaskRecord | None:
         """Watch a `needs_key` task again with the visitor's key (or the server's, when it was
-        started with it). Returns the record, or None when it is not the owner's or not resumable."""
+        started with it); `profile` for a task started on another provider than the configured
+        one. Returns the record, or None when it is not the owner's or not resumable."""
         record = self.store.get(record_id, owner)
         if record is None or record.status != NEEDS_KEY or record.task_id is None:
             return None
-        if record.provider != self.profile.name:
+        chosen = profile or self._profile_for(record.id)
+        if record.provider != chosen.name:
             return None
         visitor_key = _plain_key(api_key)
         if record.key_source == KEY_VISITOR and not visitor_key:
@@ -317,6 +353,8 @@ class TaskManager:
         key = visitor_key if record.key_source == KEY_VISITOR else self._server_key()
         if record.key_source == KEY_VISITOR and visitor_key:
             self._keys[record.id] = visitor_key
+        if chosen.name != self.profile.name:
+            self._profiles[record.id] = chosen
         with self._lock:
             self._accepted.add(record.id)
         updated = self.recorder.update(record.id, status=SUBMITTED, message="Resumed; checking the task")
@@ -358,6 +396,78 @@ class TaskManager:
         )
         self._spawn(record_id, self._watch_existing(record_id, key, first_outcome=None))
         return True
+
+    def cancel(
+        self, record_id: str, owner: str, api_key: str | SecretStr | None = None, *, timeout: float = 60.0
+    ) -> CancelResult | None:
+        """Cancel the owner's task at the provider, where the provider can (DashScope while it
+        is PENDING, fal while it is queued). None when the record is not the owner's.
+
+        Returns what happened as a `CancelResult`: CANCELLED (the record is settled `failed`
+        with reason CANCELLED, nothing charged, its reservation freed, followers told),
+        TOO_LATE (it runs on and is charged if it succeeds; the watch goes on), NOT_SUPPORTED
+        (EvoLink has no cancel; or the visitor's key it was started with is gone: pass it as
+        `api_key`), NOT_FOUND, NOT_SUBMITTED (still being checked or uploaded: nothing was sent
+        to the provider yet). Raises `WanError` when the provider could not be asked."""
+        record = self.get(record_id, owner)
+        if record is None:
+            return None
+        if record.is_final:
+            return CancelResult(CancelOutcome.TOO_LATE, "The task has already ended.", record.task_id)
+        if record.task_id is None:
+            return CancelResult(
+                CancelOutcome.NOT_SUBMITTED,
+                "The task is not at the provider yet (its references are being checked or uploaded); "
+                "nothing has been charged. Try again once it is submitted.",
+            )
+        profile = self._profile_for(record.id)
+        if record.provider != profile.name or profile.cancel == "none":
+            return CancelResult(
+                CancelOutcome.NOT_SUPPORTED,
+                f"{profile.label if record.provider == profile.name else record.provider} has no way "
+                "to cancel a task here: it runs on and is charged if it succeeds.",
+                record.task_id,
+            )
+        if record.key_source == KEY_VISITOR:
+            key = _plain_key(api_key) or self._keys.get(record.id)
+            if key is None:
+                return CancelResult(
+                    CancelOutcome.NOT_SUPPORTED,
+                    "This task was started with your own API key, which is not kept; paste it to cancel.",
+                    record.task_id,
+                )
+        else:
+            key = self._server_key()
+        if not self.running:
+            self.start()
+        return self._thread.run(self._cancel(record, key, profile), timeout=timeout)
+
+    async def _cancel(self, record: TaskRecord, key: _Key, profile: ProviderProfile) -> CancelResult:
+        """On the loop: ask the provider; when it cancelled, stop the watch and settle the record."""
+        assert record.task_id is not None
+        async with WanClient(profile, key, self.settings, transport=self.transport) as client:
+            result = await client.cancel_task(record.task_id)
+        log.info("cancel of %s at %s: %s", record.id, profile.name, result.outcome.value)
+        if not result.cancelled:
+            return result
+        job = self._jobs.get(record.id)
+        if job is not None and job is not asyncio.current_task():
+            job.cancel()
+            with contextlib.suppress(BaseException):
+                await job
+        event = Failed(
+            message=f"Cancelled at {profile.label} before it started; nothing was charged.",
+            suggestion="Generate again when you are ready.",
+            task_id=record.task_id,
+            code="cancelled",
+            charged=False,
+            reason=FailureReason.CANCELLED,
+        )
+        step = self.recorder.record(record.id, event)
+        if step.publish is not None:
+            self.events.publish(record.id, step.publish)
+        self._let_go(record.id)
+        return result
 
     def records(self, owner: str, limit: int = 100) -> list[TaskRecord]:
         """That owner's records, newest first."""
@@ -468,7 +578,7 @@ class TaskManager:
     ) -> None:
         events = run_generation(
             request,
-            profile=self.profile,
+            profile=self._profile_for(record.id),
             settings=self.settings,
             api_key=key,
             idempotency_key=record.idempotency_key,
@@ -522,7 +632,7 @@ class TaskManager:
                 return
             events = resume_generation(
                 record.task_id,
-                profile=self.profile,
+                profile=self._profile_for(record_id),
                 settings=self.settings,
                 api_key=key,
                 started_at=record.submitted_at,

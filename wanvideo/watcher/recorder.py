@@ -18,6 +18,7 @@ Rules kept here:
 from __future__ import annotations
 
 import enum
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from ..events import (
     Uploading,
 )
 from ..fsutil import fsync_dir
-from ..pricing import Estimate
+from ..pricing import Estimate, billed_difference
 from ..schemas import GenerationRequest
 from ..store import TaskRecord, TaskStoreBase
 from ..task_status import (
@@ -54,6 +55,8 @@ from ..task_status import (
 )
 
 __all__ = ["EventRecorder", "Outcome", "Step", "estimate_of", "request_summary", "snapshot_event"]
+
+log = logging.getLogger("wanvideo.watcher")
 
 STORE_WRITE_EVERY = 2.0  # seconds between stored upload/download progress updates
 
@@ -96,6 +99,7 @@ def request_summary(request: GenerationRequest, probed: Probed | None = None) ->
         "fix_references": request.fix_references,
         "reference_starts": list(request.reference_starts),
         PREPARED_FILES: prepared,
+        "model": request.model,
     }
 
 
@@ -122,11 +126,13 @@ def snapshot_event(record: TaskRecord, now: float | None = None) -> Event:
     """The latest known state of a record as an event (what `follow` yields first)."""
     error = record.error or {}
     if record.status == COMPLETED and record.video_path is not None and record.task_id:
+        billed = (record.estimate or {}).get("provider_billed_seconds")
         return Completed(
             task_id=record.task_id,
             video_path=record.video_path,
             credits_charged=record.credits_charged,
             estimate=estimate_of(record),
+            billed_seconds=Decimal(billed) if billed is not None else None,
         )
     if record.is_final or record.status == NEEDS_KEY:
         return Failed(
@@ -259,6 +265,13 @@ class EventRecorder:
             )
         elif isinstance(event, Submitted):
             # Stored before the job is asked for its next event, i.e. before the first poll.
+            changes: dict[str, Any] = {}
+            if event.sent_prompt is not None or event.model is not None:
+                # What the provider received (fal: character1 -> @Video1), for the history.
+                known = self.store.get(record_id)
+                if known is not None:
+                    sent = {"prompt": event.sent_prompt, "model": event.model}
+                    changes["request"] = {**known.request, "sent": sent}
             self.update(
                 record_id,
                 task_id=event.task_id,
@@ -266,14 +279,21 @@ class EventRecorder:
                 submitted_at=time.time(),
                 credits_reserved=event.credits_reserved,
                 message="Submitted; waiting for the provider",
+                **changes,
             )
         elif isinstance(event, Progress):
             eta = f", about {event.eta:.0f} s left" if event.eta else ""
+            message = f"{event.status.capitalize()} {event.percent:.0f}%{eta}"
+            if event.queue_position is not None:  # fal: 0 = next in line
+                ahead = event.queue_position
+                message = "Queued at the provider, " + (
+                    "next in line" if ahead == 0 else f"{ahead} ahead in its queue"
+                )
             self.update(
                 record_id,
                 status=record_status_for(event.status),
                 progress=event.percent,
-                message=f"{event.status.capitalize()} {event.percent:.0f}%{eta}",
+                message=message,
             )
         elif isinstance(event, Downloading):
             if event.bytes_received == 0 and event.result_url:
@@ -307,8 +327,16 @@ class EventRecorder:
                 },
             )
             return Step(Outcome.RETRY_DOWNLOAD)
+        billed: dict[str, Any] = {}
+        if event.billed_seconds is not None:
+            # The provider's own billed seconds, kept beside the estimate they are compared with.
+            billed["estimate"] = {
+                **(record.estimate or {}),
+                "provider_billed_seconds": str(event.billed_seconds),
+            }
         updated = self.update(
             record_id,
+            **billed,
             status=COMPLETED,
             progress=100.0,
             video_path=final,
@@ -320,12 +348,16 @@ class EventRecorder:
         )
         if event.credits_charged is not None:
             self.store.set_spend(record_id, event.credits_charged)  # the charge replaces the estimate
+        difference = billed_difference(event.estimate or estimate_of(record), event.billed_seconds)
+        if difference:  # the first real runs settle the rules PROVIDERS.md leaves open
+            log.warning("task %s (%s): %s", event.task_id, record.provider, difference)
         # Saved and recorded: only now is anybody told it is done.
         done = Completed(
             task_id=event.task_id,
             video_path=final,
             credits_charged=event.credits_charged,
             estimate=event.estimate or (estimate_of(updated) if updated else None),
+            billed_seconds=event.billed_seconds,
         )
         return Step(Outcome.DONE, done)
 

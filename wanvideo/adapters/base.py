@@ -1,0 +1,82 @@
+"""What every adapter gives the client, and the typed outcome of a cancel.
+
+result = await client.cancel_task(task_id)
+result.outcome    # CancelOutcome.CANCELLED | TOO_LATE | NOT_SUPPORTED | NOT_FOUND
+result.charged    # False when cancelled: the provider bills only success
+result.message    # for people
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..schemas import CreateTaskBody, Task
+
+if TYPE_CHECKING:
+    from ..client import ProgressCallback, WanClient
+
+
+class CancelOutcome(str, enum.Enum):
+    """What asking the provider to cancel a task achieved."""
+
+    CANCELLED = "cancelled"  # it will not run; nothing is charged
+    TOO_LATE = "too_late"  # it runs (or ran) on; it is charged if it succeeds
+    NOT_SUPPORTED = "not_supported"  # the provider has no cancel (EvoLink)
+    NOT_FOUND = "not_found"  # the provider no longer knows the task
+    NOT_SUBMITTED = "not_submitted"  # not at the provider yet (TaskManager.cancel): nothing to cancel there
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    outcome: CancelOutcome
+    message: str
+    task_id: str | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.outcome is CancelOutcome.CANCELLED
+
+    @property
+    def charged(self) -> bool | None:
+        """False when cancelled; None (unknown yet) otherwise: a task that goes on is charged
+        only if it succeeds."""
+        return False if self.cancelled else None
+
+
+class Adapter:
+    """One provider's dialect over a `WanClient` (which holds the transport and the key)."""
+
+    name = ""
+    auth_scheme = "Bearer"  # the Authorization scheme of the provider's own hosts
+    # Statuses after which the paid create is retried: only answers that provably created
+    # nothing (and, with an idempotency key, could not create a second task).
+    create_retry_statuses: tuple[int, ...] = (429,)
+
+    def __init__(self, client: WanClient) -> None:
+        self.client = client
+        self.profile = client.profile
+
+    async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
+        raise NotImplementedError
+
+    async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
+        raise NotImplementedError
+
+    async def get_task(self, task_id: str) -> Task:
+        raise NotImplementedError
+
+    async def cancel(self, task_id: str) -> CancelResult:
+        return CancelResult(
+            CancelOutcome.NOT_SUPPORTED,
+            f"{self.profile.label} has no way to cancel a task: it runs on and is charged if it succeeds.",
+            task_id,
+        )
+
+    def api_url(self, path: str) -> str:
+        return self.profile.api_base_url + path
+
+    def files_url(self, path: str) -> str:
+        return self.profile.files_base_url + path
