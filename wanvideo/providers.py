@@ -40,6 +40,7 @@ from .limits import (  # noqa: F401  (the API's limits, importable from here too
     MAX_REFERENCES,
     MIN_REFERENCE_SECONDS,
 )
+from .messages import Message
 
 if TYPE_CHECKING:
     from .media import ProbeResult
@@ -76,8 +77,8 @@ def reference_count_problem(count: int) -> str | None:
 def duration_rule(durations: tuple[int, ...]) -> str:
     """A set of offered durations in words, for error messages."""
     if durations == tuple(range(durations[0], durations[-1] + 1)):
-        return f"a whole number of seconds from {durations[0]} to {durations[-1]}"
-    return " or ".join(str(d) for d in durations) + " seconds"
+        return Message("duration.rule_range", low=durations[0], high=durations[-1])
+    return Message("duration.rule_list", choices=" or ".join(str(d) for d in durations))
 
 
 # Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7; DashScope's `size`
@@ -317,7 +318,8 @@ class ProviderProfile(BaseModel):
         (`schemas.read_duration` turns any form input into whole seconds first.)"""
         if seconds in self.durations:
             return None
-        return f"{seconds} s is not offered by {self.label}; choose {self.duration_rule()}"
+        choose = Message("input.duration_choose", rule=self.duration_rule())
+        return Message("input.duration_not_offered", seconds=seconds, provider=self.label, choose=choose)
 
     def reference_problems(self, probes: list[ProbeResult] | tuple[ProbeResult, ...]) -> list[str]:
         """This provider's reference rules that are stricter than the API's common ones
