@@ -23,8 +23,9 @@ from wanvideo.providers import QUALITIES
 
 from . import identity, inputs
 from .context import AppContext
-from .cost_view import EMPTY, Assessment, as_json, as_markdown
+from .cost_view import Assessment, as_json, as_markdown
 from .form import Form
+from .lang import static
 from .reference_cards import CardState, card_html
 
 
@@ -92,7 +93,7 @@ class Cost:
 
 
 def render() -> Cost:
-    panel = gr.Markdown(EMPTY, elem_id="cost-estimate", elem_classes=["wan-panel"])
+    panel = gr.Markdown(static("cost.empty_panel"), elem_id="cost-estimate", elem_classes=["wan-panel"])
     data = gr.JSON(visible=False, label="Estimate")
     api_trigger = gr.Button("Estimate", visible=False)
     return Cost(panel=panel, data=data, api_trigger=api_trigger)

@@ -15,6 +15,7 @@ import gradio as gr
 from wanvideo.examples import EXAMPLE_SETS, EXAMPLES_DIR, example_paths
 
 from .form import Form
+from .lang import static
 
 LABEL = "Try an example (one click fills the form)"
 ALLOWED_PATHS = [str(EXAMPLES_DIR)]
@@ -43,7 +44,7 @@ def render(form: Form) -> gr.Examples:
     return gr.Examples(
         examples=rows(),
         inputs=inputs(form),
-        label=LABEL,
+        label=static("form.examples"),
         example_labels=[example.label for example in EXAMPLE_SETS],
         elem_id="examples",
         cache_examples=False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
+from wanvideo.messages import EN, Message
 from wanvideo.providers import (
     ASPECT_RATIOS,
     MAX_PROMPT_CHARS,
@@ -21,18 +22,17 @@ from wanvideo.providers import (
     SHOT_TYPES,
 )
 
-from . import inputs, references
+from . import references
 from .context import AppContext
+from .lang import static, t
 
-SHOT_TYPE_INFO = (
-    "single: one continuous shot. multi: several cuts between shots. "
-    "This setting overrides what the prompt asks for."
-)
-
-# Counted in the browser (no server round trip per keystroke), in code points like Python's len().
+# Counted in the browser (no server round trip per keystroke), in code points like Python's len(),
+# in the language Gradio's frontend chose (the same rule as `wanvideo.messages.negotiate`).
 _COUNT_JS = f"""(p) => {{
   const n = [...(p || "")].length;
   const max = {MAX_PROMPT_CHARS};
+  const zh = (navigator.language || "").toLowerCase() === "zh-cn";
+  if (zh) return n > max ? `**${{n}} / ${{max}} 个字符**：太长了，请删去 ${{n - max}} 个。` : `${{n}} / ${{max}} 个字符`;
   return n > max
     ? `**${{n}} / ${{max}} characters**: too long, remove ${{n - max}}.`
     : `${{n}} / ${{max}} characters`;
@@ -46,21 +46,21 @@ def _insert_js(name: str) -> str:
 }}"""
 
 
-REFERENCE_HINT = (
-    f"1 to {MAX_REFERENCES} clips, one person per clip; their order is character1, character2, "
-    "character3. The model copies each person's look and voice. The provider takes mp4 or mov, "
-    f"{MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, at most {MAX_REFERENCE_BYTES // 1_000_000} MB; "
-    f"with fixing on, any common video up to {MAX_SOURCE_BYTES // 1_000_000} MB is converted, turned "
-    f"upright, cut to its {MAX_REFERENCE_SECONDS:g} s window from 'Start at' and shrunk first."
+REFERENCE_HINT = Message(
+    "form.reference_hint",
+    max=MAX_REFERENCES,
+    low=MIN_REFERENCE_SECONDS,
+    high=MAX_REFERENCE_SECONDS,
+    mb=MAX_REFERENCE_BYTES // 1_000_000,
+    source_mb=MAX_SOURCE_BYTES // 1_000_000,
 )
-FIX_INFO = "Off: clips are sent as they are, and one the provider would refuse is refused here."
 
 
-def count_text(prompt: str) -> str:
+def count_text(prompt: str, lang: str = EN) -> str:
     n = len(prompt or "")
     if n > MAX_PROMPT_CHARS:
-        return f"**{n} / {MAX_PROMPT_CHARS} characters**: too long, remove {n - MAX_PROMPT_CHARS}."
-    return f"{n} / {MAX_PROMPT_CHARS} characters"
+        return t("form.count_over", lang, count=n, max=MAX_PROMPT_CHARS, over=n - MAX_PROMPT_CHARS)
+    return t("form.count", lang, count=n, max=MAX_PROMPT_CHARS)
 
 
 @dataclass
@@ -99,21 +99,23 @@ class Form:
 def render(ctx: AppContext) -> Form:
     profile = ctx.profile
     prompt = gr.Textbox(
-        label=inputs.PROMPT,
+        label=static("field.prompt"),
         lines=4,
         max_lines=12,
-        placeholder="character1 sings on the roadside while character2 dances beside them",
+        placeholder=static("form.prompt_placeholder"),
         elem_id="prompt",
     )
-    prompt_count = gr.Markdown(count_text(""), elem_id="prompt-count", elem_classes=["wan-hint"])
+    prompt_count = gr.Markdown(
+        static("form.count", count=0, max=MAX_PROMPT_CHARS), elem_id="prompt-count", elem_classes=["wan-hint"]
+    )
     with gr.Row(elem_id="character-buttons", elem_classes=["wan-chips"]):
-        gr.Markdown("Insert into the prompt:", elem_classes=["wan-hint"])
+        gr.Markdown(static("form.insert"), elem_classes=["wan-hint"])
         character_buttons = [
             gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
             for i in range(1, MAX_REFERENCES + 1)
         ]
     videos = gr.File(
-        label=inputs.VIDEOS,
+        label=static("field.videos"),
         file_count="multiple",
         file_types=["video"],
         type="filepath",
@@ -122,46 +124,53 @@ def render(ctx: AppContext) -> Form:
     )
     refs = references.render()
     fix_references = gr.Checkbox(
-        value=True, label=inputs.FIX_REFERENCES, info=FIX_INFO, elem_id="fix-references"
+        value=True,
+        label=static("field.fix_references"),
+        info=static("form.fix_info"),
+        elem_id="fix-references",
     )
-    gr.Markdown(REFERENCE_HINT, elem_classes=["wan-hint"])
+    gr.Markdown(static(REFERENCE_HINT.id, **REFERENCE_HINT.params), elem_classes=["wan-hint"])
     video_urls = gr.Textbox(
-        label=inputs.VIDEO_URLS,
+        label=static("field.video_urls"),
         value="",
         lines=2,
         max_lines=3,
-        placeholder="https://example.com/clip.mp4 (public links, one per line; they come after uploaded files)",
+        placeholder=static("form.urls_placeholder"),
         elem_id="reference-urls",
     )
     with gr.Row(equal_height=False):
-        quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=inputs.QUALITY, min_width=180)
+        quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=static("field.quality"), min_width=180)
         duration = gr.Dropdown(
             # Text choices: Gradio describes a dropdown to API and MCP clients as a string
             # from its choices, so whole-number choices would make an impossible schema.
             choices=[str(d) for d in profile.durations],
             value=str(profile.default_duration),
-            label=inputs.DURATION,
-            info=f"{profile.label}: {profile.duration_rule()}",
+            label=static("field.duration"),
+            info=static("form.duration_info", provider=profile.label, rule=profile.duration_rule()),
             allow_custom_value=True,  # our own message names the allowed values
             min_width=180,
         )
-    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=inputs.ASPECT_RATIO)
-    shot_type = gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label=inputs.SHOT_TYPE, info=SHOT_TYPE_INFO)
-    key_info = "Used only for your requests; never stored or logged."
+    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=static("field.aspect_ratio"))
+    shot_type = gr.Radio(
+        list(SHOT_TYPES),
+        value=SHOT_TYPES[0],
+        label=static("field.shot_type"),
+        info=static("form.shot_type_info"),
+    )
     if ctx.settings.is_demo:
-        key_info = "Not needed in demo mode (results are simulated). " + key_info
+        key_info = static("form.key_demo")
     elif ctx.needs_user_key:
-        key_info = "Required: this app runs on your own key. " + key_info
+        key_info = static("form.key_required")
     else:
-        key_info = "Optional: leave empty to use this app's key. " + key_info
-    with gr.Accordion("Advanced", open=ctx.needs_user_key, elem_id="advanced"):
+        key_info = static("form.key_optional")
+    with gr.Accordion(static("form.advanced"), open=ctx.needs_user_key, elem_id="advanced"):
         callback_url = gr.Textbox(
-            label=inputs.CALLBACK_URL,
-            placeholder="https://your-server.example/hook (optional, public https only)",
-            info="The provider posts the finished task here.",
+            label=static("field.callback_url"),
+            placeholder=static("form.callback_placeholder"),
+            info=static("form.callback_info"),
         )
         api_key = gr.Textbox(
-            label=inputs.API_KEY,
+            label=static("field.api_key"),
             type="password",
             placeholder="sk-...",
             info=key_info,

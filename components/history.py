@@ -28,6 +28,7 @@ from . import history_cards as cards
 from . import identity
 from .context import AppContext
 from .form import Form
+from .lang import static
 
 RENDER_EVERY = 0.5  # seconds between re-renders while tasks stream
 CSS = cards.CSS
@@ -134,7 +135,7 @@ def _cards_html(elem_id: str, value: str) -> gr.HTML:
 
 def render() -> History:
     with gr.Column(elem_id="history-panel"):
-        gr.Markdown(TITLE)
+        gr.Markdown(static("history.title_md"))
         running = _cards_html("history-running", "")
         panel = _cards_html("history-list", f'<div class="wan-hist-empty">{cards.EMPTY}</div>')
         # Sets the signed owner cookie the video and poster routes check; shows nothing.

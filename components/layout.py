@@ -16,7 +16,7 @@ import gradio as gr
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cost, examples, form, history, identity, mcp_compat, result, status, tools
+from . import banner, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -111,11 +111,9 @@ def build(ctx: AppContext) -> gr.Blocks:
         owner = identity.render(ctx)
         owner_state = gr.State(None)
         banner.render(ctx)
-        gr.Markdown(
-            f"# {TITLE}\nUpload 1 to 3 short clips of people, describe the scene with "
-            "character1, character2, character3, check the cost, then generate.",
-            elem_id="intro",
-        )
+        with gr.Column(elem_id="intro"):
+            gr.Markdown(lang.static("ui.title_md"))
+            gr.Markdown(lang.static("ui.intro"))
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=5, min_width=300, elem_id="form-column"):
                 examples_slot = gr.Column(elem_id="examples-slot")  # filled below, shown first
@@ -168,6 +166,9 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.
         "mcp_server": ctx.settings.mcp_server,
         "show_error": True,
+        # Static text in the browser's language (English fallback); dynamic text follows the
+        # request's Accept-Language on the server (components/lang.py).
+        "i18n": lang.i18n(),
         # The owner-only video route (player, history cards, API downloads).
         **route_kwargs(ctx.manager.get, ctx.identity),
     }

@@ -15,6 +15,7 @@ import gradio as gr
 from wanvideo.providers import MAX_REFERENCES
 from wanvideo.schemas import FIELD_LABELS
 
+from .lang import static
 from .reference_cards import EMPTY
 
 START_LABEL = FIELD_LABELS["reference_starts"]
@@ -46,12 +47,12 @@ def render() -> References:
                 starts.append(
                     gr.Number(
                         value=0,
-                        label=START_LABEL,
+                        label=static("field.reference_starts"),
                         minimum=0,
                         step=0.5,
                         elem_id=f"reference-start-{i}",
                         elem_classes=["wan-ref-start"],
-                        info=f"where character{i}'s 30 s window starts",
+                        info=static("form.start_info", index=i),
                     )
                 )
             slots.append(slot)

@@ -14,9 +14,17 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio import route_utils
 
+from wanvideo.messages import EN
 from wanvideo.web.routes import video_path
 
-EMPTY = '<div class="wan-result-empty">The finished video plays here.</div>'
+from .lang import static, t
+
+
+def empty_html(lang: str = EN) -> str:
+    return f'<div class="wan-result-empty">{html.escape(t("form.result_empty", lang))}</div>'
+
+
+EMPTY = empty_html()
 CSS = """
 #result-video video { width: 100%; max-height: 420px; background: #000; border-radius: 6px; display: block; }
 #result-video .wan-result-empty { opacity: .7; font-size: .9em; padding: 8px 0; }
@@ -54,9 +62,9 @@ def public_root(request: gr.Request | None) -> str:
 
 
 def render() -> Result:
-    video = gr.HTML(EMPTY, label="Result", elem_id="result-video", padding=False)
-    with gr.Accordion("Task record", open=False, elem_id="task-record-box"):
-        record = gr.JSON(label="Task record", elem_id="task-record")
+    video = gr.HTML(empty_html(), label=static("form.result"), elem_id="result-video", padding=False)
+    with gr.Accordion(static("form.task_record"), open=False, elem_id="task-record-box"):
+        record = gr.JSON(label=static("form.task_record"), elem_id="task-record")
     return Result(video=video, record=record)
 
 

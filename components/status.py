@@ -26,9 +26,10 @@ from wanvideo.web.routes import signed_video_path
 from . import identity, inputs
 from .context import AppContext
 from .form import Form
+from .lang import static
 from .result import EMPTY as NO_VIDEO
 from .result import Result, player_html, public_root
-from .status_view import IDLE, Started, View, stop_message
+from .status_view import Started, View, stop_message
 
 
 @dataclass
@@ -42,9 +43,16 @@ class Status:
 
 def render() -> Status:
     with gr.Row(elem_id="actions"):
-        generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3, min_width=120)
-        stop = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, min_width=80)
-    panel = gr.Markdown(IDLE, label="Status", elem_id="status-panel", elem_classes=["wan-panel"])
+        generate = gr.Button(
+            static("form.generate"), variant="primary", elem_id="generate", scale=3, min_width=120
+        )
+        stop = gr.Button(static("form.stop"), variant="stop", elem_id="stop", scale=1, min_width=80)
+    panel = gr.Markdown(
+        static("view.idle_panel"),
+        label=static("form.status"),
+        elem_id="status-panel",
+        elem_classes=["wan-panel"],
+    )
     tracking = gr.State(None)
     return Status(generate=generate, stop=stop, panel=panel, tracking=tracking)
 

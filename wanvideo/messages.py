@@ -193,6 +193,287 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "你在本 Space 的今日预算 {limit} 已用完（剩余 {left}，本次生成最多需要 {amount}）；将于 {resets} 重置。{hint}",
     ),
     "budget.title": _m("Limit reached", "已达上限"),
+    # ------------------------------------------------------------------ page, banner, form (static)
+    "ui.title_md": _m("# Wan 2.6 Reference Video Studio", "# Wan 2.6 参考视频工作室"),
+    "ui.intro": _m(
+        "Upload 1 to 3 short clips of people, describe the scene with character1, character2, "
+        "character3, check the cost, then generate.",
+        "上传 1 到 3 段人物短片，用 character1、character2、character3 描述场景，确认费用后再生成。",
+    ),
+    "banner.demo": _m(
+        "**Demo mode: results are simulated.** No API key is configured, so a built-in copy of the "
+        "Wan 2.6 API answers every request and returns a sample video. Nothing is charged. "
+        "Set `WAN_API_KEY` to use a real provider.",
+        "**演示模式：结果是模拟的。** 未配置 API 密钥，因此由内置的 Wan 2.6 API 副本响应每个请求并返回示例视频。"
+        "不会收取任何费用。设置 `WAN_API_KEY` 即可使用真实的服务商。",
+    ),
+    "banner.own_key": _m(
+        "**Provider: {provider}. Bring your own key:** open *Advanced* and paste your API key. "
+        "It is used only for your own requests and is never stored or logged.",
+        "**服务商：{provider}。请使用你自己的密钥：** 打开 *高级* 并粘贴你的 API 密钥。"
+        "它只用于你自己的请求，绝不会被保存或记录。",
+    ),
+    "banner.server_key": _m(
+        "**Provider: {provider}.** Generations are paid with this app's key unless you paste your own "
+        "under *Advanced* (used only for your requests, never stored or logged). You are charged only "
+        "for videos that succeed.",
+        "**服务商：{provider}。** 除非你在 *高级* 中粘贴自己的密钥（只用于你的请求，绝不保存或记录），"
+        "生成费用由本应用的密钥支付。只有成功生成的视频才会收费。",
+    ),
+    "form.prompt_placeholder": _m(
+        "character1 sings on the roadside while character2 dances beside them",
+        "character1 在路边唱歌，character2 在旁边跳舞",
+    ),
+    "form.count": _m("{count} / {max} characters", "{count} / {max} 个字符"),
+    "form.count_over": _m(
+        "**{count} / {max} characters**: too long, remove {over}.",
+        "**{count} / {max} 个字符**：太长了，请删去 {over} 个。",
+    ),
+    "form.insert": _m("Insert into the prompt:", "插入到提示词："),
+    "form.reference_hint": _m(
+        "1 to {max} clips, one person per clip; their order is character1, character2, character3. "
+        "The model copies each person's look and voice. The provider takes mp4 or mov, {low:g} to "
+        "{high:g} s, at most {mb} MB; with fixing on, any common video up to {source_mb} MB is "
+        "converted, turned upright, cut to its {high:g} s window from 'Start at' and shrunk first.",
+        "1 到 {max} 段片段，每段一个人；顺序依次为 character1、character2、character3。模型会复刻每个人的外貌和声音。"
+        "服务商接受 mp4 或 mov、{low:g} 到 {high:g} 秒、最大 {mb} MB；开启自动修正后，最大 {source_mb} MB 的常见视频"
+        "会先被转换、摆正、按“起始时间”截取 {high:g} 秒并压缩。",
+    ),
+    "form.fix_info": _m(
+        "Off: clips are sent as they are, and one the provider would refuse is refused here.",
+        "关闭：片段按原样发送，服务商会拒绝的片段在这里就会被拒绝。",
+    ),
+    "form.urls_placeholder": _m(
+        "https://example.com/clip.mp4 (public links, one per line; they come after uploaded files)",
+        "https://example.com/clip.mp4（公开链接，每行一个；排在上传的文件之后）",
+    ),
+    "form.duration_info": _m("{provider}: {rule}", "{provider}：{rule}"),
+    "form.shot_type_info": _m(
+        "single: one continuous shot. multi: several cuts between shots. This setting overrides what "
+        "the prompt asks for.",
+        "single：一个连续镜头。multi：多个镜头切换。此设置优先于提示词中的要求。",
+    ),
+    "form.key_info": _m(
+        "Used only for your requests; never stored or logged.", "只用于你的请求；绝不保存或记录。"
+    ),
+    "form.key_demo": _m(
+        "Not needed in demo mode (results are simulated). Used only for your requests; never stored or logged.",
+        "演示模式下不需要（结果是模拟的）。只用于你的请求；绝不保存或记录。",
+    ),
+    "form.key_required": _m(
+        "Required: this app runs on your own key. Used only for your requests; never stored or logged.",
+        "必填：本应用使用你自己的密钥运行。只用于你的请求；绝不保存或记录。",
+    ),
+    "form.key_optional": _m(
+        "Optional: leave empty to use this app's key. Used only for your requests; never stored or logged.",
+        "可选：留空则使用本应用的密钥。只用于你的请求；绝不保存或记录。",
+    ),
+    "form.advanced": _m("Advanced", "高级"),
+    "form.callback_placeholder": _m(
+        "https://your-server.example/hook (optional, public https only)",
+        "https://your-server.example/hook（可选，仅限公开的 https）",
+    ),
+    "form.callback_info": _m(
+        "The provider posts the finished task here.", "服务商会把完成的任务发送到这里。"
+    ),
+    "form.start_info": _m(
+        "where character{index}'s 30 s window starts", "character{index} 的 30 秒窗口从这里开始"
+    ),
+    "form.generate": _m("Generate", "生成"),
+    "form.stop": _m("Stop", "停止"),
+    "form.status": _m("Status", "状态"),
+    "form.result": _m("Result", "结果"),
+    "form.task_record": _m("Task record", "任务记录"),
+    "form.examples": _m("Try an example (one click fills the form)", "试试示例（点击一下即可填好表单）"),
+    "form.result_empty": _m("The finished video plays here.", "完成的视频会在这里播放。"),
+    "history.title": _m("Your generations", "你的生成记录"),
+    "history.title_md": _m("## Your generations", "## 你的生成记录"),
+    # ------------------------------------------------------------------ cost panel
+    "cost.title": _m("Cost estimate", "费用估算"),
+    "cost.empty_panel": _m(
+        "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost.",
+        "### 费用估算\n添加 1 到 3 个参考视频即可查看视频的费用。",
+    ),
+    "cost.empty": _m(
+        "Add 1 to 3 reference videos to see what the video will cost.",
+        "添加 1 到 3 个参考视频即可查看视频的费用。",
+    ),
+    "cost.none_yet": _m("No estimate yet.", "暂无估算。"),
+    "cost.headline": _m("Cost estimate: {money}", "费用估算：{money}"),
+    "cost.headline_fixed": _m("Cost once fixed: {money}", "修正后的费用：{money}"),
+    "cost.only_if_made": _m(
+        "Charged only if the video is made; a failed task costs nothing.",
+        "只有视频生成成功才收费；失败的任务不收费。",
+    ),
+    "cost.table_head": _m("| Reference | Length | Billed |", "| 参考视频 | 时长 | 计费 |"),
+    "cost.range": _m("{low} to {high}", "{low} 到 {high}"),
+    "cost.sends": _m("{length}, sends {sent}", "{length}，发送 {sent}"),
+    "cost.seconds": _m("{value} s", "{value} 秒"),
+    "cost.unknown": _m("unknown", "未知"),
+    "cost.fixed_before_upload": _m("**Fixed before upload**{when}:", "**上传前修正**{when}："),
+    "cost.done": _m(" (done)", "（已完成）"),
+    "cost.formula": _m(
+        "Input {input} + output {output} = **{total} billed** × {rate} credits/s at {quality}.",
+        "输入 {input} + 输出 {output} = **计费 {total}** × {quality} 下每秒 {rate} 积分。",
+    ),
+    "cost.other_quality": _m("At {quality} instead: {money}.", "改用 {quality}：{money}。"),
+    "cost.minimum": _m(
+        "The minimum charge of {money} per task applies.", "适用每个任务 {money} 的最低收费。"
+    ),
+    "cost.prices": _m("Prices as of {when}, source: {source}.", "价格截至 {when}，来源：{source}。"),
+    "cost.budget_for_you": _m("{money} for you", "你可用 {money}"),
+    "cost.budget_for_everyone": _m("{money} for everyone", "所有人共可用 {money}"),
+    "cost.budget_and": _m("{a} and {b}", "{a}，{b}"),
+    "cost.budget": _m(
+        "Left today on this app's key: {left} (resets at {resets}). Your own key under Advanced has no such limit.",
+        "本应用密钥今日剩余：{left}（{resets} 重置）。在“高级”中使用你自己的密钥则没有此限制。",
+    ),
+    "cost.fix_first": _m("**Fix before generating:**", "**生成前请修改：**"),
+    "cost.note": _m("Note: {text}", "注意：{text}"),
+    # ------------------------------------------------------------------ status panel
+    "view.idle_panel": _m(
+        "### Status\nNothing running. Fill in the form and press **Generate**.",
+        "### 状态\n没有正在进行的任务。填写表单后点击**生成**。",
+    ),
+    "view.idle": _m(
+        "Nothing running. Fill in the form and press **Generate**.",
+        "没有正在进行的任务。填写表单后点击**生成**。",
+    ),
+    "view.checking": _m("Checking references…", "正在检查参考视频…"),
+    "view.starting": _m("Starting…", "正在启动…"),
+    "view.checked": _m("✓ References checked: {count}{cost}", "✓ 参考视频已检查：{count} 个{cost}"),
+    "view.checked_cost": _m(" (estimate {money})", "（估算 {money}）"),
+    "view.preparing": _m("Preparing character{index}: {percent}%", "正在准备 character{index}：{percent}%"),
+    "view.prepared": _m(
+        "✓ Prepared character{index} ({name}){what}", "✓ 已准备 character{index}（{name}）{what}"
+    ),
+    "view.uploading": _m(
+        "Uploading file {index} of {count}: {percent}%", "正在上传第 {index} / {count} 个文件：{percent}%"
+    ),
+    "view.upload_bytes": _m("{name}: {sent} of {total}", "{name}：{sent} / {total}"),
+    "view.uploaded_one": _m("✓ Uploaded 1 file", "✓ 已上传 1 个文件"),
+    "view.uploaded": _m("✓ Uploaded {count} files", "✓ 已上传 {count} 个文件"),
+    "view.submitted_step": _m(
+        "✓ Submitted: task `{task_id}`{reserved}", "✓ 已提交：任务 `{task_id}`{reserved}"
+    ),
+    "view.reserved_suffix": _m(", {money} reserved", "，已预留 {money}"),
+    "view.waiting": _m("Submitted: waiting for the provider…", "已提交：等待服务商处理…"),
+    "view.progress": _m("{word}: {percent}%", "{word}：{percent}%"),
+    "view.elapsed": _m("Elapsed {elapsed}{eta}", "已用时 {elapsed}{eta}"),
+    "view.eta": _m(" · about {left} left", " · 约剩 {left}"),
+    "view.made": _m("✓ Video made by the provider", "✓ 服务商已生成视频"),
+    "view.downloading": _m("Downloading the video…", "正在下载视频…"),
+    "view.received": _m("{received}{total} received", "已接收 {received}{total}"),
+    "view.of_total": _m(" of {total}", " / {total}"),
+    "view.done": _m("✓ Done: the video is saved", "✓ 完成：视频已保存"),
+    "view.final_charge": _m("Final charge: **{money}**.", "最终费用：**{money}**。"),
+    "view.simulated_charge": _m("Simulated final charge: **{money}**.", "模拟最终费用：**{money}**。"),
+    "view.charge_pending": _m(
+        "Final charge not reported yet; estimated {money}.", "最终费用尚未报告；估算为 {money}。"
+    ),
+    "view.demo_free": _m(" Demo mode: nothing was really charged.", " 演示模式：实际上没有收取任何费用。"),
+    "view.failed": _m("✗ The generation failed", "✗ 生成失败"),
+    "view.task_line": _m("Task `{task_id}`{reserved}", "任务 `{task_id}`{reserved}"),
+    "view.reserved_dot": _m(" · {money} reserved", " · 已预留 {money}"),
+    "view.what_happened": _m("**What happened:** {text}", "**发生了什么：** {text}"),
+    "view.what_to_do": _m("**What to do:** {text}", "**怎么办：** {text}"),
+    "view.task": _m("**Task:** `{task_id}`", "**任务：** `{task_id}`"),
+    "view.no_task": _m("**Task:** none was created.", "**任务：** 未创建。"),
+    "view.charged": _m(
+        "**Charge:** the video was made, so this task is billed.", "**费用：** 视频已生成，因此该任务会计费。"
+    ),
+    "view.may_charge": _m(
+        "**Charge:** the task may still be running at the provider and would be billed if it succeeds.",
+        "**费用：** 任务可能仍在服务商处运行，若成功将会计费。",
+    ),
+    "view.not_charged": _m(
+        "**Charge:** not charged (the provider bills only videos that are made).",
+        "**费用：** 未收费（服务商只对生成成功的视频计费）。",
+    ),
+    "view.stopped": _m("Stopped", "已停止"),
+    "view.stopped_before": _m(
+        "Stopped before anything was sent: no task was created and nothing will be charged.",
+        "在发送任何内容之前已停止：未创建任务，也不会收费。",
+    ),
+    "view.stopped_watching": _m("Stopped watching", "已停止跟踪"),
+    "view.stopped_handed_over": _m(
+        "Your request was already handed to the app's background runner: it **will still be submitted "
+        "and charged** if the video is made. It appears under History when done.",
+        "你的请求已交给应用的后台运行器：如果视频生成成功，它**仍会被提交并计费**。完成后会出现在历史记录中。",
+    ),
+    "view.stopped_task": _m(
+        "Task `{task_id}` **continues** at the provider and **will still be charged{cost}** if the video "
+        "is made. The app keeps following it in the background and saves the video: find it under History.",
+        "任务 `{task_id}` 在服务商处**继续运行**，如果视频生成成功**仍会收费{cost}**。应用会在后台继续跟踪并保存视频："
+        "请在历史记录中查看。",
+    ),
+    "view.about_cost": _m(" (about {money})", "（约 {money}）"),
+    "view.cannot_generate": _m(
+        "Cannot generate yet; nothing was sent or charged. {problems}",
+        "暂时无法生成；未发送任何内容，也未收费。{problems}",
+    ),
+    "view.prepare_failed": _m("Could not prepare a clip", "无法准备片段"),
+    # ------------------------------------------------------------------ history cards
+    "history.empty": _m("Your finished generations will appear here.", "你完成的生成会显示在这里。"),
+    "history.play": _m("Play", "播放"),
+    "history.download": _m("Download", "下载"),
+    "history.remix": _m("Remix", "重新创作"),
+    "history.delete": _m("Delete local copy", "删除本地副本"),
+    "history.retry": _m("Retry download", "重试下载"),
+    "history.resume": _m("Resume with my key", "用我的密钥继续"),
+    "history.newer": _m("‹ Newer", "‹ 较新"),
+    "history.older": _m("Older ›", "较早 ›"),
+    "history.page": _m(
+        "Page {page} of {pages} · {count} generations", "第 {page} / {pages} 页 · 共 {count} 个生成"
+    ),
+    "history.deleted": _m("Local copy deleted", "本地副本已删除"),
+    "history.no_poster": _m("No preview", "无预览"),
+    "history.estimate": _m("Estimate {money}", "估算 {money}"),
+    "history.charged": _m("Charged {money}", "已收费 {money}"),
+    "history.charge_unknown": _m("Charge not reported", "费用未报告"),
+    "history.charged_failed": _m("Charged", "已收费"),
+    "history.not_charged": _m("Not charged", "未收费"),
+    "history.cost_unknown": _m("Cost unknown", "费用未知"),
+    "history.settings": _m(
+        "{quality} · {ratio} · {duration} s · {shot} shot",
+        "{quality} · {ratio} · {duration} 秒 · {shot} 镜头",
+    ),
+    "history.references": _m("References: {names}", "参考视频：{names}"),
+    "history.retry_hint": _m(
+        "The video was made but not saved: press Retry download.", "视频已生成但未保存：请点击“重试下载”。"
+    ),
+    "history.confirm_delete": _m(
+        "Delete the saved video from this app? The entry stays in your history.",
+        "要从本应用删除已保存的视频吗？该条目仍会保留在你的历史记录中。",
+    ),
+    "history.not_found": _m(
+        "That generation is not in your history any more.", "该生成已不在你的历史记录中。"
+    ),
+    "history.no_copy": _m("That generation has no local copy to delete.", "该生成没有可删除的本地副本。"),
+    "history.deleted_info": _m(
+        "The local copy was deleted; the entry stays in your history.",
+        "本地副本已删除；该条目仍保留在你的历史记录中。",
+    ),
+    "history.not_resumable": _m(
+        "Only a generation marked 'Needs key' can be resumed.", "只有标记为“需要密钥”的生成才能继续。"
+    ),
+    "history.resume_key": _m(
+        "It could not be resumed: paste the API key it was started with under API key.",
+        "无法继续：请在“API 密钥”中粘贴启动它时使用的密钥。",
+    ),
+    "history.resumed": _m("Resumed: the task is being watched again.", "已继续：正在重新跟踪该任务。"),
+    "history.not_retryable": _m(
+        "Only a video that was made but could not be saved can be downloaded again.",
+        "只有已生成但未能保存的视频才能重新下载。",
+    ),
+    "history.retrying": _m(
+        "Downloading the video again: it appears here when saved.", "正在重新下载视频：保存后会显示在这里。"
+    ),
+    "history.remixed": _m("Settings copied into the form.", "设置已复制到表单中。"),
+    "history.upload_again": _m(
+        "Settings reused. Upload the reference files again: {files}",
+        "已复用设置。请重新上传参考文件：{files}",
+    ),
     # ------------------------------------------------------------------ the job's outcomes
     "job.refused_before_sending": _m(
         "The request was refused before sending; nothing was charged.", "请求在发送前被拒绝；未收取任何费用。"
@@ -535,7 +816,7 @@ def _rebuild(id: str, params: dict[str, Any]) -> Message:  # noqa: A002
 def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
     entry = CATALOGUE[id]
     template = entry.get(lang) or entry[EN]
-    return template.format_map({k: render(v, lang) for k, v in params.items()})
+    return template.format_map({k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()})
 
 
 def render(value: Any, lang: str = EN) -> str:

@@ -38,8 +38,8 @@ def test_chinese_is_chinese():
     """A copied English sentence is not a translation: each Chinese text has CJK characters
     (except ones that are only placeholders and symbols)."""
     for mid, entry in CATALOGUE.items():
-        bare = re.sub(r"\{[a-z_]+\}", "", entry[ZH])
-        if re.search(r"[A-Za-z]{3,}", bare) or bare.strip(" ·:：，,()（）%-"):
+        bare = re.sub(r"\{[a-z_]+(:[^}]*)?\}", "", entry[ZH])
+        if re.search(r"[A-Za-z]{3,}", bare) or bare.strip(" ·:：，,()（）%-/"):
             assert re.search(r"[\u4e00-\u9fff]", entry[ZH]), (mid, entry[ZH])
 
 

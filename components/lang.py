@@ -1,0 +1,60 @@
+"""The visitor's language in the UI: static text through Gradio's `gr.I18n` (translated in the
+browser, English fallback) and dynamic text rendered on the server from the same catalogue
+(`wanvideo.messages`) in the language the request's Accept-Language asks for.
+
+    label = static("field.prompt")              # a gr.I18n key: "Prompt" / "提示词" in the browser
+    lang = lang_of(request)                     # "en" | "zh-CN", the same choice the browser made
+    text = t("cost.empty", lang)                # server-side text for a panel or a gr.Error
+    launch(i18n=i18n())                         # every static key registered while building
+
+Gradio's frontend picks the locale from `navigator.language` (exact `zh-CN`, else English for
+our texts) and `negotiate` mirrors that, so a label and the panel under it never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+from wanvideo.messages import EN, LANGUAGES, Message, negotiate, render
+
+_STATIC: dict[str, dict[str, str]] = {}  # i18n key -> {lang: text}, filled while the UI is built
+
+
+def static(id: str, /, **params: Any) -> I18nData:  # noqa: A002
+    """A catalogue message as static text, translated by the browser (params fixed at build)."""
+    msg = Message(id, **params)
+    key = id
+    if params:
+        digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        key = f"{id}.{digest}"
+    _STATIC[key] = {lang: msg.render(lang) for lang in LANGUAGES}
+    return I18nData(key)
+
+
+def i18n() -> gr.I18n:
+    """The translations of every `static` text, for `launch(i18n=...)`."""
+    tables = {lang: {key: texts[lang] for key, texts in _STATIC.items()} for lang in LANGUAGES}
+    return gr.I18n(**tables)
+
+
+def lang_of(request: gr.Request | None) -> str:
+    """The visitor's language from the request (English for API calls without the header)."""
+    headers = getattr(request, "headers", None) if request is not None else None
+    if not headers:
+        return EN
+    return negotiate(headers.get("accept-language"))
+
+
+def t(id: str, lang: str, /, **params: Any) -> str:  # noqa: A002
+    """A catalogue message rendered in `lang`."""
+    return Message(id, **params).render(lang)
+
+
+def tr(value: Any, lang: str) -> str:
+    """Any domain text in `lang` (a Message is translated, other text shown as it is)."""
+    return render(value, lang)
