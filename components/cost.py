@@ -18,6 +18,7 @@ import gradio as gr
 
 from wanvideo.events import Failed, Preparing, Probed
 from wanvideo.job import check_references, prepare_step
+from wanvideo.messages import EN
 from wanvideo.pricing import estimate, other_quality
 from wanvideo.providers import QUALITIES
 
@@ -25,7 +26,7 @@ from . import identity, inputs
 from .context import AppContext
 from .cost_view import Assessment, as_json, as_markdown
 from .form import Form
-from .lang import static
+from .lang import lang_of, static
 from .reference_cards import CardState, card_html
 
 
@@ -124,7 +125,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         return as_json(ctx.profile.name, a)
 
     def view(
-        a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True
+        a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True, lang: str = EN
     ) -> tuple[Any, ...]:
         probed = a.probed
         count = len(probed.probes) if probed else 0
@@ -138,7 +139,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         starts = [gr.skip() if i < count else gr.update(value=0) for i in range(slots)]
         buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
         return (
-            as_markdown(a) if panel else gr.skip(),
+            as_markdown(a, lang) if panel else gr.skip(),
             gr.update(visible=count == 0),
             *cards,
             *shown,
@@ -156,10 +157,11 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         request: gr.Request,
     ) -> AsyncIterator[tuple[Any, ...]]:
         visitor = identity.visitor_of(ctx, request)
+        lang = lang_of(request)
         a = await assess(
             ctx, videos, video_urls, quality, duration, visitor, fix_references, reference_starts
         )
-        yield view(a)
+        yield view(a, lang=lang)
         probed = a.probed
         if probed is None or probed.estimate is None or not probed.to_prepare:
             return
@@ -173,16 +175,16 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             if isinstance(item, Preparing):
                 current = item.index - 1
                 states[current] = CardState(percent=item.percent)
-                yield view(a, states, panel=False)
+                yield view(a, states, panel=False, lang=lang)
             elif isinstance(item, Failed):
                 why = item.problems[0] if item.problems else item.message
                 states = {current: CardState(failure=why)}
                 a.problems.append(why)
-                yield view(a, states)
+                yield view(a, states, lang=lang)
             elif isinstance(item, Probed):
                 a = replace(a, probed=item)
                 reprice(ctx, a)
-                yield view(a)
+                yield view(a, lang=lang)
 
     cost.api_trigger.click(
         estimate_api,

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 from gradio.i18n import I18nData
 
-from wanvideo.messages import EN, LANGUAGES, Message, negotiate, render
+from wanvideo.messages import EN, LANGUAGES, Message, negotiate, render, t
 
 _STATIC: dict[str, dict[str, str]] = {}  # i18n key -> {lang: text}, filled while the UI is built
 
@@ -50,11 +50,5 @@ def lang_of(request: gr.Request | None) -> str:
     return negotiate(headers.get("accept-language"))
 
 
-def t(id: str, lang: str, /, **params: Any) -> str:  # noqa: A002
-    """A catalogue message rendered in `lang`."""
-    return Message(id, **params).render(lang)
-
-
-def tr(value: Any, lang: str) -> str:
-    """Any domain text in `lang` (a Message is translated, other text shown as it is)."""
-    return render(value, lang)
+__all__ = ["i18n", "lang_of", "static", "t", "tr"]
+tr = render  # any domain text in `lang` (a Message is translated, other text shown as it is)

@@ -20,15 +20,15 @@ from pydantic import ValidationError
 from wanvideo.budget import SpendRefused
 from wanvideo.events import Completed, Failed, FailureReason, Probed
 from wanvideo.job import check_references, prepare_step
+from wanvideo.messages import EN, Message
 from wanvideo.schemas import GenerationRequest, plain_problems
 from wanvideo.web.routes import signed_video_path
 
 from . import identity, inputs
 from .context import AppContext
 from .form import Form
-from .lang import static
-from .result import EMPTY as NO_VIDEO
-from .result import Result, player_html, public_root
+from .lang import lang_of, static, t, tr
+from .result import Result, empty_html, player_html, public_root
 from .status_view import Started, View, stop_message
 
 
@@ -57,15 +57,19 @@ def render() -> Status:
     return Status(generate=generate, stop=stop, panel=panel, tracking=tracking)
 
 
-def refusal(problems: list[str]) -> gr.Error:
-    text = "Cannot generate yet; nothing was sent or charged. " + " ".join(
-        p if p.endswith(".") else p + "." for p in problems
+def refusal(problems: list[str], lang: str = EN) -> gr.Error:
+    shown = [tr(p, lang) for p in problems]
+    text = t(
+        "view.cannot_generate",
+        lang,
+        problems=" ".join(p if p.endswith((".", "。")) else p + ("。" if lang != EN else ".") for p in shown),
     )
-    return gr.Error(text, title="Fix the form first", print_exception=False)
+    return gr.Error(text, title=t("refusal.title", lang), print_exception=False)
 
 
 def read_request(
     ctx: AppContext,
+    lang: str = EN,
     *,
     prompt: Any,
     videos: Any,
@@ -87,7 +91,7 @@ def read_request(
     if starts_problem:
         problems.append(starts_problem)
     if problems:
-        raise refusal(problems)
+        raise refusal(problems, lang)
     try:
         return GenerationRequest.model_validate(
             {
@@ -105,7 +109,7 @@ def read_request(
             context={"profile": ctx.profile},
         )
     except ValidationError as exc:
-        raise refusal(plain_problems(exc)) from None
+        raise refusal(plain_problems(exc), lang) from None
 
 
 def listen(
@@ -132,11 +136,13 @@ def listen(
         (markdown); the final value holds the player and the task record (task_id, status,
         provider, video_path: the file name, video_url: a signed link to download the video
         within minutes, estimate, error)."""
+        lang = lang_of(request)
         key = (api_key or "").strip() or None
         if ctx.needs_user_key and not key:
-            raise refusal(["This app runs on your own key: open Advanced and paste it into API key"])
+            raise refusal([Message("input.own_key_needed")], lang)
         req = read_request(
             ctx,
+            lang,
             prompt=prompt,
             videos=videos,
             video_urls=video_urls,
@@ -149,8 +155,8 @@ def listen(
             reference_starts=reference_starts,
         )
 
-        view = View(provider=ctx.profile.name)
-        yield view.markdown(), NO_VIDEO, None, view.tracking()
+        view = View(provider=ctx.profile.name, lang=lang)
+        yield view.markdown(), empty_html(lang), None, view.tracking()
         probed = await check_references(
             req.videos,
             req.video_urls,
@@ -164,14 +170,14 @@ def listen(
         if probed.problems:
             view.apply(
                 Failed(
-                    message="The references cannot be used as they are.",
+                    message=Message("view.refs_unusable"),
                     problems=probed.problems,
                     reason=FailureReason.REFUSED,
                 )
             )
-            view.headline = "✗ Fix the references first"
+            view.headline = t("view.fix_refs_first", lang)
             yield view.markdown(), gr.skip(), view.record(), None
-            raise refusal(list(probed.problems))
+            raise refusal(list(probed.problems), lang)
         view.apply(probed)
         yield view.markdown(), gr.skip(), None, view.tracking()
         if probed.to_prepare:
@@ -187,9 +193,11 @@ def listen(
                     continue
                 view.apply(item)
                 if isinstance(item, Failed):
-                    view.headline = "✗ A reference could not be prepared"
+                    view.headline = t("view.ref_not_prepared", lang)
                     yield view.markdown(), gr.skip(), view.record(), None
-                    raise gr.Error(item.message, title="Could not prepare a clip", print_exception=False)
+                    raise gr.Error(
+                        tr(item.message, lang), title=t("view.prepare_failed", lang), print_exception=False
+                    )
                 yield view.markdown(), gr.skip(), None, view.tracking()
 
         who = identity.owner_of(ctx, owner_id, request)
@@ -203,10 +211,12 @@ def listen(
                 visitor=identity.visitor_of(ctx, request),
             )
         except SpendRefused as exc:  # a spending limit: nothing was uploaded or created
-            view.apply(Failed(message=str(exc), reason=FailureReason.REFUSED))
-            view.headline = "✗ Not started: a spending limit applies"
+            view.apply(Failed(message=exc.message, reason=FailureReason.REFUSED))
+            view.headline = t("view.not_started_limit", lang)
             yield view.markdown(), gr.skip(), view.record(), None
-            raise gr.Error(str(exc), title="Limit reached", print_exception=False) from None
+            raise gr.Error(
+                tr(exc.message, lang), title=t("budget.title", lang), print_exception=False
+            ) from None
         view.apply(Started(record_id=record.id))
         yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
         async for event in ctx.manager.follow(record.id, owner=who):
@@ -221,13 +231,13 @@ def listen(
                 yield view.markdown(), player_html(record.id), view.record(), None
                 return
             if isinstance(event, Failed):
-                gr.Warning(event.message)
+                gr.Warning(tr(event.message, lang))
                 yield view.markdown(), gr.skip(), view.record(), None
                 return
             yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
 
-    def stop(tracking: dict[str, Any] | None) -> tuple[str, None]:
-        return stop_message(tracking), None
+    def stop(tracking: dict[str, Any] | None, request: gr.Request) -> tuple[str, None]:
+        return stop_message(tracking, lang_of(request)), None
 
     status.generate_event = status.generate.click(
         generate,

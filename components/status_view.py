@@ -31,12 +31,19 @@ from wanvideo.events import (
     Submitted,
     Uploading,
 )
+from wanvideo.messages import EN, t
+from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, format_credits
 from wanvideo.task_status import COMPLETED, FAILED, STATUS_LABELS, record_status_for, status_label
 
 from .cost_view import estimate_summary
 
 IDLE = "### Status\nNothing running. Fill in the form and press **Generate**."
+
+
+def idle(lang: str = EN) -> str:
+    return f"### {t('form.status', lang)}\n{t('view.idle', lang)}"
+
 
 # Phases of one click, in order; DONE and FAILED are final.
 CHECKING = "checking"
@@ -60,12 +67,10 @@ STOPPED_HANDED_OVER = (
 )
 
 
-def stopped_task(task_id: str, reserved: Decimal | None) -> str:
-    cost = f" (about {format_credits(reserved)})" if reserved else ""
+def stopped_task(task_id: str, reserved: Decimal | None, lang: str = EN) -> str:
+    cost = t("view.about_cost", lang, money=format_credits(reserved)) if reserved else ""
     return (
-        f"### Stopped watching\nTask `{task_id}` **continues** at the provider and **will still be "
-        f"charged{cost}** if the video is made. The app keeps following it in the background and "
-        "saves the video: find it under History."
+        f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=task_id, cost=cost)}"
     )
 
 
@@ -105,7 +110,7 @@ class View:
 
     provider: str
     phase: str = CHECKING
-    headline: str = "Checking references…"
+    headline: str = ""
     detail: str = ""
     done: list[str] = field(default_factory=list)
     task_id: str | None = None
@@ -117,75 +122,102 @@ class View:
     video_url_expires: int | None = None
     error: dict[str, Any] | None = None
     outcome: str = ""
+    lang: str = EN  # the visitor's language (components/lang.py); the record stays language-free
+
+    def __post_init__(self) -> None:
+        self.headline = self.headline or self.t("view.checking")
+
+    def t(self, id: str, /, **params: Any) -> str:  # noqa: A002
+        return t(id, self.lang, **params)
 
     def apply(self, event: Started | Event) -> None:
         if isinstance(event, Started):
-            self.record_id, self.phase, self.headline = event.record_id, STARTING, "Starting…"
+            self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
         elif isinstance(event, Probed):
             self.estimate = event.estimate or self.estimate
             if not event.problems:
                 cost = (
-                    f" (estimate {format_credits(event.estimate.credits, event.estimate.usd)})"
+                    self.t(
+                        "view.checked_cost", money=format_credits(event.estimate.credits, event.estimate.usd)
+                    )
                     if event.estimate
                     else ""
                 )
-                self.done.append(f"✓ References checked: {len(event.probes)}{cost}")
+                self.done.append(self.t("view.checked", count=len(event.probes), cost=cost))
         elif isinstance(event, Preparing):
             self.phase = PREPARING
-            self.headline = f"Preparing character{event.index}: {event.percent:.0f}%"
-            what = f": {html.escape(', '.join(event.notes))}" if event.notes else ""
+            self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
+            notes = ", ".join(tr(note, self.lang) for note in event.notes)
+            what = f": {html.escape(notes)}" if event.notes else ""
             self.detail = f"{html.escape(event.name)}{what}\n\n{_bar(event.percent)}"
             if event.percent >= 100:
-                self.done.append(f"✓ Prepared character{event.index} ({html.escape(event.name)}){what}")
+                self.done.append(
+                    self.t("view.prepared", index=event.index, name=html.escape(event.name), what=what)
+                )
                 self.detail = ""
         elif isinstance(event, Uploading):
             self.phase = UPLOADING
-            self.headline = f"Uploading file {event.index} of {event.count}: {event.percent:.0f}%"
-            self.detail = f"{html.escape(event.name)}: {_mb(event.bytes_sent)} of {_mb(event.bytes_total)}"
+            self.headline = self.t(
+                "view.uploading", index=event.index, count=event.count, percent=f"{event.percent:.0f}"
+            )
+            self.detail = self.t(
+                "view.upload_bytes",
+                name=html.escape(event.name),
+                sent=_mb(event.bytes_sent),
+                total=_mb(event.bytes_total),
+            )
             if event.index == event.count and event.bytes_total and event.bytes_sent >= event.bytes_total:
-                self.done.append(f"✓ Uploaded {event.count} file{'s' if event.count > 1 else ''}")
+                self.done.append(
+                    self.t("view.uploaded", count=event.count)
+                    if event.count > 1
+                    else self.t("view.uploaded_one")
+                )
                 self.detail = ""
         elif isinstance(event, Submitted):
             self.phase, self.task_id = SUBMITTED, event.task_id
             self.credits_reserved = event.credits_reserved
             reserved = (
-                f", {format_credits(event.credits_reserved)} reserved" if event.credits_reserved else ""
+                self.t("view.reserved_suffix", money=format_credits(event.credits_reserved))
+                if event.credits_reserved
+                else ""
             )
-            self.done.append(f"✓ Submitted: task `{event.task_id}`{reserved}")
-            self.headline, self.detail = "Submitted: waiting for the provider…", ""
+            self.done.append(self.t("view.submitted_step", task_id=event.task_id, reserved=reserved))
+            self.headline, self.detail = self.t("view.waiting"), ""
         elif isinstance(event, Progress) and not event.task_id:
             pass  # the runner's snapshot before the task exists: still starting
         elif isinstance(event, Progress):
             self.phase, self.task_id = RUNNING, event.task_id
-            self.headline = f"{progress_word(event.status)}: {event.percent:.0f}%"
-            eta = f" · about {_clock(event.eta)} left" if event.eta else ""
-            self.detail = f"{_bar(event.percent)}\n\nElapsed {_clock(event.elapsed)}{eta}"
+            word = tr(progress_word(event.status), self.lang)
+            self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
+            eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
+            self.detail = f"{_bar(event.percent)}\n\n" + self.t(
+                "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
+            )
         elif isinstance(event, Downloading):
             self.phase, self.task_id = DOWNLOADING, event.task_id
-            if self.done and not self.done[-1].startswith("✓ Video made"):
-                self.done.append("✓ Video made by the provider")
-            total = f" of {_mb(event.bytes_total)}" if event.bytes_total else ""
-            self.headline = "Downloading the video…"
-            self.detail = f"{_mb(event.bytes_received)}{total} received"
+            if self.done and self.done[-1] != self.t("view.made"):
+                self.done.append(self.t("view.made"))
+            total = self.t("view.of_total", total=_mb(event.bytes_total)) if event.bytes_total else ""
+            self.headline = self.t("view.downloading")
+            self.detail = self.t("view.received", received=_mb(event.bytes_received), total=total)
         elif isinstance(event, Completed):
             self.phase, self.task_id = DONE, event.task_id
             self.video_name = event.video_path.name
             self.estimate = event.estimate or self.estimate
-            self.headline, self.detail = "✓ Done: the video is saved", ""
+            self.headline, self.detail = self.t("view.done"), ""
             demo = self.provider == "demo"
             if event.credits_charged is not None:
-                word = "Simulated final charge" if demo else "Final charge"
-                self.outcome = f"{word}: **{format_credits(event.credits_charged)}**."
+                word = "view.simulated_charge" if demo else "view.final_charge"
+                self.outcome = self.t(word, money=format_credits(event.credits_charged))
             elif self.estimate is not None:
-                self.outcome = (
-                    "Final charge not reported yet; estimated "
-                    f"{format_credits(self.estimate.credits, self.estimate.usd)}."
+                self.outcome = self.t(
+                    "view.charge_pending", money=format_credits(self.estimate.credits, self.estimate.usd)
                 )
             if demo:
-                self.outcome += " Demo mode: nothing was really charged."
+                self.outcome += self.t("view.demo_free")
         elif isinstance(event, Failed):
             self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
-            self.headline, self.detail = "✗ The generation failed", ""
+            self.headline, self.detail = self.t("view.failed"), ""
             self.error = {
                 "message": event.message,
                 "suggestion": event.suggestion,
@@ -201,23 +233,28 @@ class View:
         if self.detail:
             parts.append(self.detail)
         if self.task_id and self.phase in WATCHING_PHASES:
-            reserved = f" · {format_credits(self.credits_reserved)} reserved" if self.credits_reserved else ""
-            parts.append(f"Task `{self.task_id}`{reserved}")
+            reserved = (
+                self.t("view.reserved_dot", money=format_credits(self.credits_reserved))
+                if self.credits_reserved
+                else ""
+            )
+            parts.append(self.t("view.task_line", task_id=self.task_id, reserved=reserved))
         if self.error is not None:
-            parts.append(f"**What happened:** {self.error['message']}")
+            lang = self.lang
+            parts.append(self.t("view.what_happened", text=tr(self.error["message"], lang)))
             if self.error["suggestion"]:
-                parts.append(f"**What to do:** {self.error['suggestion']}")
+                parts.append(self.t("view.what_to_do", text=tr(self.error["suggestion"], lang)))
             if len(self.error["problems"]) > 1:
-                parts.append("\n".join(f"- {p}" for p in self.error["problems"]))
-            parts.append(f"**Task:** `{self.task_id}`" if self.task_id else "**Task:** none was created.")
+                parts.append("\n".join(f"- {tr(p, lang)}" for p in self.error["problems"]))
+            parts.append(
+                self.t("view.task", task_id=self.task_id) if self.task_id else self.t("view.no_task")
+            )
             if self.error["charged"]:
-                parts.append("**Charge:** the video was made, so this task is billed.")
+                parts.append(self.t("view.charged"))
             elif self.error["task_continues"]:
-                parts.append(
-                    "**Charge:** the task may still be running at the provider and would be billed if it succeeds."
-                )
+                parts.append(self.t("view.may_charge"))
             else:
-                parts.append("**Charge:** not charged (the provider bills only videos that are made).")
+                parts.append(self.t("view.not_charged"))
         if self.outcome:
             parts.append(self.outcome)
         if self.done:
@@ -258,14 +295,14 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def stop_message(tracking: dict[str, Any] | None) -> str:
+def stop_message(tracking: dict[str, Any] | None, lang: str = EN) -> str:
     """What Stop means at the tracked step (the task itself always goes on once handed over)."""
     phase = (tracking or {}).get("phase")
     if phase is None or phase in FINAL_PHASES:
-        return IDLE
+        return idle(lang)
     if phase in (CHECKING, PREPARING):
-        return STOPPED_BEFORE_SENDING
+        return f"### {t('view.stopped', lang)}\n{t('view.stopped_before', lang)}"
     task_id = tracking.get("task_id")  # type: ignore[union-attr]
     if task_id:
-        return stopped_task(task_id, _decimal(tracking.get("credits_reserved")))  # type: ignore[union-attr]
-    return STOPPED_HANDED_OVER
+        return stopped_task(task_id, _decimal(tracking.get("credits_reserved")), lang)  # type: ignore[union-attr]
+    return f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_handed_over', lang)}"

@@ -166,6 +166,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "add 1 to {max} reference videos (upload files or paste links)",
         "请添加 1 到 {max} 个参考视频（上传文件或粘贴链接）",
     ),
+    "input.own_key_needed": _m(
+        "This app runs on your own key: open Advanced and paste it into API key",
+        "本应用使用你自己的密钥运行：请打开“高级”并粘贴到“API 密钥”中",
+    ),
     "refusal.title": _m("Fix the form first", "请先修改表单"),
     # ------------------------------------------------------------------ spend limits
     "budget.own_key_hint": _m(
@@ -412,6 +416,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Cannot generate yet; nothing was sent or charged. {problems}",
         "暂时无法生成；未发送任何内容，也未收费。{problems}",
     ),
+    "view.refs_unusable": _m("The references cannot be used as they are.", "参考视频无法按原样使用。"),
+    "view.fix_refs_first": _m("✗ Fix the references first", "✗ 请先修正参考视频"),
+    "view.ref_not_prepared": _m("✗ A reference could not be prepared", "✗ 有参考视频无法准备"),
+    "view.not_started_limit": _m("✗ Not started: a spending limit applies", "✗ 未开始：受消费上限限制"),
     "view.prepare_failed": _m("Could not prepare a clip", "无法准备片段"),
     # ------------------------------------------------------------------ history cards
     "history.empty": _m("Your finished generations will appear here.", "你完成的生成会显示在这里。"),
@@ -816,7 +824,9 @@ def _rebuild(id: str, params: dict[str, Any]) -> Message:  # noqa: A002
 def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
     entry = CATALOGUE[id]
     template = entry.get(lang) or entry[EN]
-    return template.format_map({k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()})
+    return template.format_map(
+        {k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()}
+    )
 
 
 def render(value: Any, lang: str = EN) -> str:
@@ -824,6 +834,11 @@ def render(value: Any, lang: str = EN) -> str:
     if isinstance(value, Message):
         return value.render(lang)
     return "" if value is None else str(value)
+
+
+def t(id: str, lang: str, /, **params: Any) -> str:  # noqa: A002
+    """A catalogue message rendered in `lang` (for views that write text, not return messages)."""
+    return Message(id, **params).render(lang)
 
 
 def placeholders(template: str) -> set[str]:
