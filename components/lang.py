@@ -42,6 +42,23 @@ def i18n() -> gr.I18n:
     return gr.I18n(**tables)
 
 
+def lang_class(lang: str) -> str:
+    """The CSS class of a block shown only in `lang` (the page script marks <html data-wan-lang>)."""
+    return f"wan-only-{lang.lower()}"
+
+
+# Marks the page with the language Gradio's frontend chose (same rule as `negotiate`), so blocks
+# made per language (the examples: their values are data, not labels) show only the right one.
+LANG_JS = """
+document.documentElement.dataset.wanLang =
+  (navigator.language || "").toLowerCase() === "zh-cn" ? "zh-cn" : "en";
+"""
+LANG_CSS = "".join(
+    f'html:not([data-wan-lang="{lang.lower()}"]) .wan-only-{lang.lower()} {{ display: none !important; }}\n'
+    for lang in LANGUAGES
+)
+
+
 def lang_of(request: gr.Request | None) -> str:
     """The visitor's language from the request (English for API calls without the header)."""
     headers = getattr(request, "headers", None) if request is not None else None
@@ -50,5 +67,5 @@ def lang_of(request: gr.Request | None) -> str:
     return negotiate(headers.get("accept-language"))
 
 
-__all__ = ["i18n", "lang_of", "static", "t", "tr"]
+__all__ = ["LANG_CSS", "LANG_JS", "i18n", "lang_class", "lang_of", "static", "t", "tr"]
 tr = render  # any domain text in `lang` (a Message is translated, other text shown as it is)

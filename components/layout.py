@@ -150,8 +150,9 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     if ctx.settings.mcp_server:
         mcp_compat.install()
     return {
-        "css": CSS + history.CSS + result.CSS,
+        "css": CSS + history.CSS + result.CSS + lang.LANG_CSS,
         "js": ACCESSIBLE_NAMES_JS,
+        "head": f"<script>{lang.LANG_JS}</script>",  # before the app renders: no flash of the other set
         "theme": gr.themes.Soft(),
         # A visitor's API key is an event input: never keep inputs in the browser's run history.
         "run_history": False,

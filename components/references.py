@@ -16,7 +16,6 @@ from wanvideo.providers import MAX_REFERENCES
 from wanvideo.schemas import FIELD_LABELS
 
 from .lang import static
-from .reference_cards import EMPTY
 
 START_LABEL = FIELD_LABELS["reference_starts"]
 
@@ -38,7 +37,8 @@ class References:
 
 
 def render() -> References:
-    empty = gr.HTML(EMPTY, elem_id="reference-empty", padding=False)
+    initial = f'<div class="wan-refs-empty">{static("refs.empty")}</div>'  # translated in the browser
+    empty = gr.HTML(initial, elem_id="reference-empty", padding=False)
     slots, cards, starts = [], [], []
     with gr.Row(elem_id="reference-cards", equal_height=False):
         for i in range(1, MAX_REFERENCES + 1):

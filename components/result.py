@@ -62,7 +62,8 @@ def public_root(request: gr.Request | None) -> str:
 
 
 def render() -> Result:
-    video = gr.HTML(empty_html(), label=static("form.result"), elem_id="result-video", padding=False)
+    initial = f'<div class="wan-result-empty">{static("form.result_empty")}</div>'
+    video = gr.HTML(initial, label=static("form.result"), elem_id="result-video", padding=False)
     with gr.Accordion(static("form.task_record"), open=False, elem_id="task-record-box"):
         record = gr.JSON(label=static("form.task_record"), elem_id="task-record")
     return Result(video=video, record=record)

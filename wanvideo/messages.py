@@ -197,6 +197,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "你在本 Space 的今日预算 {limit} 已用完（剩余 {left}，本次生成最多需要 {amount}）；将于 {resets} 重置。{hint}",
     ),
     "budget.title": _m("Limit reached", "已达上限"),
+    # ------------------------------------------------------------------ one-click examples
+    "example.duet.label": _m("Duet: Ruby sings, Sky dances", "二重唱：Ruby 唱歌，Sky 跳舞"),
+    "example.duet.prompt": _m(
+        "character1 sings on a rooftop at sunset while character2 dances beside them",
+        "日落时分，character1 在屋顶上唱歌，character2 在旁边跳舞",
+    ),
+    "example.solo.label": _m("Solo for phones: Leaf tells a joke", "竖屏独角戏：Leaf 讲笑话"),
+    "example.solo.prompt": _m(
+        "character1 tells a joke to the camera in a busy night market, then laughs",
+        "character1 在热闹的夜市里对着镜头讲了个笑话，然后笑了起来",
+    ),
+    "example.trio.label": _m("Trio: who gets the last slice?", "三人行：最后一块归谁？"),
+    "example.trio.prompt": _m(
+        "character1, character2 and character3 argue about the last slice of pizza in a small "
+        "kitchen; character3 takes it while the others are talking",
+        "character1、character2 和 character3 在小厨房里争最后一块披萨；趁另外两人说话时，character3 把它拿走了",
+    ),
+    "refs.empty": _m(
+        "No references yet: upload 1 to 3 clips or paste links.",
+        "还没有参考视频：请上传 1 到 3 段片段或粘贴链接。",
+    ),
     # ------------------------------------------------------------------ page, banner, form (static)
     "ui.title_md": _m("# Wan 2.6 Reference Video Studio", "# Wan 2.6 参考视频工作室"),
     "ui.intro": _m(
