@@ -42,6 +42,30 @@ def i18n() -> gr.I18n:
     return gr.I18n(**tables)
 
 
+def _english(value: Any) -> Any:
+    """A translation key left in a structure (dict form or I18nData) as its English text."""
+    if isinstance(value, I18nData):
+        return _STATIC.get(value.key, {}).get(EN, value.key)
+    if isinstance(value, dict):
+        if value.get("_type") == "translation_metadata" or value.get("__type__") == "translation_metadata":
+            return _STATIC.get(str(value.get("key")), {}).get(EN, value.get("key"))
+        return {k: _english(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_english(v) for v in value]
+    return value
+
+
+def english_api_info(demo: gr.Blocks) -> None:
+    """API and MCP clients read parameter labels from `get_api_info`; Gradio copies a gr.I18n
+    label there as a translation key, so give them the English text (the API's language)."""
+    original = demo.get_api_info
+
+    def get_api_info(*args: Any, **kwargs: Any) -> Any:
+        return _english(original(*args, **kwargs))
+
+    demo.get_api_info = get_api_info  # type: ignore[method-assign]
+
+
 def lang_class(lang: str) -> str:
     """The CSS class of a block shown only in `lang` (the page script marks <html data-wan-lang>)."""
     return f"wan-only-{lang.lower()}"
@@ -67,5 +91,5 @@ def lang_of(request: gr.Request | None) -> str:
     return negotiate(headers.get("accept-language"))
 
 
-__all__ = ["LANG_CSS", "LANG_JS", "i18n", "lang_class", "lang_of", "static", "t", "tr"]
+__all__ = ["LANG_CSS", "LANG_JS", "english_api_info", "i18n", "lang_class", "lang_of", "static", "t", "tr"]
 tr = render  # any domain text in `lang` (a Message is translated, other text shown as it is)

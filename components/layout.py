@@ -143,6 +143,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         owner.change(copy, inputs=owner, outputs=owner_state, **private)
         history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
         tools.describe(demo, ctx)
+    lang.english_api_info(demo)
     return demo
 
 
