@@ -131,7 +131,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         count = len(probed.probes) if probed else 0
         states = states or {}
         cards = [
-            card_html(probed, i, states.get(i)) if probed is not None and i < count else gr.skip()
+            card_html(probed, i, states.get(i), lang) if probed is not None and i < count else gr.skip()
             for i in range(slots)
         ]
         shown = [gr.update(visible=i < count) for i in range(slots)]

@@ -38,14 +38,15 @@ class Result:
     record: gr.JSON
 
 
-def player_html(record_id: str | None) -> str:
+def player_html(record_id: str | None, lang: str = EN) -> str:
     """A player for the record's saved video (relative link: a root_path keeps working)."""
     if not record_id:
-        return EMPTY
+        return empty_html(lang)
     src = html.escape(video_path(record_id))
+    download = html.escape(t("result.download", lang))
     return (
         f'<video controls playsinline preload="metadata" src="{src}"></video>'
-        f'<div class="wan-result-links"><a href="{src}?download=1" download>Download video</a></div>'
+        f'<div class="wan-result-links"><a href="{src}?download=1" download>{download}</a></div>'
     )
 
 

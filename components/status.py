@@ -228,7 +228,7 @@ def listen(
                     ctx.identity, record.id, who, now=time.time()
                 )
                 view.video_url = f"{public_root(request)}/{path}"
-                yield view.markdown(), player_html(record.id), view.record(), None
+                yield view.markdown(), player_html(record.id, lang), view.record(), None
                 return
             if isinstance(event, Failed):
                 gr.Warning(tr(event.message, lang))

@@ -167,11 +167,10 @@ class View:
                 total=_mb(event.bytes_total),
             )
             if event.index == event.count and event.bytes_total and event.bytes_sent >= event.bytes_total:
-                self.done.append(
-                    self.t("view.uploaded", count=event.count)
-                    if event.count > 1
-                    else self.t("view.uploaded_one")
-                )
+                many = event.count > 1
+                step = self.t("view.uploaded", count=event.count) if many else self.t("view.uploaded_one")
+                if not self.done or self.done[-1] != step:  # the last file's 100% can arrive twice
+                    self.done.append(step)
                 self.detail = ""
         elif isinstance(event, Submitted):
             self.phase, self.task_id = SUBMITTED, event.task_id

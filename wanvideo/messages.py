@@ -214,6 +214,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "kitchen; character3 takes it while the others are talking",
         "character1、character2 和 character3 在小厨房里争最后一块披萨；趁另外两人说话时，character3 把它拿走了",
     ),
+    "refs.up_to": _m("up to {value}", "最多 {value}"),
+    "refs.length_billed": _m("{length} · billed {billed}", "{length} · 计费 {billed}"),
+    "refs.no_preview_yet": _m("no preview until it is prepared", "准备好之前无法预览"),
+    "refs.no_preview": _m("no preview", "无预览"),
+    "refs.prepared": _m("Prepared: the preview is what the model gets.", "已准备：预览即模型收到的内容。"),
+    "refs.preparing": _m("Preparing: {percent}%", "准备中：{percent}%"),
+    "refs.will_prepare": _m("Will be prepared ({when}).", "将会准备（{when}）。"),
+    "result.download": _m("Download video", "下载视频"),
     "refs.empty": _m(
         "No references yet: upload 1 to 3 clips or paste links.",
         "还没有参考视频：请上传 1 到 3 段片段或粘贴链接。",
@@ -502,6 +510,54 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "history.upload_again": _m(
         "Settings reused. Upload the reference files again: {files}",
         "已复用设置。请重新上传参考文件：{files}",
+    ),
+    # ------------------------------------------------------------------ the runner's record messages
+    "rec.not_saved": _m(
+        "The video was made (and billed) but could not be saved after several tries: {detail}",
+        "视频已生成（并已计费），但多次尝试后仍未能保存：{detail}",
+    ),
+    "rec.download_from_dashboard": _m(
+        "Download it from the provider's dashboard within 24 hours of the task.",
+        "请在任务创建后 24 小时内从服务商控制台下载。",
+    ),
+    "rec.checking": _m("Checking the references", "正在检查参考视频"),
+    "rec.checked": _m("References checked", "参考视频已检查"),
+    "rec.preparing": _m(
+        "Preparing {name} (character{index}, {percent}%)", "正在准备 {name}（character{index}，{percent}%）"
+    ),
+    "rec.uploading": _m(
+        "Uploading {name} ({index}/{count}, {percent}%)", "正在上传 {name}（{index}/{count}，{percent}%）"
+    ),
+    "rec.submitted": _m("Submitted; waiting for the provider", "已提交；等待服务商处理"),
+    "rec.progress": _m("{word} {percent}%{eta}", "{word} {percent}%{eta}"),
+    "rec.eta": _m(", about {seconds} s left", "，约剩 {seconds} 秒"),
+    "rec.next_in_line": _m("Queued at the provider, next in line", "在服务商处排队，下一个就是"),
+    "rec.queue_ahead": _m(
+        "Queued at the provider, {ahead} ahead in its queue", "在服务商处排队，前面还有 {ahead} 个"
+    ),
+    "rec.saving": _m("Saving the video", "正在保存视频"),
+    "rec.done": _m("Done; the video is saved", "完成；视频已保存"),
+    "rec.resumed": _m("Resumed; checking the task", "已继续；正在检查任务"),
+    "rec.retry_download": _m("Trying the download again", "正在重新下载"),
+    "rec.cancelled": _m(
+        "Cancelled at {provider} before it started; nothing was charged.",
+        "已在 {provider} 开始前取消；未收取任何费用。",
+    ),
+    "rec.generate_again": _m("Generate again when you are ready.", "准备好后可以重新生成。"),
+    "rec.deleted": _m("The local copy was deleted.", "本地副本已删除。"),
+    "rec.save_retry": _m(
+        "Saving the video failed; trying again in {delay} s.", "保存视频失败；{delay} 秒后重试。"
+    ),
+    "rec.unreachable_expired": _m(
+        "The provider could not be reached for 24 hours; the task and its result link have expired.",
+        "24 小时内都无法连接服务商；任务及其结果链接已过期。",
+    ),
+    "rec.lost_contact": _m(
+        "Lost contact with the provider; trying again in {delay} s.", "与服务商失去联系；{delay} 秒后重试。"
+    ),
+    "rec.stopped_before_create": _m(
+        "The generation stopped before the task was created; nothing was charged.",
+        "生成在任务创建前就停止了；未收取任何费用。",
     ),
     # ------------------------------------------------------------------ the job's outcomes
     "job.refused_before_sending": _m(
