@@ -290,3 +290,89 @@ async def _until(predicate, timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+# ---------------------------------------------------------------- prepared references, served
+
+
+class _BookLinks:
+    """The provider's routes answered from a LinkBook (what the TaskManager does)."""
+
+    def __init__(self, book) -> None:  # noqa: ANN001
+        self.book = book
+
+    def served_reference(self, token: str) -> Path | None:
+        return self.book.reference_path(token)
+
+    def wake_by_token(self, token: str) -> bool:
+        return self.book.wake_record(token)[0]
+
+
+async def test_a_prepared_link_reference_is_served_or_refused_before_anything_is_sent(tmp_path):
+    from tests.unit.fileserver import ServerState, serve
+    from wanvideo.events import Failed, FailureReason, Preparing
+    from wanvideo.job import run_generation
+    from wanvideo.links import PREPARED_NOT_SERVABLE, LinkBook
+    from wanvideo.media.clips import PreparedClips, default_clips, use_clips
+    from wanvideo.providers import effective_profile
+
+    long_take = make_video(tmp_path / "take.mkv", 35, width=64, height=48, fps=20)
+    before = default_clips()
+    use_clips(PreparedClips(tmp_path / "prepared"))
+    try:
+        with (
+            serve(ServerState(files={"/take.mkv": long_take})) as files,
+            AppServer() as app,
+            Simulator(
+                task_seconds=0.3, dialect="dashscope", region="virginia", allow_private_urls=True
+            ) as sim,
+        ):
+            env = {
+                "WAN_PROVIDER": "dashscope",
+                "WAN_DASHSCOPE_REGION": "virginia",
+                "WAN_API_KEY": DASHSCOPE_KEY,
+                "WAN_API_BASE_URL": sim.base_url,
+                "WAN_POLL_MIN_INTERVAL": "0.05",
+            }
+            request = GenerationRequest(
+                prompt="character1 waves", video_urls=(f"{files}/take.mkv",), duration=5
+            )
+
+            # No public address: refused before preparing, uploading or creating anything.
+            plain = _settings(tmp_path / "a", None, **env)
+            events = [
+                e
+                async for e in run_generation(
+                    request, profile=effective_profile(plain), settings=plain, api_key=DASHSCOPE_KEY
+                )
+            ]
+            assert isinstance(events[-1], Failed) and events[-1].reason is FailureReason.REFUSED
+            assert events[-1].suggestion == PREPARED_NOT_SERVABLE.format(
+                provider=effective_profile(plain).label
+            )
+            assert not [e for e in events if isinstance(e, Preparing)] and sim.stats.creates == 0
+
+            # With one: the prepared clip (trimmed to 30 s, MP4) is served to the provider.
+            served = _settings(tmp_path / "b", app, **env)
+            book = LinkBook(TaskStore(tmp_path / "links.sqlite3"), served.public_base_url)
+            app.links = _BookLinks(book)
+            events = [
+                e
+                async for e in run_generation(
+                    request,
+                    profile=effective_profile(served),
+                    settings=served,
+                    api_key=DASHSCOPE_KEY,
+                    links=book.for_record("r1"),
+                    dest_dir=tmp_path / "out",
+                )
+            ]
+            assert isinstance(events[-1], Completed), events[-1]
+            [task] = sim.tasks.values()
+            [sent] = task.video_urls
+            assert sent.startswith(f"{app.base_url}/{REFERENCE_ROUTE}/")
+            assert 29 <= task.reference_durations[0] <= 30.5  # the simulator read the prepared clip
+            path = book.reference_path(sent.rsplit("/", 1)[1])
+            assert path is not None and path != long_take.resolve() and path.suffix == ".mp4"
+    finally:
+        use_clips(before)
