@@ -376,3 +376,59 @@ async def test_a_prepared_link_reference_is_served_or_refused_before_anything_is
             assert path is not None and path != long_take.resolve() and path.suffix == ".mp4"
     finally:
         use_clips(before)
+
+
+async def test_the_wake_token_works_after_a_restart(tmp_path, clip):
+    with AppServer() as app, Simulator(task_seconds=4.0, dialect="fal", allow_private_urls=True) as sim:
+        settings = _settings(
+            tmp_path,
+            app,
+            WAN_PROVIDER="fal",
+            WAN_API_KEY=FAL_KEY,
+            WAN_API_BASE_URL=sim.base_url,
+            WAN_FILES_BASE_URL=sim.base_url,
+            WAN_POLL_MIN_INTERVAL="60",
+            WAN_POLL_MAX_INTERVAL="120",
+        )
+        first = _manager(settings, app)
+        record = first.submit(
+            GenerationRequest(prompt="character1 waves", videos=(str(clip),), duration=5), owner=OWNER
+        )
+        await _until(lambda: first.store.get(record.id).task_id is not None, timeout=30)
+        first.stop()  # before the task ends: its callback reaches the next process
+        second = _manager(settings, app)
+        try:
+            started = time.monotonic()
+            final = await _final(second, record.id, timeout=40)
+            assert isinstance(final, Completed), final
+            assert time.monotonic() - started < 20  # not the 60 s scheduled poll
+            [wake] = second.store.links_for(record.id, LINK_WAKE)
+            assert [s for _, url, s in sim.stats.callbacks] == [204]
+            assert sim.tasks[second.store.get(record.id).task_id].callback_url.endswith(wake.token)
+        finally:
+            second.stop()
+
+
+async def test_a_visitor_chosen_provider_without_upload_gets_its_references_served(tmp_path, clip):
+    from wanvideo.providers import get_profile
+
+    with (
+        AppServer() as app,
+        Simulator(task_seconds=0.3, dialect="dashscope", region="virginia", allow_private_urls=True) as sim,
+    ):
+        settings = _settings(tmp_path, app, WAN_PROVIDER="evolink", WAN_API_KEY="server-key")
+        manager = _manager(settings, app)
+        try:
+            chosen = get_profile("dashscope", "virginia").with_overrides(api_base_url=sim.base_url)
+            assert not chosen.served_files  # the bare profile knows nothing of this app
+            record = manager.submit(
+                GenerationRequest(prompt="character1 waves", videos=(str(clip),), duration=5),
+                owner=OWNER,
+                api_key=DASHSCOPE_KEY,
+                profile=chosen,
+            )
+            assert isinstance(await _final(manager, record.id), Completed)
+            [task] = sim.tasks.values()
+            assert task.video_urls[0].startswith(f"{app.base_url}/{REFERENCE_ROUTE}/")
+        finally:
+            manager.stop()

@@ -269,6 +269,8 @@ class TaskManager:
             raise ValueError("`probed` describes other references than the request")
         visitor_key = _plain_key(api_key)
         chosen = profile if profile is not None and profile.name != self.profile.name else None
+        if chosen is not None:  # where it has no upload, the app may serve the references
+            chosen = chosen.with_overrides(public_url=self.settings.public_base_url)
         if chosen is not None and visitor_key is None and not self.settings.is_demo:
             raise ValueError(
                 f"{chosen.label} needs your own API key: the server's key is for {self.profile.label}"
