@@ -369,6 +369,7 @@ class WanClient:
         *,
         initial: Task | None = None,
         wake: asyncio.Event | None = None,
+        callback_expected: bool = False,
     ) -> AsyncIterator[Task]:
         """Yield task snapshots until the task reaches a final status.
 
@@ -379,6 +380,8 @@ class WanClient:
         retries are tolerated until the deadline; other errors (401, 404, ...) are raised.
         At the deadline `TaskDeadlineError` is raised: the task may still finish.
         Setting `wake` (a callback arrived) cuts the current wait short: the next poll is now.
+        With `callback_expected` (the provider calls the app's wake-up when the task ends)
+        polling is only the fallback: at most every `settings.poll_max_interval` seconds.
         """
         started_at = time.time() if started_at is None else started_at
         settings = self.settings
@@ -395,6 +398,8 @@ class WanClient:
                 if time.monotonic() >= deadline:
                     raise self._deadline_error(task_id, task)
                 wait = poll_interval(task, elapsed, settings) if task else settings.poll_min_interval
+                if callback_expected:
+                    wait = max(wait, settings.poll_max_interval)
                 await _wait(min(wait, max(0.0, deadline - time.monotonic())), wake)
             first = False
             try:

@@ -216,7 +216,8 @@ async def run_generation(
     `links`: the task's links on the app's public address (`wanvideo.links`; None without
     one): where the provider has no upload, local files and prepared clips are served from
     there; where it has a per-request callback and the person gave none, it wakes the watch.
-    `wake`: set it to make the watch poll now (the watcher's wake-up).
+    `wake`: set it to make the watch poll now (the watcher's wake-up). When the app's own
+    wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
     """
     task_id: str | None = None
     try:
@@ -368,7 +369,9 @@ async def run_generation(
                 )
                 return
 
-            if body.callback_url is None and profile.callbacks and links is not None:
+            woken = body.callback_url is None and profile.callbacks and links is not None
+            if woken:
+                assert links is not None
                 # Our own wake-up (built from the validated public address, not a visitor's
                 # input); a visitor's own callback is sent instead, and then polling alone watches.
                 body = body.model_copy(update={"callback_url": links.wake_url()})
@@ -393,7 +396,7 @@ async def run_generation(
             )
             # Lazy from here: the consumer has had the chance to persist the task id.
             async with contextlib.aclosing(
-                _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task, wake)
+                _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task, wake, woken)
             ) as events:
                 async for event in events:
                     yield event
@@ -412,6 +415,7 @@ async def resume_generation(
     estimate: Estimate | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     wake: asyncio.Event | None = None,
+    callback_expected: bool = False,
 ) -> AsyncIterator[Event]:
     """Watch an already-submitted task to its end and download its video.
 
@@ -425,7 +429,9 @@ async def resume_generation(
         async with (
             WanClient(profile, api_key, settings, transport=transport) as client,
             contextlib.aclosing(
-                _follow(client, task_id, submitted_at, settings, dest_dir, estimate, None, wake)
+                _follow(
+                    client, task_id, submitted_at, settings, dest_dir, estimate, None, wake, callback_expected
+                )
             ) as events,
         ):
             async for event in events:
@@ -446,12 +452,20 @@ async def _follow(
     priced: Estimate | None,
     initial: Task | None,
     wake: asyncio.Event | None = None,
+    callback_expected: bool = False,
 ) -> AsyncIterator[Event]:
-    """Progress until final, then download: the part shared by run and resume."""
+    """Progress until final, then download: the part shared by run and resume. With
+    `callback_expected` (the app's wake-up was sent) polling is only the fallback."""
     task = initial
     try:
         async with contextlib.aclosing(
-            client.watch_task(task_id, started_at=submitted_at, initial=initial, wake=wake)
+            client.watch_task(
+                task_id,
+                started_at=submitted_at,
+                initial=initial,
+                wake=wake,
+                callback_expected=callback_expected,
+            )
         ) as snapshots:
             async for task in snapshots:
                 elapsed = max(0.0, time.time() - submitted_at)

@@ -131,6 +131,10 @@ class LinkBook:
         """The record's links; None when the app has no public address."""
         return TaskLinks(self, record_id) if self.enabled else None
 
+    def has_wake(self, record_id: str) -> bool:
+        """Was the record's wake-up address made (and so sent to its provider)?"""
+        return bool(self.store.links_for(record_id, LINK_WAKE))
+
     def reference_path(self, token: str) -> Path | None:
         """The file a reference token serves while it works; None for an unknown or expired
         token, or a file that is gone."""

@@ -432,3 +432,34 @@ async def test_a_visitor_chosen_provider_without_upload_gets_its_references_serv
             assert task.video_urls[0].startswith(f"{app.base_url}/{REFERENCE_ROUTE}/")
         finally:
             manager.stop()
+
+
+async def test_with_a_callback_expected_polling_is_only_the_fallback(tmp_path, clip):
+    """Same task, same schedule bounds: with the app's wake-up sent, polls come at most every
+    WAN_POLL_MAX_INTERVAL; without it, the adaptive schedule polls more often."""
+    polls = {}
+    for callbacks in (False, True):
+        with (
+            AppServer() as app,
+            Simulator(task_seconds=3.0, dialect="string", allow_private_urls=True) as sim,
+        ):
+            settings = _settings(
+                tmp_path / str(callbacks),
+                app if callbacks else None,
+                WAN_PROVIDER="evolink",
+                WAN_API_KEY="server-key",
+                WAN_API_BASE_URL=sim.base_url,
+                WAN_FILES_BASE_URL=sim.base_url,
+                WAN_POLL_MIN_INTERVAL="0.1",
+                WAN_POLL_MAX_INTERVAL="2.5",
+            )
+            manager = _manager(settings, app if callbacks else None)
+            try:
+                record = manager.submit(
+                    GenerationRequest(prompt="character1 waves", videos=(str(clip),), duration=5), owner=OWNER
+                )
+                assert isinstance(await _final(manager, record.id), Completed)
+                polls[callbacks] = _polls(sim, manager.store.get(record.id).task_id)
+            finally:
+                manager.stop()
+    assert polls[True] <= 2 < polls[False], polls

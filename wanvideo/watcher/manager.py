@@ -648,6 +648,8 @@ class TaskManager:
                 estimate=estimate_of(record),
                 transport=self.transport,
                 wake=self._waker(record_id),
+                # Our wake-up was sent with the create (its token exists only then).
+                callback_expected=self.links.enabled and self.links.has_wake(record_id),
             )
             outcome = await self._consume(record_id, events)
             if outcome is Outcome.DONE:
