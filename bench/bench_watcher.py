@@ -17,8 +17,10 @@ so five runs at once fit this 2-core machine; submits are spread over `--spread`
 
 DashScope and fal report no progress and no estimate, so without callbacks the watcher backs
 off with the elapsed time (a quarter of it, 3 to WAN_POLL_MAX_INTERVAL=15 s): about 12 polls
-per 60 s task, but up to 15 s from completion to saved. Both targets at once would need a
-poll exactly every 5 s; Alibaba suggests polling every 15 s, and real tasks take 1-5 min.
+per 60 s task, but up to 15 s from completion to saved (FAIL on the 5 s target). Both targets
+at once would need a poll exactly every 5 s plus a download of no time; Alibaba suggests
+polling every 15 s, and real tasks take 1-5 min. With callbacks, polling is only the
+fallback (every WAN_POLL_MAX_INTERVAL s), so those runs also poll less.
 """
 
 from __future__ import annotations
