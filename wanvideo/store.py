@@ -251,6 +251,10 @@ class TaskStoreBase(ABC):
     def set_link_expiry(self, record_id: str, kind: str, expires_at: float) -> None:
         """Move the expiry of every link of `kind` of a record."""
 
+    @abstractmethod
+    def delete_expired_links(self, now: float) -> int:
+        """Forget every link that expired before `now`; how many."""
+
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
 
@@ -598,6 +602,9 @@ class SQLiteTaskStore(TaskStoreBase):
         self._conn().execute(
             "UPDATE links SET expires_at = ? WHERE record_id = ? AND kind = ?", (expires_at, record_id, kind)
         )
+
+    def delete_expired_links(self, now: float) -> int:
+        return self._conn().execute("DELETE FROM links WHERE expires_at < ?", (now,)).rowcount
 
 
 TaskStore = SQLiteTaskStore

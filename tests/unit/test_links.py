@@ -121,3 +121,16 @@ def test_a_provider_without_upload_takes_local_files_only_when_the_app_can_serve
     assert served.served_files and provider_problems(request, served) == []
     # A provider with its own upload never needs the app to serve anything.
     assert not PROVIDERS["fal"].with_overrides(public_url=BASE).served_files
+
+
+def test_expired_links_are_forgotten(tmp_path):
+    now = [1000.0]
+    store = TaskStore(tmp_path / "t.sqlite3")
+    book = LinkBook(store, BASE, clock=lambda: now[0])
+    links = book.for_record("r1")
+    links.reference_url(_file(tmp_path))
+    links.wake_url()
+    links.created(1000.0)
+    assert store.delete_expired_links(1000.0 + REFERENCE_MARGIN - 1) == 0
+    assert store.delete_expired_links(1000.0 + REFERENCE_MARGIN + 1) == 1  # the reference
+    assert store.links_for("r1", LINK_REFERENCE) == [] and book.has_wake("r1")

@@ -188,9 +188,11 @@ class TaskManager:
             return set(self._jobs) | self._accepted
 
     def _sweep(self) -> None:
-        """Resume (or settle) every unfinished task nobody alive is watching."""
+        """Resume (or settle) every unfinished task nobody alive is watching; forget links
+        that no longer work."""
         dead = self.leases.dead_workers()
         now = time.time()
+        self.store.delete_expired_links(now)
         for record in self.store.unfinished():
             decision = triage(
                 record,
