@@ -168,6 +168,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.
         "mcp_server": ctx.settings.mcp_server,
         "show_error": True,
-        # The owner-only video route (player, history cards, API downloads).
-        **route_kwargs(ctx.manager.get, ctx.identity),
+        # The owner-only video route (player, history cards, API downloads), and the routes
+        # providers call (served references, wake-up callbacks).
+        **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager),
     }

@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from .links import NO_PUBLIC_ADDRESS
 from .providers import (
     DEFAULT_DURATIONS,
     MAX_CALLBACK_URL_CHARS,
@@ -192,10 +193,10 @@ def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> l
             f"{FIELD_LABELS['prompt']}: the prompt has {len(sent)} characters; {chosen.label} takes at most "
             f"{chosen.prompt_max}: shorten it"
         )
-    if request.videos and not chosen.local_files:
+    if request.videos and not (chosen.local_files or chosen.served_files):
         problems.append(
-            f"{FIELD_LABELS['videos']}: {chosen.label} has no upload for local files; paste public "
-            f"links under {FIELD_LABELS['video_urls']} instead"
+            f"{FIELD_LABELS['videos']}: "
+            + NO_PUBLIC_ADDRESS.format(provider=chosen.label, urls=FIELD_LABELS["video_urls"])
         )
     if request.callback_url and not chosen.callbacks:
         problems.append(
