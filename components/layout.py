@@ -171,6 +171,7 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # Static text in the browser's language (English fallback); dynamic text follows the
         # request's Accept-Language on the server (components/lang.py).
         "i18n": lang.i18n(),
-        # The owner-only video route (player, history cards, API downloads).
-        **route_kwargs(ctx.manager.get, ctx.identity),
+        # The owner-only video route (player, history cards, API downloads), and the routes
+        # providers call (served references, wake-up callbacks).
+        **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager),
     }

@@ -363,7 +363,13 @@ class WanClient:
         return self.profile.prompt_as_sent(body.prompt, len(body.video_urls))
 
     async def watch_task(
-        self, task_id: str, started_at: float | None = None, *, initial: Task | None = None
+        self,
+        task_id: str,
+        started_at: float | None = None,
+        *,
+        initial: Task | None = None,
+        wake: asyncio.Event | None = None,
+        callback_expected: bool = False,
     ) -> AsyncIterator[Task]:
         """Yield task snapshots until the task reaches a final status.
 
@@ -373,6 +379,9 @@ class WanClient:
         response, is yielded first and saves one poll. Transient read errors that outlive the
         retries are tolerated until the deadline; other errors (401, 404, ...) are raised.
         At the deadline `TaskDeadlineError` is raised: the task may still finish.
+        Setting `wake` (a callback arrived) cuts the current wait short: the next poll is now.
+        With `callback_expected` (the provider calls the app's wake-up when the task ends)
+        polling is only the fallback: at most every `settings.poll_max_interval` seconds.
         """
         started_at = time.time() if started_at is None else started_at
         settings = self.settings
@@ -389,7 +398,9 @@ class WanClient:
                 if time.monotonic() >= deadline:
                     raise self._deadline_error(task_id, task)
                 wait = poll_interval(task, elapsed, settings) if task else settings.poll_min_interval
-                await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+                if callback_expected:
+                    wait = max(wait, settings.poll_max_interval)
+                await _wait(min(wait, max(0.0, deadline - time.monotonic())), wake)
             first = False
             try:
                 task = await self.get_task(task_id)
@@ -631,6 +642,16 @@ class WanClient:
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(f"{what}: {host} did not answer in time ({type(exc).__name__}).")
         return APIConnectionError(f"{what}: the connection to {host} failed ({type(exc).__name__}).")
+
+
+async def _wait(seconds: float, wake: asyncio.Event | None) -> None:
+    """Sleep `seconds`, or until `wake` is set (then it is cleared: one wake, one poll)."""
+    if wake is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(wake.wait(), seconds)
+    wake.clear()
 
 
 def _range_start(response: httpx.Response) -> int | None:

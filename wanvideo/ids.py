@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-__all__ = ["new_idempotency_key", "new_record_id", "new_video_token"]
+__all__ = ["new_idempotency_key", "new_link_token", "new_record_id", "new_video_token"]
 
 IDEMPOTENCY_PREFIX = "wan-"
 
@@ -26,3 +26,9 @@ def new_idempotency_key() -> str:
     Minted once per click and stored with the record before anything is paid, so every
     retry of the create (and a check after a crash) uses the same key."""
     return IDEMPOTENCY_PREFIX + secrets.token_hex(16)
+
+
+def new_link_token() -> str:
+    """An unguessable path segment for a link the provider calls (a served reference, a
+    task's wake-up callback): 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)

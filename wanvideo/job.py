@@ -60,6 +60,7 @@ from .events import (
     Uploading,
 )
 from .ids import new_idempotency_key
+from .links import TaskLinks
 from .media import ProbeResult
 from .media.prepare import PreparedClip, PrepPlan
 from .messages import Message
@@ -205,6 +206,8 @@ async def run_generation(
     dest_dir: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     probed: Probed | None = None,
+    links: TaskLinks | None = None,
+    wake: asyncio.Event | None = None,
 ) -> AsyncIterator[Event]:
     """Run one generation, yielding its events; ends with exactly one Completed or Failed.
 
@@ -213,6 +216,11 @@ async def run_generation(
     references are not probed again (a remote link is fetched once per click, and the
     estimate shown is the one charged against). It is re-priced for the request's quality
     and duration, which is pure arithmetic.
+    `links`: the task's links on the app's public address (`wanvideo.links`; None without
+    one): where the provider has no upload, local files and prepared clips are served from
+    there; where it has a per-request callback and the person gave none, it wakes the watch.
+    `wake`: set it to make the watch poll now (the watcher's wake-up). When the app's own
+    wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
     """
     task_id: str | None = None
     try:
@@ -270,6 +278,16 @@ async def run_generation(
             )
             return
         sources = [*request.videos, *request.video_urls]
+        serve = not profile.local_files and links is not None  # the app serves local files itself
+        if probed.to_prepare and not profile.local_files and not serve:
+            problem = Message("links.prepared_not_servable", provider=profile.label)
+            yield Failed(
+                message="The request was refused before sending; nothing was charged.",
+                suggestion=problem,
+                problems=(problem,),
+                reason=FailureReason.REFUSED,
+            )
+            return
         if probed.to_prepare:
             async with contextlib.aclosing(
                 prepare_step(probed, sources, request.quality, request.duration, profile, settings)
@@ -285,12 +303,16 @@ async def run_generation(
         async with WanClient(profile, api_key, settings, transport=transport) as client:
             # Local files and prepared clips are uploaded; links that needed nothing are sent as they are.
             local = [i for i in range(len(sources)) if i < len(request.videos) or probed.clip(i)]
-            links: dict[int, str] = {}
+            sent_urls: dict[int, str] = {}
             count = len(local)
             for index, i in enumerate(local, start=1):
                 clip = probed.clip(i)
                 path = str(clip.path) if clip is not None else sources[i]
                 name = probed.probes[i].name or Path(path).name
+                if serve:
+                    assert links is not None
+                    sent_urls[i] = links.reference_url(Path(path))
+                    continue
 
                 def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
                     return Uploading(index, count, name, done, all_)
@@ -325,8 +347,8 @@ async def run_generation(
                     )
                     return
                 yield Uploading(index, count, name, total, total)
-                links[i] = str(file_url)
-            urls = [links.get(i, source) for i, source in enumerate(sources)]
+                sent_urls[i] = str(file_url)
+            urls = [sent_urls.get(i, source) for i, source in enumerate(sources)]
 
             try:
                 body = CreateTaskBody.model_validate(
@@ -351,13 +373,23 @@ async def run_generation(
                 )
                 return
 
+            woken = body.callback_url is None and profile.callbacks and links is not None
+            if woken:
+                assert links is not None
+                # Our own wake-up (built from the validated public address, not a visitor's
+                # input); a visitor's own callback is sent instead, and then polling alone watches.
+                body = body.model_copy(update={"callback_url": links.wake_url()})
             key = idempotency_key or new_idempotency_key()
             try:
                 task = await client.create_task(body, key)
             except WanError as exc:
+                if links is not None and not request_may_have_reached_server(exc):
+                    links.revoke()  # no task: nobody will fetch its references
                 yield _create_failed(exc, key, profile)
                 return
             submitted_at = time.time()
+            if links is not None and serve:
+                links.created(submitted_at)
             task_id = task.id
             yield Submitted(
                 task_id=task.id,
@@ -368,7 +400,7 @@ async def run_generation(
             )
             # Lazy from here: the consumer has had the chance to persist the task id.
             async with contextlib.aclosing(
-                _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task)
+                _follow(client, task.id, submitted_at, settings, dest_dir, probed.estimate, task, wake, woken)
             ) as events:
                 async for event in events:
                     yield event
@@ -386,6 +418,8 @@ async def resume_generation(
     dest_dir: Path | None = None,
     estimate: Estimate | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    wake: asyncio.Event | None = None,
+    callback_expected: bool = False,
 ) -> AsyncIterator[Event]:
     """Watch an already-submitted task to its end and download its video.
 
@@ -399,7 +433,9 @@ async def resume_generation(
         async with (
             WanClient(profile, api_key, settings, transport=transport) as client,
             contextlib.aclosing(
-                _follow(client, task_id, submitted_at, settings, dest_dir, estimate, None)
+                _follow(
+                    client, task_id, submitted_at, settings, dest_dir, estimate, None, wake, callback_expected
+                )
             ) as events,
         ):
             async for event in events:
@@ -419,12 +455,21 @@ async def _follow(
     dest_dir: Path | None,
     priced: Estimate | None,
     initial: Task | None,
+    wake: asyncio.Event | None = None,
+    callback_expected: bool = False,
 ) -> AsyncIterator[Event]:
-    """Progress until final, then download: the part shared by run and resume."""
+    """Progress until final, then download: the part shared by run and resume. With
+    `callback_expected` (the app's wake-up was sent) polling is only the fallback."""
     task = initial
     try:
         async with contextlib.aclosing(
-            client.watch_task(task_id, started_at=submitted_at, initial=initial)
+            client.watch_task(
+                task_id,
+                started_at=submitted_at,
+                initial=initial,
+                wake=wake,
+                callback_expected=callback_expected,
+            )
         ) as snapshots:
             async for task in snapshots:
                 elapsed = max(0.0, time.time() - submitted_at)

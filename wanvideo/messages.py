@@ -154,9 +154,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "the callback URL points to {reason}; use a public https host",
         "回调地址指向{reason}；请使用公开的 https 主机",
     ),
-    "input.no_upload": _m(
-        "{provider} has no upload for local files; paste public links under {field} instead",
-        "{provider} 不支持上传本地文件；请改为在“{field}”中粘贴公开链接",
+    "links.no_public_address": _m(
+        "{provider} has no upload for local files here, and this app has no public https address to "
+        "serve them from; paste public links under {urls} instead (the app's owner can set "
+        "WAN_PUBLIC_URL to let the app serve them)",
+        "{provider} 在这里不支持上传本地文件，而本应用也没有可提供文件的公开 https 地址；请改为在“{urls}”中粘贴公开链接"
+        "（应用所有者可以设置 WAN_PUBLIC_URL 让应用提供这些文件）",
+    ),
+    "links.prepared_not_servable": _m(
+        "{provider} has no upload for local files here, so the references the app would fix "
+        "(convert, trim, shrink) cannot be sent; give links that need no fixing, or turn off fixing",
+        "{provider} 在这里不支持上传本地文件，因此应用需要修正（转换、截取、压缩）的参考视频无法发送；"
+        "请提供无需修正的链接，或关闭自动修正",
     ),
     "input.no_callback": _m(
         "{provider} has no per-request callback; leave it empty (the app polls the task)",

@@ -222,6 +222,8 @@ class ProviderProfile(BaseModel):
     prompt_max: int = MAX_PROMPT_CHARS  # the selected variant's
     reference: ReferenceRules = ReferenceRules()  # the selected variant's
     local_files: bool = True  # local files can be uploaded (else: public links only)
+    # No upload, but the app serves local files itself from its public address (`links.py`).
+    served_files: bool = False
     files_on_api_host: bool = False  # the upload API is on the API host (WAN_API_BASE_URL moves both)
     callbacks: bool = True  # a per-request completion callback exists
     cancel: str = "none"  # when a task can be cancelled: "none", "pending" or "queued"
@@ -289,8 +291,13 @@ class ProviderProfile(BaseModel):
         api_base_url: str | None = None,
         files_base_url: str | None = None,
         prices_json: str | None = None,
+        public_url: str | None = None,
     ) -> ProviderProfile:
+        """The profile with a deployment's hosts and prices; with `public_url` (the app's
+        public address) a provider without an upload takes local files the app serves."""
         update: dict[str, object] = {}
+        if public_url and not self.local_files:
+            update["served_files"] = True
         if api_base_url:
             update["api_base_url"] = api_base_url
             if self.files_on_api_host and not files_base_url:
@@ -649,6 +656,7 @@ def effective_profile(settings: Settings) -> ProviderProfile:
         api_base_url=settings.api_base_url,
         files_base_url=settings.files_base_url,
         prices_json=settings.prices_json,
+        public_url=settings.public_base_url,
     )
 
 

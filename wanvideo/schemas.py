@@ -208,8 +208,8 @@ def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> l
             "input.prompt_too_long_for", count=len(sent), provider=chosen.label, max=chosen.prompt_max
         )
         problems.append(field_problem("prompt", too_long))
-    if request.videos and not chosen.local_files:
-        no_upload = Message("input.no_upload", provider=chosen.label, field=FIELD_LABELS["video_urls"])
+    if request.videos and not (chosen.local_files or chosen.served_files):
+        no_upload = Message("links.no_public_address", provider=chosen.label, urls=FIELD_LABELS["video_urls"])
         problems.append(field_problem("videos", no_upload))
     if request.callback_url and not chosen.callbacks:
         problems.append(field_problem("callback_url", Message("input.no_callback", provider=chosen.label)))

@@ -15,8 +15,17 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "WAN_"
 
@@ -80,6 +89,11 @@ class Settings(BaseModel):
 
     # Set from SPACE_ID (no WAN_ prefix): the app runs on a Hugging Face Space.
     space_id: str | None = None
+    # Set from SPACE_HOST (no WAN_ prefix): the Space's public host name ("user-app.hf.space").
+    space_host: str | None = None
+    # The app's public https address when it is not on a Space (`public_base_url` says which
+    # wins): where providers fetch the references the app serves and send their callbacks.
+    public_url: str | None = None
 
     @field_validator("provider")
     @classmethod
@@ -109,6 +123,35 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be the app's public address, like https://video.example.com")
+        return value
+
+    @field_validator("space_host")
+    @classmethod
+    def _space_host(cls, value: str | None) -> str | None:
+        value = (value or "").strip().strip("/")
+        return value if value and "/" not in value and "@" not in value else None
+
+    @model_validator(mode="after")
+    def _public_url_is_https(self) -> Settings:
+        """Providers call only https addresses; plain http is allowed for a loopback address
+        when WAN_ALLOW_PRIVATE_URLS is on (tests on 127.0.0.1, never a deployment)."""
+        if self.public_url and not self.public_url.startswith("https://"):
+            host = urlsplit(self.public_url).hostname or ""
+            if not (self.allow_private_urls and _is_loopback(host)):
+                raise ValueError(
+                    "WAN_PUBLIC_URL must start with https:// (providers call only https addresses)"
+                )
+        return self
 
     @field_validator("session_secret")
     @classmethod
@@ -140,12 +183,33 @@ class Settings(BaseModel):
         return bool(self.space_id)
 
     @property
+    def public_base_url(self) -> str | None:
+        """The app's public address (no trailing slash): WAN_PUBLIC_URL, else the Space's
+        https://<SPACE_HOST>, else None (then no served references and no callbacks)."""
+        if self.public_url:
+            return self.public_url
+        if self.space_host:
+            return f"https://{self.space_host}"
+        return None
+
+    @property
     def max_result_bytes(self) -> int:
         return self.max_result_mb * 1000 * 1000
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # Settings read from variables that are not ours (Hugging Face sets them on a Space).
-_PLATFORM_ENV = {"SPACE_ID": "space_id"}
+_PLATFORM_ENV = {"SPACE_ID": "space_id", "SPACE_HOST": "space_host"}
 _FIELD_FOR_ENV = {
     ENV_PREFIX + name.upper(): name for name in Settings.model_fields if name not in _PLATFORM_ENV.values()
 } | _PLATFORM_ENV
@@ -176,9 +240,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            name = ENV_PREFIX + field.upper()
             # Never echo the input value: it may be the key.
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a rule across settings: its message names the variables
+                problems.append(message)
+                continue
+            field = str(err["loc"][0])
+            name = ENV_NAME_FOR_FIELD.get(field, ENV_PREFIX + field.upper())
             problems.append(f"{name}: {message}")
         raise SettingsError("Invalid settings: " + "; ".join(problems)) from None

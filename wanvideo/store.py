@@ -164,6 +164,22 @@ class TaskRecord:
         return out
 
 
+LINK_REFERENCE = "reference"  # a file the provider fetches from the app (served reference)
+LINK_WAKE = "wake"  # a task's wake-up callback (the provider says "look now")
+
+
+@dataclass(frozen=True)
+class Link:
+    """An unguessable path segment (`ids.new_link_token`) that lets a provider reach one thing
+    of one task until `expires_at` (see `wanvideo/links.py`)."""
+
+    token: str
+    kind: str
+    record_id: str
+    expires_at: float
+    path: Path | None = None  # the file a reference link serves (absolute)
+
+
 class TaskStoreBase(ABC):
     """What the watcher and the UI need from persistence. Every method is thread-safe."""
 
@@ -220,6 +236,26 @@ class TaskStoreBase(ABC):
     def set_spend(self, record_id: str, credits: Decimal) -> None:
         """Replace what a task counts against the limits (no effect on own-key tasks)."""
 
+    @abstractmethod
+    def add_link(self, link: Link) -> Link:
+        """Remember a link a provider may call (a served reference, a task's wake-up)."""
+
+    @abstractmethod
+    def find_link(self, token: str, kind: str, now: float) -> Link | None:
+        """The link of `kind` with that token while it has not expired; None otherwise."""
+
+    @abstractmethod
+    def links_for(self, record_id: str, kind: str) -> list[Link]:
+        """A record's links of `kind` (expired ones too), oldest first."""
+
+    @abstractmethod
+    def set_link_expiry(self, record_id: str, kind: str, expires_at: float) -> None:
+        """Move the expiry of every link of `kind` of a record."""
+
+    @abstractmethod
+    def delete_expired_links(self, now: float) -> int:
+        """Forget every link that expired before `now`; how many."""
+
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
 
@@ -268,6 +304,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN visitor TEXT;
     ALTER TABLE tasks ADD COLUMN spend_credits TEXT;
     CREATE INDEX tasks_created ON tasks (created_at);
+    """,
+    # v3: links providers call (served references, wake-up callbacks)
+    """
+    CREATE TABLE links (
+        token TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        path TEXT
+    );
+    CREATE INDEX links_record ON links (record_id, kind);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -524,8 +571,58 @@ class SQLiteTaskStore(TaskStoreBase):
             (str(credits), record_id),
         )
 
+    # links -------------------------------------------------------------------------
+    def add_link(self, link: Link) -> Link:
+        self._conn().execute(
+            "INSERT INTO links (token, kind, record_id, expires_at, path) VALUES (?, ?, ?, ?, ?)",
+            (
+                link.token,
+                link.kind,
+                link.record_id,
+                link.expires_at,
+                None if link.path is None else str(link.path),
+            ),
+        )
+        return link
+
+    def find_link(self, token: str, kind: str, now: float) -> Link | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT * FROM links WHERE token = ? AND kind = ? AND expires_at > ?", (token, kind, now)
+            )
+            .fetchone()
+        )
+        return None if row is None else _link(row)
+
+    def links_for(self, record_id: str, kind: str) -> list[Link]:
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM links WHERE record_id = ? AND kind = ? ORDER BY rowid", (record_id, kind))
+            .fetchall()
+        )
+        return [_link(row) for row in rows]
+
+    def set_link_expiry(self, record_id: str, kind: str, expires_at: float) -> None:
+        self._conn().execute(
+            "UPDATE links SET expires_at = ? WHERE record_id = ? AND kind = ?", (expires_at, record_id, kind)
+        )
+
+    def delete_expired_links(self, now: float) -> int:
+        return self._conn().execute("DELETE FROM links WHERE expires_at < ?", (now,)).rowcount
+
 
 TaskStore = SQLiteTaskStore
+
+
+def _link(row: sqlite3.Row) -> Link:
+    return Link(
+        token=row["token"],
+        kind=row["kind"],
+        record_id=row["record_id"],
+        expires_at=float(row["expires_at"]),
+        path=None if row["path"] is None else Path(row["path"]),
+    )
 
 
 def _create_private(path: Path) -> None:

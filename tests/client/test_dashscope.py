@@ -271,7 +271,9 @@ async def test_virginia_refuses_local_files_and_flash_before_anything_is_sent(tm
         failed = events[-1]
         assert isinstance(failed, Failed) and failed.reason is FailureReason.REFUSED
         assert (
-            "no upload for local files" in failed.suggestion and "Reference video URLs" in failed.suggestion
+            "no upload for local files" in failed.suggestion
+            and "WAN_PUBLIC_URL" in failed.suggestion
+            and "Reference video URLs" in failed.suggestion
         )
         with pytest.raises(ValueError, match="no model 'flash'"):
             GenerationRequest.model_validate(

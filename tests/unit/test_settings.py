@@ -113,3 +113,23 @@ def test_a_long_session_secret_is_kept():
     assert load_settings({"WAN_SESSION_SECRET": "a" * 32}).session_secret.get_secret_value() == "a" * 32
     assert load_settings({"WAN_SESSION_SECRET": "é" * 16}).session_secret is not None  # bytes, not characters
     assert load_settings({}).session_secret is None
+
+
+def test_the_public_address_is_https_or_the_spaces_host():
+    assert load_settings({}).public_base_url is None
+    assert load_settings({"WAN_PUBLIC_URL": "https://video.example.com/"}).public_base_url == (
+        "https://video.example.com"
+    )
+    assert load_settings({"SPACE_HOST": "me-app.hf.space"}).public_base_url == "https://me-app.hf.space"
+    both = {"SPACE_HOST": "me-app.hf.space", "WAN_PUBLIC_URL": "https://studio.example.com/wan"}
+    assert load_settings(both).public_base_url == "https://studio.example.com/wan"
+    assert not load_settings({"WAN_SPACE_HOST": "me-app.hf.space"}).public_base_url
+    for wrong in ("http://video.example.com", "http://127.0.0.1:7860", "ftp://x", "video.example.com"):
+        with pytest.raises(SettingsError, match="WAN_PUBLIC_URL") as info:
+            load_settings({"WAN_PUBLIC_URL": wrong})
+        assert "https://" in str(info.value)
+    # Plain http only for a loopback address, and only with the test switch on.
+    loopback = {"WAN_PUBLIC_URL": "http://127.0.0.1:7860", "WAN_ALLOW_PRIVATE_URLS": "true"}
+    assert load_settings(loopback).public_base_url == "http://127.0.0.1:7860"
+    with pytest.raises(SettingsError, match="WAN_PUBLIC_URL"):
+        load_settings({**loopback, "WAN_PUBLIC_URL": "http://video.example.com"})

@@ -187,7 +187,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
     store.close()

@@ -34,6 +34,7 @@ from ..budget import (
 from ..client import CancelOutcome, CancelResult, WanClient
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
+from ..links import LinkBook
 from ..media.clips import default_clips
 from ..media.poster import make_poster, poster_path
 from ..messages import Message
@@ -106,7 +107,9 @@ class TaskManager:
         # one (a visitor's choice), memory only like the visitor's key it needs.
         self._profiles: dict[str, ProviderProfile] = {}
         self._background: list[asyncio.Task[None]] = []
-        self._wakers: dict[str, asyncio.Event] = {}  # record id -> cuts its retry wait short
+        # record id -> cuts its poll or retry wait short (a callback, "try the download now")
+        self._wakers: dict[str, asyncio.Event] = {}
+        self.links = LinkBook(store, settings.public_base_url)  # served references, wake-ups
 
     @property
     def worker(self) -> str:
@@ -186,9 +189,11 @@ class TaskManager:
             return set(self._jobs) | self._accepted
 
     def _sweep(self) -> None:
-        """Resume (or settle) every unfinished task nobody alive is watching."""
+        """Resume (or settle) every unfinished task nobody alive is watching; forget links
+        that no longer work."""
         dead = self.leases.dead_workers()
         now = time.time()
+        self.store.delete_expired_links(now)
         for record in self.store.unfinished():
             decision = triage(
                 record,
@@ -267,6 +272,8 @@ class TaskManager:
             raise ValueError("`probed` describes other references than the request")
         visitor_key = _plain_key(api_key)
         chosen = profile if profile is not None and profile.name != self.profile.name else None
+        if chosen is not None:  # where it has no upload, the app may serve the references
+            chosen = chosen.with_overrides(public_url=self.settings.public_base_url)
         if chosen is not None and visitor_key is None and not self.settings.is_demo:
             raise ValueError(
                 f"{chosen.label} needs your own API key: the server's key is for {self.profile.label}"
@@ -569,6 +576,7 @@ class TaskManager:
             with self._lock:
                 if self._jobs.get(record_id) is asyncio.current_task():
                     del self._jobs[record_id]
+                    self._wakers.pop(record_id, None)
             self.recorder.forget(record_id)
             record = self.store.get(record_id)
             if record is not None and (record.is_final or record.status == NEEDS_KEY):
@@ -586,6 +594,8 @@ class TaskManager:
             dest_dir=self.incoming_dir,
             transport=self.transport,
             probed=probed,
+            links=self.links.for_record(record.id),
+            wake=self._waker(record.id),
         )
         outcome = await self._consume(record.id, events)
         if outcome is not Outcome.DONE:
@@ -640,19 +650,37 @@ class TaskManager:
                 dest_dir=self.incoming_dir,
                 estimate=estimate_of(record),
                 transport=self.transport,
+                wake=self._waker(record_id),
+                # Our wake-up was sent with the create (its token exists only then).
+                callback_expected=self.links.enabled and self.links.has_wake(record_id),
             )
             outcome = await self._consume(record_id, events)
             if outcome is Outcome.DONE:
                 return
 
+    def _waker(self, record_id: str) -> asyncio.Event:
+        """The record's wake-up, for as long as its job runs (loop thread only)."""
+        return self._wakers.setdefault(record_id, asyncio.Event())
+
     async def _pause(self, record_id: str, delay: float) -> None:
-        """Wait `delay` seconds, or less when `retry_download` asks for it."""
-        waker = self._wakers.setdefault(record_id, asyncio.Event())
-        try:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(waker.wait(), delay)
-        finally:
-            self._wakers.pop(record_id, None)
+        """Wait `delay` seconds, or less when woken (`retry_download`, a provider's callback)."""
+        waker = self._waker(record_id)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(waker.wait(), delay)
+        waker.clear()
+
+    def served_reference(self, token: str) -> Path | None:
+        """The reference file a provider may fetch with `token` now (`links.LinkBook`)."""
+        return self.links.reference_path(token)
+
+    def wake_by_token(self, token: str) -> bool:
+        """A provider's callback for the task of wake `token`: poll it now (at most once per
+        `links.WAKE_EVERY` s; the callback's body is never read). False for an unknown token.
+        Cheap and callable from any thread: the poll itself runs on the manager's loop."""
+        known, record_id = self.links.wake_record(token)
+        if record_id is not None and self.running:
+            self._thread.call_soon(lambda: self._wake(record_id))
+        return known
 
     def _wake(self, record_id: str) -> bool:
         waker = self._wakers.get(record_id)

@@ -13,10 +13,18 @@ Two ways in, both checked against the task store's owner:
   `/generate` hands to API clients, so their download never needs a public copy.
 Anybody else gets 404, the same answer as for a record that does not exist. Videos are never in
 Gradio's cache or `allowed_paths`, so "Delete local copy" removes the only copy.
+
+The provider's routes (`provider_routes`, only useful when the app has a public address; see
+`wanvideo/links.py`):
+- `GET /wan/ref/<token>`: a reference the app serves to a provider without an upload API (one
+  file per token, Range supported, until the task's creation + `links.REFERENCE_MARGIN`);
+- `POST /wan/wake/<token>`: a provider's completion callback; it only wakes the task's watch
+  (the body is never read) and answers 204, or 404 for an unknown token.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +36,10 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from wanvideo.identity import Identity
+from wanvideo.links import REFERENCE_ROUTE, WAKE_ROUTE
 from wanvideo.media.poster import poster_path
+
+log = logging.getLogger("wanvideo.web")
 
 VIDEO_ROUTE = "wan/video"
 POSTER_ROUTE = "wan/poster"
@@ -46,6 +57,14 @@ class SavedVideo(Protocol):
 
 
 Lookup = Callable[[str, str], "SavedVideo | None"]  # (record_id, owner) -> record or None
+
+
+class ProviderLinks(Protocol):
+    """What the provider's routes ask the task manager (`TaskManager` implements it)."""
+
+    def served_reference(self, token: str) -> Path | None: ...
+
+    def wake_by_token(self, token: str) -> bool: ...
 
 
 def video_path(record_id: str) -> str:
@@ -136,6 +155,40 @@ def _not_found() -> Response:
     return PlainTextResponse("Not found", status_code=404, headers={"Cache-Control": "no-store"})
 
 
-def route_kwargs(lookup: Lookup, ident: Identity) -> dict[str, Any]:
-    """What `launch()` needs: `{"app_kwargs": {"routes": [...]}}`."""
-    return {"app_kwargs": {"routes": video_routes(lookup, ident)}}
+_MEDIA_TYPES = {".mov": "video/quicktime", ".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm"}
+
+
+def provider_routes(links: ProviderLinks) -> list[Route]:
+    """The routes a provider calls (see the module docstring)."""
+
+    async def reference(request: Request) -> Response:
+        path = links.served_reference(request.path_params["token"])
+        if path is None:
+            return _not_found()
+        media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        # FileResponse answers Range requests (206 / 416): the provider may seek.
+        return FileResponse(
+            path,
+            media_type=media_type,
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
+
+    async def wake(request: Request) -> Response:
+        # The body is never read nor trusted: the watch polls the provider with the key.
+        known = links.wake_by_token(request.path_params["token"])
+        if not known:
+            return _not_found()
+        log.debug("wake-up call (%s bytes, not read)", request.headers.get("content-length", "?"))
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+    return [
+        Route(f"/{REFERENCE_ROUTE}/{{token}}", reference, methods=["GET", "HEAD"]),
+        Route(f"/{WAKE_ROUTE}/{{token}}", wake, methods=["POST"]),
+    ]
+
+
+def route_kwargs(lookup: Lookup, ident: Identity, links: ProviderLinks | None = None) -> dict[str, Any]:
+    """What `launch()` needs: `{"app_kwargs": {"routes": [...]}}` (with `links`, the
+    provider's routes too)."""
+    routes = video_routes(lookup, ident) + (provider_routes(links) if links is not None else [])
+    return {"app_kwargs": {"routes": routes}}
