@@ -282,7 +282,7 @@ async def run_generation(
         if probed.to_prepare and not profile.local_files and not serve:
             problem = Message("links.prepared_not_servable", provider=profile.label)
             yield Failed(
-                message="The request was refused before sending; nothing was charged.",
+                message=Message("job.refused_before_sending"),
                 suggestion=problem,
                 problems=(problem,),
                 reason=FailureReason.REFUSED,
