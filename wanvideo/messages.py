@@ -568,6 +568,120 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "The generation stopped before the task was created; nothing was charged.",
         "生成在任务创建前就停止了；未收取任何费用。",
     ),
+    # ------------------------------------------------------------------ reference checks (media.rules)
+    "media.read_slow": _m("reading its headers took too long", "读取文件头耗时过长"),
+    "media.read_memory": _m("reading its headers needed too much memory", "读取文件头需要的内存过多"),
+    "media.read_crash": _m("reading its headers crashed the reader", "读取文件头时读取器崩溃"),
+    "media.read_failed": _m("reading it failed", "读取失败"),
+    "media.empty": _m(
+        "{name} is empty (0 bytes); choose the video file again",
+        "{name} 是空文件（0 字节）；请重新选择视频文件",
+    ),
+    "media.too_big": _m(
+        "{name} is {size}; references must be at most {max}: trim or compress it",
+        "{name} 大小为 {size}；参考视频最大 {max}：请剪短或压缩",
+    ),
+    "media.direct_link": _m("use a direct link to the video file", "请使用视频文件的直接链接"),
+    "media.upload_itself": _m("upload the video itself", "请上传视频本身"),
+    "media.web_page": _m(
+        "{name} is a web page, not a video; {where} ({accepted})",
+        "{name} 是网页，不是视频；{where}（{accepted}）",
+    ),
+    "media.not_video": _m(
+        "{name} is {what}, not a video; upload an {accepted} file",
+        "{name} 是{what}，不是视频；请上传 {accepted} 文件",
+    ),
+    "media.in_format": _m("in the {format} format", "{format} 格式"),
+    "media.wrong_container": _m(
+        "{name} is {what}; upload an {accepted} file", "{name} 是{what}；请上传 {accepted} 文件"
+    ),
+    "media.implausible": _m(
+        "{name} declares {declared} {what} (no real video has more than {max}), so it was not "
+        "opened; export the video again as {accepted}",
+        "{name} 声明有 {declared} 个 {what}（真实视频不会超过 {max}），因此没有打开它；请重新导出为 {accepted}",
+    ),
+    "media.unsafe": _m(
+        "{name} could not be read safely ({why}); export the video again as {accepted}",
+        "无法安全读取 {name}（{why}）；请重新导出为 {accepted}",
+    ),
+    "media.damaged": _m(
+        "{name} is damaged or incomplete (its {what} structure cannot be read); export or download it again",
+        "{name} 已损坏或不完整（无法读取其 {what} 结构）；请重新导出或下载",
+    ),
+    "media.unreadable": _m(
+        "{name} is not a video file that can be read; upload an {accepted} file",
+        "{name} 不是可读取的视频文件；请上传 {accepted} 文件",
+    ),
+    "media.fix_choice": _m("Fix clips automatically", "自动修正片段"),
+    "media.stray": _m(
+        "{name} has {count} stray bytes after the end of its video (players ignore them; the "
+        "provider may not); turn on '{fix}' to remux it, or export it again",
+        "{name} 在视频结尾后有 {count} 个多余字节（播放器会忽略，服务商可能不会）；请开启“{fix}”重新封装，或重新导出",
+    ),
+    "media.length_remote": _m(
+        "could not read how long {name} lasts without downloading all of it; the cost is shown as a range",
+        "不完整下载就无法读取 {name} 的时长；费用以范围显示",
+    ),
+    "media.audio_only": _m("audio only", "只有音频"),
+    "media.no_streams": _m("no streams", "没有任何流"),
+    "media.no_video": _m(
+        "{name} has no video track ({kind}); upload a video with a picture",
+        "{name} 没有视频轨道（{kind}）；请上传有画面的视频",
+    ),
+    "media.length_unknown": _m(
+        "could not read how long {name} lasts; the cost is shown as a range",
+        "无法读取 {name} 的时长；费用以范围显示",
+    ),
+    "media.too_short": _m(
+        "{name} lasts {lasts}; references must be {limit} long: use a longer clip",
+        "{name} 时长 {lasts}；参考视频必须为 {limit}：请使用更长的片段",
+    ),
+    "media.too_long": _m(
+        "{name} lasts {lasts}; references must be {limit} long: trim it to {max} s or less",
+        "{name} 时长 {lasts}；参考视频必须为 {limit}：请剪到 {max} 秒以内",
+    ),
+    "media.no_audio": _m(
+        "{name} has no audio track: the voice cannot be copied", "{name} 没有音轨：无法复刻声音"
+    ),
+    "media.hevc_preview": _m(
+        "only some browsers (Safari, recent Chrome and Edge) can preview it",
+        "只有部分浏览器（Safari、较新的 Chrome 和 Edge）可以预览",
+    ),
+    "media.no_preview": _m("browsers may not preview it", "浏览器可能无法预览"),
+    "media.codec": _m(
+        "{name} uses {codec} video: {detail}; convert to H.264 for a preview",
+        "{name} 使用 {codec} 视频：{detail}；转换为 H.264 即可预览",
+    ),
+    # ------------------------------------------------------------------ preparation (what fixing does)
+    "prep.about_s": _m("about {n} s", "约 {n} 秒"),
+    "prep.about_min": _m("about {n} min", "约 {n} 分钟"),
+    "prep.converted": _m("converted from {source}", "已从 {source} 转换"),
+    "prep.remuxed_from": _m("remuxed from {source}", "已从 {source} 重新封装"),
+    "prep.audio": _m("audio converted from {source} to AAC", "音频已从 {source} 转换为 AAC"),
+    "prep.remuxed": _m(
+        "remuxed without the {count} stray bytes after its end", "已重新封装，去掉结尾后的 {count} 个多余字节"
+    ),
+    "prep.upright": _m("turned upright (rotated 180°)", "已摆正（旋转 180°）"),
+    "prep.portrait": _m("rotated to portrait", "已旋转为竖屏"),
+    "prep.landscape": _m("rotated to landscape", "已旋转为横屏"),
+    "prep.trimmed": _m("trimmed to {start}-{end} s", "已截取 {start}-{end} 秒"),
+    "prep.shrunk": _m("shrunk from {before} to about {after}", "已从 {before} 压缩到约 {after}"),
+    "prep.shrunk_done": _m("shrunk from {before} to {after}", "已从 {before} 压缩到 {after}"),
+    "prep.scaled": _m("scaled to {width}x{height}", "已缩放到 {width}x{height}"),
+    "prep.starts_extra": _m("{given} values for {refs}; {tail}", "{given} 个值对应{refs}；{tail}"),
+    "prep.reference": _m("{n} reference", " {n} 个参考视频"),
+    "prep.references": _m("{n} references", " {n} 个参考视频"),
+    "prep.last_is": _m("the last {n} is ignored", "最后 {n} 个会被忽略"),
+    "prep.last_are": _m("the last {n} are ignored", "最后 {n} 个会被忽略"),
+    "prep.start_needs_fix": _m(
+        "character{index} starts at {start} s, but clips are only trimmed when '{fix}' is on",
+        "character{index} 从 {start} 秒开始，但只有开启“{fix}”时才会截取片段",
+    ),
+    "prep.failed": _m("{detail}. Nothing was sent or charged.", "{detail}。未发送任何内容，也未收费。"),
+    "prep.failed_hint": _m(
+        "Use another clip, or turn off '{fix}' to send it as it is.",
+        "请换一个片段，或关闭“{fix}”按原样发送。",
+    ),
     # ------------------------------------------------------------------ the job's outcomes
     "job.refused_before_sending": _m(
         "The request was refused before sending; nothing was charged.", "请求在发送前被拒绝；未收取任何费用。"
