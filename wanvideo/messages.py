@@ -89,6 +89,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "field.provider": _m("Provider", "服务商"),
     "field.api_key": _m("API key", "API 密钥"),
     "field.problem": _m("{field}: {problem}", "{field}：{problem}"),
+    # A clause used as a sentence: its first letter is capitalised (in languages with case).
+    "sentence": _m("{text}", "{text}"),
     # ------------------------------------------------------------------ form input refusals
     "input.prompt_empty": _m(
         "write a prompt describing the video (it is empty)", "请写一段描述视频的提示词（目前为空）"
@@ -682,6 +684,55 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Use another clip, or turn off '{fix}' to send it as it is.",
         "请换一个片段，或关闭“{fix}”按原样发送。",
     ),
+    # ------------------------------------------------------------------ references and providers' rules
+    "refs.none": _m(
+        "add at least one reference video (upload a file or paste a URL)",
+        "请至少添加一个参考视频（上传文件或粘贴链接）",
+    ),
+    "refs.too_many": _m(
+        "{count} references given; the model takes at most {max}: remove {remove}",
+        "给出了 {count} 个参考视频；模型最多接受 {max} 个：请删去 {remove} 个",
+    ),
+    "refs.provider_too_big": _m(
+        "{name} is {size} MB; {provider} takes at most {max} MB per reference: use a shorter or smaller clip",
+        "{name} 大小为 {size} MB；{provider} 每个参考视频最多 {max} MB：请使用更短或更小的片段",
+    ),
+    "refs.fps": _m(
+        "{name} has {fps} fps; {provider} needs at least {min} fps: use a clip with a higher frame rate",
+        "{name} 为每秒 {fps} 帧；{provider} 至少需要每秒 {min} 帧：请使用帧率更高的片段",
+    ),
+    "refs.provider_short": _m(
+        "{name} lasts {lasts} s; {provider} takes references of {low} to {high} s",
+        "{name} 时长 {lasts} 秒；{provider} 接受 {low} 到 {high} 秒的参考视频",
+    ),
+    "input.no_model": _m(
+        "{provider} has no model {model}; choose {offered}", "{provider} 没有模型 {model}；请选择 {offered}"
+    ),
+    # ------------------------------------------------------------------ unfinished tasks (watcher.triage)
+    "triage.needs_key": _m(
+        "This task was started with your own API key, which is not kept; the app restarted, so it "
+        "could not keep watching it. Paste the same key under API key and press Resume to fetch the "
+        "result (the task kept running at the provider).",
+        "此任务使用你自己的 API 密钥启动，而密钥不会被保存；应用重启后无法继续跟踪它。请在“API 密钥”中粘贴同一个密钥并点击"
+        "“用我的密钥继续”来获取结果（任务在服务商处一直在运行）。",
+    ),
+    "triage.expired": _m(
+        "Not watched for more than 24 hours; the provider keeps tasks and their result links for 24 "
+        "hours only, so it can no longer be fetched.",
+        "超过 24 小时未被跟踪；服务商只保留任务及其结果链接 24 小时，因此已无法获取。",
+    ),
+    "triage.expired_hint": _m("Generate it again if you still need it.", "如果仍然需要，请重新生成。"),
+    "triage.interrupted": _m(
+        "The app stopped before the provider confirmed this task.", "应用在服务商确认此任务之前就停止了。"
+    ),
+    "triage.interrupted_hint": _m(
+        "If it was created, it is in your provider's task list (idempotency key {key}); otherwise nothing was charged.",
+        "如果任务已创建，它会出现在服务商的任务列表中（幂等键 {key}）；否则不会收费。",
+    ),
+    "triage.other_provider": _m(
+        "This task was started with {provider}; the app now uses {now}, so it cannot watch it.",
+        "此任务是用 {provider} 启动的；应用现在使用 {now}，因此无法跟踪它。",
+    ),
     # ------------------------------------------------------------------ the job's outcomes
     "job.refused_before_sending": _m(
         "The request was refused before sending; nothing was charged.", "请求在发送前被拒绝；未收取任何费用。"
@@ -1024,9 +1075,10 @@ def _rebuild(id: str, params: dict[str, Any]) -> Message:  # noqa: A002
 def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
     entry = CATALOGUE[id]
     template = entry.get(lang) or entry[EN]
-    return template.format_map(
+    text = template.format_map(
         {k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()}
     )
+    return text[:1].upper() + text[1:] if id == "sentence" else text
 
 
 def render(value: Any, lang: str = EN) -> str:

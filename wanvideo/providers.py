@@ -65,12 +65,9 @@ DEFAULT_DASHSCOPE_REGION = "singapore"
 def reference_count_problem(count: int) -> str | None:
     """The reference-count rule (1 to MAX_REFERENCES) in words; None when `count` is fine."""
     if count <= 0:
-        return "add at least one reference video (upload a file or paste a URL)"
+        return Message("refs.none")
     if count > MAX_REFERENCES:
-        return (
-            f"{count} references given; the model takes at most {MAX_REFERENCES}: "
-            f"remove {count - MAX_REFERENCES}"
-        )
+        return Message("refs.too_many", count=count, max=MAX_REFERENCES, remove=count - MAX_REFERENCES)
     return None
 
 
@@ -263,7 +260,7 @@ class ProviderProfile(BaseModel):
         if model is None or any(v.id == model for v in self.variants):
             return None
         offered = " or ".join(v.id for v in self.variants)
-        return f"{self.label} has no model {model!r}; choose {offered}"
+        return Message("input.no_model", provider=self.label, model=repr(model), offered=offered)
 
     def with_model(self, model: str | None) -> ProviderProfile:
         """This provider with another model variant selected (None: unchanged). Raises
@@ -337,19 +334,30 @@ class ProviderProfile(BaseModel):
             size = probe.size_bytes
             if size is not None and rules.max_bytes < size <= MAX_REFERENCE_BYTES:
                 problems.append(
-                    f"{probe.name} is {size / 1_000_000:.1f} MB; {self.label} takes at most "
-                    f"{rules.max_bytes // 1_000_000} MB per reference: use a shorter or smaller clip"
+                    Message(
+                        "refs.provider_too_big",
+                        name=probe.name,
+                        size=f"{size / 1_000_000:.1f}",
+                        provider=self.label,
+                        max=rules.max_bytes // 1_000_000,
+                    )
                 )
             if rules.min_fps and probe.fps is not None and probe.fps < rules.min_fps:
-                problems.append(
-                    f"{probe.name} has {probe.fps:g} fps; {self.label} needs at least {rules.min_fps:g} fps: "
-                    "use a clip with a higher frame rate"
-                )
+                fps, least = f"{probe.fps:g}", f"{rules.min_fps:g}"
+                problems.append(Message("refs.fps", name=probe.name, fps=fps, provider=self.label, min=least))
             duration = probe.duration
             if duration is not None and MIN_REFERENCE_SECONDS <= duration < rules.min_seconds:
+                low, high = f"{rules.min_seconds:g}", f"{rules.max_seconds:g}"
+                lasts = f"{duration:.1f}"
                 problems.append(
-                    f"{probe.name} lasts {duration:.1f} s; {self.label} takes references of "
-                    f"{rules.min_seconds:g} to {rules.max_seconds:g} s"
+                    Message(
+                        "refs.provider_short",
+                        name=probe.name,
+                        lasts=lasts,
+                        provider=self.label,
+                        low=low,
+                        high=high,
+                    )
                 )
         return problems
 

@@ -450,5 +450,5 @@ def plain_problems(exc: ValidationError) -> list[str]:
         if label:
             problems.append(Message("field.problem", field=label, problem=msg))
         else:
-            problems.append(msg if isinstance(msg, Message) else msg[:1].upper() + msg[1:])
+            problems.append(Message("sentence", text=msg))
     return problems
