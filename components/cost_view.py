@@ -18,8 +18,10 @@ from typing import Any
 
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
-from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits
+from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits, format_rate
 from wanvideo.providers import ProviderProfile
+
+from .provider_view import VARIANT_NAMES
 
 EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost."
 # Visible text of the provider parts (one place, to be keyed for translation).
@@ -78,7 +80,7 @@ def rate(e: Estimate) -> str:
     """The price of one billed second: "4.76 credits/s", "$0.10/s", "CNY 0.60/s"."""
     if e.unit == "credits":
         return f"{e.credits_per_second:.4g} credits/s"
-    return f"{format_amount(e.credits_per_second, e.unit)}/s"
+    return format_rate(e.credits_per_second, e.unit)
 
 
 def _usd_range(low: Decimal | None, high: Decimal | None) -> str:
@@ -108,8 +110,8 @@ def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None) -
         lines.append(
             COMPARE_ROW.format(
                 mark=CHOSEN_MARK if is_chosen else "",
-                label=q.label.replace("|", "/"),
-                model=q.model_name.replace("|", "/"),
+                label=(q.short_label or q.label).replace("|", "/"),
+                model=VARIANT_NAMES.get(q.model, q.model),
                 billed=billed,
                 usd=usd,
                 flag=UNCONFIRMED_FLAG if not q.confirmed and q.offered else "",

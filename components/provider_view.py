@@ -8,13 +8,13 @@ durations and its rules in one line. Pure (no gradio import); money through
 
 from __future__ import annotations
 
-from wanvideo.pricing import format_amount
+from wanvideo.pricing import format_rate
 from wanvideo.providers import QUALITIES, ModelVariant, ProviderProfile
 
 # Visible text (one place, to be keyed for translation).
 VARIANT_NAMES = {"standard": "Standard", "flash": "Flash"}
 MODEL_CHOICE = "{name} ({wire}): {rates}"
-RATE = "{money}/s at {quality}"
+RATE = "{rate} at {quality}"
 FACTS = "**{label}**: durations {durations}; references {references}; {files}; {cancel}."
 FILES_UPLOAD = "local files are uploaded"
 FILES_LINKS = "public links only (no upload for local files)"
@@ -31,8 +31,7 @@ MODEL_INFO = "Price per billed second; the cost panel compares every provider."
 def rates(variant: ModelVariant) -> str:
     prices = variant.prices
     return ", ".join(
-        RATE.format(money=format_amount(prices.credits_per_second(q), prices.unit), quality=q)
-        for q in QUALITIES
+        RATE.format(rate=format_rate(prices.credits_per_second(q), prices.unit), quality=q) for q in QUALITIES
     )
 
 

@@ -32,7 +32,7 @@ from wanvideo.events import (
     Submitted,
     Uploading,
 )
-from wanvideo.pricing import Estimate, billed_difference, format_amount
+from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
 from wanvideo.task_status import (
     COMPLETED,
     FAILED,
@@ -307,12 +307,7 @@ def billed_lines(priced: Estimate | None, billed: Decimal | None) -> str:
     """The provider's own billed seconds beside the estimate, and a flag when they differ."""
     if billed is None or priced is None:
         return ""
-    expected = (
-        f"{priced.total_seconds:g}"
-        if not priced.is_range
-        else f"{priced.total_seconds_low:g} to {priced.total_seconds:g}"
-    )
-    text = " " + BILLED.format(seconds=f"{billed:g}", expected=expected)
+    text = " " + BILLED.format(seconds=seconds_text(billed), expected=estimated_seconds(priced))
     difference = billed_difference(priced, billed)
     return text + (" " + BILLED_DIFFERS.format(difference=difference) if difference else "")
 
