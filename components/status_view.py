@@ -67,6 +67,8 @@ CANCELLED = (
     "### Cancelled\nTask `{task_id}` was cancelled at the provider before it started: **not charged**. "
     "Generate again when you are ready."
 )
+NEXT_IN_LINE = "next in the provider's queue"
+AHEAD = "{count} ahead in the provider's queue"
 HEADLINE_FAILED = "✗ The generation failed"
 HEADLINE_CANCELLED = "✗ Cancelled at the provider: not charged"
 CANCEL_FAILED = "{stopped}\n\n**Why it was not cancelled:** {why}"
@@ -197,6 +199,11 @@ class View:
             self.headline = f"{progress_word(event.status)}: {event.percent:.0f}%"
             eta = f" · about {_clock(event.eta)} left" if event.eta else ""
             self.detail = f"{_bar(event.percent)}\n\nElapsed {_clock(event.elapsed)}{eta}"
+            if event.queue_position is not None:  # fal: 0 = next in line
+                place = (
+                    NEXT_IN_LINE if event.queue_position == 0 else AHEAD.format(count=event.queue_position)
+                )
+                self.detail += f" · {place}"
         elif isinstance(event, Downloading):
             self.phase, self.task_id = DOWNLOADING, event.task_id
             if self.done and not self.done[-1].startswith("✓ Video made"):

@@ -193,6 +193,14 @@ def test_stop_becomes_cancel_task_only_while_the_provider_can_cancel() -> None:
     assert stop_label(None) == STOP_LABEL
 
 
+def test_the_queue_position_is_shown_while_queued() -> None:
+    view = _queued_view("queued")
+    view.apply(Progress(task_id="t-1", status="queued", percent=0, elapsed=2, eta=None, queue_position=2))
+    assert "2 ahead in the provider's queue" in view.markdown()
+    view.apply(Progress(task_id="t-1", status="queued", percent=0, elapsed=3, eta=None, queue_position=0))
+    assert "next in the provider's queue" in view.markdown() and view.tracking()["cancel"] is True
+
+
 def test_cancel_messages_say_not_charged_or_that_it_continues() -> None:
     tracking = _queued_view("pending").tracking()
     done = cancel_message("cancelled", "The task was cancelled", tracking)
@@ -269,3 +277,33 @@ def test_history_cards_show_the_billed_seconds_in_the_providers_unit(tmp_path: P
     agrees = replace(differs, estimate={**est, "provider_billed_seconds": "10"}, credits_charged=Decimal("1"))
     assert cost_line(agrees, EVOLINK_PRICES).endswith("Provider billed 10 s")
     assert "Alibaba Cloud DashScope (Singapore) · wan2.6-r2v-flash" in card(differs, EVOLINK_PRICES)
+
+
+# ----------------------------------------------------------------------------- preparation limits
+
+
+def test_clips_are_prepared_to_the_chosen_providers_limits() -> None:
+    from wanvideo.media.prepare import Step
+    from wanvideo.preparation import limits_for, plan_references
+
+    clip = ProbeResult(
+        name="clip.mp4",
+        source="/tmp/clip.mp4",
+        size_bytes=45 * 1_000_000,  # under the API's 100 MB, over fal's 30 MB
+        container="mp4",
+        duration=10.0,
+        video_codec="h264",
+        width=1280,
+        height=720,
+        fps=30.0,
+        has_audio=True,
+        audio_codec="aac",
+        pixel_format="yuv420p",
+        headers_read=True,
+    )
+    assert limits_for(FAL).max_bytes == 30 * 1_000_000
+    assert limits_for(FAL.with_model("flash")).max_bytes == 100 * 1_000_000
+    (on_fal,), _, _ = plan_references([clip], [], fix=True, limits=limits_for(FAL))
+    (on_evolink,), _, _ = plan_references([clip], [], fix=True, limits=limits_for(EVOLINK))
+    assert Step.SHRINK in on_fal.steps and on_fal.sent.size_bytes <= 30 * 1_000_000
+    assert on_evolink.job is None  # sent as it is
