@@ -181,7 +181,7 @@ def test_cancel_a_queued_dashscope_task_by_its_owner_only(
     assert record["status"] == "failed" and record["error"]["reason"] == "cancelled"
     assert record["error"]["charged"] is False
 
-    again = owner.predict(task_id, "", api_name="/cancel")
+    again = owner.predict(task_id, api_name="/cancel")  # api_key is optional (README example)
     assert again["outcome"] == "too_late" and again["cancelled"] is False  # it has ended
 
 
