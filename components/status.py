@@ -68,7 +68,7 @@ def render() -> Status:
         panel=panel,
         tracking=tracking,
         cancel_task_id=gr.Textbox(visible=False, label="task_id"),
-        cancel_key=gr.Textbox(visible=False, label="api_key"),
+        cancel_key=gr.Textbox("", visible=False, label="api_key"),
         cancel_trigger=gr.Button("Cancel", visible=False),
         cancel_result=gr.JSON(visible=False, label="Cancel"),
     )

@@ -48,6 +48,7 @@ def limits_for(profile: ProviderProfile) -> Limits:
         max_bytes=min(rules.max_bytes, common.max_bytes),
         min_seconds=max(rules.min_seconds, common.min_seconds),
         max_seconds=min(rules.max_seconds, common.max_seconds),
+        min_fps=rules.min_fps,
     )
 
 

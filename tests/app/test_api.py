@@ -90,6 +90,7 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     optional = {p["parameter_name"] for p in named["/estimate"]["parameters"] if p["parameter_has_default"]}
     assert {"fix_references", "reference_starts", "provider", "model"} <= optional
     assert [p["parameter_name"] for p in named["/cancel"]["parameters"]] == ["task_id", "api_key"]
+    assert [p["parameter_has_default"] for p in named["/cancel"]["parameters"]] == [False, True]
 
 
 def test_estimate_two_references(demo_app: RunningApp, videos: dict[str, Path]) -> None:

@@ -92,8 +92,15 @@ def test_estimate_follows_the_providers_rules_and_names_what_to_change(
     refs = files(videos["a3"])
     fal = client.predict(refs, "", "720p", 7, True, "", "fal", "", api_name="/estimate")
     assert fal["ok"] is False
-    assert "Duration (s): 7 s is not offered by fal.ai; choose 5 or 10 seconds" in fal["problems"]
-    assert any("fal.ai needs at least 16 fps" in p for p in fal["problems"])  # the example's 10 fps
+    assert fal["problems"] == ["Duration (s): 7 s is not offered by fal.ai; choose 5 or 10 seconds"]
+    # The clip's 10 fps is under fal's 16: fixing raises it (prepared to the pick's limits) ...
+    assert fal["references"][0]["steps"] == ["frame_rate"]
+    assert "frame rate raised from 10 to 16 fps" in fal["references"][0]["will_be_done"]
+    # ... and without fixing it is refused, saying what to change.
+    as_is = client.predict(refs, "", "720p", 5, False, "", "fal", "", api_name="/estimate")
+    assert any("fal.ai needs at least 16 fps" in p for p in as_is["problems"])
+    evolink = client.predict(refs, "", "720p", 5, True, "", "", "", api_name="/estimate")
+    assert evolink["ok"] and evolink["references"][0]["steps"] == []  # no such floor there
     unknown = client.predict(refs, "", "720p", 5, True, "", "replicate", "", api_name="/estimate")
     assert unknown["problems"][0].startswith("Provider: 'replicate' is not offered here; choose one of demo")
     no_flash = client.predict(refs, "", "720p", 5, True, "", "", "flash", api_name="/estimate")
@@ -103,8 +110,13 @@ def test_estimate_follows_the_providers_rules_and_names_what_to_change(
 # ----------------------------------------------------------------------------- /generate
 
 
-def test_generate_on_fal_in_demo_runs_on_its_own_simulator(demo_app: RunningApp, smooth: list[Path]) -> None:
-    outputs, (status, _player, record) = generate(demo_app, *smooth, provider="fal", model="flash")
+@pytest.mark.parametrize("clip_fps", ["smooth", "slow"])
+def test_generate_on_fal_in_demo_runs_on_its_own_simulator(
+    demo_app: RunningApp, smooth: list[Path], videos: dict[str, Path], clip_fps: str
+) -> None:
+    # 24 fps clips as they are, and 10 fps ones prepared to fal's 16 fps first.
+    refs = smooth if clip_fps == "smooth" else [videos["a3"], videos["b4"]]
+    outputs, (status, _player, record) = generate(demo_app, *refs, provider="fal", model="flash")
     assert record["status"] == "completed", record["error"]
     assert record["provider"] == "fal"
     assert record["estimate"]["unit"] == "USD" and record["estimate"]["total_billed_seconds"] == 5

@@ -89,7 +89,7 @@ def test_switching_the_provider_changes_the_estimate_and_all_are_compared(
         # fal bills output seconds only, and sells 5 or 10 s: the duration follows the pick.
         expect(cost).to_contain_text("Cost estimate: $0.50")
         expect(page.locator("#provider-facts")).to_contain_text("5 or 10 seconds")
-        expect(cost).to_contain_text("needs at least 16 fps")  # the test clips have 10 fps
+        expect(cost).to_contain_text("frame rate raised from 10 to 16 fps")  # fal's floor; the clips have 10
         page.screenshot(path=str(artifacts / "providers-desktop.png"), full_page=True)
     finally:
         context.close()
