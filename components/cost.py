@@ -20,6 +20,7 @@ from wanvideo.events import Failed, Preparing, Probed
 from wanvideo.job import check_references, prepare_step
 from wanvideo.pricing import compare_providers, estimate, other_quality
 from wanvideo.providers import QUALITIES
+from wanvideo.schemas import GenerationRequest, provider_problems
 
 from . import identity, inputs
 from .context import AppContext
@@ -78,6 +79,11 @@ async def assess(
         result.problems.append(duration_problem)
     if starts_problem:
         result.problems.append(starts_problem)
+    # The provider's rules on the references themselves (DashScope Virginia takes links only).
+    shape = GenerationRequest.model_construct(
+        prompt="", videos=tuple(inputs.file_paths(videos)), video_urls=tuple(urls), model=profile.model
+    )
+    result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
     key_note = ctx.choice.key_problem(profile, has_own_key=False)
     if key_note:
         result.notes.append(key_note)

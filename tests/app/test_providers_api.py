@@ -101,6 +101,11 @@ def test_estimate_follows_the_providers_rules_and_names_what_to_change(
     assert any("fal.ai needs at least 16 fps" in p for p in as_is["problems"])
     evolink = client.predict(refs, "", "720p", 5, True, "", "", "", api_name="/estimate")
     assert evolink["ok"] and evolink["references"][0]["steps"] == []  # no such floor there
+    virginia = client.predict(refs, "", "720p", 5, True, "", "dashscope-virginia", "", api_name="/estimate")
+    assert virginia["problems"] == [
+        "Reference videos: Alibaba Cloud DashScope (Virginia) has no upload for local files; "
+        "paste public links under Reference video URLs instead"
+    ]
     unknown = client.predict(refs, "", "720p", 5, True, "", "replicate", "", api_name="/estimate")
     assert unknown["problems"][0].startswith("Provider: 'replicate' is not offered here; choose one of demo")
     no_flash = client.predict(refs, "", "720p", 5, True, "", "", "flash", api_name="/estimate")
