@@ -2,7 +2,7 @@
 durations and its rules in one line. Pure (no gradio import); money through
 `wanvideo.pricing.format_amount`, rules from the profile.
 
-    model_choices(profile)    # [("Standard: $0.10/s at 720p, $0.15/s at 1080p", "standard"), ...]
+    model_choices(profile)    # [("Standard: $0.10/s at 720p", "standard"), ("Flash: $0.05/s at 720p", "flash")]
     facts(profile)            # "fal.ai: 5 or 10 seconds; references mp4 or mov, ..., at least 16 fps. ..."
 """
 
@@ -13,7 +13,7 @@ from wanvideo.providers import QUALITIES, ModelVariant, ProviderProfile
 
 # Visible text (one place, to be keyed for translation).
 VARIANT_NAMES = {"standard": "Standard", "flash": "Flash"}
-MODEL_CHOICE = "{name} ({wire}): {rates}"
+MODEL_CHOICE = "{name}: {rates}"  # short: it must fit a phone's dropdown
 RATE = "{rate} at {quality}"
 FACTS = "**{label}**: durations {durations}; references {references}; {files}; {cancel}."
 FILES_UPLOAD = "local files are uploaded"
@@ -29,16 +29,17 @@ MODEL_INFO = "Price per billed second; the cost panel compares every provider."
 
 
 def rates(variant: ModelVariant) -> str:
+    """The price at the first quality (the cost panel shows the other): short enough for a phone."""
     prices = variant.prices
-    return ", ".join(
-        RATE.format(rate=format_rate(prices.credits_per_second(q), prices.unit), quality=q) for q in QUALITIES
+    return RATE.format(
+        rate=format_rate(prices.credits_per_second(QUALITIES[0]), prices.unit), quality=QUALITIES[0]
     )
 
 
 def model_choices(profile: ProviderProfile) -> list[tuple[str, str]]:
     """(label with the price, variant id) for each model the provider sells."""
     return [
-        (MODEL_CHOICE.format(name=VARIANT_NAMES.get(v.id, v.id), wire=v.wire, rates=rates(v)), v.id)
+        (MODEL_CHOICE.format(name=VARIANT_NAMES.get(v.id, v.id), rates=rates(v)), v.id)
         for v in profile.variants
     ]
 

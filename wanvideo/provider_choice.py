@@ -70,12 +70,12 @@ class ProviderChoice:
         return self.configured if name == self.configured.name else PROFILES[name]
 
     def label(self, name: str) -> str:
-        profile = self.profile_of(name)
+        profile = self.profile_of(name)  # short labels: the choice must fit a phone's dropdown
         if self.demo:
-            return profile.label if name == "demo" else SIMULATED.format(label=profile.label)
+            return profile.label if name == "demo" else SIMULATED.format(label=profile.short)
         if name == self.configured.name:
-            return THIS_APP.format(label=profile.label)
-        return OWN_KEY.format(label=profile.label)
+            return THIS_APP.format(label=profile.short)
+        return OWN_KEY.format(label=profile.short)
 
     def options(self) -> list[tuple[str, str]]:
         """(name, label) for every offered provider, the configured one first."""

@@ -40,7 +40,7 @@ def test_the_configured_provider_comes_first_and_others_need_their_own_key() -> 
     names = [name for name, _ in choice.options()]
     assert names[0] == "evolink" and "fal" in names and "demo" not in names
     assert dict(choice.options())["evolink"] == "EvoLink (this app's key)"
-    assert dict(choice.options())["fal"] == "fal.ai (your own key)"
+    assert dict(choice.options())["fal"] == "fal (your own key)"
     fal = choice.pick("fal").profile
     assert choice.key_problem(fal, has_own_key=False) == (
         "fal.ai needs your own fal.ai key: paste it under API key (Advanced)"
@@ -74,7 +74,7 @@ def test_demo_offers_every_dialect_simulated_and_needs_no_key() -> None:
         "dashscope-beijing",
         "fal",
     ]
-    assert dict(choice.options())["fal"] == "fal.ai (simulated)"
+    assert dict(choice.options())["fal"] == "fal (simulated)"
     fal = choice.pick("fal").profile
     assert choice.key_problem(fal, has_own_key=False) is None
     started: list[tuple[str, str | None]] = []
@@ -104,12 +104,11 @@ def test_compared_rows_use_the_configured_price_overrides() -> None:
 
 def test_model_choices_carry_their_price_and_facts_follow_the_provider() -> None:
     assert model_choices(FAL) == [
-        ("Standard (wan/v2.6/reference-to-video): $0.10/s at 720p, $0.15/s at 1080p", "standard"),
-        ("Flash (wan/v2.6/reference-to-video/flash): $0.05/s at 720p, $0.075/s at 1080p", "flash"),
+        ("Standard: $0.10/s at 720p", "standard"),
+        ("Flash: $0.05/s at 720p", "flash"),
     ]
-    assert model_choices(EVOLINK) == [
-        ("Standard (wan2.6-reference-video): 4.76 credits/s at 720p, 7.9492 credits/s at 1080p", "standard")
-    ]
+    assert model_choices(EVOLINK) == [("Standard: 4.76 credits/s at 720p", "standard")]
+    assert model_choices(get_profile("dashscope", "beijing"))[1] == ("Flash: CNY 0.30/s at 720p", "flash")
     assert "5 or 10 seconds" in facts(FAL) and "at least 16 fps" in facts(FAL)
     assert "public links only" in facts(get_profile("dashscope", "virginia"))
     assert duration_value(FAL, "7") == "5" and duration_value(FAL, "10") == "10"
