@@ -84,7 +84,7 @@ async def assess(
         prompt="", videos=tuple(inputs.file_paths(videos)), video_urls=tuple(urls), model=profile.model
     )
     result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
-    key_note = ctx.choice.key_problem(profile, has_own_key=False)
+    key_note = ctx.choice.key_note(profile)
     if key_note:
         result.notes.append(key_note)
     reprice(ctx, result)

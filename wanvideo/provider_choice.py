@@ -41,6 +41,7 @@ OWN_KEY = "{label} (your own key)"
 THIS_APP = "{label} (this app's key)"
 UNKNOWN_PROVIDER = "Provider: {name!r} is not offered here; choose one of {names}"
 NEEDS_OWN_KEY = "{label} needs your own {label} key: paste it under API key (Advanced)"
+RUNS_ON_OWN_KEY = "Generating on {label} needs your own {label} key under API key (Advanced)."
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,12 @@ class ProviderChoice:
             self.configured.with_model(p.model) if p.name == self.configured.name else p
             for p in compared_profiles()
         ]
+
+    def key_note(self, profile: ProviderProfile) -> str | None:
+        """What the cost panel says about the key a pick needs (it cannot see the key)."""
+        if self.demo or not self.is_other(profile):
+            return None
+        return RUNS_ON_OWN_KEY.format(label=profile.label)
 
     def for_run(
         self, profile: ProviderProfile, base_url_for: Callable[[str, str | None], str]

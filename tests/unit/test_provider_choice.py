@@ -46,6 +46,8 @@ def test_the_configured_provider_comes_first_and_others_need_their_own_key() -> 
         "fal.ai needs your own fal.ai key: paste it under API key (Advanced)"
     )
     assert choice.key_problem(fal, has_own_key=True) is None
+    assert choice.key_note(fal) == "Generating on fal.ai needs your own fal.ai key under API key (Advanced)."
+    assert choice.key_note(choice.pick("").profile) is None
     assert choice.key_problem(choice.pick("").profile, has_own_key=False) is None  # the server's key
 
 
