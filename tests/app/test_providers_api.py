@@ -145,6 +145,11 @@ def test_another_provider_needs_the_visitors_own_key(
     with pytest.raises(AppError, match=r"fal\.ai needs your own fal\.ai key: paste it under API key"):
         generate(evolink_app, videos["a3"], provider="fal")
     assert sim.stats.creates == creates  # refused before anything was sent
+    est = evolink_app.client().predict(
+        files(videos["a3"]), "", "720p", 5, True, "", "fal", "", api_name="/estimate"
+    )
+    assert est["ok"] is True and est["provider"] == "fal"  # pricing needs no key
+    assert est["notes"] == ["Generating on fal.ai needs your own fal.ai key under API key (Advanced)."]
 
 
 # ----------------------------------------------------------------------------- /cancel
