@@ -256,7 +256,9 @@ def listen(
                 gr.Warning(event.message)
                 yield view.markdown(), gr.skip(), view.record(), None
                 return
-            yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
+            # The record travels with every update once handed over: API callers read task_id,
+            # status and can_cancel as fields while it runs.
+            yield view.markdown(), gr.skip(), view.record(), view.tracking()
 
     async def stop(
         tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request

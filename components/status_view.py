@@ -285,6 +285,7 @@ class View:
             "video_url_expires_at": self.video_url_expires,
             "estimate": estimate_summary(self.estimate),
             "credits_reserved": float(self.credits_reserved) if self.credits_reserved is not None else None,
+            "can_cancel": self.can_cancel,
             "provider_billed_seconds": float(self.billed_seconds)
             if self.billed_seconds is not None
             else None,

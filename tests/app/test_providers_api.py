@@ -4,7 +4,6 @@ gradio_client against `python app.py`."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,14 +155,13 @@ def test_another_provider_needs_the_visitors_own_key(
 
 
 def _until_queued(job) -> str:  # noqa: ANN001
-    """The provider's task id, once the status says it waits in the provider's queue."""
+    """The provider's task id, once the streamed task record says it can be cancelled."""
     deadline = time.monotonic() + QUEUE_WAIT
     while time.monotonic() < deadline:
-        for status, _player, _record in job.outputs():
-            if status.startswith("### Queued at provider"):
-                found = re.search(r"Task `([^`]+)`", status)
-                assert found, status
-                return found.group(1)
+        for status, _player, record in job.outputs():
+            if isinstance(record, dict) and record.get("can_cancel"):  # (a skipped update has no fields)
+                assert status.startswith(("### Queued at provider", "### Submitted")), status
+                return record["task_id"]
         time.sleep(0.2)
     raise AssertionError(f"never queued: {job.outputs()[-1][0] if job.outputs() else 'no output'}")
 
@@ -217,10 +215,10 @@ def test_cancel_where_the_provider_cannot_says_the_task_continues(
     deadline = time.monotonic() + QUEUE_WAIT
     task_id = None
     while task_id is None and time.monotonic() < deadline:
-        for status, _player, _record in job.outputs():
-            found = re.search(r"Task `([^`]+)`", status)
-            task_id = task_id or (found.group(1) if found else None)
+        records = [r for _status, _player, r in job.outputs() if isinstance(r, dict) and r.get("task_id")]
+        task_id = records[-1]["task_id"] if records else None
         time.sleep(0.2)
+    assert records[-1]["can_cancel"] is False  # EvoLink has no cancel
     assert task_id, "the EvoLink-contract task was never submitted"
     answer = owner.predict(task_id, "", api_name="/cancel")
     assert answer["outcome"] == "not_supported" and answer["cancelled"] is False and answer["charged"] is None
