@@ -4,7 +4,9 @@ markdown and as the `/estimate` JSON. Pure (no gradio import); prices come from
 
     a = Assessment(probed=probed, duration=5, quality="720p")
     as_markdown(a)          # "### Cost estimate: 47.60 credits (about $0.70)" ...
-    as_json("demo", a)      # the /estimate answer
+    as_json("demo", a)      # the /estimate answer (with `providers`: "Compare providers")
+
+Amounts are in the chosen provider's unit (credits, USD or CNY: `pricing.format_amount`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,24 @@ from typing import Any
 
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
-from wanvideo.pricing import Estimate, format_credits
+from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits, format_rate
+from wanvideo.providers import ProviderProfile
+
+from .provider_view import VARIANT_NAMES
 
 EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost."
+# Visible text of the provider parts (one place, to be keyed for translation).
+ON_PROVIDER = "On **{label}**, model `{model}`."
+COMPARE_TITLE = "#### Compare providers"
+COMPARE_HEAD = "| Provider | Model | Billed | USD |\n|---|---|---|---|"
+COMPARE_ROW = "| {mark}{label} | {model} | {billed} | {usd}{flag} |"
+CHOSEN_MARK = "▸ "
+UNCONFIRMED_FLAG = " *"
+NOT_OFFERED = "not offered"
+COMPARE_FOOT = (
+    "\\* not confirmed by the provider (see the sources). The same references, quality and duration on each."
+)
+SOURCES_TITLE = "Sources and open points"
 
 
 @dataclass
@@ -33,6 +50,9 @@ class Assessment:
 
     budget: Any = None  # wanvideo.budget.BudgetStatus: what the server's key may still spend today
     fix: bool = True  # clips the provider would refuse are prepared (fix_references)
+    profile: ProviderProfile | None = None  # the provider and model priced (None: the configured one)
+    quotes: list[ProviderQuote] = field(default_factory=list)  # the same job on every provider
+    notes: list[str] = field(default_factory=list)  # what the visitor should know, not a refusal
 
     @property
     def estimate(self) -> Estimate | None:
@@ -48,10 +68,65 @@ def seconds(value: object) -> str:
 
 
 def money(e: Estimate) -> str:
-    """The estimate's price: one amount, or a range when a duration is unknown."""
+    """The estimate's price in its unit: one amount, or a range when a duration is unknown."""
     if e.is_range:
-        return f"{format_credits(e.credits_low, e.usd_low)} to {format_credits(e.credits, e.usd)}"
-    return format_credits(e.credits, e.usd)
+        return (
+            f"{format_amount(e.credits_low, e.unit, e.usd_low)} to {format_amount(e.credits, e.unit, e.usd)}"
+        )
+    return format_amount(e.credits, e.unit, e.usd)
+
+
+def rate(e: Estimate) -> str:
+    """The price of one billed second: "4.76 credits/s", "$0.10/s", "CNY 0.60/s"."""
+    if e.unit == "credits":
+        return f"{e.credits_per_second:.4g} credits/s"
+    return format_rate(e.credits_per_second, e.unit)
+
+
+def _usd_range(low: Decimal | None, high: Decimal | None) -> str:
+    if high is None:
+        return ""
+    return f"${high:.2f}" if low is None or low == high else f"${low:.2f} to ${high:.2f}"
+
+
+def _billed_range(low: Decimal | None, high: Decimal | None) -> str:
+    if high is None:
+        return ""
+    return seconds(high) if low is None or low == high else f"{seconds(low)} to {seconds(high)}"
+
+
+def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None) -> list[str]:
+    """The rows of "Compare providers": one per provider and model, the chosen one marked; a * where
+    the price or the rule for reference seconds is not the provider's word; then the sources."""
+    if not quotes:
+        return []
+    lines = [COMPARE_TITLE, COMPARE_HEAD]
+    for q in quotes:
+        is_chosen = chosen is not None and q.provider == chosen.name and q.model == chosen.model
+        if q.offered:
+            billed, usd = _billed_range(q.billed_seconds_low, q.billed_seconds), _usd_range(q.usd_low, q.usd)
+        else:
+            billed, usd = NOT_OFFERED, ""
+        lines.append(
+            COMPARE_ROW.format(
+                mark=CHOSEN_MARK if is_chosen else "",
+                label=(q.short_label or q.label).replace("|", "/"),
+                model=VARIANT_NAMES.get(q.model, q.model),
+                billed=billed,
+                usd=usd,
+                flag=UNCONFIRMED_FLAG if not q.confirmed and q.offered else "",
+            )
+        )
+    lines += ["", f"<small>{COMPARE_FOOT}</small>", ""]
+    sources: list[str] = []
+    for q in quotes:
+        for item in (f"{q.label} ({q.model_name}): {q.source}, as of {q.as_of}", *q.notes):
+            if item not in sources:
+                sources.append(item)
+    lines.append(f"<details><summary>{SOURCES_TITLE}</summary>\n")
+    lines += [f"- <small>{item}</small>" for item in sources]
+    lines += ["", "</details>"]
+    return lines
 
 
 def _reset_time(value: Any) -> str:
@@ -150,6 +225,8 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "ok": not a.problems,
         "provider": provider,
+        "model": a.profile.model if a.profile is not None else None,
+        "unit": a.estimate.unit if a.estimate is not None else None,
         "quality": a.quality,
         "fix_references": a.fix,
         "prepare_seconds": round(prepare_seconds(a.probed), 1),
@@ -158,6 +235,8 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
         "problems": list(a.problems),
         "warnings": list(a.probed.warnings) if a.probed else [],
         "budget": budget_json(a.budget),
+        "notes": list(a.notes),
+        "providers": [q.to_json() for q in a.quotes],
     }
     if e is not None:
         data.update(
@@ -200,6 +279,7 @@ def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
         "total_billed_seconds": _num(e.total_seconds),
         "credits": _num(e.credits),
         "usd": _num(e.usd),
+        "unit": e.unit,
         "minimum_applied": e.minimum_applied,
         "prices_as_of": e.prices_as_of,
     }
@@ -231,6 +311,8 @@ def as_markdown(a: Assessment) -> str:
         lines.append(
             f"### Cost estimate: {money(e)}" if not a.problems else f"### Cost once fixed: {money(e)}"
         )
+        if a.profile is not None:
+            lines.append(ON_PROVIDER.format(label=a.profile.label, model=a.profile.variant.wire))
         lines.append("Charged only if the video is made; a failed task costs nothing.")
         lines.append("")
         lines.append("| Reference | Length | Billed |")
@@ -255,7 +337,7 @@ def as_markdown(a: Assessment) -> str:
             total_s = f"{seconds(e.total_seconds_low)} to {total_s}"
         lines.append(
             f"Input {input_s} + output {seconds(e.output_seconds)} = **{total_s} billed** "
-            f"× {e.credits_per_second:.4g} credits/s at {e.quality}."
+            f"× {rate(e)} at {e.quality}."
         )
         if a.other is not None:
             lines.append(f"At {a.other.quality} instead: {money(a.other)}.")
@@ -263,6 +345,9 @@ def as_markdown(a: Assessment) -> str:
             lines.append(f"The minimum charge of {format_credits(e.minimum_credits)} per task applies.")
         lines.append("")
         lines.append(f"<small>Prices as of {e.prices_as_of}, source: {e.prices_source}.</small>")
+    if a.notes:
+        lines.append("")
+        lines.extend(f"**{n}**" for n in a.notes)
     if budget_line(a.budget):
         lines.append("")
         lines.append(budget_line(a.budget))
@@ -275,4 +360,8 @@ def as_markdown(a: Assessment) -> str:
     if warnings:
         lines.append("")
         lines.extend(f"- Note: {w}" for w in warnings)
+    compared = compare_lines(a.quotes, a.profile)
+    if compared:
+        lines.append("")
+        lines.extend(compared)
     return "\n".join(lines)
