@@ -1,5 +1,6 @@
 """Wan 2.6 Reference Video Studio: load .env, read settings, start the simulator in demo
-mode, build the UI, launch.
+mode (the other providers' simulators start when a visitor first picks them), build the UI,
+launch.
 
     python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_PORT / _NAME to change)
 
@@ -27,6 +28,7 @@ from wanvideo.watcher import TaskManager  # noqa: E402
 
 if TYPE_CHECKING:
     from wanvideo.simulator import Simulator
+    from wanvideo.simulator.pool import SimulatorPool
 
 
 @dataclass
@@ -34,7 +36,8 @@ class App:
     ctx: AppContext
     demo: gr.Blocks
     manager: TaskManager
-    simulator: Simulator | None = None
+    simulator: Simulator | None = None  # demo mode: the configured provider's
+    simulators: SimulatorPool | None = None  # demo mode: it and those started for other providers
 
     def launch(self, **kwargs: Any) -> Any:
         return self.demo.launch(**{**layout.launch_kwargs(self.ctx), **kwargs})
@@ -42,30 +45,34 @@ class App:
     def close(self) -> None:
         self.demo.close()
         self.manager.stop()
-        if self.simulator is not None:
-            self.simulator.stop()
+        if self.simulators is not None:
+            self.simulators.stop()
 
 
 DB_FILE = "tasks.sqlite3"
 
 
 def create(settings: Settings) -> App:
-    simulator = None
+    simulator = simulators = None
     if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
         from wanvideo.simulator import Simulator  # only in demo mode: ~0.15 s of imports
+        from wanvideo.simulator.pool import SimulatorPool
 
-        simulator = Simulator(
-            task_seconds=settings.demo_task_seconds,
-            port=settings.demo_port,
-            data_dir=settings.data_dir / "simulator",
-        ).start()
+        simulators = SimulatorPool(settings.demo_task_seconds, settings.data_dir / "simulators")
+        simulator = simulators.adopt(
+            Simulator(
+                task_seconds=settings.demo_task_seconds,
+                port=settings.demo_port,
+                data_dir=settings.data_dir / "simulator",
+            ).start()
+        )
         settings = settings.model_copy(
             update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
         )
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
     manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE)).start()
-    ctx = AppContext.create(settings, manager)
-    return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator)
+    ctx = AppContext.create(settings, manager, simulators=simulators)
+    return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator, simulators=simulators)
 
 
 def main() -> None:

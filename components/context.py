@@ -1,20 +1,29 @@
 """App-level singletons handed to every panel: settings, the effective provider profile, the
-TaskManager, the identity signer and the prepared-clip cache. Nothing per-user lives here
+providers a visitor may pick (`choice`), the TaskManager, the identity signer, the
+prepared-clip cache and, in demo mode, the simulators. Nothing per-user lives here
 (per-user data is in gr.State/gr.BrowserState).
+
+    picked = ctx.choice.pick(provider, model)     # the profile a form or API pick means
+    profile = ctx.run_profile(picked.profile)     # demo: pointed at its dialect's simulator
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradio.utils import get_upload_folder
 
 from wanvideo.identity import Identity
 from wanvideo.media.clips import PreparedClips, use_clips
+from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ProviderProfile, effective_profile
 from wanvideo.settings import Settings
 from wanvideo.watcher import TaskManager
+
+if TYPE_CHECKING:
+    from wanvideo.simulator.pool import SimulatorPool
 
 PREPARED_FOLDER = "wan-prepared"
 
@@ -26,20 +35,34 @@ class AppContext:
     manager: TaskManager
     identity: Identity
     clips: PreparedClips
+    choice: ProviderChoice
+    simulators: SimulatorPool | None = None
 
     @classmethod
-    def create(cls, settings: Settings, manager: TaskManager) -> AppContext:
+    def create(
+        cls, settings: Settings, manager: TaskManager, simulators: SimulatorPool | None = None
+    ) -> AppContext:
         # Prepared clips live in Gradio's upload folder: served for the card previews like the
         # uploads themselves, and cleaned with them (layout hands `clips.files` to delete_cache).
         clips = PreparedClips(Path(get_upload_folder()) / PREPARED_FOLDER)
         use_clips(clips)  # the task runner's jobs and "Delete local copy" use the same cache
+        profile = effective_profile(settings)
         return cls(
             settings=settings,
-            profile=effective_profile(settings),
+            profile=profile,
             manager=manager,
             identity=Identity.for_settings(settings),
             clips=clips,
+            choice=ProviderChoice(configured=profile, demo=settings.is_demo),
+            simulators=simulators,
         )
+
+    def run_profile(self, profile: ProviderProfile) -> ProviderProfile:
+        """The profile a job runs with: in demo mode another provider's simulator (started now
+        if it is not running yet)."""
+        if self.simulators is None:
+            return profile
+        return self.choice.for_run(profile, self.simulators.base_url)
 
     @property
     def has_server_key(self) -> bool:

@@ -19,8 +19,9 @@ import gradio as gr
 from wanvideo.events import Failed, Preparing, Probed
 from wanvideo.job import check_references, prepare_step
 from wanvideo.messages import EN
-from wanvideo.pricing import estimate, other_quality
+from wanvideo.pricing import compare_providers, estimate, other_quality
 from wanvideo.providers import QUALITIES
+from wanvideo.schemas import GenerationRequest, provider_problems
 
 from . import identity, inputs
 from .context import AppContext
@@ -39,51 +40,68 @@ async def assess(
     visitor: str | None = None,
     fix_references: Any = True,
     reference_starts: Any = "",
+    provider: Any = None,
+    model: Any = None,
 ) -> Assessment:
-    """Probe, plan and price the form's references (the one probe per look); with `visitor`,
-    also what the server's key may still spend today."""
+    """Probe, plan and price the form's references (the one probe per look) on the picked
+    provider and model, and compare every provider; with `visitor`, also what the server's key
+    may still spend today (on the configured provider only)."""
     quality = quality or QUALITIES[0]
-    seconds, duration_problem = inputs.parse_duration(ctx.profile, duration)
+    picked = ctx.choice.pick(provider, model)
+    profile = picked.profile
+    seconds, duration_problem = inputs.parse_duration(profile, duration)
     urls, url_problems = inputs.parse_urls(video_urls)
     starts, starts_problem = inputs.parse_starts(reference_starts)
-    priced_seconds = seconds if seconds is not None else ctx.profile.default_duration
+    priced_seconds = seconds if seconds is not None else profile.default_duration
     probed = await check_references(
         inputs.file_paths(videos),
         urls,
         quality,
         priced_seconds,
-        ctx.profile,
+        profile,
         ctx.settings,
         fix=inputs.parse_fix(fix_references),
         starts=starts,
     )
-    budget = await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor else None
+    on_server_key = not ctx.choice.is_other(profile)
+    budget = (
+        await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor and on_server_key else None
+    )
     result = Assessment(
         probed=probed,
         duration=seconds,
         quality=quality,
-        problems=list(probed.problems),
+        problems=[*picked.problems, *probed.problems],
         budget=budget,
         fix=inputs.parse_fix(fix_references),
+        profile=profile,
     )
     result.problems += url_problems
     if duration_problem:
         result.problems.append(duration_problem)
     if starts_problem:
         result.problems.append(starts_problem)
+    # The provider's rules on the references themselves (DashScope Virginia takes links only).
+    shape = GenerationRequest.model_construct(
+        prompt="", videos=tuple(inputs.file_paths(videos)), video_urls=tuple(urls), model=profile.model
+    )
+    result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
+    key_note = ctx.choice.key_note(profile)
+    if key_note:
+        result.notes.append(key_note)
     reprice(ctx, result)
     return result
 
 
 def reprice(ctx: AppContext, a: Assessment) -> None:
-    """The other quality's price for the references as they will be sent."""
+    """The other quality's price and every provider's, for the references as they will be sent."""
+    profile = a.profile or ctx.profile
+    seconds = a.duration if a.duration is not None else profile.default_duration
     if a.probed is not None and a.probed.estimate is not None:
-        a.other = estimate(
-            a.probed.sent_durations,
-            other_quality(a.quality),
-            a.duration if a.duration is not None else ctx.profile.default_duration,
-            ctx.profile.prices,
-        )
+        a.other = estimate(a.probed.sent_durations, other_quality(a.quality), seconds, profile.prices)
+        a.quotes = compare_providers(a.probed.sent_durations, a.quality, seconds, ctx.choice.compared())
+    else:
+        a.quotes = []
 
 
 @dataclass
@@ -111,18 +129,30 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         duration: Any = None,
         fix_references: bool = True,
         reference_starts: str = "",
+        provider: str = "",
+        model: str = "",
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
         """Price a generation before paying: per reference its duration and billed seconds as it
         will be sent, what will be done to it (fix_references: convert, rotate, trim to the 30 s
         window from reference_starts, shrink) and about how long that takes; billed input and
         output seconds, total billed seconds, credits, USD, problems, and what this app's key
-        may still spend today (budget)."""
+        may still spend today (budget); provider and model (empty: this app's provider and its
+        default model) pick where it is priced, and providers prices it on every provider."""
         visitor = identity.visitor_of(ctx, request)
         a = await assess(
-            ctx, videos, video_urls, quality, duration, visitor, fix_references, reference_starts
+            ctx,
+            videos,
+            video_urls,
+            quality,
+            duration,
+            visitor,
+            fix_references,
+            reference_starts,
+            provider,
+            model,
         )
-        return as_json(ctx.profile.name, a)
+        return as_json(a.profile.name if a.profile else ctx.profile.name, a)
 
     def view(
         a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True, lang: str = EN
@@ -154,12 +184,23 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         duration: Any,
         fix_references: bool,
         reference_starts: str,
+        provider: str,
+        model: str,
         request: gr.Request,
     ) -> AsyncIterator[tuple[Any, ...]]:
         visitor = identity.visitor_of(ctx, request)
         lang = lang_of(request)
         a = await assess(
-            ctx, videos, video_urls, quality, duration, visitor, fix_references, reference_starts
+            ctx,
+            videos,
+            video_urls,
+            quality,
+            duration,
+            visitor,
+            fix_references,
+            reference_starts,
+            provider,
+            model,
         )
         yield view(a, lang=lang)
         probed = a.probed
@@ -170,8 +211,9 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         sources = [*inputs.file_paths(videos), *urls]
         states: dict[int, CardState] = {}
         current = probed.to_prepare[0]
-        seconds = a.duration if a.duration is not None else ctx.profile.default_duration
-        async for item in prepare_step(probed, sources, a.quality, seconds, ctx.profile, ctx.settings):
+        profile = a.profile or ctx.profile
+        seconds = a.duration if a.duration is not None else profile.default_duration
+        async for item in prepare_step(probed, sources, a.quality, seconds, profile, ctx.settings):
             if isinstance(item, Preparing):
                 current = item.index - 1
                 states[current] = CardState(percent=item.percent)
@@ -209,8 +251,19 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         form.duration,
         form.fix_references,
         form.reference_starts,
+        form.model,
     ):
         component.change(
+            refresh,
+            inputs=form.reference_inputs,
+            outputs=outputs,
+            api_visibility="private",
+            concurrency_limit=None,
+            trigger_mode="always_last",
+            show_progress="hidden",
+        )
+    if form.provider_changed is not None:  # after the model and duration follow the new provider
+        form.provider_changed.then(
             refresh,
             inputs=form.reference_inputs,
             outputs=outputs,

@@ -4,7 +4,9 @@ markdown and as the `/estimate` JSON. Pure (no gradio import); prices come from
 
     a = Assessment(probed=probed, duration=5, quality="720p")
     as_markdown(a)          # "### Cost estimate: 47.60 credits (about $0.70)" ...
-    as_json("demo", a)      # the /estimate answer
+    as_json("demo", a)      # the /estimate answer (with `providers`: "Compare providers")
+
+Amounts are in the chosen provider's unit (credits, USD or CNY: `pricing.format_amount`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,16 @@ from wanvideo.events import Probed
 from wanvideo.media.prepare import about
 from wanvideo.messages import EN, t
 from wanvideo.messages import render as tr
-from wanvideo.pricing import Estimate, format_credits
+from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits, format_rate
+from wanvideo.providers import ProviderProfile
+
+from .provider_view import variant_name
 
 EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost."
+# The provider parts' text is the catalogue's compare.* and cost.on_provider (both languages).
+COMPARE_ROW = "| {mark}{label} | {model} | {billed} | {usd}{flag} |"
+CHOSEN_MARK = "▸ "
+UNCONFIRMED_FLAG = " *"
 
 
 @dataclass
@@ -35,6 +44,9 @@ class Assessment:
 
     budget: Any = None  # wanvideo.budget.BudgetStatus: what the server's key may still spend today
     fix: bool = True  # clips the provider would refuse are prepared (fix_references)
+    profile: ProviderProfile | None = None  # the provider and model priced (None: the configured one)
+    quotes: list[ProviderQuote] = field(default_factory=list)  # the same job on every provider
+    notes: list[str] = field(default_factory=list)  # what the visitor should know, not a refusal
 
     @property
     def estimate(self) -> Estimate | None:
@@ -50,11 +62,74 @@ def seconds(value: object, lang: str = EN) -> str:
 
 
 def money(e: Estimate, lang: str = EN) -> str:
-    """The estimate's price: one amount, or a range when a duration is unknown."""
+    """The estimate's price in its unit: one amount, or a range when a duration is unknown."""
     if e.is_range:
-        low, high = format_credits(e.credits_low, e.usd_low), format_credits(e.credits, e.usd)
+        low, high = format_amount(e.credits_low, e.unit, e.usd_low), format_amount(e.credits, e.unit, e.usd)
         return t("cost.range", lang, low=low, high=high)
-    return tr(format_credits(e.credits, e.usd), lang)
+    return tr(format_amount(e.credits, e.unit, e.usd), lang)
+
+
+def rate(e: Estimate, lang: str = EN) -> str:
+    """The price of one billed second: "4.76 credits/s", "$0.10/s", "CNY 0.60/s"."""
+    if e.unit == "credits":
+        return t("money.rate_credits", lang, value=f"{e.credits_per_second:.4g}")
+    return tr(format_rate(e.credits_per_second, e.unit), lang)
+
+
+def _usd_range(low: Decimal | None, high: Decimal | None, lang: str = EN) -> str:
+    if high is None:
+        return ""
+    return (
+        f"${high:.2f}"
+        if low is None or low == high
+        else t("cost.range", lang, low=f"${low:.2f}", high=f"${high:.2f}")
+    )
+
+
+def _billed_range(low: Decimal | None, high: Decimal | None, lang: str = EN) -> str:
+    if high is None:
+        return ""
+    if low is None or low == high:
+        return seconds(high, lang)
+    return t("cost.range", lang, low=seconds(low, lang), high=seconds(high, lang))
+
+
+def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None, lang: str = EN) -> list[str]:
+    """The rows of "Compare providers": one per provider and model, the chosen one marked; a * where
+    the price or the rule for reference seconds is not the provider's word; then the sources."""
+    if not quotes:
+        return []
+    lines = ["#### " + t("compare.title", lang), t("compare.head", lang), "|---|---|---|---|"]
+    for q in quotes:
+        is_chosen = chosen is not None and q.provider == chosen.name and q.model == chosen.model
+        if q.offered:
+            billed = _billed_range(q.billed_seconds_low, q.billed_seconds, lang)
+            usd = _usd_range(q.usd_low, q.usd, lang)
+        else:
+            billed, usd = t("compare.not_offered", lang), ""
+        lines.append(
+            COMPARE_ROW.format(
+                mark=CHOSEN_MARK if is_chosen else "",
+                label=(q.short_label or q.label).replace("|", "/"),
+                model=variant_name(q.model, lang),
+                billed=billed,
+                usd=usd,
+                flag=UNCONFIRMED_FLAG if not q.confirmed and q.offered else "",
+            )
+        )
+    lines += ["", f"<small>{t('compare.foot', lang)}</small>", ""]
+    sources: list[str] = []
+    for q in quotes:
+        for item in (
+            t("compare.source", lang, label=q.label, model=q.model_name, source=q.source, when=q.as_of),
+            *q.notes,
+        ):
+            if item not in sources:
+                sources.append(item)
+    lines.append(f"<details><summary>{t('compare.sources', lang)}</summary>\n")
+    lines += [f"- <small>{tr(item, lang)}</small>" for item in sources]
+    lines += ["", "</details>"]
+    return lines
 
 
 def _reset_time(value: Any) -> str:
@@ -154,6 +229,8 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "ok": not a.problems,
         "provider": provider,
+        "model": a.profile.model if a.profile is not None else None,
+        "unit": a.estimate.unit if a.estimate is not None else None,
         "quality": a.quality,
         "fix_references": a.fix,
         "prepare_seconds": round(prepare_seconds(a.probed), 1),
@@ -162,6 +239,8 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
         "problems": list(a.problems),
         "warnings": list(a.probed.warnings) if a.probed else [],
         "budget": budget_json(a.budget),
+        "notes": list(a.notes),
+        "providers": [q.to_json() for q in a.quotes],
     }
     if e is not None:
         data.update(
@@ -204,6 +283,7 @@ def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
         "total_billed_seconds": _num(e.total_seconds),
         "credits": _num(e.credits),
         "usd": _num(e.usd),
+        "unit": e.unit,
         "minimum_applied": e.minimum_applied,
         "prices_as_of": e.prices_as_of,
     }
@@ -235,6 +315,8 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
     else:
         headline = "cost.headline" if not a.problems else "cost.headline_fixed"
         lines.append("### " + t(headline, lang, money=money(e, lang)))
+        if a.profile is not None:
+            lines.append(t("cost.on_provider", lang, label=a.profile.label, model=a.profile.variant.wire))
         lines.append(t("cost.only_if_made", lang))
         lines.append("")
         lines.append(t("cost.table_head", lang))
@@ -264,7 +346,7 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
                 input=input_s,
                 output=seconds(e.output_seconds, lang),
                 total=total_s,
-                rate=f"{e.credits_per_second:.4g}",
+                rate=rate(e, lang),
                 quality=e.quality,
             )
         )
@@ -274,6 +356,9 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
             lines.append(t("cost.minimum", lang, money=format_credits(e.minimum_credits)))
         lines.append("")
         lines.append(f"<small>{t('cost.prices', lang, when=e.prices_as_of, source=e.prices_source)}</small>")
+    if a.notes:
+        lines.append("")
+        lines.extend(f"**{tr(n, lang)}**" for n in a.notes)
     if budget_line(a.budget, lang):
         lines.append("")
         lines.append(budget_line(a.budget, lang))
@@ -286,4 +371,8 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
     if warnings:
         lines.append("")
         lines.extend("- " + t("cost.note", lang, text=tr(w, lang)) for w in warnings)
+    compared = compare_lines(a.quotes, a.profile, lang)
+    if compared:
+        lines.append("")
+        lines.extend(compared)
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""The request form: prompt (with a live character count), references, options, Advanced.
+"""The request form: prompt (with a live character count), references, options, Advanced
+(callback, API key, the provider and its model variant).
 
 The labels are the accessible names users and tests rely on (DESIGN.md, public contract).
 """
@@ -6,6 +7,7 @@ The labels are the accessible names users and tests rely on (DESIGN.md, public c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -20,11 +22,12 @@ from wanvideo.providers import (
     MIN_REFERENCE_SECONDS,
     QUALITIES,
     SHOT_TYPES,
+    ProviderProfile,
 )
 
-from . import references
+from . import provider_view, references
 from .context import AppContext
-from .lang import static, t
+from .lang import lang_of, static, t
 
 # Counted in the browser (no server round trip per keystroke), in code points like Python's len(),
 # in the language Gradio's frontend chose (the same rule as `wanvideo.messages.negotiate`).
@@ -78,6 +81,10 @@ class Form:
     shot_type: gr.Radio
     callback_url: gr.Textbox
     api_key: gr.Textbox
+    provider: gr.Dropdown
+    model: gr.Dropdown
+    provider_facts: gr.Markdown
+    provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
 
     @property
     def reference_starts(self) -> gr.Textbox:
@@ -93,6 +100,8 @@ class Form:
             self.duration,
             self.fix_references,
             self.reference_starts,
+            self.provider,
+            self.model,
         ]
 
 
@@ -176,6 +185,31 @@ def render(ctx: AppContext) -> Form:
             info=key_info,
             elem_id="api-key",
         )
+        provider = gr.Dropdown(
+            choices=[(label, name) for name, label in ctx.choice.options()],
+            value=profile.name,
+            label=static("field.provider"),
+            info=static(
+                provider_view.PROVIDER_INFO_DEMO if ctx.settings.is_demo else provider_view.PROVIDER_INFO
+            ),
+            allow_custom_value=True,  # API values: our own refusal names the choices
+            elem_id="provider",
+        )
+        model = gr.Dropdown(
+            choices=[
+                (static(label.id, **label.params), value)
+                for label, value in provider_view.model_choice_messages(profile)
+            ],
+            value=profile.model,
+            label=static("field.model"),
+            info=static(provider_view.MODEL_INFO),
+            allow_custom_value=True,  # the choices follow the provider; our refusal names them
+            elem_id="model",
+        )
+        facts = provider_view.facts_message(profile)
+        provider_facts = gr.Markdown(
+            static(facts.id, **facts.params), elem_id="provider-facts", elem_classes=["wan-hint"]
+        )
     return Form(
         prompt=prompt,
         prompt_count=prompt_count,
@@ -190,10 +224,39 @@ def render(ctx: AppContext) -> Form:
         shot_type=shot_type,
         callback_url=callback_url,
         api_key=api_key,
+        provider=provider,
+        model=model,
+        provider_facts=provider_facts,
     )
 
 
-def listen(form: Form) -> None:
+def duration_info(profile: ProviderProfile, lang: str = EN) -> str:
+    return t("form.duration_info", lang, provider=profile.label, rule=profile.duration_rule())
+
+
+def listen(ctx: AppContext, form: Form) -> None:
+    def follow_provider(provider: str, duration: Any, request: gr.Request) -> tuple[Any, ...]:
+        """The model choices, durations and rules of the picked provider (in the visitor's language)."""
+        profile = ctx.choice.pick(provider).profile
+        lang = lang_of(request)
+        return (
+            gr.update(choices=provider_view.model_choices(profile, lang), value=profile.model),
+            gr.update(
+                choices=[str(d) for d in profile.durations],
+                value=provider_view.duration_value(profile, duration),
+                info=duration_info(profile, lang),
+            ),
+            provider_view.facts(profile, lang),
+        )
+
+    form.provider_changed = form.provider.input(
+        follow_provider,
+        inputs=[form.provider, form.duration],
+        outputs=[form.model, form.duration, form.provider_facts],
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
     # Browser-only events: no server round trip, never part of the API.
     form.prompt.change(None, inputs=form.prompt, outputs=form.prompt_count, js=_COUNT_JS)
     for i, button in enumerate(form.character_buttons, start=1):

@@ -213,7 +213,11 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         elif action == cards.RESUME:
             if record.status != NEEDS_KEY:
                 raise _error("not_resumable", lang)
-            if manager.resume(record.id, owner_id, api_key=key) is None:
+            # A task on another provider than the configured one resumes on its own profile
+            # (in demo mode, its dialect's simulator).
+            picked = ctx.choice.pick(record.provider, (record.request or {}).get("model"))
+            profile = ctx.run_profile(picked.profile) if picked.ok else None
+            if manager.resume(record.id, owner_id, api_key=key, profile=profile) is None:
                 raise _error("resume_key", lang)
             gr.Info(_say("resumed", lang))
         elif action == cards.RETRY:

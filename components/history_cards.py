@@ -23,8 +23,8 @@ from typing import Any
 
 from wanvideo.messages import CATALOGUE, EN, LANGUAGES, t
 from wanvideo.messages import render as tr
-from wanvideo.pricing import format_credits
-from wanvideo.providers import ASPECT_RATIOS, QUALITIES, SHOT_TYPES, PriceTable
+from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
+from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY
 from wanvideo.web.routes import poster_url, video_path
@@ -47,6 +47,9 @@ _KEYS = (
     "no_poster",
     "estimate",
     "charged",
+    "billed",
+    "billed_differs",
+    "provider",
     "charge_unknown",
     "charged_failed",
     "not_charged",
@@ -125,24 +128,65 @@ def usd_of(credits: Decimal, prices: PriceTable) -> Decimal:
     return (credits / prices.credits_per_usd).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def cost_line(record: TaskRecord, prices: PriceTable, lang: str = EN) -> str:
+def _estimate(est: dict[str, Any]) -> Estimate | None:
+    try:
+        return Estimate.model_validate(est) if est else None
+    except ValueError:
+        return None
+
+
+def billed_text(record: TaskRecord, lang: str = EN) -> str:
+    """The provider's own billed seconds (DashScope, fal), flagged where the estimate differs."""
     TEXT = texts(lang)
-    """The estimate next to the provider's charge, both in the one money format."""
+    est = record.estimate or {}
+    billed = _decimal(est.get("provider_billed_seconds"))
+    if billed is None:
+        return ""
+    text = TEXT["billed"].format(seconds=seconds_text(billed))
+    priced = _estimate(est)
+    if priced is not None and billed_difference(priced, billed):
+        text += " " + TEXT["billed_differs"].format(expected=estimated_seconds(priced))
+    return text
+
+
+def cost_line(record: TaskRecord, prices: PriceTable, lang: str = EN) -> str:
+    """The estimate next to the provider's charge (and its billed seconds), in the unit of the
+    provider the record ran on (`prices`: the configured provider's, for older records)."""
+    TEXT = texts(lang)
     parts = []
     est = record.estimate or {}
+    unit = str(est.get("unit") or prices.unit)
+    profile = PROFILES.get(record.provider)
+    own_prices = profile.prices if profile is not None and profile.prices.unit == unit else prices
     credits = _decimal(est.get("credits"))
     if credits is not None:
-        parts.append(
-            TEXT["estimate"].format(money=tr(format_credits(credits, _decimal(est.get("usd"))), lang))
-        )
+        money = tr(format_amount(credits, unit, _decimal(est.get("usd"))), lang)
+        parts.append(TEXT["estimate"].format(money=money))
     if record.credits_charged is not None:
-        money = format_credits(record.credits_charged, usd_of(record.credits_charged, prices))
-        parts.append(TEXT["charged"].format(money=tr(money, lang)))
+        money = tr(
+            format_amount(record.credits_charged, unit, usd_of(record.credits_charged, own_prices)), lang
+        )
+        parts.append(TEXT["charged"].format(money=money))
     elif record.status == COMPLETED:
         parts.append(TEXT["charge_unknown"])
     elif record.is_final:
         parts.append(TEXT["charged_failed"] if (record.error or {}).get("charged") else TEXT["not_charged"])
+    billed = billed_text(record, lang)
+    if billed:
+        parts.append(billed)
     return " · ".join(parts) or TEXT["cost_unknown"]
+
+
+def provider_line(record: TaskRecord, lang: str = EN) -> str:
+    """Who made it: the provider's label and the model as sent."""
+    profile = PROFILES.get(record.provider)
+    req = record.request or {}
+    model = (req.get("sent") or {}).get("model")
+    if not model and profile is not None:
+        chosen = req.get("model")
+        model = (profile if profile.model_problem(chosen) else profile.with_model(chosen)).variant.wire
+    label = profile.label if profile is not None else record.provider
+    return texts(lang)["provider"].format(provider=label, model=model or "")
 
 
 def settings_line(record: TaskRecord, lang: str = EN) -> str:
@@ -238,6 +282,7 @@ def card(record: TaskRecord, prices: PriceTable, *, hidden: bool = False, lang: 
         f'<p class="wan-card-prompt">{html.escape(prompt)}</p>'
         f'<div class="wan-card-meta wan-card-settings">{html.escape(settings_line(record, lang))}</div>'
         + (f'<div class="wan-card-meta">{html.escape(refs)}</div>' if refs else "")
+        + f'<div class="wan-card-meta wan-card-provider">{html.escape(provider_line(record, lang))}</div>'
         + f'<div class="wan-card-meta wan-card-cost">{html.escape(cost_line(record, prices, lang))}</div>'
         + (f'<div class="wan-card-msg">{html.escape(message)}</div>' if message else "")
         + (f'<div class="wan-card-actions">{buttons}</div>' if buttons else "")

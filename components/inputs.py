@@ -32,6 +32,8 @@ CALLBACK_URL = FIELD_LABELS["callback_url"]
 FIX_REFERENCES = FIELD_LABELS["fix_references"]
 REFERENCE_STARTS = FIELD_LABELS["reference_starts"]
 API_KEY = Message("field.api_key")
+PROVIDER = FIELD_LABELS["provider"]
+MODEL = FIELD_LABELS["model"]
 
 MAX_LINK_CHARS = MAX_CALLBACK_URL_CHARS  # a reference link longer than this is not a link anyone pasted
 _SHOWN_CHARS = 40  # how much of a bad value a refusal repeats

@@ -130,7 +130,7 @@ def build(ctx: AppContext) -> gr.Blocks:
 
         # Prepared clips are cleaned with Gradio's own cache (same schedule, and at shutdown).
         demo.temp_file_sets.append(ctx.clips.files)
-        form.listen(the_form)
+        form.listen(ctx, the_form)
         cost.listen(ctx, the_form, the_cost)
         status.listen(ctx, the_form, the_status, the_result, owner_state)
         identity.listen(ctx=ctx, owner=owner, demo=demo)

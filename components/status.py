@@ -18,9 +18,11 @@ import gradio as gr
 from pydantic import ValidationError
 
 from wanvideo.budget import SpendRefused
+from wanvideo.errors import WanError
 from wanvideo.events import Completed, Failed, FailureReason, Probed
 from wanvideo.job import check_references, prepare_step
 from wanvideo.messages import EN, Message
+from wanvideo.providers import ProviderProfile
 from wanvideo.schemas import GenerationRequest, plain_problems
 from wanvideo.web.routes import signed_video_path
 
@@ -29,7 +31,14 @@ from .context import AppContext
 from .form import Form
 from .lang import lang_of, static, t, tr
 from .result import Result, empty_html, player_html, public_root
-from .status_view import Started, View, stop_message
+from .status_view import (
+    Started,
+    View,
+    cancel_json,
+    cancel_message,
+    stop_label,
+    stop_message,
+)
 
 
 @dataclass
@@ -38,6 +47,11 @@ class Status:
     stop: gr.Button
     panel: gr.Markdown
     tracking: gr.State
+    # hidden: the /cancel endpoint's inputs, trigger and output
+    cancel_task_id: gr.Textbox
+    cancel_key: gr.Textbox
+    cancel_trigger: gr.Button
+    cancel_result: gr.JSON
     generate_event: Any = None  # the Dependency of Generate, for panels that chain on it
 
 
@@ -54,7 +68,16 @@ def render() -> Status:
         elem_classes=["wan-panel"],
     )
     tracking = gr.State(None)
-    return Status(generate=generate, stop=stop, panel=panel, tracking=tracking)
+    return Status(
+        generate=generate,
+        stop=stop,
+        panel=panel,
+        tracking=tracking,
+        cancel_task_id=gr.Textbox(visible=False, label="task_id"),
+        cancel_key=gr.Textbox("", visible=False, label="api_key"),
+        cancel_trigger=gr.Button("Cancel", visible=False),
+        cancel_result=gr.JSON(visible=False, label="Cancel"),
+    )
 
 
 def refusal(problems: list[str], lang: str = EN) -> gr.Error:
@@ -81,9 +104,12 @@ def read_request(
     callback_url: Any,
     fix_references: Any = True,
     reference_starts: Any = "",
+    profile: ProviderProfile | None = None,
 ) -> GenerationRequest:
-    """The form as a validated request, or a refusal naming every field to fix."""
-    seconds, duration_problem = inputs.parse_duration(ctx.profile, duration)
+    """The form as a validated request on `profile` (default: the configured provider, its
+    selected model), or a refusal naming every field to fix."""
+    profile = profile or ctx.profile
+    seconds, duration_problem = inputs.parse_duration(profile, duration)
     urls, problems = inputs.parse_urls(video_urls)
     starts, starts_problem = inputs.parse_starts(reference_starts)
     if duration_problem:
@@ -105,8 +131,9 @@ def read_request(
                 "callback_url": callback_url or None,
                 "fix_references": inputs.parse_fix(fix_references),
                 "reference_starts": starts,
+                "model": profile.model,
             },
-            context={"profile": ctx.profile},
+            context={"profile": profile},
         )
     except ValidationError as exc:
         raise refusal(plain_problems(exc), lang) from None
@@ -127,6 +154,8 @@ def listen(
         api_key: str | None = None,
         fix_references: bool = True,
         reference_starts: str = "",
+        provider: str = "",
+        model: str = "",
         owner_id: Any = None,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> AsyncIterator[tuple[Any, ...]]:
@@ -135,9 +164,17 @@ def listen(
         reference_starts, e.g. "0, 12.5", shrink) before anything is sent. Streams the status
         (markdown); the final value holds the player and the task record (task_id, status,
         provider, video_path: the file name, video_url: a signed link to download the video
-        within minutes, estimate, error)."""
+        within minutes, estimate, error). provider and model (empty: this app's provider and its
+        default model) pick who makes it; another provider runs on your own key for it."""
         lang = lang_of(request)
         key = (api_key or "").strip() or None
+        picked = ctx.choice.pick(provider, model)
+        if not picked.ok:
+            raise refusal(picked.problems, lang)
+        profile = picked.profile
+        key_problem = ctx.choice.key_problem(profile, has_own_key=key is not None)
+        if key_problem:
+            raise refusal([key_problem], lang)
         if ctx.needs_user_key and not key:
             raise refusal([Message("input.own_key_needed")], lang)
         req = read_request(
@@ -153,16 +190,17 @@ def listen(
             callback_url=callback_url,
             fix_references=fix_references,
             reference_starts=reference_starts,
+            profile=profile,
         )
 
-        view = View(provider=ctx.profile.name, lang=lang)
+        view = View(provider=profile.name, simulated=ctx.settings.is_demo, cancel=profile.cancel, lang=lang)
         yield view.markdown(), empty_html(lang), None, view.tracking()
         probed = await check_references(
             req.videos,
             req.video_urls,
             req.quality,
             req.duration,
-            ctx.profile,
+            profile,
             ctx.settings,
             fix=req.fix_references,
             starts=req.reference_starts,
@@ -185,9 +223,7 @@ def listen(
             # stops the worker; nothing was uploaded or created yet. The cost panel's
             # preparation of the same clips is reused (cached by content, start and settings).
             sources = [*req.videos, *req.video_urls]
-            async for item in prepare_step(
-                probed, sources, req.quality, req.duration, ctx.profile, ctx.settings
-            ):
+            async for item in prepare_step(probed, sources, req.quality, req.duration, profile, ctx.settings):
                 if isinstance(item, Probed):
                     probed = item
                     continue
@@ -209,6 +245,8 @@ def listen(
                 api_key=key,
                 probed=probed,
                 visitor=identity.visitor_of(ctx, request),
+                # demo mode: another provider's simulator starts here on its first use
+                profile=await asyncio.to_thread(ctx.run_profile, profile),
             )
         except SpendRefused as exc:  # a spending limit: nothing was uploaded or created
             view.apply(Failed(message=exc.message, reason=FailureReason.REFUSED))
@@ -234,10 +272,54 @@ def listen(
                 gr.Warning(tr(event.message, lang))
                 yield view.markdown(), gr.skip(), view.record(), None
                 return
-            yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
+            # The record travels with every update once handed over: API callers read task_id,
+            # status and can_cancel as fields while it runs.
+            yield view.markdown(), gr.skip(), view.record(), view.tracking()
 
-    def stop(tracking: dict[str, Any] | None, request: gr.Request) -> tuple[str, None]:
-        return stop_message(tracking, lang_of(request)), None
+    async def stop(
+        tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request
+    ) -> tuple[str, None]:
+        """Stop following; where the provider can still cancel the task (Cancel task), cancel it."""
+        lang = lang_of(request)
+        tracked = tracking or {}
+        record_id = tracked.get("record_id")
+        if not tracked.get("cancel") or not record_id:
+            return stop_message(tracking, lang), None
+        who = identity.owner_of(ctx, owner_id, request)
+        key = (api_key or "").strip() or None
+        try:
+            result = await asyncio.to_thread(ctx.manager.cancel, record_id, who, key)
+        except WanError as exc:  # the provider could not be asked: the task goes on
+            return cancel_message(None, exc.message, tracking, lang), None
+        if result is None:
+            return stop_message(tracking, lang), None
+        return cancel_message(result.outcome.value, result.message, tracking, lang), None
+
+    async def cancel_api(
+        task_id: str,
+        api_key: str = "",
+        owner_id: Any = None,
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> dict[str, Any]:
+        """Cancel one of your own tasks at the provider, where it can (DashScope while the task
+        waits in its queue, fal while queued): nothing is charged then. task_id: the task record's
+        task_id (or record_id). api_key: the key the task was started with, when it was your own
+        and the app has restarted since. Returns outcome (cancelled, too_late, not_supported,
+        not_found, not_submitted), cancelled, charged (false when cancelled; null: charged only if
+        the video is made), message."""
+        who = identity.owner_of(ctx, owner_id, request)
+        record = await asyncio.to_thread(find_record, ctx, who, task_id)
+        if record is None:
+            return cancel_json(None, task_id)
+        try:
+            result = await asyncio.to_thread(
+                ctx.manager.cancel, record.id, who, (api_key or "").strip() or None
+            )
+        except WanError as exc:
+            lang = lang_of(request)
+            title = t("view.provider_unreachable", lang)
+            raise gr.Error(tr(exc.message, lang), title=title, print_exception=False) from None
+        return cancel_json(result, record.task_id or task_id, record.id)
 
     status.generate_event = status.generate.click(
         generate,
@@ -253,6 +335,8 @@ def listen(
             form.api_key,
             form.fix_references,
             form.reference_starts,
+            form.provider,
+            form.model,
             owner,
         ],
         outputs=[status.panel, result.video, result.record, status.tracking],
@@ -262,8 +346,35 @@ def listen(
     )
     status.stop.click(
         stop,
-        inputs=status.tracking,
+        inputs=[status.tracking, form.api_key, owner],
         outputs=[status.panel, status.tracking],
         cancels=[status.generate_event],
         api_visibility="private",
     )
+    # Stop reads "Cancel task" while the provider can still cancel the task.
+    status.tracking.change(
+        lambda tracking, request: gr.update(value=stop_label(tracking, lang_of(request))),
+        inputs=status.tracking,
+        outputs=status.stop,
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+    status.cancel_trigger.click(
+        cancel_api,
+        inputs=[status.cancel_task_id, status.cancel_key, owner],
+        outputs=status.cancel_result,
+        api_name="cancel",
+        concurrency_limit=None,
+    )
+
+
+def find_record(ctx: AppContext, owner: str, task_id: str) -> Any:
+    """The owner's record with this provider task id (or record id); None for anyone else's."""
+    wanted = (task_id or "").strip()
+    if not wanted:
+        return None
+    found = ctx.manager.get(wanted, owner)
+    if found is not None:
+        return found
+    return next((r for r in ctx.manager.records(owner, limit=1000) if r.task_id == wanted), None)

@@ -9,7 +9,7 @@ state, `View.markdown()` renders it, `View.record()` is the task record `/genera
     view.apply(Submitted(task_id="task-1", credits_reserved=Decimal("47.6"), idempotency_key="k"))
     view.markdown()   # "### Submitted: waiting for the provider…" ...
 
-Money goes through `wanvideo.pricing.format_credits` and status words through
+Money goes through `wanvideo.pricing.format_amount` and status words through
 `wanvideo.task_status`: this module only arranges them.
 """
 
@@ -25,16 +25,24 @@ from wanvideo.events import (
     Downloading,
     Event,
     Failed,
+    FailureReason,
     Preparing,
     Probed,
     Progress,
     Submitted,
     Uploading,
 )
-from wanvideo.messages import EN, t
+from wanvideo.messages import EN, Message, t
 from wanvideo.messages import render as tr
-from wanvideo.pricing import Estimate, format_credits
-from wanvideo.task_status import COMPLETED, FAILED, STATUS_LABELS, record_status_for, status_label
+from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
+from wanvideo.task_status import (
+    COMPLETED,
+    FAILED,
+    PENDING,
+    STATUS_LABELS,
+    record_status_for,
+    status_label,
+)
 
 from .cost_view import estimate_summary
 
@@ -58,6 +66,11 @@ FAILED_PHASE = "failed"
 WATCHING_PHASES = (SUBMITTED, RUNNING, DOWNLOADING)
 FINAL_PHASES = (DONE, FAILED_PHASE)
 
+# The Stop button's two faces: Stop (stop following) and Cancel task (the provider can still
+# cancel it: DashScope while PENDING, fal while queued). Their words: the catalogue's view.*.
+STOP_LABEL = t("form.stop", EN)
+CANCEL_LABEL = t("view.cancel_label", EN)
+
 STOPPED_BEFORE_SENDING = (
     "### Stopped\nStopped before anything was sent: no task was created and nothing will be charged."
 )
@@ -67,8 +80,8 @@ STOPPED_HANDED_OVER = (
 )
 
 
-def stopped_task(task_id: str, reserved: Decimal | None, lang: str = EN) -> str:
-    cost = t("view.about_cost", lang, money=format_credits(reserved)) if reserved else ""
+def stopped_task(task_id: str, reserved: Decimal | None, unit: str = "credits", lang: str = EN) -> str:
+    cost = t("view.about_cost", lang, money=format_amount(reserved, unit)) if reserved else ""
     return (
         f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=task_id, cost=cost)}"
     )
@@ -109,6 +122,8 @@ class View:
     """What one click shows: steps done, the current step and, at the end, the outcome."""
 
     provider: str
+    simulated: bool = False  # demo mode: every provider is the simulator
+    cancel: str = "none"  # when the provider can cancel a task (ProviderProfile.cancel)
     phase: str = CHECKING
     headline: str = ""
     detail: str = ""
@@ -122,6 +137,8 @@ class View:
     video_url_expires: int | None = None
     error: dict[str, Any] | None = None
     outcome: str = ""
+    queued: bool = True  # not yet seen running at the provider (it may still be cancelled)
+    billed_seconds: Decimal | None = None  # the provider's own billed figure (DashScope, fal)
     lang: str = EN  # the visitor's language (components/lang.py); the record stays language-free
 
     def __post_init__(self) -> None:
@@ -130,6 +147,18 @@ class View:
     def t(self, id: str, /, **params: Any) -> str:  # noqa: A002
         return t(id, self.lang, **params)
 
+    @property
+    def unit(self) -> str:
+        return self.estimate.unit if self.estimate is not None else "credits"
+
+    def money(self, amount: Decimal, usd: Decimal | None = None) -> str:
+        return tr(format_amount(amount, self.unit, usd), self.lang)
+
+    @property
+    def can_cancel(self) -> bool:
+        """The provider can still cancel the task: it is created and waits in the queue."""
+        return self.cancel != "none" and self.phase in (SUBMITTED, RUNNING) and self.queued
+
     def apply(self, event: Started | Event) -> None:
         if isinstance(event, Started):
             self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
@@ -137,9 +166,7 @@ class View:
             self.estimate = event.estimate or self.estimate
             if not event.problems:
                 cost = (
-                    self.t(
-                        "view.checked_cost", money=format_credits(event.estimate.credits, event.estimate.usd)
-                    )
+                    self.t("view.checked_cost", money=self.money(event.estimate.credits, event.estimate.usd))
                     if event.estimate
                     else ""
                 )
@@ -176,7 +203,7 @@ class View:
             self.phase, self.task_id = SUBMITTED, event.task_id
             self.credits_reserved = event.credits_reserved
             reserved = (
-                self.t("view.reserved_suffix", money=format_credits(event.credits_reserved))
+                self.t("view.reserved_suffix", money=self.money(event.credits_reserved))
                 if event.credits_reserved
                 else ""
             )
@@ -186,12 +213,20 @@ class View:
             pass  # the runner's snapshot before the task exists: still starting
         elif isinstance(event, Progress):
             self.phase, self.task_id = RUNNING, event.task_id
+            self.queued = self.queued and record_status_for(event.status) == PENDING
             word = tr(progress_word(event.status), self.lang)
             self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
             eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
             self.detail = f"{_bar(event.percent)}\n\n" + self.t(
                 "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
             )
+            if event.queue_position is not None:  # fal: 0 = next in line
+                place = (
+                    self.t("view.next_in_line")
+                    if event.queue_position == 0
+                    else self.t("view.ahead", count=event.queue_position)
+                )
+                self.detail += f" · {place}"
         elif isinstance(event, Downloading):
             self.phase, self.task_id = DOWNLOADING, event.task_id
             if self.done and self.done[-1] != self.t("view.made"):
@@ -204,19 +239,22 @@ class View:
             self.video_name = event.video_path.name
             self.estimate = event.estimate or self.estimate
             self.headline, self.detail = self.t("view.done"), ""
-            demo = self.provider == "demo"
+            self.billed_seconds = event.billed_seconds
+            demo = self.simulated or self.provider == "demo"
             if event.credits_charged is not None:
                 word = "view.simulated_charge" if demo else "view.final_charge"
-                self.outcome = self.t(word, money=format_credits(event.credits_charged))
+                self.outcome = self.t(word, money=self.money(event.credits_charged))
             elif self.estimate is not None:
                 self.outcome = self.t(
-                    "view.charge_pending", money=format_credits(self.estimate.credits, self.estimate.usd)
+                    "view.charge_pending", money=self.money(self.estimate.credits, self.estimate.usd)
                 )
+            self.outcome += billed_lines(self.estimate, event.billed_seconds, self.lang)
             if demo:
                 self.outcome += self.t("view.demo_free")
         elif isinstance(event, Failed):
             self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
-            self.headline, self.detail = self.t("view.failed"), ""
+            cancelled = event.reason is FailureReason.CANCELLED
+            self.headline, self.detail = self.t("view.cancelled_headline" if cancelled else "view.failed"), ""
             self.error = {
                 "message": event.message,
                 "suggestion": event.suggestion,
@@ -233,7 +271,7 @@ class View:
             parts.append(self.detail)
         if self.task_id and self.phase in WATCHING_PHASES:
             reserved = (
-                self.t("view.reserved_dot", money=format_credits(self.credits_reserved))
+                self.t("view.reserved_dot", money=self.money(self.credits_reserved))
                 if self.credits_reserved
                 else ""
             )
@@ -274,6 +312,10 @@ class View:
             "video_url_expires_at": self.video_url_expires,
             "estimate": estimate_summary(self.estimate),
             "credits_reserved": float(self.credits_reserved) if self.credits_reserved is not None else None,
+            "can_cancel": self.can_cancel,
+            "provider_billed_seconds": float(self.billed_seconds)
+            if self.billed_seconds is not None
+            else None,
             "error": self.error,
         }
 
@@ -284,6 +326,8 @@ class View:
             "task_id": self.task_id,
             "record_id": self.record_id,
             "credits_reserved": str(self.credits_reserved) if self.credits_reserved is not None else None,
+            "unit": self.unit,
+            "cancel": self.can_cancel,
         }
 
 
@@ -292,6 +336,54 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value)) if value not in (None, "") else None
     except InvalidOperation:
         return None
+
+
+def billed_lines(priced: Estimate | None, billed: Decimal | None, lang: str = EN) -> str:
+    """The provider's own billed seconds beside the estimate, and a flag when they differ."""
+    if billed is None or priced is None:
+        return ""
+    text = " " + t("view.billed", lang, seconds=seconds_text(billed), expected=estimated_seconds(priced))
+    difference = billed_difference(priced, billed)
+    return text + (
+        " " + t("view.billed_differs", lang, difference=tr(difference, lang)) if difference else ""
+    )
+
+
+def stop_label(tracking: dict[str, Any] | None, lang: str = EN) -> str:
+    """Stop, or Cancel task while the provider can still cancel the tracked task."""
+    return t("view.cancel_label", lang) if (tracking or {}).get("cancel") else t("form.stop", lang)
+
+
+def cancel_message(outcome: str | None, why: str, tracking: dict[str, Any] | None, lang: str = EN) -> str:
+    """The panel after Cancel task: cancelled (not charged), or what Stop says plus why not."""
+    task_id = (tracking or {}).get("task_id") or ""
+    if outcome == "cancelled":
+        return f"### {t('view.cancelled', lang)}\n{t('view.cancelled_text', lang, task_id=task_id)}"
+    return t("view.cancel_failed", lang, stopped=stop_message(tracking, lang), why=tr(why, lang))
+
+
+def cancel_json(result: Any, task_id: str, record_id: str | None = None) -> dict[str, Any]:
+    """The `/cancel` answer from a `CancelResult` (None: no such task of the caller's)."""
+    if result is None:
+        return {
+            "task_id": task_id,
+            "record_id": None,
+            "outcome": "not_found",
+            "cancelled": False,
+            "charged": None,
+            "message": NO_SUCH_TASK,
+        }
+    return {
+        "task_id": result.task_id or task_id,
+        "record_id": record_id,
+        "outcome": result.outcome.value,
+        "cancelled": result.cancelled,
+        "charged": result.charged,
+        "message": result.message,
+    }
+
+
+NO_SUCH_TASK = Message("view.no_such_task")
 
 
 def stop_message(tracking: dict[str, Any] | None, lang: str = EN) -> str:
@@ -303,5 +395,10 @@ def stop_message(tracking: dict[str, Any] | None, lang: str = EN) -> str:
         return f"### {t('view.stopped', lang)}\n{t('view.stopped_before', lang)}"
     task_id = tracking.get("task_id")  # type: ignore[union-attr]
     if task_id:
-        return stopped_task(task_id, _decimal(tracking.get("credits_reserved")), lang)  # type: ignore[union-attr]
+        return stopped_task(
+            task_id,
+            _decimal(tracking.get("credits_reserved")),  # type: ignore[union-attr]
+            tracking.get("unit") or "credits",  # type: ignore[union-attr]
+            lang,
+        )
     return f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_handed_over', lang)}"

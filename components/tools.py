@@ -24,12 +24,12 @@ from wanvideo.limits import (
     MIN_REFERENCE_SECONDS,
 )
 from wanvideo.pricing import CAP_BY_COUNT, format_credits
-from wanvideo.providers import ASPECT_RATIOS, QUALITIES, SHOT_TYPES, ProviderProfile
+from wanvideo.providers import ASPECT_RATIOS, FLASH, QUALITIES, SHOT_TYPES, STANDARD, ProviderProfile
 from wanvideo.web.routes import LINK_TTL
 
 from .context import AppContext
 
-ESTIMATE, GENERATE = "estimate", "generate"
+ESTIMATE, GENERATE, CANCEL = "estimate", "generate", "cancel"
 
 
 def _plain(value: Decimal) -> str:
@@ -77,9 +77,11 @@ Args:
     duration: {_durations(profile)}.
     fix_references: true to let the app convert, trim, rotate or shrink a clip that can be fixed; the price is for the clip as it will be sent.
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
+    provider: {_providers(ctx)}
+    model: {_models()}
 
 Returns:
-    JSON: per reference its duration and billed seconds, billed input and output seconds, total billed seconds, credits, usd, problems (what to change before generating; empty when it can go), and budget (what this app's key may still spend today, when limits apply)."""
+    JSON: per reference its duration and billed seconds, billed input and output seconds, total billed seconds, credits, usd, problems (what to change before generating; empty when it can go), budget (what this app's key may still spend today, when limits apply), and providers (the same job on every provider and model: provider, model, quality, billed_seconds, usd, confirmed)."""
 
 
 def generate_doc(ctx: AppContext) -> str:
@@ -105,15 +107,37 @@ Args:
     api_key: the caller's own provider API key, {key_rule}. Used for this request only, never stored or logged.
     fix_references: true to let the app convert, trim, rotate or shrink a clip that can be fixed.
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
+    provider: {_providers(ctx)} Another provider than this app's needs your own key for it in api_key{" (not in demo mode)" if ctx.settings.is_demo else ""}.
+    model: {_models()}
 
 Returns:
     The status text, the player, and the task record JSON: task_id, status, provider, video_path (file name), video_url (a signed link to download the video, valid {LINK_TTL // 60} minutes), estimate, error."""
 
 
+def _providers(ctx: AppContext) -> str:
+    names = ctx.choice.names()
+    return f"who makes the video: one of {', '.join(names)} (empty: {names[0]}, this app's provider)."
+
+
+def _models() -> str:
+    return f"the provider's model variant, {' or '.join((STANDARD, FLASH))} where it sells both (empty: {STANDARD})."
+
+
+def cancel_doc() -> str:
+    return """Cancel one of your own tasks at the provider, where the provider can: DashScope while the task waits in its queue (PENDING), fal while it is queued. Nothing is charged for a cancelled task. EvoLink tasks, and tasks already running, cannot be cancelled: they go on and are charged if the video is made. Only the caller who started the task can cancel it.
+
+Args:
+    task_id: the task_id (or record_id) from generate's task record.
+    api_key: the key the task was started with, when it was your own and the app restarted since (optional).
+
+Returns:
+    JSON: task_id, record_id, outcome (cancelled, too_late, not_supported, not_found, not_submitted), cancelled, charged (false when cancelled; null: charged only if the video is made), message."""
+
+
 def describe(demo: gr.Blocks, ctx: AppContext) -> None:
     """Set the descriptions on the endpoint functions (by api_name), and name each function
     after its endpoint (Gradio names an MCP tool after the function); a missing one raises."""
-    docs = {ESTIMATE: estimate_doc(ctx), GENERATE: generate_doc(ctx)}
+    docs = {ESTIMATE: estimate_doc(ctx), GENERATE: generate_doc(ctx), CANCEL: cancel_doc()}
     found = set()
     for block_fn in demo.fns.values():
         if block_fn.api_name in docs and block_fn.fn is not None:

@@ -65,7 +65,7 @@ from .media import ProbeResult
 from .media.prepare import PreparedClip, PrepPlan
 from .messages import Message
 from .netguard import dns_executor
-from .preparation import Ready, plan_references, prepare_references, probe_limit
+from .preparation import Ready, limits_for, plan_references, prepare_references, probe_limit
 from .pricing import Estimate, charge_for, estimate
 from .providers import ProviderProfile, reference_count_problem
 from .schemas import CreateTaskBody, GenerationRequest, Task, field_problem, plain_problems, provider_problems
@@ -125,7 +125,7 @@ async def check_references(
         for url in video_urls
     ]
     probes = tuple(await asyncio.gather(*tasks))
-    plans, problems, warnings = plan_references(probes, starts, fix=fix)
+    plans, problems, warnings = plan_references(probes, starts, fix=fix, limits=limits_for(profile))
     probed = price_probes(probes, quality, duration, profile, plans=plans)
     return replace(
         probed, problems=probed.problems + tuple(problems), warnings=probed.warnings + tuple(warnings)

@@ -345,6 +345,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cost.none_yet": _m("No estimate yet.", "暂无估算。"),
     "cost.headline": _m("Cost estimate: {money}", "费用估算：{money}"),
     "cost.headline_fixed": _m("Cost once fixed: {money}", "修正后的费用：{money}"),
+    "cost.on_provider": _m("On **{label}**, model `{model}`.", "服务商 **{label}**，模型 `{model}`。"),
+    "compare.title": _m("Compare providers", "比较服务商"),
+    "compare.head": _m("| Provider | Model | Billed | USD |", "| 服务商 | 模型 | 计费 | 美元 |"),
+    "compare.not_offered": _m("not offered", "不提供"),
+    "compare.foot": _m(
+        "\\* not confirmed by the provider (see the sources). The same references, quality and duration on each.",
+        "\\* 未经服务商确认（见来源）。每一行使用相同的参考视频、画质和时长。",
+    ),
+    "compare.sources": _m("Sources and open points", "来源与待确认事项"),
+    "compare.source": _m(
+        "{label} ({model}): {source}, as of {when}", "{label}（{model}）：{source}，截至 {when}"
+    ),
+    "money.rate_credits": _m("{value} credits/s", "每秒 {value} 积分"),
+    "provider.info": _m(
+        "The provider runs your video. Another provider than this app's runs on your own key for it.",
+        "服务商负责生成你的视频。选择与本应用不同的服务商时，需要使用你自己在该服务商的密钥。",
+    ),
+    "provider.info_demo": _m(
+        "Demo mode: every provider is simulated here, no key needed.",
+        "演示模式：这里的每个服务商都是模拟的，不需要密钥。",
+    ),
+    "provider.model_info": _m(
+        "Price per billed second; the cost panel compares every provider.",
+        "每计费秒的价格；费用面板会比较所有服务商。",
+    ),
+    "provider.variant.standard": _m("Standard", "标准"),
+    "provider.variant.flash": _m("Flash", "极速"),
+    "provider.model_choice": _m("{name}: {rates}", "{name}：{rates}"),
+    "provider.rate": _m("{rate} at {quality}", "{quality} {rate}"),
+    "provider.facts": _m(
+        "**{label}**: durations {durations}; references {references}; {files}; {cancel}.",
+        "**{label}**：时长 {durations}；参考视频 {references}；{files}；{cancel}。",
+    ),
+    "provider.files_upload": _m("local files are uploaded", "本地文件会被上传"),
+    "provider.files_links": _m(
+        "public links only (no upload for local files)", "仅限公开链接（不支持上传本地文件）"
+    ),
+    "provider.cancel_none": _m("a task cannot be cancelled once created", "任务一旦创建就无法取消"),
+    "provider.cancel_queued": _m(
+        "a task can be cancelled while it waits in the provider's queue", "任务在服务商队列中等待时可以取消"
+    ),
     "cost.only_if_made": _m(
         "Charged only if the video is made; a failed task costs nothing.",
         "只有视频生成成功才收费；失败的任务不收费。",
@@ -357,8 +398,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cost.fixed_before_upload": _m("**Fixed before upload**{when}:", "**上传前修正**{when}："),
     "cost.done": _m(" (done)", "（已完成）"),
     "cost.formula": _m(
-        "Input {input} + output {output} = **{total} billed** × {rate} credits/s at {quality}.",
-        "输入 {input} + 输出 {output} = **计费 {total}** × {quality} 下每秒 {rate} 积分。",
+        "Input {input} + output {output} = **{total} billed** × {rate} at {quality}.",
+        "输入 {input} + 输出 {output} = **计费 {total}** × {rate}（{quality}）。",
     ),
     "cost.other_quality": _m("At {quality} instead: {money}.", "改用 {quality}：{money}。"),
     "cost.minimum": _m(
@@ -460,6 +501,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "view.fix_refs_first": _m("✗ Fix the references first", "✗ 请先修正参考视频"),
     "view.ref_not_prepared": _m("✗ A reference could not be prepared", "✗ 有参考视频无法准备"),
     "view.not_started_limit": _m("✗ Not started: a spending limit applies", "✗ 未开始：受消费上限限制"),
+    "view.next_in_line": _m("next in the provider's queue", "在服务商队列中排在下一个"),
+    "view.ahead": _m("{count} ahead in the provider's queue", "服务商队列中前面还有 {count} 个"),
+    "view.cancelled_headline": _m("✗ Cancelled at the provider: not charged", "✗ 已在服务商处取消：未收费"),
+    "view.billed": _m(
+        "The provider billed **{seconds} s**; the estimate said {expected} s.",
+        "服务商计费 **{seconds} 秒**；估算为 {expected} 秒。",
+    ),
+    "view.billed_differs": _m(
+        "⚠ Not as estimated: {difference}. This is logged so the price rules can be corrected.",
+        "⚠ 与估算不符：{difference}。已记录，以便修正计价规则。",
+    ),
+    "view.cancel_label": _m("Cancel task", "取消任务"),
+    "view.cancelled": _m("Cancelled", "已取消"),
+    "view.cancelled_text": _m(
+        "Task `{task_id}` was cancelled at the provider before it started: **not charged**. Generate "
+        "again when you are ready.",
+        "任务 `{task_id}` 在开始前已在服务商处取消：**未收费**。准备好后可以重新生成。",
+    ),
+    "view.cancel_failed": _m(
+        "{stopped}\n\n**Why it was not cancelled:** {why}", "{stopped}\n\n**未能取消的原因：** {why}"
+    ),
+    "view.no_such_task": _m(
+        "No task of yours has this id: pass the task_id (or record_id) of a task you started.",
+        "你没有这个 ID 的任务：请传入你启动的任务的 task_id（或 record_id）。",
+    ),
+    "view.provider_unreachable": _m("Could not reach the provider", "无法连接服务商"),
     "view.prepare_failed": _m("Could not prepare a clip", "无法准备片段"),
     # ------------------------------------------------------------------ history cards
     "history.empty": _m("Your finished generations will appear here.", "你完成的生成会显示在这里。"),
@@ -478,6 +545,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "history.no_poster": _m("No preview", "无预览"),
     "history.estimate": _m("Estimate {money}", "估算 {money}"),
     "history.charged": _m("Charged {money}", "已收费 {money}"),
+    "history.billed": _m("Provider billed {seconds} s", "服务商计费 {seconds} 秒"),
+    "history.billed_differs": _m("⚠ estimate said {expected} s", "⚠ 估算为 {expected} 秒"),
+    "history.provider": _m("{provider} · {model}", "{provider} · {model}"),
     "history.charge_unknown": _m("Charge not reported", "费用未报告"),
     "history.charged_failed": _m("Charged", "已收费"),
     "history.not_charged": _m("Not charged", "未收费"),
@@ -669,6 +739,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "prep.trimmed": _m("trimmed to {start}-{end} s", "已截取 {start}-{end} 秒"),
     "prep.shrunk": _m("shrunk from {before} to about {after}", "已从 {before} 压缩到约 {after}"),
     "prep.shrunk_done": _m("shrunk from {before} to {after}", "已从 {before} 压缩到 {after}"),
+    "prep.fps": _m(
+        "frame rate raised from {before} to {after} fps", "帧率已从每秒 {before} 帧提高到 {after} 帧"
+    ),
     "prep.scaled": _m("scaled to {width}x{height}", "已缩放到 {width}x{height}"),
     "prep.starts_extra": _m("{given} values for {refs}; {tail}", "{given} 个值对应{refs}；{tail}"),
     "prep.reference": _m("{n} reference", " {n} 个参考视频"),

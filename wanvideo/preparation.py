@@ -1,7 +1,7 @@
 """The preparation step of a generation: each reference planned from its probe, then the
 ones that need it prepared (in the sandbox, cached), as typed events.
 
-    plans, problems, warnings = plan_references(probes, starts, fix=True)     # pure
+    plans, problems, warnings = plan_references(probes, starts, fix=True, limits=limits_for(profile))  # pure
     async for item in prepare_references(probed, sources, settings=settings):
         ...   # Preparing*, then Ready(prepared) | Failed(PREPARE_FAILED)
 
@@ -22,9 +22,10 @@ from .events import Failed, FailureReason, Preparing, Probed
 from .limits import MAX_REFERENCE_BYTES
 from .media import ProbeResult
 from .media.clips import PreparedClips, PrepareError, default_clips
-from .media.prepare import MAX_SOURCE_BYTES, PreparedClip, PrepPlan, plan_preparation
+from .media.prepare import MAX_SOURCE_BYTES, Limits, PreparedClip, PrepPlan, plan_preparation
 from .media.rules import FIX_CHOICE
 from .messages import Message
+from .providers import ProviderProfile
 from .schemas import FIELD_LABELS
 from .settings import Settings
 from .urls import is_http_url
@@ -40,12 +41,25 @@ class Ready:
     prepared: tuple[PreparedClip | None, ...]
 
 
+def limits_for(profile: ProviderProfile) -> Limits:
+    """What a prepared clip must meet on this provider (model variant): fal's 30 MB, for one."""
+    rules = profile.reference
+    common = Limits()
+    return Limits(
+        max_bytes=min(rules.max_bytes, common.max_bytes),
+        min_seconds=max(rules.min_seconds, common.min_seconds),
+        max_seconds=min(rules.max_seconds, common.max_seconds),
+        min_fps=rules.min_fps,
+    )
+
+
 def plan_references(
-    probes: Sequence[ProbeResult], starts: Sequence[float], *, fix: bool
+    probes: Sequence[ProbeResult], starts: Sequence[float], *, fix: bool, limits: Limits | None = None
 ) -> tuple[tuple[PrepPlan, ...], list[str], list[str]]:
     """(plans, extra problems, extra warnings) for `probes` with window `starts` (reference
-    order; missing ones are 0). Without `fix` there are no plans, and a start other than 0
-    is a problem (only a prepared clip can start later)."""
+    order; missing ones are 0), each prepared to `limits` (default: the API's common ones).
+    Without `fix` there are no plans, and a start other than 0 is a problem (only a prepared
+    clip can start later)."""
     problems: list[str] = []
     warnings: list[str] = []
     if len(starts) > len(probes):
@@ -61,7 +75,8 @@ def plan_references(
                 later = Message("prep.start_needs_fix", index=i + 1, start=f"{start:g}", fix=FIX_CHOICE)
                 problems.append(Message("field.problem", field=START_LABEL, problem=later))
         return (), problems, warnings
-    return tuple(plan_preparation(p, s) for p, s in zip(probes, padded, strict=True)), problems, warnings
+    plans = tuple(plan_preparation(p, s, limits=limits) for p, s in zip(probes, padded, strict=True))
+    return plans, problems, warnings
 
 
 def probe_limit(fix: bool) -> int:

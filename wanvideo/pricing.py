@@ -164,12 +164,22 @@ def billed_difference(priced: Estimate | None, billed_seconds: Decimal | None) -
     billed = Decimal(billed_seconds)
     if priced.total_seconds_low <= billed <= priced.total_seconds:
         return None
-    expected = (
-        f"{priced.total_seconds:g}"
-        if not priced.is_range
-        else f"{priced.total_seconds_low:g} to {priced.total_seconds:g}"
+    return (
+        f"the provider billed {seconds_text(billed)} s; the estimate said {estimated_seconds(priced)} s "
+        f"({priced.prices_source})"
     )
-    return f"the provider billed {billed:g} s; the estimate said {expected} s ({priced.prices_source})"
+
+
+def seconds_text(value: Decimal) -> str:
+    """A number of seconds without trailing zeros: "10", "2.5", "1.65"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def estimated_seconds(priced: Estimate) -> str:
+    """The estimate's total billed seconds: "10", or "5 to 10" when a duration is unknown."""
+    if not priced.is_range:
+        return seconds_text(priced.total_seconds)
+    return f"{seconds_text(priced.total_seconds_low)} to {seconds_text(priced.total_seconds)}"
 
 
 def other_quality(quality: str) -> str:
@@ -196,6 +206,19 @@ def format_amount(amount: Decimal, unit: str, usd: Decimal | None = None) -> str
     return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text
 
 
+def format_rate(amount: Decimal, unit: str) -> str:
+    """A price per billed second, exact to the price table (at least cents): "4.76 credits/s",
+    "$0.075/s", "CNY 0.60/s"."""
+    value = Decimal(amount)
+    cents = value.quantize(_CENT, ROUND_HALF_UP)
+    exact = f"{cents}" if cents == value else f"{value.normalize():f}"
+    if unit == "credits":
+        return f"{exact} credits/s"
+    if unit == "USD":
+        return f"${exact}/s"
+    return f"{unit} {exact}/s"
+
+
 # --------------------------------------------------------------------------- compare providers
 
 
@@ -210,6 +233,7 @@ class ProviderQuote(BaseModel):
 
     provider: str  # the profile name ("fal", "dashscope-singapore", ...)
     label: str
+    short_label: str = ""  # for narrow tables
     model: str  # the variant id ("standard", "flash")
     model_name: str  # the provider's own name for it
     quality: str
@@ -265,6 +289,7 @@ def quote(
     common = {
         "provider": profile.name,
         "label": profile.label,
+        "short_label": profile.short,
         "model": profile.model,
         "model_name": profile.variant.wire,
         "quality": quality,

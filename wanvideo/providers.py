@@ -203,6 +203,7 @@ class ProviderProfile(BaseModel):
     name: str
     label: str
     api_base_url: str
+    short_label: str = ""  # for narrow tables ("DashScope Singapore"); default: label
     files_base_url: str
     durations: tuple[int, ...]
     default_duration: int
@@ -230,6 +231,10 @@ class ProviderProfile(BaseModel):
     rules_source: str = ""
 
     # ------------------------------------------------------------------ variants
+
+    @property
+    def short(self) -> str:
+        return self.short_label or self.label
 
     @property
     def family(self) -> str:
@@ -490,6 +495,7 @@ def _dashscope(
     return ProviderProfile(
         name=f"dashscope-{region}",
         label=f"Alibaba Cloud DashScope ({label})",
+        short_label=f"DashScope {label}",
         provider="dashscope",
         region=region,
         adapter="dashscope",
@@ -583,6 +589,7 @@ _FAL_DEFAULTS = {
 PROVIDERS["fal"] = ProviderProfile(
     name="fal",
     label="fal.ai",
+    short_label="fal",
     adapter="fal",
     api_base_url="https://queue.fal.run",
     files_base_url="https://rest.fal.ai",

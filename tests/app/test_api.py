@@ -57,7 +57,7 @@ def generate(app: RunningApp, *refs: Path, **kwargs: object) -> tuple[list[tuple
 def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     info = demo_app.client().view_api(print_info=False, return_format="dict")
     named = info["named_endpoints"]
-    assert set(named) == {"/estimate", "/generate"}, "internal events must be private"
+    assert set(named) == {"/estimate", "/generate", "/cancel"}, "internal events must be private"
     estimate_params = [p["parameter_name"] for p in named["/estimate"]["parameters"]]
     assert estimate_params == [
         "videos",
@@ -66,6 +66,8 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "duration",
         "fix_references",
         "reference_starts",
+        "provider",
+        "model",
     ]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
     assert generate_params == [
@@ -80,11 +82,15 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "api_key",
         "fix_references",
         "reference_starts",
+        "provider",
+        "model",
     ]
     optional = {p["parameter_name"] for p in named["/generate"]["parameters"] if p["parameter_has_default"]}
-    assert {"callback_url", "api_key", "fix_references", "reference_starts"} <= optional
+    assert {"callback_url", "api_key", "fix_references", "reference_starts", "provider", "model"} <= optional
     optional = {p["parameter_name"] for p in named["/estimate"]["parameters"] if p["parameter_has_default"]}
-    assert {"fix_references", "reference_starts"} <= optional
+    assert {"fix_references", "reference_starts", "provider", "model"} <= optional
+    assert [p["parameter_name"] for p in named["/cancel"]["parameters"]] == ["task_id", "api_key"]
+    assert [p["parameter_has_default"] for p in named["/cancel"]["parameters"]] == [False, True]
 
 
 def test_estimate_two_references(demo_app: RunningApp, videos: dict[str, Path]) -> None:

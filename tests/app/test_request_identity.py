@@ -25,7 +25,12 @@ def _request(peer: str, forwarded: str | None = None, username: str | None = Non
 def ctx(tmp_path: Path) -> AppContext:
     settings = load_settings({"WAN_DATA_DIR": str(tmp_path)})
     return AppContext(
-        settings=settings, profile=None, manager=None, identity=Identity.for_settings(settings), clips=None
+        settings=settings,
+        profile=None,
+        manager=None,
+        identity=Identity.for_settings(settings),
+        clips=None,
+        choice=None,
     )  # type: ignore[arg-type]
 
 

@@ -253,11 +253,20 @@ async def test_a_webhook_is_passed_as_fal_webhook(sim, profile, settings, clips)
 
 async def test_a_slow_reference_is_refused_before_anything_is_sent(sim, profile, settings, clips, tmp_path):
     before = (sim.stats.uploads, sim.stats.creates)
-    events = await run(request(clips["slow"], prompt="character1 runs"), profile, settings, tmp_path)
+    as_is = request(clips["slow"], prompt="character1 runs", fix_references=False)
+    events = await run(as_is, profile, settings, tmp_path)
     probed, failed = events[0], events[-1]
     assert isinstance(probed, Probed) and any("16 fps" in p for p in probed.problems)
     assert isinstance(failed, Failed) and failed.reason is FailureReason.REFUSED
     assert (sim.stats.uploads, sim.stats.creates) == before
+
+
+async def test_a_slow_reference_is_raised_to_16_fps_and_accepted(sim, profile, settings, clips, tmp_path):
+    # With fixing on (the default) the clip is prepared to fal's limits: frames repeated to 16 fps.
+    events = await run(request(clips["slow"], prompt="character1 runs"), profile, settings, tmp_path)
+    probed = events[0]
+    assert isinstance(probed, Probed) and probed.problems == () and probed.to_prepare == (0,)
+    assert isinstance(events[-1], Completed), events[-1]  # the simulator's own 16 fps check passed
 
 
 def test_durations_are_5_or_10(profile):

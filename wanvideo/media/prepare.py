@@ -62,6 +62,7 @@ class Step(str, Enum):
     TRIM = "trim"  # the window [start, end) cut out
     SHRINK = "shrink"  # re-encoded under the byte limit
     SCALE = "scale"  # scaled down to MAX_LONG_SIDE on the long side
+    FRAME_RATE = "frame_rate"  # frames repeated up to the provider's minimum frame rate
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Limits:
     min_seconds: float = MIN_REFERENCE_SECONDS
     max_seconds: float = MAX_REFERENCE_SECONDS
     max_source_bytes: int = MAX_SOURCE_BYTES
+    min_fps: float | None = None  # a provider's floor (fal: 16); slower clips get frames repeated
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class TranscodeJob:
     max_video_bitrate: int  # bits/s (VBV cap): the window fits `max_bytes` whatever the content
     max_bytes: int
     encoding: Encoding
+    min_fps: float | None = None  # raise the frame rate to this (frames repeated), when set
 
     def key(self) -> str:
         """What the output depends on besides the source's bytes (the cache key's other half)."""
@@ -281,7 +284,8 @@ def plan_preparation(
     size = probe.size_bytes
     share = size * window / length if size is not None and length else size
     shrink = share is not None and share > limits.max_bytes
-    video_work = trim or rotate or shrink or not video_ok
+    slow = limits.min_fps is not None and probe.fps is not None and probe.fps < limits.min_fps
+    video_work = trim or rotate or shrink or slow or not video_ok
     audio_work = probe.has_audio and (trim or not audio_ok)
     remux = not video_work and (not container_ok or probe.stray_bytes > 0 or audio_work)
     needed = video_work or remux
@@ -309,6 +313,8 @@ def plan_preparation(
         notes.append(Message("prep.portrait" if (height or 0) > (width or 0) else "prep.landscape"))
     if trim:
         notes.append(Message("prep.trimmed", start=_seconds(start), end=_seconds(end)))
+    if slow:
+        notes.append(Message("prep.fps", before=f"{probe.fps:g}", after=f"{limits.min_fps:g}"))
     cap = video_bitrate_cap(window, limits.max_bytes, encoding, probe.has_audio)
     expected: int | None = None
     if shrink and size is not None:
@@ -328,7 +334,16 @@ def plan_preparation(
         or (video_work and not container_ok)
     ):
         steps.append(Step.CONVERT)
-    steps += [s for s, on in ((Step.ROTATE, rotate), (Step.TRIM, trim), (Step.SHRINK, shrink)) if on]
+    steps += [
+        s
+        for s, on in (
+            (Step.ROTATE, rotate),
+            (Step.TRIM, trim),
+            (Step.SHRINK, shrink),
+            (Step.FRAME_RATE, slow),
+        )
+        if on
+    ]
     if scale:
         steps.append(Step.SCALE)
 
@@ -347,6 +362,7 @@ def plan_preparation(
             max_video_bitrate=cap,
             max_bytes=limits.max_bytes,
             encoding=encoding,
+            min_fps=limits.min_fps if slow else None,
         )
         seconds = preparing_seconds(probe, window, width, height, video_work)
     sent = replace(
@@ -361,6 +377,7 @@ def plan_preparation(
         height=height,
         rotation=0 if video_work else probe.rotation,
         stray_bytes=0 if needed else probe.stray_bytes,
+        fps=limits.min_fps if slow else probe.fps,
     )
     return PrepPlan(
         source=probe,

@@ -64,7 +64,7 @@ def _rate(stream: Any) -> Fraction:
 
 
 def _video_graph(stream: Any, job: TranscodeJob) -> Any:
-    """buffer -> [transpose | hflip,vflip] -> scale -> format -> buffersink."""
+    """buffer -> [transpose | hflip,vflip] -> scale -> [fps] -> format -> buffersink."""
     graph = av.filter.Graph()
     nodes = [graph.add_buffer(template=stream)]
     if job.rotation == 90:
@@ -74,6 +74,8 @@ def _video_graph(stream: Any, job: TranscodeJob) -> Any:
     elif job.rotation == 180:
         nodes += [graph.add("hflip"), graph.add("vflip")]
     nodes.append(graph.add("scale", f"{job.width}:{job.height}"))
+    if job.min_fps:
+        nodes.append(graph.add("fps", f"{job.min_fps:g}"))
     nodes.append(graph.add("format", job.encoding.pixel_format))
     nodes.append(graph.add("buffersink"))
     graph.link_nodes(*nodes).configure()
@@ -82,7 +84,10 @@ def _video_graph(stream: Any, job: TranscodeJob) -> Any:
 
 def _video_encoder(out: Any, stream: Any, job: TranscodeJob, cap: int) -> Any:
     enc = job.encoding
-    vout = out.add_stream(enc.video_encoder, rate=_rate(stream))
+    rate = _rate(stream)
+    if job.min_fps and rate < job.min_fps:
+        rate = Fraction(job.min_fps).limit_denominator(1001)
+    vout = out.add_stream(enc.video_encoder, rate=rate)
     vout.width, vout.height = job.width, job.height
     vout.pix_fmt = enc.pixel_format
     vout.codec_context.time_base = OUTPUT_TIME_BASE
@@ -233,6 +238,10 @@ def _transcode(source: str, part: str, job: TranscodeJob, cap: int) -> None:
                     encode_audio(frame)
         # (The demuxer's last empty packet per stream has flushed the decoders above.)
         if graph is not None:
+            if job.min_fps and not video_done:  # the fps filter holds its last frames until EOF
+                graph.push(None)
+                for filtered in _drain(graph):
+                    encode_video(filtered)
             if held:  # the clip ended on the frame showing at `start`
                 emit(held.pop(), job.start)
             out.mux(vout.encode(None))

@@ -185,6 +185,20 @@ def test_over_the_byte_limit_is_shrunk_under_it(clips: PreparedClips, tmp_path: 
     assert clip.notes()[-1] == f"shrunk from {megabytes(source.stat().st_size)} to {megabytes(got.size)}"
 
 
+def test_a_slow_clip_is_raised_to_the_providers_frame_rate(clips: PreparedClips, tmp_path: Path) -> None:
+    source = make_video(tmp_path / "slow.mp4", 3, width=160, height=120, fps=10)
+    plan = plan_for(source, limits=Limits(min_fps=16.0))  # fal's floor
+    assert plan.steps == (Step.FRAME_RATE,) and plan.sent.fps == 16.0 and plan.sent.problems == ()
+    assert plan_for(source).steps == ()  # no floor: sent as it is
+    clip = prepare(clips, source, plan)
+    got = read_back(clip.path)
+    assert_sendable(got, 3.0)
+    assert clip.probe.fps == pytest.approx(16.0, abs=0.2)  # read back from the file
+    with av.open(str(clip.path)) as c:
+        assert c.streams.video[0].frames == pytest.approx(48, abs=2)  # 3 s at 16 fps
+    assert "frame rate raised from 10 to 16 fps" in clip.notes()
+
+
 def test_stray_bytes_are_remuxed(clips: PreparedClips, sources: dict[str, Path]) -> None:
     probe = probe_file(sources["stray"])
     assert probe.stray_bytes == len(b"\x00garbage" * 50) and probe.read_error is None

@@ -1,0 +1,131 @@
+"""Which provider a visitor may pick for one request, and the profile that pick means.
+
+The server's configured provider (`effective_profile(settings)`, with its host and price
+overrides) is always offered; every other provider is offered too, but runs only on the
+visitor's own key for it (the server's key belongs to the configured provider). In demo mode
+every provider is offered with no key: each runs against a simulator of its own dialect
+(`SimulatorPool`, started lazily on the first generation that needs it).
+
+    choice = ProviderChoice(configured=ctx.profile, demo=settings.is_demo)
+    choice.options()                                   # [(name, label), ...], configured first
+    picked = choice.pick("fal", "flash")               # Pick(profile, problems)
+    picked.profile.prices, picked.problems             # [] or sentences naming what to change
+    choice.key_problem(picked.profile, has_own_key=False)   # "fal.ai needs your own fal.ai key: ..."
+    run_profile = choice.for_run(picked.profile, pool.base_url)  # demo: pointed at its simulator
+
+Pure except `for_run`'s call of `base_url_for` (which may start a simulator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .providers import PROFILES, ProviderProfile, compared_profiles
+
+# The simulator dialect (and DashScope region) that plays each provider in demo mode.
+DEMO_DIALECTS: dict[str, tuple[str, str | None]] = {
+    "demo": ("string", None),
+    "odkkk": ("integer", None),
+    "dashscope-singapore": ("dashscope", "singapore"),
+    "dashscope-virginia": ("dashscope", "virginia"),
+    "dashscope-beijing": ("dashscope", "beijing"),
+    "fal": ("fal", None),
+}
+# The real providers a visitor may pick (with their own key), in the order they are listed.
+REAL_PROVIDERS = ("evolink", "odkkk", "dashscope-singapore", "dashscope-virginia", "dashscope-beijing", "fal")
+
+# Visible text (one place, to be keyed for translation).
+SIMULATED = "{label} (simulated)"
+OWN_KEY = "{label} (your own key)"
+THIS_APP = "{label} (this app's key)"
+UNKNOWN_PROVIDER = "Provider: {name!r} is not offered here; choose one of {names}"
+NEEDS_OWN_KEY = "{label} needs your own {label} key: paste it under API key (Advanced)"
+RUNS_ON_OWN_KEY = "Generating on {label} needs your own {label} key under API key (Advanced)."
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The profile a (provider, model) pick means, with the chosen model selected; `problems`
+    say what to change (then `profile` is the configured one, for pricing only)."""
+
+    profile: ProviderProfile
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    configured: ProviderProfile
+    demo: bool = False
+
+    def names(self) -> list[str]:
+        """Profile names offered, the configured one first."""
+        offered = list(DEMO_DIALECTS) if self.demo else list(REAL_PROVIDERS)
+        return [self.configured.name, *(n for n in offered if n != self.configured.name)]
+
+    def profile_of(self, name: str) -> ProviderProfile:
+        return self.configured if name == self.configured.name else PROFILES[name]
+
+    def label(self, name: str) -> str:
+        profile = self.profile_of(name)  # short labels: the choice must fit a phone's dropdown
+        if self.demo:
+            return profile.label if name == "demo" else SIMULATED.format(label=profile.short)
+        if name == self.configured.name:
+            return THIS_APP.format(label=profile.short)
+        return OWN_KEY.format(label=profile.short)
+
+    def options(self) -> list[tuple[str, str]]:
+        """(name, label) for every offered provider, the configured one first."""
+        return [(name, self.label(name)) for name in self.names()]
+
+    def pick(self, provider: str | None, model: str | None = None) -> Pick:
+        """The profile for a pick (empty provider: the configured one; empty model: its default)."""
+        name = (provider or "").strip() or self.configured.name
+        model = (model or "").strip() or None
+        if name not in self.names():
+            problem = UNKNOWN_PROVIDER.format(name=name, names=", ".join(self.names()))
+            return Pick(self.configured, [problem])
+        profile = self.profile_of(name)
+        problem = profile.model_problem(model)
+        if problem:
+            return Pick(profile, [f"Model: {problem}"])
+        return Pick(profile.with_model(model))
+
+    def is_other(self, profile: ProviderProfile) -> bool:
+        """Another provider than the configured one (it runs on the visitor's key)."""
+        return profile.name != self.configured.name
+
+    def key_problem(self, profile: ProviderProfile, *, has_own_key: bool) -> str | None:
+        """Another provider needs the visitor's own key (never in demo mode)."""
+        if self.demo or has_own_key or not self.is_other(profile):
+            return None
+        return NEEDS_OWN_KEY.format(label=profile.label)
+
+    def compared(self) -> list[ProviderProfile]:
+        """The rows of "Compare providers": every real provider and model variant, the
+        configured one with its price overrides (`WAN_PRICES_JSON`)."""
+        return [
+            self.configured.with_model(p.model) if p.name == self.configured.name else p
+            for p in compared_profiles()
+        ]
+
+    def key_note(self, profile: ProviderProfile) -> str | None:
+        """What the cost panel says about the key a pick needs (it cannot see the key)."""
+        if self.demo or not self.is_other(profile):
+            return None
+        return RUNS_ON_OWN_KEY.format(label=profile.label)
+
+    def for_run(
+        self, profile: ProviderProfile, base_url_for: Callable[[str, str | None], str]
+    ) -> ProviderProfile:
+        """The profile a job runs with: in demo mode, another provider is pointed at the
+        simulator of its dialect (`base_url_for(dialect, region)`); else unchanged."""
+        if not self.demo or not self.is_other(profile):
+            return profile
+        dialect, region = DEMO_DIALECTS[profile.name]
+        url = base_url_for(dialect, region)
+        return profile.model_copy(update={"api_base_url": url, "files_base_url": url})
