@@ -181,6 +181,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "This app runs on your own key: open Advanced and paste it into API key",
         "本应用使用你自己的密钥运行：请打开“高级”并粘贴到“API 密钥”中",
     ),
+    "choice.unknown_provider": _m(
+        "{name} is not offered here; choose one of {names}", "这里不提供 {name}；请从 {names} 中选择"
+    ),
+    "choice.needs_own_key": _m(
+        "{label} needs your own {label} key: paste it under API key (Advanced)",
+        "{label} 需要你自己的 {label} 密钥：请粘贴到“API 密钥”（高级）中",
+    ),
+    "choice.runs_on_own_key": _m(
+        "Generating on {label} needs your own {label} key under API key (Advanced).",
+        "在 {label} 上生成需要你自己的 {label} 密钥，填在“API 密钥”（高级）中。",
+    ),
     "refusal.title": _m("Fix the form first", "请先修改表单"),
     # ------------------------------------------------------------------ spend limits
     "budget.own_key_hint": _m(
@@ -805,6 +816,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "triage.other_provider": _m(
         "This task was started with {provider}; the app now uses {now}, so it cannot watch it.",
         "此任务是用 {provider} 启动的；应用现在使用 {now}，因此无法跟踪它。",
+    ),
+    # ------------------------------------------------------------------ Cancel task
+    "cancel.ended": _m("The task has already ended.", "任务已经结束。"),
+    "cancel.not_submitted": _m(
+        "The task is not at the provider yet (its references are being checked or uploaded); "
+        "nothing has been charged. Try again once it is submitted.",
+        "任务还没到达服务商（参考视频正在检查或上传）；未收取任何费用。请在提交后再试。",
+    ),
+    "cancel.not_supported": _m(
+        "{provider} has no way to cancel a task here: it runs on and is charged if it succeeds.",
+        "{provider} 在这里无法取消任务：它会继续运行，成功后会收费。",
+    ),
+    "cancel.key_gone": _m(
+        "This task was started with your own API key, which is not kept; paste it to cancel.",
+        "此任务使用你自己的 API 密钥启动，而密钥不会被保存；请粘贴密钥后再取消。",
+    ),
+    "cancel.already_ended": _m(
+        "The request had already ended ({status}); nothing to cancel.", "请求已经结束（{status}）；无需取消。"
+    ),
+    "cancel.task_already_ended": _m(
+        "The task has already ended ({status}); nothing to cancel.", "任务已经结束（{status}）；无需取消。"
+    ),
+    "cancel.dashscope_unknown": _m(
+        "DashScope no longer knows this task (status UNKNOWN): tasks are kept for 24 hours, and a "
+        "task of another region or account reads the same way.",
+        "DashScope 已不再记得这个任务（状态 UNKNOWN）：任务只保留 24 小时，其他地域或账号的任务也会显示为这样。",
+    ),
+    "cancel.dashscope_cancelled": _m(
+        "The task was cancelled before it started; nothing was charged.", "任务在开始前已取消；未收取任何费用。"
+    ),
+    "cancel.fal_cancelled": _m(
+        "The request was cancelled while it waited in fal's queue; nothing was charged.",
+        "请求在 fal 队列中等待时已取消；未收取任何费用。",
+    ),
+    "cancel.fal_unknown": _m("fal no longer knows this request.", "fal 已不再记得这个请求。"),
+    "cancel.fal_started": _m(
+        "fal has already started (or finished) this request; it runs on and is charged if it succeeds.",
+        "fal 已开始（或完成）这个请求；它会继续运行，成功后会收费。",
+    ),
+    "cancel.fal_stopping": _m(
+        "The request had started: fal was asked to stop it, but it may still finish and be charged.",
+        "请求已经开始：已要求 fal 停止，但它仍可能完成并收费。",
+    ),
+    "cancel.dashscope_running": _m(
+        "DashScope cancels only tasks that are still waiting; this one is generating and will be "
+        "charged if it succeeds.",
+        "DashScope 只能取消仍在等待的任务；这个任务正在生成，成功后会收费。",
     ),
     # ------------------------------------------------------------------ the job's outcomes
     "job.refused_before_sending": _m(

@@ -421,19 +421,20 @@ class TaskManager:
         if record is None:
             return None
         if record.is_final:
-            return CancelResult(CancelOutcome.TOO_LATE, "The task has already ended.", record.task_id)
+            return CancelResult(CancelOutcome.TOO_LATE, Message("cancel.ended"), record.task_id)
         if record.task_id is None:
             return CancelResult(
                 CancelOutcome.NOT_SUBMITTED,
-                "The task is not at the provider yet (its references are being checked or uploaded); "
-                "nothing has been charged. Try again once it is submitted.",
+                Message("cancel.not_submitted"),
             )
         profile = self._profile_for(record.id)
         if record.provider != profile.name or profile.cancel == "none":
             return CancelResult(
                 CancelOutcome.NOT_SUPPORTED,
-                f"{profile.label if record.provider == profile.name else record.provider} has no way "
-                "to cancel a task here: it runs on and is charged if it succeeds.",
+                Message(
+                    "cancel.not_supported",
+                    provider=profile.label if record.provider == profile.name else record.provider,
+                ),
                 record.task_id,
             )
         if record.key_source == KEY_VISITOR:
@@ -441,7 +442,7 @@ class TaskManager:
             if key is None:
                 return CancelResult(
                     CancelOutcome.NOT_SUPPORTED,
-                    "This task was started with your own API key, which is not kept; paste it to cancel.",
+                    Message("cancel.key_gone"),
                     record.task_id,
                 )
         else:
