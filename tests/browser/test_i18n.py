@@ -35,23 +35,25 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
             expect(page.get_by_role("radiogroup", name=t(f"field.{group}", lang))).to_be_visible()
         generate = page.get_by_role("button", name=t("form.generate", lang), exact=True)
         expect(generate).to_be_visible()
-        expect(page.locator("#cost-estimate")).to_contain_text(t("cost.title", lang))
+        expect(page.locator("#cost-estimate")).to_contain_text(t("cost.title", lang), timeout=WAIT)
         # History (server-rendered on load) in the same language as the labels above it.
-        expect(page.locator("#history-list")).to_contain_text(t("history.empty", lang))
+        expect(page.locator("#history-list")).to_contain_text(t("history.empty", lang), timeout=WAIT)
 
         # A refusal: Generate with nothing filled in says what to change, in this language.
         generate.click()
         refused = t("view.cannot_generate", lang, problems="").strip()
         toast = page.locator(".toast-body").filter(has_text=refused)
-        expect(toast.first).to_be_visible()
+        expect(toast.first).to_be_visible(timeout=WAIT)
         expect(toast.first).to_contain_text(t("input.prompt_empty", lang))
 
         # An example in this language: its prompt, its cost (server-side), then the status steps.
         page.locator("#examples-slot").get_by_role("button", name=DUET.label.render(lang)).click()
-        expect(page.get_by_label(t("field.prompt", lang), exact=True)).to_have_value(DUET.prompt.render(lang))
+        expect(page.get_by_label(t("field.prompt", lang), exact=True)).to_have_value(
+            DUET.prompt.render(lang), timeout=WAIT
+        )
         cost = page.locator("#cost-estimate")
         money = t("money.credits_usd", lang, credits="47.60", usd="0.70")
-        expect(cost).to_contain_text(t("cost.headline", lang, money=money))
+        expect(cost).to_contain_text(t("cost.headline", lang, money=money), timeout=WAIT)
         generate.click()
         status = page.locator("#status-panel")
         expect(status).to_contain_text(t("view.done", lang), timeout=WAIT)
@@ -59,7 +61,7 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         expect(status).to_contain_text(t("view.simulated_charge", lang, money="").split("*")[0])
         # The new history card: its status chip and its actions.
         card = page.locator("#history-list .wan-hist-card").first
-        expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang))
+        expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang), timeout=WAIT)
         expect(card.get_by_role("button", name=t("history.remix", lang))).to_be_visible()
         page.screenshot(path=str(artifacts / f"i18n-{locale}.png"), full_page=True)
     finally:
