@@ -352,8 +352,11 @@ def listen(
         api_visibility="private",
     )
     # Stop reads "Cancel task" while the provider can still cancel the task.
+    def relabel(tracking: dict[str, Any] | None, request: gr.Request) -> Any:
+        return gr.update(value=stop_label(tracking, lang_of(request)))
+
     status.tracking.change(
-        lambda tracking, request: gr.update(value=stop_label(tracking, lang_of(request))),
+        relabel,
         inputs=status.tracking,
         outputs=status.stop,
         api_visibility="private",

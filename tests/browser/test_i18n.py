@@ -59,6 +59,8 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         expect(status).to_contain_text(t("view.done", lang), timeout=WAIT)
         expect(status).to_contain_text(t("view.checked", lang, count=2, cost="").strip())
         expect(status).to_contain_text(t("view.simulated_charge", lang, money="").split("*")[0])
+        # Stop is relabelled on the server as the task moves on: still in this language.
+        expect(page.locator("#stop")).to_have_text(t("form.stop", lang), timeout=WAIT)
         # The new history card: its status chip and its actions.
         card = page.locator("#history-list .wan-hist-card").first
         expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang), timeout=WAIT)
