@@ -87,6 +87,9 @@ def _video_encoder(out: Any, stream: Any, job: TranscodeJob, cap: int) -> Any:
     vout.pix_fmt = enc.pixel_format
     vout.codec_context.time_base = OUTPUT_TIME_BASE
     vout.time_base = OUTPUT_TIME_BASE
+    # x264's frame threads, as the ffmpeg command has them (PyAV's default, slice threads,
+    # costs about 15% more CPU for the same output).
+    vout.codec_context.thread_type = "AUTO"
     vout.options = {
         "preset": enc.preset,
         "crf": str(enc.crf),
