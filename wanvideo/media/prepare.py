@@ -43,7 +43,7 @@ SENT_CONTAINER = "mp4"
 SENT_VIDEO_CODEC = "h264"
 SENT_AUDIO_CODEC = "aac"
 SENT_PIXEL_FORMATS = ("yuv420p", "yuvj420p")  # 8-bit 4:2:0: what every H.264 decoder plays
-TRANSCODE_VERSION = 1  # bump when the transcoder's output changes: old cached clips are not reused
+TRANSCODE_VERSION = 2  # bump when the transcoder's output changes: old cached clips are not reused
 
 # Rough speeds on one shared 2-core machine (bench/bench_prepare.py measures them), for the
 # "about 20 s to prepare" an estimate shows. Decoding HEVC or VP9 costs extra.

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -177,6 +178,23 @@ def test_long_clip_is_cut_to_its_window(
     with av.open(str(clip.path)) as c:
         audio = c.streams.audio[0]
         assert float(audio.duration * audio.time_base) == pytest.approx(window, abs=0.1)
+
+
+@pytest.mark.parametrize("fps", [Fraction(30000, 1001), Fraction(5)])
+def test_a_window_off_the_frame_grid_keeps_its_length(
+    clips: PreparedClips, tmp_path: Path, fps: Fraction
+) -> None:
+    """The frame showing at `start` opens the window, shortened: the clip still reads as long
+    as its window, so the shortest start the refusal suggests (2 s before the end) is taken."""
+    source = make_video(tmp_path / "silent.mp4", 6, width=64, height=48, fps=fps, audio=False)  # type: ignore[arg-type]
+    length = probe_file(source).duration
+    assert length is not None
+    for start in (length - 2.0, 1.013):
+        plan = plan_for(source, start)
+        assert plan.needed and plan.sent.problems == ()
+        clip = prepare(clips, source, plan)
+        assert clip.probe.problems == ()
+        assert read_back(clip.path).duration == pytest.approx(length - start, abs=0.005)
 
 
 def test_over_the_byte_limit_is_shrunk_under_it(clips: PreparedClips, tmp_path: Path) -> None:
