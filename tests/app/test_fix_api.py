@@ -164,7 +164,8 @@ def test_stop_while_preparing_creates_and_charges_nothing(evolink_app: RunningAp
 
 def test_prepared_clips_are_cleaned_with_gradios_cache(tmp_path: Path, clips: dict[str, Path]) -> None:
     """A prepared clip lives in Gradio's upload folder and goes when Gradio cleans its cache
-    (here at a graceful shutdown, Ctrl+C, which ends every `delete_cache` schedule)."""
+    (here at shutdown by SIGTERM, as a Space or `docker stop` ends the app: the app shuts
+    down as on Ctrl+C, which ends every `delete_cache` schedule)."""
     import signal
 
     from tests.apprunner import start_app, stop_app
@@ -179,7 +180,7 @@ def test_prepared_clips_are_cleaned_with_gradios_cache(tmp_path: Path, clips: di
         made = list(prepared.rglob("*.mp4"))
         assert [p.name for p in made] == ["screen.mp4"]
     finally:
-        stop_app(app, signal.SIGINT)
+        stop_app(app, signal.SIGTERM)
     assert app.process.returncode is not None
     assert list(prepared.rglob("*.mp4*")) == []
     assert not list((tmp_path / "app" / "gradio").rglob("screen.webm"))  # as the upload itself
