@@ -200,6 +200,12 @@ class TaskStoreBase(ABC):
     def unfinished(self) -> list[TaskRecord]:
         """Records in a running (or needs-key) state, oldest first, any owner."""
 
+    def recent_run_seconds(self, provider: str, model: str | None, limit: int = 20) -> list[float]:
+        """Seconds from submit to saved of the `limit` latest completed tasks of one provider
+        profile and model variant (None: its default), any owner; newest first. A store that
+        keeps no history has none."""
+        return []
+
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
 
@@ -483,6 +489,19 @@ class SQLiteTaskStore(TaskStoreBase):
             .fetchall()
         )
         return [self._from_row(r) for r in rows]
+
+    def recent_run_seconds(self, provider: str, model: str | None, limit: int = 20) -> list[float]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT finished_at - submitted_at FROM tasks WHERE provider = ? AND status = ?"
+                " AND json_extract(request, '$.model') IS ? AND submitted_at IS NOT NULL"
+                " AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
+                (provider, COMPLETED, model, limit),
+            )
+            .fetchall()
+        )
+        return [float(r[0]) for r in rows]
 
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
