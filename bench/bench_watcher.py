@@ -14,13 +14,24 @@ so five runs at once fit this 2-core machine; submits are spread over `--spread`
 
     python bench/bench_watcher.py                          # 5 runs x 8 tasks of 60 s
     python bench/bench_watcher.py --tasks 3 --seconds 10   # a quick look
+    python bench/bench_watcher.py --tasks 4 --waves 2      # a 2nd round paced by the 1st
 
-DashScope and fal report no progress and no estimate, so without callbacks the watcher backs
-off with the elapsed time (a quarter of it, 3 to WAN_POLL_MAX_INTERVAL=15 s): about 12 polls
-per 60 s task, but up to 15 s from completion to saved (FAIL on the 5 s target). Both targets
-at once would need a poll exactly every 5 s plus a download of no time; Alibaba suggests
-polling every 15 s, and real tasks take 1-5 min. With callbacks, polling is only the
-fallback (every WAN_POLL_MAX_INTERVAL s), so those runs also poll less.
+The app is never told a task's length. DashScope and fal report no progress and no estimate,
+so the watcher paces their polls by an expected generation time (`client.poll_interval`): the
+profile's prior (`providers.GENERATION_TIME`: earliest end 30 s, typical 120 s, from the
+documented 1-5 min) until the store holds 3 completed runs of that provider and model, then
+the quickest of them x 0.8 and their median. One wait up to the earliest end (capped at
+WAN_POLL_MAX_INTERVAL=15 s), then a poll every 4 s, counted from when the task was last seen
+queued. Measured (2 cores, all five runs at once; EvoLink unchanged at 7 polls, 2.6-3.5 s):
+- 60 s tasks, the prior: DashScope and fal 10 polls, 2.0-3.0 s to saved (was 11-12 polls and
+  up to 15 s); a 2nd round (`--waves 2`), paced by the 1st: 7 polls, 2.0-2.6 s.
+- 30 s tasks (`--seconds 30 --tasks 4`): 2 polls, 0.1-0.3 s (they end at the earliest end;
+  any task of 30-240 s is seen within 4 s of its end: tests/unit/test_poll_schedule.py).
+- 120 s tasks (`--seconds 120 --tasks 3`): 22 polls (FAIL on 12: the first tasks cannot
+  know they are long; 11 a minute), 1.3-1.4 s; a 2nd round (`--waves 2`): 10 polls, 0.2-0.4 s.
+The final read, download, check and poster take 0.1-0.9 s of the delay (the callback runs).
+With callbacks, polling is only the fallback (every WAN_POLL_MAX_INTERVAL s), so those runs
+also poll less.
 """
 
 from __future__ import annotations

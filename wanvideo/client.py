@@ -156,7 +156,8 @@ def estimate_remaining(task: Task, elapsed: float) -> float | None:
 def expected_generation_time(runs: Sequence[float], prior: GenerationTime) -> GenerationTime:
     """The generation time to pace polls with, from the seconds recent completed tasks of one
     provider and model took: their quickest (less a margin) and median once there are
-    MIN_OBSERVED, else the profile's prior."""
+    MIN_OBSERVED, else the profile's prior. The runs count from the submit, so a queue wait is
+    in them; the quickest run is the one that waited least, which keeps `earliest` safe."""
     seconds = sorted(s for s in runs if s > 0)
     if len(seconds) < MIN_OBSERVED:
         return prior
