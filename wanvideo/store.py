@@ -31,7 +31,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -200,10 +200,10 @@ class TaskStoreBase(ABC):
     def unfinished(self) -> list[TaskRecord]:
         """Records in a running (or needs-key) state, oldest first, any owner."""
 
-    def recent_run_seconds(self, provider: str, model: str | None, limit: int = 20) -> list[float]:
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
         """Seconds from submit to saved of the `limit` latest completed tasks of one provider
-        profile and model variant (None: its default), any owner; newest first. A store that
-        keeps no history has none."""
+        profile whose request named one of `models` (a variant id; None: the default), any
+        owner; newest first. A store that keeps no history has none."""
         return []
 
     @abstractmethod
@@ -490,14 +490,17 @@ class SQLiteTaskStore(TaskStoreBase):
         )
         return [self._from_row(r) for r in rows]
 
-    def recent_run_seconds(self, provider: str, model: str | None, limit: int = 20) -> list[float]:
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        if not models:
+            return []
+        named = " OR ".join("json_extract(request, '$.model') IS ?" for _ in models)
         rows = (
             self._conn()
             .execute(
                 "SELECT finished_at - submitted_at FROM tasks WHERE provider = ? AND status = ?"
-                " AND json_extract(request, '$.model') IS ? AND submitted_at IS NOT NULL"
-                " AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
-                (provider, COMPLETED, model, limit),
+                f" AND ({named}) AND submitted_at IS NOT NULL AND finished_at IS NOT NULL"
+                " ORDER BY finished_at DESC LIMIT ?",
+                (provider, COMPLETED, *models, limit),
             )
             .fetchall()
         )

@@ -146,15 +146,17 @@ def test_store_lists_recent_run_seconds_of_one_provider_and_model(tmp_path) -> N
         store.update(record.id, status=status, submitted_at=end - seconds, finished_at=end)
 
     add("fal", None, 61, ago=30)
-    add("fal", None, 65, ago=10)
+    add("fal", "standard", 65, ago=10)
     add("fal", None, 99, status=FAILED)  # failed: not a run
     add("fal", "flash", 40)  # another model
     add("dashscope-singapore", None, 70)  # another provider
     store.insert(TaskRecord.new(owner="anon:b", provider="fal", request={"prompt": "p"}))  # running
     try:
-        assert store.recent_run_seconds("fal", None) == pytest.approx([65, 61])  # newest first
-        assert store.recent_run_seconds("fal", "flash") == pytest.approx([40])
-        assert store.recent_run_seconds("fal", None, limit=1) == pytest.approx([65])
-        assert store.recent_run_seconds("evolink", None) == []
+        # newest first; the default variant named or not
+        assert store.recent_run_seconds("fal", (None, "standard")) == pytest.approx([65, 61])
+        assert store.recent_run_seconds("fal", (None,)) == pytest.approx([61])
+        assert store.recent_run_seconds("fal", ("flash",)) == pytest.approx([40])
+        assert store.recent_run_seconds("fal", (None, "standard"), limit=1) == pytest.approx([65])
+        assert store.recent_run_seconds("evolink", (None,)) == []
     finally:
         store.close()

@@ -235,7 +235,8 @@ class TaskManager:
     def _paced(self, profile: ProviderProfile, model: str | None) -> ProviderProfile:
         """`profile` with the generation time its polls are paced by learned from this app's
         recent completed tasks of that provider and model (its prior until there are enough)."""
-        runs = self.store.recent_run_seconds(profile.name, model)
+        same = (None, profile.model) if model in (None, profile.model) else (model,)  # None: the default
+        runs = self.store.recent_run_seconds(profile.name, same)
         learned = expected_generation_time(runs, profile.generation_time)
         return (
             profile
