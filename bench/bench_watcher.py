@@ -23,7 +23,7 @@ documented 1-5 min) until the store holds 3 completed runs of that provider and 
 the quickest of them x 0.8 and their median. One wait up to the earliest end (capped at
 WAN_POLL_MAX_INTERVAL=15 s), then a poll every 4 s, counted from when the task was last seen
 queued. Measured (2 cores, all five runs at once; EvoLink unchanged at 7 polls, 2.6-3.5 s):
-- 60 s tasks, the prior: DashScope and fal 10 polls, 2.0-3.0 s to saved (was 11-12 polls and
+- 60 s tasks, the prior: DashScope and fal 10 polls, 2.0-3.4 s to saved (was 11-12 polls and
   up to 15 s); a 2nd round (`--waves 2`), paced by the 1st: 7 polls, 2.0-2.6 s.
 - 30 s tasks (`--seconds 30 --tasks 4`): 2 polls, 0.1-0.3 s (they end at the earliest end;
   any task of 30-240 s is seen within 4 s of its end: tests/unit/test_poll_schedule.py).
