@@ -31,7 +31,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -199,6 +199,12 @@ class TaskStoreBase(ABC):
     @abstractmethod
     def unfinished(self) -> list[TaskRecord]:
         """Records in a running (or needs-key) state, oldest first, any owner."""
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        """Seconds from submit to saved of the `limit` latest completed tasks of one provider
+        profile whose request named one of `models` (a variant id; None: the default), any
+        owner; newest first. A store that keeps no history has none."""
+        return []
 
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
@@ -483,6 +489,22 @@ class SQLiteTaskStore(TaskStoreBase):
             .fetchall()
         )
         return [self._from_row(r) for r in rows]
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        if not models:
+            return []
+        named = " OR ".join("json_extract(request, '$.model') IS ?" for _ in models)
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT finished_at - submitted_at FROM tasks WHERE provider = ? AND status = ?"
+                f" AND ({named}) AND submitted_at IS NOT NULL AND finished_at IS NOT NULL"
+                " ORDER BY finished_at DESC LIMIT ?",
+                (provider, COMPLETED, *models, limit),
+            )
+            .fetchall()
+        )
+        return [float(r[0]) for r in rows]
 
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))

@@ -31,7 +31,7 @@ from ..budget import (
     effective_limits,
     reservation_for,
 )
-from ..client import CancelOutcome, CancelResult, WanClient
+from ..client import CancelOutcome, CancelResult, WanClient, expected_generation_time
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..links import LinkBook
@@ -231,6 +231,18 @@ class TaskManager:
     def _profile_for(self, record_id: str) -> ProviderProfile:
         """The profile a task was started with (the configured one unless a visitor chose)."""
         return self._profiles.get(record_id, self.profile)
+
+    def _paced(self, profile: ProviderProfile, model: str | None) -> ProviderProfile:
+        """`profile` with the generation time its polls are paced by learned from this app's
+        recent completed tasks of that provider and model (its prior until there are enough)."""
+        same = (None, profile.model) if model in (None, profile.model) else (model,)  # None: the default
+        runs = self.store.recent_run_seconds(profile.name, same)
+        learned = expected_generation_time(runs, profile.generation_time)
+        return (
+            profile
+            if learned == profile.generation_time
+            else profile.model_copy(update={"generation_time": learned})
+        )
 
     def _server_key(self) -> _Key:
         return _plain_key(self.settings.api_key)
@@ -586,7 +598,7 @@ class TaskManager:
     ) -> None:
         events = run_generation(
             request,
-            profile=self._profile_for(record.id),
+            profile=self._paced(self._profile_for(record.id), request.model),
             settings=self.settings,
             api_key=key,
             idempotency_key=record.idempotency_key,
@@ -642,7 +654,7 @@ class TaskManager:
                 return
             events = resume_generation(
                 record.task_id,
-                profile=self._profile_for(record_id),
+                profile=self._paced(self._profile_for(record_id), record.request.get("model")),
                 settings=self.settings,
                 api_key=key,
                 started_at=record.submitted_at,
