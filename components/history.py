@@ -203,11 +203,9 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         elif action == cards.RESUME:
             if record.status != NEEDS_KEY:
                 raise _error("not_resumable")
-            # A task on another provider than the configured one resumes on its own profile
-            # (in demo mode, its dialect's simulator).
-            picked = ctx.choice.pick(record.provider, (record.request or {}).get("model"))
-            profile = ctx.run_profile(picked.profile) if picked.ok else None
-            if manager.resume(record.id, owner_id, api_key=key, profile=profile) is None:
+            # The manager rebuilds the task's profile from the record (its provider and model;
+            # in demo mode on its dialect's simulator).
+            if manager.resume(record.id, owner_id, api_key=key) is None:
                 raise _error("resume_key")
             gr.Info(MESSAGES["resumed"])
         elif action == cards.RETRY:
