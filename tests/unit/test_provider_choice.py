@@ -9,7 +9,7 @@ from pathlib import Path
 
 from components.cost_view import Assessment, as_json, as_markdown
 from components.history_cards import card, cost_line
-from components.provider_view import duration_value, facts, model_choices
+from components.provider_view import duration_value, facts, model_choices, reference_hint
 from components.status_view import (
     CANCEL_LABEL,
     STOP_LABEL,
@@ -136,6 +136,14 @@ def test_model_choices_carry_their_price_and_facts_follow_the_provider() -> None
     assert "public links only" in facts(get_profile("dashscope", "virginia"))
     assert duration_value(FAL, "7") == "5" and duration_value(FAL, "10") == "10"
     assert duration_value(EVOLINK, "7") == "7"
+
+
+def test_the_references_hint_follows_the_picked_provider_and_model() -> None:
+    assert "fal.ai takes mp4 or mov, 2 to 30 s, at most 30 MB, at least 16 fps;" in reference_hint(FAL)
+    assert "at most 100 MB, at least 16 fps;" in reference_hint(FAL.with_model("flash"))
+    evolink = reference_hint(EVOLINK)
+    assert "EvoLink takes mp4 or mov, 2 to 30 s, at most 100 MB;" in evolink and "fps" not in evolink
+    assert "1 to 3 clips" in evolink and "up to 500 MB is converted" in evolink
 
 
 # ----------------------------------------------------------------------------- compare providers
