@@ -245,6 +245,26 @@ def test_old_and_unconfirmed_tasks_are_settled_on_start(sim, tmp_path):
     assert sim.stats.task_gets == 0
 
 
+def test_a_server_key_task_on_another_provider_is_never_resumed_with_this_servers_key(sim, tmp_path):
+    """The app used to run fal (or a visitor's demo pick) on the server's key and is now
+    configured for EvoLink: that key is EvoLink's, so the task waits and Resume refuses."""
+    from wanvideo.providers import get_profile
+
+    settings = _settings(sim, tmp_path / "data")
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    record = store.insert(TaskRecord.new(owner=OWNER, provider="fal", request={"prompt": "x"}, model="flash"))
+    store.update(record.id, task_id="req-1", status="processing", submitted_at=time.time())
+    manager = TaskManager(settings, store).start()
+    try:
+        waiting = manager.get(record.id, OWNER)
+        assert waiting.status == NEEDS_KEY and "started with fal" in waiting.message
+        assert manager.resume(record.id, OWNER) is None
+        assert manager.resume(record.id, OWNER, profile=get_profile("fal").with_model("flash")) is None
+        assert manager.get(record.id, OWNER).status == NEEDS_KEY
+    finally:
+        manager.stop()
+
+
 @pytest.mark.parametrize(
     "fault",
     [

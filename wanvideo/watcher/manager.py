@@ -392,6 +392,8 @@ class TaskManager:
         visitor_key = _plain_key(api_key)
         if record.key_source == KEY_VISITOR and not visitor_key:
             return None
+        if record.key_source != KEY_VISITOR and self.choice.key_problem(chosen, has_own_key=False):
+            return None  # the server's key is the configured provider's, never another's
         if not self.running:
             self.start()
         if not self.store.claim(
