@@ -71,7 +71,9 @@ def create(settings: Settings) -> App:
             update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
         )
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
-    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE)).start()
+    # In demo mode a task on another dialect resumes after a restart on that dialect's simulator.
+    base_url_for = simulators.base_url if simulators is not None else None
+    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE), base_url_for=base_url_for).start()
     ctx = AppContext.create(settings, manager, simulators=simulators)
     return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator, simulators=simulators)
 

@@ -11,14 +11,10 @@ from typing import Any
 
 import gradio as gr
 
-from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.providers import (
     ASPECT_RATIOS,
     MAX_PROMPT_CHARS,
-    MAX_REFERENCE_BYTES,
-    MAX_REFERENCE_SECONDS,
     MAX_REFERENCES,
-    MIN_REFERENCE_SECONDS,
     QUALITIES,
     SHOT_TYPES,
     ProviderProfile,
@@ -49,13 +45,6 @@ def _insert_js(name: str) -> str:
 }}"""
 
 
-REFERENCE_HINT = (
-    f"1 to {MAX_REFERENCES} clips, one person per clip; their order is character1, character2, "
-    "character3. The model copies each person's look and voice. The provider takes mp4 or mov, "
-    f"{MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, at most {MAX_REFERENCE_BYTES // 1_000_000} MB; "
-    f"with fixing on, any common video up to {MAX_SOURCE_BYTES // 1_000_000} MB is converted, turned "
-    f"upright, cut to its {MAX_REFERENCE_SECONDS:g} s window from 'Start at' and shrunk first."
-)
 FIX_INFO = "Off: clips are sent as they are, and one the provider would refuse is refused here."
 
 
@@ -84,7 +73,10 @@ class Form:
     provider: gr.Dropdown
     model: gr.Dropdown
     provider_facts: gr.Markdown
+    reference_hint: gr.Markdown  # the picked provider's reference rules, under the references
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
+    # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
+    reprice_after: Any = None
 
     @property
     def reference_starts(self) -> gr.Textbox:
@@ -133,7 +125,9 @@ def render(ctx: AppContext) -> Form:
     fix_references = gr.Checkbox(
         value=True, label=inputs.FIX_REFERENCES, info=FIX_INFO, elem_id="fix-references"
     )
-    gr.Markdown(REFERENCE_HINT, elem_classes=["wan-hint"])
+    reference_hint = gr.Markdown(
+        provider_view.reference_hint(profile), elem_id="reference-hint", elem_classes=["wan-hint"]
+    )
     video_urls = gr.Textbox(
         label=inputs.VIDEO_URLS,
         value="",
@@ -212,6 +206,7 @@ def render(ctx: AppContext) -> Form:
         provider=provider,
         model=model,
         provider_facts=provider_facts,
+        reference_hint=reference_hint,
     )
 
 
@@ -219,24 +214,48 @@ def duration_info(profile: ProviderProfile) -> str:
     return f"{profile.label}: {profile.duration_rule()}"
 
 
+def provider_updates(profile: ProviderProfile, duration: Any) -> tuple[Any, ...]:
+    """What follows a provider (and model) pick, for `provider_outputs`: its model choices with
+    the pick's model, its durations (keeping `duration` where offered), its rules, the
+    references hint."""
+    return (
+        gr.update(choices=provider_view.model_choices(profile), value=profile.model),
+        gr.update(
+            choices=[str(d) for d in profile.durations],
+            value=provider_view.duration_value(profile, duration),
+            info=duration_info(profile),
+        ),
+        provider_view.facts(profile),
+        provider_view.reference_hint(profile),
+    )
+
+
+def provider_outputs(form: Form) -> list[Any]:
+    return [form.model, form.duration, form.provider_facts, form.reference_hint]
+
+
 def listen(ctx: AppContext, form: Form) -> None:
     def follow_provider(provider: str, duration: Any) -> tuple[Any, ...]:
         """The model choices, durations and rules of the picked provider."""
-        profile = ctx.choice.pick(provider).profile
-        return (
-            gr.update(choices=provider_view.model_choices(profile), value=profile.model),
-            gr.update(
-                choices=[str(d) for d in profile.durations],
-                value=provider_view.duration_value(profile, duration),
-                info=duration_info(profile),
-            ),
-            provider_view.facts(profile),
-        )
+        return provider_updates(ctx.choice.pick(provider).profile, duration)
+
+    def follow_model(provider: str, model: str) -> tuple[str, str]:
+        """A model variant has its own reference rules (fal's flash takes 100 MB)."""
+        profile = ctx.choice.pick(provider, model).profile
+        return provider_view.facts(profile), provider_view.reference_hint(profile)
 
     form.provider_changed = form.provider.input(
         follow_provider,
         inputs=[form.provider, form.duration],
-        outputs=[form.model, form.duration, form.provider_facts],
+        outputs=provider_outputs(form),
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+    form.model.change(
+        follow_model,
+        inputs=[form.provider, form.model],
+        outputs=[form.provider_facts, form.reference_hint],
         api_visibility="private",
         queue=False,
         show_progress="hidden",

@@ -4,12 +4,14 @@ durations and its rules in one line. Pure (no gradio import); money through
 
     model_choices(profile)    # [("Standard: $0.10/s at 720p", "standard"), ("Flash: $0.05/s at 720p", "flash")]
     facts(profile)            # "fal.ai: 5 or 10 seconds; references mp4 or mov, ..., at least 16 fps. ..."
+    reference_hint(profile)   # the hint under the references, with the pick's reference rules
 """
 
 from __future__ import annotations
 
+from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.pricing import format_rate
-from wanvideo.providers import QUALITIES, ModelVariant, ProviderProfile
+from wanvideo.providers import MAX_REFERENCES, QUALITIES, ModelVariant, ProviderProfile
 
 # Visible text (one place, to be keyed for translation).
 VARIANT_NAMES = {"standard": "Standard", "flash": "Flash"}
@@ -26,6 +28,12 @@ CANCEL_WORDS = {
 PROVIDER_INFO = "The provider runs your video. Another provider than this app's runs on your own key for it."
 PROVIDER_INFO_DEMO = "Demo mode: every provider is simulated here, no key needed."
 MODEL_INFO = "Price per billed second; the cost panel compares every provider."
+REFERENCE_HINT = (
+    "1 to {count} clips, one person per clip; their order is character1, character2, character3. "
+    "The model copies each person's look and voice. {provider} takes {rules}; with fixing on, any "
+    "common video up to {source_mb} MB is converted, turned upright, cut to its {window:g} s window "
+    "from 'Start at' and made to fit first."
+)
 
 
 def rates(variant: ModelVariant) -> str:
@@ -52,6 +60,18 @@ def facts(profile: ProviderProfile) -> str:
         references=profile.reference.in_words(),
         files=FILES_UPLOAD if profile.local_files else FILES_LINKS,
         cancel=CANCEL_WORDS.get(profile.cancel, CANCEL_WORDS["none"]),
+    )
+
+
+def reference_hint(profile: ProviderProfile) -> str:
+    """The hint under the references: the picked provider's (and model's) reference rules."""
+    rules = profile.reference
+    return REFERENCE_HINT.format(
+        count=MAX_REFERENCES,
+        provider=profile.label,
+        rules=rules.in_words(),
+        source_mb=MAX_SOURCE_BYTES // 1_000_000,
+        window=rules.max_seconds,
     )
 
 

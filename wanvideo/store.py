@@ -15,7 +15,8 @@ transactions, so several app processes can share one data folder. A server datab
 replace it later by implementing the same methods.
 
 Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
-A record never holds an API key: `key_source` only says whose key started the task.
+A record never holds an API key: `key_source` only says whose key started the task; `provider`
+and `model` say which profile it runs on (rebuilt after a restart, never a key).
 
 The spend guard lives here too because it must be atomic across workers:
 `insert_within_budget` checks `budget.check` and inserts in one `BEGIN IMMEDIATE` transaction,
@@ -93,6 +94,10 @@ class TaskRecord:
     # a visitor's own key, counted against nothing.
     visitor: str | None = None
     spend_credits: Decimal | None = None
+    # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
+    # profile name, which holds a DashScope region) it rebuilds the task's profile after a
+    # restart. None: a record from before schema v4 without a model (the provider's default).
+    model: str | None = None
 
     @classmethod
     def new(
@@ -109,6 +114,7 @@ class TaskRecord:
         lease_ttl: float = 0.0,
         visitor: str | None = None,
         spend_credits: Decimal | None = None,
+        model: str | None = None,
     ) -> TaskRecord:
         """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
         so no start-up sweep (of this or another process) can take it between insert and claim."""
@@ -131,6 +137,7 @@ class TaskRecord:
             lease_expires=now + lease_ttl if lease_owner else None,
             visitor=visitor,
             spend_credits=spend_credits,
+            model=model,
         )
 
     @property
@@ -320,6 +327,12 @@ MIGRATIONS: list[str] = [
         path TEXT
     );
     CREATE INDEX links_record ON links (record_id, kind);
+    """,
+    # v4: the model variant a task runs on (with `provider`, what rebuilds its profile after a
+    # restart); older records take the model their request named, when it named one.
+    """
+    ALTER TABLE tasks ADD COLUMN model TEXT;
+    UPDATE tasks SET model = json_extract(request, '$.model') WHERE json_valid(request)
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
