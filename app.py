@@ -10,6 +10,7 @@ launch.
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,12 +71,26 @@ def create(settings: Settings) -> App:
             update={"api_base_url": simulator.base_url, "files_base_url": simulator.base_url}
         )
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
-    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE)).start()
+    # In demo mode a task on another dialect resumes after a restart on that dialect's simulator.
+    base_url_for = simulators.base_url if simulators is not None else None
+    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE), base_url_for=base_url_for).start()
     ctx = AppContext.create(settings, manager, simulators=simulators)
     return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator, simulators=simulators)
 
 
+def stop_gracefully_on_sigterm() -> None:
+    """A Space or `docker stop` ends the app with SIGTERM: shut down as on Ctrl+C, so Gradio
+    empties its cache (uploads and prepared clips) and the task manager lets go of its
+    leases. Without this, SIGTERM ends the process with neither."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
+    stop_gracefully_on_sigterm()
     try:
         settings = load_settings()
     except SettingsError as exc:  # one readable line naming the setting, no traceback

@@ -262,8 +262,9 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             trigger_mode="always_last",
             show_progress="hidden",
         )
-    if form.provider_changed is not None:  # after the model and duration follow the new provider
-        form.provider_changed.then(
+
+    def reprice_after(event: Any) -> Any:
+        return event.then(
             refresh,
             inputs=form.reference_inputs,
             outputs=outputs,
@@ -272,3 +273,8 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             trigger_mode="always_last",
             show_progress="hidden",
         )
+
+    if form.provider_changed is not None:  # after the model and duration follow the new provider
+        reprice_after(form.provider_changed)
+    # Remix may switch the provider while the model and duration keep their values (no change event).
+    form.reprice_after = reprice_after

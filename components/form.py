@@ -11,15 +11,11 @@ from typing import Any
 
 import gradio as gr
 
-from wanvideo.media.prepare import MAX_SOURCE_BYTES
-from wanvideo.messages import EN, Message
+from wanvideo.messages import EN
 from wanvideo.providers import (
     ASPECT_RATIOS,
     MAX_PROMPT_CHARS,
-    MAX_REFERENCE_BYTES,
-    MAX_REFERENCE_SECONDS,
     MAX_REFERENCES,
-    MIN_REFERENCE_SECONDS,
     QUALITIES,
     SHOT_TYPES,
     ProviderProfile,
@@ -49,16 +45,6 @@ def _insert_js(name: str) -> str:
 }}"""
 
 
-REFERENCE_HINT = Message(
-    "form.reference_hint",
-    max=MAX_REFERENCES,
-    low=MIN_REFERENCE_SECONDS,
-    high=MAX_REFERENCE_SECONDS,
-    mb=MAX_REFERENCE_BYTES // 1_000_000,
-    source_mb=MAX_SOURCE_BYTES // 1_000_000,
-)
-
-
 def count_text(prompt: str, lang: str = EN) -> str:
     n = len(prompt or "")
     if n > MAX_PROMPT_CHARS:
@@ -84,7 +70,10 @@ class Form:
     provider: gr.Dropdown
     model: gr.Dropdown
     provider_facts: gr.Markdown
+    reference_hint: gr.Markdown  # the picked provider's reference rules, under the references
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
+    # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
+    reprice_after: Any = None
 
     @property
     def reference_starts(self) -> gr.Textbox:
@@ -138,7 +127,10 @@ def render(ctx: AppContext) -> Form:
         info=static("form.fix_info"),
         elem_id="fix-references",
     )
-    gr.Markdown(static(REFERENCE_HINT.id, **REFERENCE_HINT.params), elem_classes=["wan-hint"])
+    hint = provider_view.reference_hint_message(profile)
+    reference_hint = gr.Markdown(
+        static(hint.id, **hint.params), elem_id="reference-hint", elem_classes=["wan-hint"]
+    )
     video_urls = gr.Textbox(
         label=static("field.video_urls"),
         value="",
@@ -227,6 +219,7 @@ def render(ctx: AppContext) -> Form:
         provider=provider,
         model=model,
         provider_facts=provider_facts,
+        reference_hint=reference_hint,
     )
 
 
@@ -234,25 +227,49 @@ def duration_info(profile: ProviderProfile, lang: str = EN) -> str:
     return t("form.duration_info", lang, provider=profile.label, rule=profile.duration_rule())
 
 
+def provider_updates(profile: ProviderProfile, duration: Any, lang: str = EN) -> tuple[Any, ...]:
+    """What follows a provider (and model) pick, for `provider_outputs`: its model choices with
+    the pick's model, its durations (keeping `duration` where offered), its rules, the
+    references hint, in the visitor's language."""
+    return (
+        gr.update(choices=provider_view.model_choices(profile, lang), value=profile.model),
+        gr.update(
+            choices=[str(d) for d in profile.durations],
+            value=provider_view.duration_value(profile, duration),
+            info=duration_info(profile, lang),
+        ),
+        provider_view.facts(profile, lang),
+        provider_view.reference_hint(profile, lang),
+    )
+
+
+def provider_outputs(form: Form) -> list[Any]:
+    return [form.model, form.duration, form.provider_facts, form.reference_hint]
+
+
 def listen(ctx: AppContext, form: Form) -> None:
     def follow_provider(provider: str, duration: Any, request: gr.Request) -> tuple[Any, ...]:
         """The model choices, durations and rules of the picked provider (in the visitor's language)."""
-        profile = ctx.choice.pick(provider).profile
+        return provider_updates(ctx.choice.pick(provider).profile, duration, lang_of(request))
+
+    def follow_model(provider: str, model: str, request: gr.Request) -> tuple[str, str]:
+        """A model variant has its own reference rules (fal's flash takes 100 MB)."""
+        profile = ctx.choice.pick(provider, model).profile
         lang = lang_of(request)
-        return (
-            gr.update(choices=provider_view.model_choices(profile, lang), value=profile.model),
-            gr.update(
-                choices=[str(d) for d in profile.durations],
-                value=provider_view.duration_value(profile, duration),
-                info=duration_info(profile, lang),
-            ),
-            provider_view.facts(profile, lang),
-        )
+        return provider_view.facts(profile, lang), provider_view.reference_hint(profile, lang)
 
     form.provider_changed = form.provider.input(
         follow_provider,
         inputs=[form.provider, form.duration],
-        outputs=[form.model, form.duration, form.provider_facts],
+        outputs=provider_outputs(form),
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+    form.model.change(
+        follow_model,
+        inputs=[form.provider, form.model],
+        outputs=[form.provider_facts, form.reference_hint],
         api_visibility="private",
         queue=False,
         show_progress="hidden",

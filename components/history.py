@@ -28,7 +28,7 @@ from wanvideo.web.routes import COOKIE, video_path
 from . import history_cards as cards
 from . import identity
 from .context import AppContext
-from .form import Form
+from .form import Form, provider_updates
 from .lang import lang_of, static
 
 RENDER_EVERY = 0.5  # seconds between re-renders while tasks stream
@@ -213,11 +213,9 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         elif action == cards.RESUME:
             if record.status != NEEDS_KEY:
                 raise _error("not_resumable", lang)
-            # A task on another provider than the configured one resumes on its own profile
-            # (in demo mode, its dialect's simulator).
-            picked = ctx.choice.pick(record.provider, (record.request or {}).get("model"))
-            profile = ctx.run_profile(picked.profile) if picked.ok else None
-            if manager.resume(record.id, owner_id, api_key=key, profile=profile) is None:
+            # The manager rebuilds the task's profile from the record (its provider and model;
+            # in demo mode on its dialect's simulator).
+            if manager.resume(record.id, owner_id, api_key=key) is None:
                 raise _error("resume_key", lang)
             gr.Info(_say("resumed", lang))
         elif action == cards.RETRY:
@@ -232,7 +230,12 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
             gr.Info(_say("upload_again", lang, files=", ".join(files)))
         else:
             gr.Info(_say("remixed", lang))
-        return cards.remix_values(record, ctx.profile.default_duration)
+        prompt, urls, quality, ratio, duration, shot = cards.remix_values(
+            record, ctx.profile.default_duration
+        )
+        profile = cards.remix_profile(record, ctx.choice)  # its provider and model, as offered now
+        model, duration_update, facts, hint = provider_updates(profile, duration, lang)
+        return (prompt, urls, quality, ratio, duration_update, shot, profile.name, model, facts, hint)
 
     remix_outputs = [
         form.prompt,
@@ -241,8 +244,14 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         form.aspect_ratio,
         form.duration,
         form.shot_type,
+        form.provider,
+        form.model,
+        form.provider_facts,
+        form.reference_hint,
     ]
     for panel in (history.running, history.panel):
-        panel.card_action(  # type: ignore[attr-defined]  (a custom event of the panel's script)
+        acted = panel.card_action(  # type: ignore[attr-defined]  (a custom event of the panel's script)
             act, inputs=[owner, form.api_key], outputs=remix_outputs, show_progress="hidden", **private
         )
+        if form.reprice_after is not None:
+            form.reprice_after(acted)

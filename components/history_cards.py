@@ -24,7 +24,8 @@ from typing import Any
 from wanvideo.messages import CATALOGUE, EN, LANGUAGES, t
 from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
-from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable
+from wanvideo.provider_choice import ProviderChoice
+from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable, ProviderProfile
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY
 from wanvideo.web.routes import poster_url, video_path
@@ -343,6 +344,14 @@ def remix_values(record: TaskRecord, default_duration: int) -> tuple[str, str, s
         str(duration),  # the form's duration choices are text
         _choice(req.get("shot_type"), SHOT_TYPES),
     )
+
+
+def remix_profile(record: TaskRecord, choice: ProviderChoice) -> ProviderProfile:
+    """The provider and model a record ran on, as the form can pick them now: the provider's
+    default model where that model is no longer sold, the configured provider where the
+    provider is not offered here."""
+    picked = choice.pick(record.provider, record.model)
+    return picked.profile if picked.ok else choice.pick(picked.profile.name).profile
 
 
 def uploaded_names(record: TaskRecord) -> list[str]:

@@ -4,14 +4,16 @@ durations and its rules in one line. Pure (no gradio import); money through
 
     model_choices(profile)    # [("Standard: $0.10/s at 720p", "standard"), ("Flash: $0.05/s at 720p", "flash")]
     facts(profile)            # "fal.ai: 5 or 10 seconds; references mp4 or mov, ..., at least 16 fps. ..."
+    reference_hint(profile)   # the hint under the references, with the pick's reference rules
 """
 
 from __future__ import annotations
 
+from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.messages import CATALOGUE, EN, Message
 from wanvideo.messages import render as tr
 from wanvideo.pricing import format_rate
-from wanvideo.providers import QUALITIES, ModelVariant, ProviderProfile
+from wanvideo.providers import MAX_REFERENCES, QUALITIES, ModelVariant, ProviderProfile
 
 # Visible text: the catalogue's provider.* messages (wanvideo.messages), in each language.
 CANCEL_WORDS = {
@@ -72,6 +74,23 @@ def facts_message(profile: ProviderProfile) -> Message:
 
 def facts(profile: ProviderProfile, lang: str = EN) -> str:
     return facts_message(profile).render(lang)
+
+
+def reference_hint_message(profile: ProviderProfile) -> Message:
+    """The hint under the references: the picked provider's (and model's) reference rules."""
+    rules = profile.reference
+    return Message(
+        "provider.reference_hint",
+        count=MAX_REFERENCES,
+        provider=profile.label,
+        rules=rules.in_words(),
+        source_mb=MAX_SOURCE_BYTES // 1_000_000,
+        window=f"{rules.max_seconds:g}",
+    )
+
+
+def reference_hint(profile: ProviderProfile, lang: str = EN) -> str:
+    return reference_hint_message(profile).render(lang)
 
 
 def duration_value(profile: ProviderProfile, current: str | int | None) -> str:

@@ -351,6 +351,7 @@ def listen(
         cancels=[status.generate_event],
         api_visibility="private",
     )
+
     # Stop reads "Cancel task" while the provider can still cancel the task.
     def relabel(tracking: dict[str, Any] | None, request: gr.Request) -> Any:
         return gr.update(value=stop_label(tracking, lang_of(request)))

@@ -44,6 +44,7 @@ import logging
 import mimetypes
 import os
 import random
+import statistics
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -68,9 +69,10 @@ from .errors import (
     error_for_status,
 )
 from .fsutil import fsync_dir
-from .providers import ProviderProfile
+from .providers import GenerationTime, ProviderProfile
 from .schemas import CreateTaskBody, Task
 from .settings import Settings
+from .task_status import PROVIDER_PENDING
 
 __all__ = [
     "CHUNK_SIZE",
@@ -81,6 +83,7 @@ __all__ = [
     "WanClient",
     "backoff_delay",
     "estimate_remaining",
+    "expected_generation_time",
     "poll_interval",
     "request_may_have_reached_server",
     "retry_sleep",
@@ -91,6 +94,13 @@ log = logging.getLogger("wanvideo.client")
 CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
 DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
+# Without progress or an estimate (DashScope, fal), once the task may be done: a poll every
+# 4 s keeps completion-to-saved under the 5 s target (about 1 s is left for the final read,
+# the download, its check and the poster).
+NEAR_INTERVAL = 4.0
+LATE_FACTOR = 2.0  # past this many typical runs a task is stuck, not nearly done: back off
+MIN_OBSERVED = 3  # completed runs needed before they replace the profile's prior
+EARLIEST_MARGIN = 0.8  # the learned earliest end: this share of the quickest recent run
 VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
 # EvoLink's paths (the other providers' are in their adapters).
 CREATE_PATH = "/v1/videos/generations"
@@ -143,9 +153,33 @@ def estimate_remaining(task: Task, elapsed: float) -> float | None:
     return None
 
 
-def poll_interval(task: Task, elapsed: float, settings: Settings) -> float:
-    """How long to wait before the next poll: few requests early, quick near the end."""
+def expected_generation_time(runs: Sequence[float], prior: GenerationTime) -> GenerationTime:
+    """The generation time to pace polls with, from the seconds recent completed tasks of one
+    provider and model took: their quickest (less a margin) and median once there are
+    MIN_OBSERVED, else the profile's prior. The runs count from the submit, so a queue wait is
+    in them; the quickest run is the one that waited least, which keeps `earliest` safe."""
+    seconds = sorted(s for s in runs if s > 0)
+    if len(seconds) < MIN_OBSERVED:
+        return prior
+    return GenerationTime(earliest=EARLIEST_MARGIN * seconds[0], typical=statistics.median(seconds))
+
+
+def poll_interval(
+    task: Task,
+    elapsed: float,
+    settings: Settings,
+    expected: GenerationTime | None = None,
+    running: float | None = None,
+) -> float:
+    """How long to wait before the next poll: few requests early, quick near the end.
+
+    With the task's progress or estimate, near its estimated end; without them and with the
+    `expected` generation time, from the task's `running` seconds (since it left the
+    provider's queue; default `elapsed`): one wait up to `expected.earliest`, then every
+    NEAR_INTERVAL s, backing off once it runs LATE_FACTOR times longer than is typical."""
     remaining = estimate_remaining(task, elapsed)
+    if remaining is None and expected is not None:
+        return _unestimated_wait(elapsed if running is None else running, expected, settings)
     if remaining is None:
         wait = 0.25 * elapsed  # unknown: start quick, back off as the task drags on
     elif remaining > 0:
@@ -154,6 +188,18 @@ def poll_interval(task: Task, elapsed: float, settings: Settings) -> float:
         estimated = task.task_info.estimated_time if task.task_info else None
         wait = 0.25 * (elapsed - estimated) if estimated else 0.0  # overdue: back off slowly
     return max(settings.poll_min_interval, min(settings.poll_max_interval, wait))
+
+
+def _unestimated_wait(running: float, expected: GenerationTime, settings: Settings) -> float:
+    near = min(settings.poll_max_interval, max(settings.poll_min_interval, NEAR_INTERVAL))
+    late = LATE_FACTOR * expected.typical
+    if running < expected.earliest:
+        wait = expected.earliest - running  # it is not done before: no poll until then
+    elif running < late:
+        wait = near
+    else:
+        wait = 0.25 * (running - late)  # stuck: back off as it drags on
+    return min(settings.poll_max_interval, max(near, wait))
 
 
 async def _verify_video(path: Path) -> None:
@@ -386,18 +432,34 @@ class WanClient:
         started_at = time.time() if started_at is None else started_at
         settings = self.settings
         deadline = time.monotonic() + settings.poll_deadline
+        # Until seen otherwise it runs since the submit; once seen waiting in the provider's
+        # queue (fal's IN_QUEUE, DashScope's PENDING), no sooner than that sighting.
+        running_since = started_at
         task = initial
         if task is not None:
+            if task.status in PROVIDER_PENDING:
+                running_since = max(running_since, time.time())
             yield task
             if task.is_final:
                 return
         first = True
         while True:
-            elapsed = max(0.0, time.time() - started_at)
+            now = time.time()
+            elapsed = max(0.0, now - started_at)
             if not first or task is not None:
                 if time.monotonic() >= deadline:
                     raise self._deadline_error(task_id, task)
-                wait = poll_interval(task, elapsed, settings) if task else settings.poll_min_interval
+                wait = (
+                    poll_interval(
+                        task,
+                        elapsed,
+                        settings,
+                        self.profile.generation_time,
+                        running=max(0.0, now - running_since),
+                    )
+                    if task
+                    else settings.poll_min_interval
+                )
                 if callback_expected:
                     wait = max(wait, settings.poll_max_interval)
                 await _wait(min(wait, max(0.0, deadline - time.monotonic())), wake)
@@ -414,6 +476,8 @@ class WanClient:
                 if time.monotonic() >= deadline:
                     raise self._deadline_error(task_id, task) from exc
                 continue
+            if task.status in PROVIDER_PENDING:
+                running_since = time.time()
             yield task
             if task.is_final:
                 return

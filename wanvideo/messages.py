@@ -285,15 +285,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "**{count} / {max} 个字符**：太长了，请删去 {over} 个。",
     ),
     "form.insert": _m("Insert into the prompt:", "插入到提示词："),
-    "form.reference_hint": _m(
-        "1 to {max} clips, one person per clip; their order is character1, character2, character3. "
-        "The model copies each person's look and voice. The provider takes mp4 or mov, {low:g} to "
-        "{high:g} s, at most {mb} MB; with fixing on, any common video up to {source_mb} MB is "
-        "converted, turned upright, cut to its {high:g} s window from 'Start at' and shrunk first.",
-        "1 到 {max} 段片段，每段一个人；顺序依次为 character1、character2、character3。模型会复刻每个人的外貌和声音。"
-        "服务商接受 mp4 或 mov、{low:g} 到 {high:g} 秒、最大 {mb} MB；开启自动修正后，最大 {source_mb} MB 的常见视频"
-        "会先被转换、摆正、按“起始时间”截取 {high:g} 秒并压缩。",
-    ),
     "form.fix_info": _m(
         "Off: clips are sent as they are, and one the provider would refuse is refused here.",
         "关闭：片段按原样发送，服务商会拒绝的片段在这里就会被拒绝。",
@@ -385,6 +376,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "provider.variant.flash": _m("Flash", "极速"),
     "provider.model_choice": _m("{name}: {rates}", "{name}：{rates}"),
     "provider.rate": _m("{rate} at {quality}", "{quality} {rate}"),
+    "provider.reference_hint": _m(
+        "1 to {count} clips, one person per clip; their order is character1, character2, character3. "
+        "The model copies each person's look and voice. {provider} takes {rules}; with fixing on, any "
+        "common video up to {source_mb} MB is converted, turned upright, cut to its {window} s window "
+        "from 'Start at' and made to fit first.",
+        "1 到 {count} 段片段，每段一个人；顺序依次为 character1、character2、character3。模型会复刻每个人的外貌和声音。"
+        "{provider} 接受 {rules}；开启自动修正后，最大 {source_mb} MB 的常见视频会先被转换、摆正、按“起始时间”截取 "
+        "{window} 秒并调整到合适大小。",
+    ),
     "provider.facts": _m(
         "**{label}**: durations {durations}; references {references}; {files}; {cancel}.",
         "**{label}**：时长 {durations}；参考视频 {references}；{files}；{cancel}。",
@@ -844,7 +844,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "DashScope 已不再记得这个任务（状态 UNKNOWN）：任务只保留 24 小时，其他地域或账号的任务也会显示为这样。",
     ),
     "cancel.dashscope_cancelled": _m(
-        "The task was cancelled before it started; nothing was charged.", "任务在开始前已取消；未收取任何费用。"
+        "The task was cancelled before it started; nothing was charged.",
+        "任务在开始前已取消；未收取任何费用。",
     ),
     "cancel.fal_cancelled": _m(
         "The request was cancelled while it waited in fal's queue; nothing was charged.",

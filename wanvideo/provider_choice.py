@@ -12,6 +12,7 @@ every provider is offered with no key: each runs against a simulator of its own 
     picked.profile.prices, picked.problems             # [] or sentences naming what to change
     choice.key_problem(picked.profile, has_own_key=False)   # "fal.ai needs your own fal.ai key: ..."
     run_profile = choice.for_run(picked.profile, pool.base_url)  # demo: pointed at its simulator
+    choice.stored(record.provider, record.model, own_key=False)  # a stored task's, or None
 
 Pure except `for_run`'s call of `base_url_for` (which may start a simulator).
 """
@@ -104,6 +105,18 @@ class ProviderChoice:
         if self.demo or has_own_key or not self.is_other(profile):
             return None
         return Message("choice.needs_own_key", label=profile.label)
+
+    def stored(self, name: str, model: str | None, *, own_key: bool) -> ProviderProfile | None:
+        """The profile a stored task runs on (its provider name and model variant), or None
+        where it cannot run here now: a provider not offered, or another provider than the
+        configured one on the server's key (that key is the configured provider's; in demo mode
+        every dialect runs without one). A model no longer sold falls back to the default."""
+        picked = self.pick(name, model)
+        if not picked.ok and picked.profile.name == name:  # the provider, without that model
+            picked = self.pick(name)
+        if not picked.ok or self.key_problem(picked.profile, has_own_key=own_key):
+            return None
+        return picked.profile
 
     def compared(self) -> list[ProviderProfile]:
         """The rows of "Compare providers": every real provider and model variant, the

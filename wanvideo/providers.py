@@ -181,6 +181,24 @@ class ReferenceRules(BaseModel):
         return words + (f", at least {self.min_fps:g} fps" if self.min_fps else "")
 
 
+class GenerationTime(BaseModel):
+    """How long a generation runs at the provider (from when it leaves the queue to its end),
+    for pacing the polls of a task whose provider reports neither progress nor an estimate
+    (`client.poll_interval`): few polls before `earliest`, then quick ones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    earliest: float = Field(gt=0)  # s: a task is not expected to end sooner
+    typical: float = Field(gt=0)  # s: the usual run; far past it the polls back off again
+
+
+# The prior, until the app has seen enough of its own runs (`client.expected_generation_time`):
+# a generation takes about 1 to 5 minutes (API_NOTES.md 7; PROVIDERS.md A1 [D1]) and EvoLink's create
+# answers estimated_time 120 (API_NOTES.md 1). `earliest` is half the documented minimum, so a
+# quicker task is still caught within one quick poll.
+GENERATION_TIME = GenerationTime(earliest=30.0, typical=120.0)
+
+
 class ModelVariant(BaseModel):
     """One model a provider sells (standard, flash), with its own rules and prices."""
 
@@ -228,6 +246,9 @@ class ProviderProfile(BaseModel):
     idempotent_create: bool = True  # the create honours an Idempotency-Key
     reference_word: str = "character"  # how the provider names reference N in a prompt (+ N)
     upload_url_schemes: tuple[str, ...] = ()  # non-http URLs its uploads give (DashScope: oss)
+    # Paces the polls when the provider reports no progress or estimate (DashScope, fal); the
+    # watcher replaces it with what it observed of this provider's recent runs.
+    generation_time: GenerationTime = GENERATION_TIME
     rules_source: str = ""
 
     # ------------------------------------------------------------------ variants

@@ -15,7 +15,8 @@ transactions, so several app processes can share one data folder. A server datab
 replace it later by implementing the same methods.
 
 Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
-A record never holds an API key: `key_source` only says whose key started the task.
+A record never holds an API key: `key_source` only says whose key started the task; `provider`
+and `model` say which profile it runs on (rebuilt after a restart, never a key).
 
 The spend guard lives here too because it must be atomic across workers:
 `insert_within_budget` checks `budget.check` and inserts in one `BEGIN IMMEDIATE` transaction,
@@ -31,7 +32,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -94,6 +95,10 @@ class TaskRecord:
     # a visitor's own key, counted against nothing.
     visitor: str | None = None
     spend_credits: Decimal | None = None
+    # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
+    # profile name, which holds a DashScope region) it rebuilds the task's profile after a
+    # restart. None: a record from before schema v4 without a model (the provider's default).
+    model: str | None = None
 
     @classmethod
     def new(
@@ -110,6 +115,7 @@ class TaskRecord:
         lease_ttl: float = 0.0,
         visitor: str | None = None,
         spend_credits: Decimal | None = None,
+        model: str | None = None,
     ) -> TaskRecord:
         """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
         so no start-up sweep (of this or another process) can take it between insert and claim."""
@@ -132,6 +138,7 @@ class TaskRecord:
             lease_expires=now + lease_ttl if lease_owner else None,
             visitor=visitor,
             spend_credits=spend_credits,
+            model=model,
         )
 
     @property
@@ -200,6 +207,12 @@ class TaskStoreBase(ABC):
     @abstractmethod
     def unfinished(self) -> list[TaskRecord]:
         """Records in a running (or needs-key) state, oldest first, any owner."""
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        """Seconds from submit to saved of the `limit` latest completed tasks of one provider
+        profile whose request named one of `models` (a variant id; None: the default), any
+        owner; newest first. A store that keeps no history has none."""
+        return []
 
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
@@ -315,6 +328,12 @@ MIGRATIONS: list[str] = [
         path TEXT
     );
     CREATE INDEX links_record ON links (record_id, kind);
+    """,
+    # v4: the model variant a task runs on (with `provider`, what rebuilds its profile after a
+    # restart); older records take the model their request named, when it named one.
+    """
+    ALTER TABLE tasks ADD COLUMN model TEXT;
+    UPDATE tasks SET model = json_extract(request, '$.model') WHERE json_valid(request)
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -488,6 +507,22 @@ class SQLiteTaskStore(TaskStoreBase):
             .fetchall()
         )
         return [self._from_row(r) for r in rows]
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        if not models:
+            return []
+        named = " OR ".join("json_extract(request, '$.model') IS ?" for _ in models)
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT finished_at - submitted_at FROM tasks WHERE provider = ? AND status = ?"
+                f" AND ({named}) AND submitted_at IS NOT NULL AND finished_at IS NOT NULL"
+                " ORDER BY finished_at DESC LIMIT ?",
+                (provider, COMPLETED, *models, limit),
+            )
+            .fetchall()
+        )
+        return [float(r[0]) for r in rows]
 
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))

@@ -24,6 +24,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "webm": make_video(d / "screen.webm", 3, width=96, height=64, fps=10, video_codec="libvpx-vp9"),
         "long": make_video(d / "take.mp4", 31, width=64, height=48, fps=5),
+        "phone": make_video(d / "phone.mp4", 3, width=96, height=64, fps=10, rotation=90),
     }
 
 
@@ -60,6 +61,17 @@ def test_estimate_says_what_will_be_done(demo_app: RunningApp, clips: dict[str, 
     (ref,) = est["references"]
     assert ref["will_be_done"] == ["converted from WebM"] and ref["steps"] == ["convert"]
     assert ref["container"] == "webm" and ref["prepared"] is False
+
+
+def test_a_rotated_phone_clip_is_portrait_in_the_estimate(
+    demo_app: RunningApp, clips: dict[str, Path]
+) -> None:
+    client = demo_app.client()
+    est = client.predict(files(clips["phone"]), "", "720p", 5, api_name="/estimate")
+    (ref,) = est["references"]
+    assert ref["orientation"] == "portrait" and ref["will_be_done"] == ["rotated to portrait"]
+    unfixed = client.predict(files(clips["phone"]), "", "720p", 5, False, "", api_name="/estimate")
+    assert unfixed["references"][0]["orientation"] == "portrait"  # as a player shows it, fixing or not
 
 
 def test_generate_prepares_and_sends_the_prepared_clip(demo_app: RunningApp, clips: dict[str, Path]) -> None:
@@ -148,3 +160,27 @@ def test_stop_while_preparing_creates_and_charges_nothing(evolink_app: RunningAp
     assert list(prepared.rglob("*.mp4*")) == []  # no clip, no half-written file
     time.sleep(1.0)
     assert (sim.stats.uploads, sim.stats.creates) == before
+
+
+def test_prepared_clips_are_cleaned_with_gradios_cache(tmp_path: Path, clips: dict[str, Path]) -> None:
+    """A prepared clip lives in Gradio's upload folder and goes when Gradio cleans its cache
+    (here at shutdown by SIGTERM, as a Space or `docker stop` ends the app: the app shuts
+    down as on Ctrl+C, which ends every `delete_cache` schedule)."""
+    import signal
+
+    from tests.apprunner import start_app, stop_app
+
+    from .conftest import FAST
+
+    app = start_app(tmp_path / "app", {"WAN_PROVIDER": "demo", **FAST})
+    try:
+        _, (_status, _video, record) = generate(app, clips["webm"], duration=2)
+        assert record["status"] == "completed"
+        prepared = tmp_path / "app" / "gradio" / PREPARED_FOLDER
+        made = list(prepared.rglob("*.mp4"))
+        assert [p.name for p in made] == ["screen.mp4"]
+    finally:
+        stop_app(app, signal.SIGTERM)
+    assert app.process.returncode is not None
+    assert list(prepared.rglob("*.mp4*")) == []
+    assert not list((tmp_path / "app" / "gradio").rglob("screen.webm"))  # as the upload itself

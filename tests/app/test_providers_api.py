@@ -14,6 +14,7 @@ from gradio_client.exceptions import AppError
 
 from tests.apprunner import RunningApp, start_app, stop_app
 from tests.videos import make_video
+from wanvideo.links import NO_PUBLIC_ADDRESS
 
 from .test_api import PROMPT, files, generate
 
@@ -101,9 +102,9 @@ def test_estimate_follows_the_providers_rules_and_names_what_to_change(
     evolink = client.predict(refs, "", "720p", 5, True, "", "", "", api_name="/estimate")
     assert evolink["ok"] and evolink["references"][0]["steps"] == []  # no such floor there
     virginia = client.predict(refs, "", "720p", 5, True, "", "dashscope-virginia", "", api_name="/estimate")
-    assert virginia["problems"] == [
-        "Reference videos: Alibaba Cloud DashScope (Virginia) has no upload for local files; "
-        "paste public links under Reference video URLs instead"
+    assert virginia["problems"] == [  # the demo app has no public address to serve them from
+        "Reference videos: "
+        + NO_PUBLIC_ADDRESS.format(provider="Alibaba Cloud DashScope (Virginia)", urls="Reference video URLs")
     ]
     unknown = client.predict(refs, "", "720p", 5, True, "", "replicate", "", api_name="/estimate")
     assert unknown["problems"][0].startswith("Provider: 'replicate' is not offered here; choose one of demo")

@@ -6,6 +6,7 @@ The simulator runs in this test process on a fixed port, so it outlives the app'
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
@@ -16,6 +17,7 @@ import pytest
 from tests.apprunner import free_port, start_app, stop_app
 from tests.videos import make_video
 from wanvideo.simulator import Simulator
+from wanvideo.task_status import RUNNING_STATUSES
 
 pytestmark = pytest.mark.slow
 
@@ -103,3 +105,55 @@ def test_sigkill_mid_task_then_restart_finishes_it_once(tmp_path: Path) -> None:
         ]
         assert len(result_downloads) == 1
         assert b"test-key" not in db.read_bytes()
+
+
+def test_a_demo_task_on_another_provider_finishes_after_a_restart_without_any_key(tmp_path: Path) -> None:
+    """Demo mode, a visitor picks fal (flash): the app is killed after the create; started
+    again, it rebuilds the task's profile from the record (provider and model, no key) on a
+    fresh fal simulator and saves the video. The simulator's state lives in the data folder."""
+    from gradio_client import Client, handle_file
+
+    clip = make_video(tmp_path / "ref.mp4", seconds=3)
+    data = tmp_path / "data"
+    db = data / "tasks.sqlite3"
+    port = free_port()
+    env = {"WAN_DEMO_TASK_SECONDS": "8", "WAN_POLL_MIN_INTERVAL": "0.5"}  # demo mode: no key at all
+    app = start_app(tmp_path, env, port=port)
+    try:
+        Client(app.url, verbose=False).submit(
+            "character1 dances on the roadside",
+            [handle_file(str(clip))],
+            "",
+            "720p",
+            "16:9",
+            "5",
+            "single",
+            "",
+            "",
+            True,
+            "",
+            "fal",
+            "flash",
+            api_name="/generate",
+        )
+        row = _wait(lambda: next((r for r in _rows(db) if r["task_id"]), None), 60, "the task id")
+        assert (row["provider"], row["model"], row["key_source"]) == ("fal", "flash", "server")
+    finally:
+        stop_app(app, signal.SIGKILL)
+    assert [r["status"] for r in _rows(db)] != ["completed"], "the task finished before the kill"
+
+    app = start_app(tmp_path, env, port=port)
+    try:
+        done = _wait(
+            lambda: next((r for r in _rows(db) if r["status"] not in RUNNING_STATUSES), None),
+            90,
+            "the resumed task to end",
+        )
+    finally:
+        stop_app(app)
+    assert done["status"] == "completed", (done, app.log()[-3000:])
+    assert done["task_id"] == row["task_id"]
+    videos = list((data / "videos").glob("*.mp4"))
+    assert len(videos) == 1 and videos[0].name == done["video_path"].split("/")[-1]
+    fal_state = json.loads((data / "simulators" / "fal" / "state.json").read_text())
+    assert [t["id"] for t in fal_state["tasks"]] == [row["task_id"]]  # one create, before the kill

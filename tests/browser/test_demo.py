@@ -22,6 +22,7 @@ from wanvideo.web.routes import COOKIE
 
 from .conftest import Studio
 from .test_journey import WAIT, open_studio
+from .test_providers import pick_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -135,14 +136,24 @@ def test_history_cards_have_posters_after_a_reload_and_remix_fills_the_form(
         cards.nth(1).get_by_role("button", name="Play").click()
         expect(cards.nth(1).locator("video")).to_have_count(1)
 
-        # Remix the older card: its prompt and settings come back into the form.
+        # Remix the older card: its prompt and settings (the provider too) come back into the form,
+        # and the references still in the form are priced on that provider again.
+        click_example(page, DUET)
         page.get_by_label("Prompt").fill("something else")
         page.get_by_role("radiogroup", name="Aspect ratio").get_by_label("4:3").check()
+        pick_provider(page, "fal (simulated)")
+        expect(page.locator("#reference-hint")).to_contain_text("fal.ai takes")
+        cost = page.locator("#cost-estimate")
+        expect(cost).to_contain_text("Cost estimate: $0.50")
         cards.nth(1).get_by_role("button", name="Remix").click()
         expect(page.get_by_label("Prompt")).to_have_value(SOLO.prompt)
         expect(
             page.get_by_role("radiogroup", name="Aspect ratio").get_by_label(SOLO.aspect_ratio)
         ).to_be_checked()
+        expect(page.get_by_role("combobox", name="Provider")).to_have_value("Demo (simulated)")
+        expect(page.locator("#reference-hint")).to_contain_text("Demo (simulated) takes")
+        # Same model, quality and duration: only the provider changed, and the cost follows it.
+        expect(cost).to_contain_text("Cost estimate: 47.60 credits")
         expect(page.locator(".toast-body").filter(has_text="leaf.mp4").first).to_be_visible()
     finally:
         context.close()

@@ -10,11 +10,23 @@ from pathlib import Path
 import pytest
 
 from tests.videos import make_video
+from wanvideo.media.clips import default_clips
+from wanvideo.media.local import video_duration
 
 from .conftest import Studio
 from .test_journey import RECORD_STATUS_JS, WAIT, open_studio
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def window_clips() -> dict[str, int]:
+    """The app's prepared clips of take.mp4's 42-45 s window (the studio runs in this
+    process, so its cache is `default_clips()`): path -> modification time."""
+    found = {}
+    for path in map(Path, list(default_clips().files)):
+        if path.name == "take.mp4" and path.exists() and abs((video_duration(path) or 0) - 3.0) < 0.2:
+            found[str(path)] = path.stat().st_mtime_ns
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +97,13 @@ def test_start_control_moves_the_window_and_generate_prepares(
         start.press("Enter")
         expect(cost).to_contain_text("45 s, sends 3 s")
         expect(cost).to_contain_text("Input 3 s + output 5 s = 8 s billed")
+        # The estimate prepares the clip for the card's preview...
+        expect(page.locator("#reference-cards .wan-ref")).to_contain_text(
+            "Prepared: the preview is what the model gets.", timeout=WAIT
+        )
         page.screenshot(path=str(artifacts / "fix-start.png"), full_page=True)
+        made = window_clips()
+        assert len(made) == 1, made
 
         page.get_by_label("Prompt").fill("character1 walks along the beach")
         page.evaluate(RECORD_STATUS_JS)
@@ -95,5 +113,7 @@ def test_start_control_moves_the_window_and_generate_prepares(
         seen = "\n---\n".join(page.evaluate("window.__status"))
         assert "Prepared character1 (take.mp4): trimmed to 42-45 s" in seen, seen
         assert sim.stats.creates == creates + 1
+        # ...and Generate reuses it: no clip made again, none rewritten.
+        assert window_clips() == made
     finally:
         context.close()

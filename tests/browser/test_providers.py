@@ -87,6 +87,11 @@ def test_switching_the_provider_changes_the_estimate_and_all_are_compared(
         # fal bills output seconds only, and sells 5 or 10 s: the duration follows the pick.
         expect(cost).to_contain_text("Cost estimate: $0.50")
         expect(page.locator("#provider-facts")).to_contain_text("5 or 10 seconds")
+        hint = page.locator("#reference-hint")  # the references' hint follows the pick (and model)
+        expect(hint).to_contain_text("fal.ai takes mp4 or mov, 2 to 30 s, at most 30 MB, at least 16 fps")
+        page.get_by_role("combobox", name="Model").click()
+        page.get_by_role("option", name="Flash: $0.05/s at 720p").click()
+        expect(hint).to_contain_text("at most 100 MB, at least 16 fps")
         expect(cost).to_contain_text("frame rate raised from 10 to 16 fps")  # fal's floor; the clips have 10
         page.screenshot(path=str(artifacts / "providers-desktop.png"), full_page=True)
     finally:

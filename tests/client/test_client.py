@@ -593,6 +593,54 @@ def test_poll_interval_adapts(tmp_path):
     assert poll_interval(overdue, 61, s) == 3 and poll_interval(overdue, 200, s) == 15
 
 
+@pytest.mark.parametrize(
+    ("answers", "waits"),
+    [
+        # seen in the queue: the run counts from the last sighting, one long wait each
+        (["queued", "queued", "in_progress", "completed"], [15, 15, 15]),
+        # out of the queue by the 1st poll: quick polls once 30 s (the prior's earliest) have
+        # passed since it was last seen queued (the create's answer), not since the submit
+        (["queued", "in_progress", "in_progress", "in_progress", "completed"], [15, 15, 4, 4]),
+        # running since the submit 100 s ago: past the earliest end, quick polls
+        (["in_progress", "in_progress", "completed"], [4, 4]),
+    ],
+)
+async def test_watch_paces_unestimated_tasks_from_leaving_the_queue(
+    tmp_path, profile, monkeypatch, answers, waits
+):
+    """A task with no progress or estimate (DashScope, fal) submitted 100 s ago: a task still
+    in the provider's queue has not started, so its polls stay few (on a fake clock)."""
+    waited: list[float] = []
+
+    class Clock:
+        now = 1000.0
+
+        def time(self) -> float:
+            return self.now
+
+        def monotonic(self) -> float:
+            return self.now
+
+    clock = Clock()
+
+    async def fake_wait(seconds: float, wake: object) -> None:
+        waited.append(seconds)
+        clock.now += seconds
+
+    monkeypatch.setattr(client_mod, "time", clock)
+    monkeypatch.setattr(client_mod, "_wait", fake_wait)
+    settings = make_settings(
+        tmp_path, WAN_POLL_MIN_INTERVAL="3", WAN_POLL_MAX_INTERVAL="15", WAN_POLL_DEADLINE="1200"
+    )
+    initial, *polled = answers
+    script = Script(*(ok_task(status=word) for word in polled))
+    first = Task.model_validate(task_json(status=initial))
+    async with WanClient(profile, SECRET, settings, transport=script.transport()) as client:
+        seen = [t.status async for t in client.watch_task("task-1", clock.now - 100, initial=first)]
+    assert seen == answers
+    assert waited == pytest.approx(waits)
+
+
 # ------------------------------------------------------------------ the key stays secret
 
 

@@ -522,7 +522,8 @@ async def test_a_visitor_runs_fal_with_their_own_key_on_a_server_configured_for_
     second = _manager(settings).start()
     try:
         assert second.get(record.id, OWNER).status == "needs_key"
-        assert second.resume(record.id, OWNER, api_key=KEY) is None  # which provider? not said
+        assert second.get(record.id, OWNER).model == "standard"  # with "fal": what rebuilds the profile
+        assert second.resume(record.id, OWNER, profile=profile) is None  # the visitor's key is not kept
         assert second.resume(record.id, OWNER, api_key=KEY, profile=profile) is not None
         done = (await _follow(second, record.id))[-1]
         assert isinstance(done, Completed), done

@@ -245,6 +245,26 @@ def test_old_and_unconfirmed_tasks_are_settled_on_start(sim, tmp_path):
     assert sim.stats.task_gets == 0
 
 
+def test_a_server_key_task_on_another_provider_is_never_resumed_with_this_servers_key(sim, tmp_path):
+    """The app used to run fal (or a visitor's demo pick) on the server's key and is now
+    configured for EvoLink: that key is EvoLink's, so the task waits and Resume refuses."""
+    from wanvideo.providers import get_profile
+
+    settings = _settings(sim, tmp_path / "data")
+    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    record = store.insert(TaskRecord.new(owner=OWNER, provider="fal", request={"prompt": "x"}, model="flash"))
+    store.update(record.id, task_id="req-1", status="processing", submitted_at=time.time())
+    manager = TaskManager(settings, store).start()
+    try:
+        waiting = manager.get(record.id, OWNER)
+        assert waiting.status == NEEDS_KEY and "started with fal" in waiting.message
+        assert manager.resume(record.id, OWNER) is None
+        assert manager.resume(record.id, OWNER, profile=get_profile("fal").with_model("flash")) is None
+        assert manager.get(record.id, OWNER).status == NEEDS_KEY
+    finally:
+        manager.stop()
+
+
 @pytest.mark.parametrize(
     "fault",
     [
@@ -517,3 +537,45 @@ async def test_visitor_in_flight_limit_counts_server_key_generations_only(sim, c
         manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")  # room again
     finally:
         manager.stop()
+
+
+async def test_a_demo_task_on_a_dashscope_region_resumes_after_a_restart_on_a_new_simulator(clip, tmp_path):
+    """Demo mode: a task on DashScope Beijing (flash) survives a restart of the app and of its
+    simulators (new port): the profile comes back from the record, no key anywhere. A task on
+    a visitor's own key still waits for that key (it is never stored)."""
+    from wanvideo.provider_choice import ProviderChoice
+    from wanvideo.simulator.pool import SimulatorPool
+
+    settings = load_settings(
+        {"WAN_PROVIDER": "demo", "WAN_DATA_DIR": str(tmp_path / "data"), "WAN_POLL_MIN_INTERVAL": "0.2"}
+    )
+    sims = tmp_path / "simulators"
+    pool = SimulatorPool(task_seconds=4.0, data_dir=sims)
+    manager = _manager(settings, base_url_for=pool.base_url).start()
+    choice = ProviderChoice(configured=manager.profile, demo=True)
+    beijing = choice.for_run(choice.pick("dashscope-beijing", "flash").profile, pool.base_url)
+    request = _request(clip).model_copy(update={"model": "flash"})
+    served = manager.submit(request, owner=OWNER, profile=beijing)
+    own = manager.submit(request, owner=OWNER, profile=beijing, api_key="sk-visitor-0001")
+    _wait(lambda: manager.get(served.id, OWNER).task_id and manager.get(own.id, OWNER).task_id)
+    first = pool.get("dashscope", "beijing")
+    first_url = first.base_url
+    manager.stop()
+    pool.stop()
+    assert (served.provider, served.model) == ("dashscope-beijing", "flash")
+
+    pool = SimulatorPool(task_seconds=4.0, data_dir=sims)
+    second = _manager(settings, base_url_for=pool.base_url).start()
+    try:
+        assert pool.base_url("dashscope", "beijing") != first_url  # nothing of the old profile is reused
+        events = await _collect(second, served.id)
+        assert isinstance(events[-1], Completed), events[-1]
+        assert second.get(own.id, OWNER).status == NEEDS_KEY  # the visitor's key is not kept
+        assert second.resume(own.id, OWNER, api_key="sk-visitor-0001") is not None
+        assert isinstance((await _collect(second, own.id))[-1], Completed)
+    finally:
+        second.stop()
+        simulator = pool.get("dashscope", "beijing")
+        pool.stop()
+    assert first.stats.creates == 2 and simulator.stats.creates == 0  # no create after the restart
+    assert len(_videos(settings)) == 2

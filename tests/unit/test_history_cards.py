@@ -19,12 +19,15 @@ from components.history_cards import (
     can_retry_download,
     card,
     cost_line,
+    remix_profile,
     remix_values,
     render_cards,
     uploaded_names,
     views,
 )
+from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import EVOLINK_PRICES as PRICES
+from wanvideo.providers import PROFILES, get_profile
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY, PROCESSING, STATUS_LABELS
 
@@ -123,3 +126,15 @@ def test_remix_values_are_the_forms_and_stay_within_its_choices() -> None:
     odd = _record(request={"quality": "8k", "duration": "x", "shot_type": None})
     assert remix_values(odd, 5) == ("", "", "720p", "16:9", "5", "single")
     assert uploaded_names(_record()) == ["/up/alice.mp4"]
+
+
+def test_remix_picks_the_provider_and_model_the_record_ran_on_where_still_offered() -> None:
+    demo = ProviderChoice(configured=PROFILES["demo"], demo=True)
+    flash = remix_profile(_record(provider="dashscope-beijing", model="flash"), demo)
+    assert (flash.name, flash.model) == ("dashscope-beijing", "flash")
+    assert remix_profile(_record(provider="fal", model=None), demo).model == "standard"  # before v4
+    gone = remix_profile(_record(provider="dashscope-virginia", model="flash"), demo)  # no flash there
+    assert (gone.name, gone.model) == ("dashscope-virginia", "standard")
+    real = ProviderChoice(configured=get_profile("evolink"))
+    assert remix_profile(_record(provider="fal", model="flash"), real).model == "flash"  # on one's own key
+    assert remix_profile(_record(provider="demo"), real).name == "evolink"  # not offered: this app's

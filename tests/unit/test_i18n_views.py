@@ -113,7 +113,9 @@ def test_history_card_in_chinese(tmp_path: Path) -> None:
 
 
 def test_static_text_is_registered_for_gradio_in_both_languages() -> None:
-    key = lang.static("form.reference_hint", max=3, low=2.0, high=30.0, mb=100, source_mb=500)
+    key = lang.static(
+        "provider.reference_hint", count=3, provider="fal", rules="mp4", source_mb=500, window="30"
+    )
     prompt = lang.static("field.prompt")
     tables = lang.i18n().translations
     assert "1 到 3 段片段" in tables[ZH][key.key] and "1 to 3 clips" in tables[EN][key.key]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from components.cost_view import Assessment, as_json, as_markdown
 from components.history_cards import card, cost_line
-from components.provider_view import duration_value, facts, model_choices
+from components.provider_view import duration_value, facts, model_choices, reference_hint
 from components.status_view import (
     CANCEL_LABEL,
     STOP_LABEL,
@@ -93,6 +93,27 @@ def test_demo_offers_every_dialect_simulated_and_needs_no_key() -> None:
     assert choice.for_run(choice.pick("demo").profile, base_url) is choice.configured  # its own simulator
 
 
+def test_a_stored_task_gets_back_the_profile_it_ran_on_never_the_server_key_elsewhere() -> None:
+    """After a restart: provider name (with its region) and model rebuild the profile."""
+    demo = ProviderChoice(configured=PROFILES["demo"], demo=True)
+    flash = demo.stored("dashscope-beijing", "flash", own_key=False)
+    assert flash is not None and (flash.name, flash.region, flash.model) == (
+        "dashscope-beijing",
+        "beijing",
+        "flash",
+    )
+    assert demo.stored("fal", None, own_key=False).model == "standard"  # before v4: the default
+    assert demo.stored("dashscope-virginia", "flash", own_key=False).model == "standard"  # not sold there
+    assert demo.stored("demo", None, own_key=False) is demo.configured
+    assert demo.stored("evolink", None, own_key=False) is None  # a real provider: not simulated here
+
+    real = ProviderChoice(configured=DASHSCOPE)
+    assert real.stored("fal", "flash", own_key=True).model == "flash"  # on the visitor's key
+    assert real.stored("fal", "flash", own_key=False) is None  # the server's key is DashScope's
+    assert real.stored("dashscope-singapore", "flash", own_key=False).model == "flash"
+    assert real.stored("demo", None, own_key=False) is None  # a simulated task: not offered now
+
+
 def test_compared_rows_use_the_configured_price_overrides() -> None:
     configured = EVOLINK.with_overrides(prices_json='{"credits_per_second_720p": "5"}')
     rows = ProviderChoice(configured=configured).compared()
@@ -115,6 +136,14 @@ def test_model_choices_carry_their_price_and_facts_follow_the_provider() -> None
     assert "public links only" in facts(get_profile("dashscope", "virginia"))
     assert duration_value(FAL, "7") == "5" and duration_value(FAL, "10") == "10"
     assert duration_value(EVOLINK, "7") == "7"
+
+
+def test_the_references_hint_follows_the_picked_provider_and_model() -> None:
+    assert "fal.ai takes mp4 or mov, 2 to 30 s, at most 30 MB, at least 16 fps;" in reference_hint(FAL)
+    assert "at most 100 MB, at least 16 fps;" in reference_hint(FAL.with_model("flash"))
+    evolink = reference_hint(EVOLINK)
+    assert "EvoLink takes mp4 or mov, 2 to 30 s, at most 100 MB;" in evolink and "fps" not in evolink
+    assert "1 to 3 clips" in evolink and "up to 500 MB is converted" in evolink
 
 
 # ----------------------------------------------------------------------------- compare providers

@@ -187,9 +187,37 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
+    store.close()
+
+
+def test_a_version_3_database_gains_each_tasks_model_from_its_request(tmp_path: Path) -> None:
+    """v4 keeps the model a task runs on as a field; older records take their request's."""
+    from wanvideo.store import MIGRATIONS
+
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("; ".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    for record_id, request in (("r1", '{"model": "flash"}'), ("r2", "{}"), ("r3", "not json")):
+        conn.execute(
+            "INSERT INTO tasks (id, owner, provider, request, status, created_at, updated_at, video_token) "
+            "VALUES (?, 'anon:a', 'fal', ?, 'submitted', 1, 1, ?)",
+            (record_id, request, "tok-" + record_id),
+        )
+    conn.commit()
+    conn.close()
+    store = TaskStore(path)
+    assert store.schema_version() == 4
+    assert store.get("r1").model == "flash"
+    assert store.get("r2").model is None
+    raw = sqlite3.connect(path).execute("SELECT request, model FROM tasks WHERE id = 'r3'").fetchone()
+    assert raw == ("not json", None)  # an unreadable request does not stop the upgrade
+    fresh = store.insert(
+        TaskRecord.new(owner="anon:a", provider="dashscope-beijing", request={}, model="flash")
+    )
+    assert store.get(fresh.id).model == "flash"
     store.close()
 
 

@@ -122,6 +122,12 @@ class PreparedClips:
         self.root.mkdir(parents=True, exist_ok=True)
         for path in self.root.glob("*/*.mp4"):  # left by a crash: adopted, so they are cleaned
             self.files.add(str(path))
+        for folder in self.root.iterdir():  # a crash's half-done downloads; folders Gradio emptied
+            if folder.is_dir() and folder.name.startswith("link-"):
+                shutil.rmtree(folder, ignore_errors=True)
+            elif folder.is_dir():
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty
 
     # ----------------------------------------------------------------- files
 

@@ -32,6 +32,8 @@ How a task is kept safe:
 - On start, every unfinished task younger than `max_task_age` is resumed; older ones are
   marked `expired`; tasks whose create was never confirmed are `interrupted`; tasks started
   with a visitor's key (kept only in memory) become `needs_key` until `resume(..., api_key)`.
+  Each task runs on the profile rebuilt from its record (provider name with its region, and
+  model): in demo mode another dialect's simulator (`base_url_for`), needing no key.
 - Several app processes may share one data folder: a task is watched by the worker that
   holds its lease (renewed while watched); a dead worker's leases are taken over, and a
   worker whose renewal finds the lease taken stops its watch.

@@ -31,13 +31,14 @@ from ..budget import (
     effective_limits,
     reservation_for,
 )
-from ..client import CancelOutcome, CancelResult, WanClient
+from ..client import CancelOutcome, CancelResult, WanClient, expected_generation_time
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..links import LinkBook
 from ..media.clips import default_clips
 from ..media.poster import make_poster, poster_path
 from ..messages import Message
+from ..provider_choice import ProviderChoice
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
 from ..settings import Settings
@@ -81,11 +82,16 @@ class TaskManager:
         rewatch_max_delay: float = 600.0,
         lease_ttl: float = TTL,
         sweep_every: float = SWEEP_EVERY,
+        base_url_for: Callable[[str, str | None], str] | None = None,
     ) -> None:
+        """`base_url_for(dialect, region)`: in demo mode, the base URL of that dialect's
+        simulator (`SimulatorPool.base_url`), for a task on another provider found at start."""
         self.settings = settings
         self.store = store
         self.transport = transport
         self.profile = profile or effective_profile(settings)
+        self.choice = ProviderChoice(configured=self.profile, demo=settings.is_demo)
+        self.base_url_for = base_url_for
         self.videos_dir = Path(settings.videos_dir)
         self.incoming_dir = Path(settings.data_dir) / "incoming"
         self.max_task_age = max_task_age
@@ -103,8 +109,8 @@ class TaskManager:
         self._jobs: dict[str, asyncio.Task[None]] = {}  # record id -> job (loop thread only)
         self._accepted: set[str] = set()  # submitted here, job not started yet (any thread)
         self._keys: dict[str, str] = {}  # record id -> visitor key, memory only
-        # record id -> the profile of a task started on another provider than the configured
-        # one (a visitor's choice), memory only like the visitor's key it needs.
+        # record id -> the profile a task runs on while this process has it: the one given at
+        # submit or resume, else rebuilt from the record's provider and model (`_profile_for`).
         self._profiles: dict[str, ProviderProfile] = {}
         self._background: list[asyncio.Task[None]] = []
         # record id -> cuts its poll or retry wait short (a callback, "try the download now")
@@ -198,7 +204,7 @@ class TaskManager:
             decision = triage(
                 record,
                 now,
-                self._profile_for(record.id),
+                self._profile_for(record),
                 self._keys,
                 busy=self._busy(),
                 max_age=self.max_task_age,
@@ -229,9 +235,49 @@ class TaskManager:
         self._keys.pop(record_id, None)
         self._profiles.pop(record_id, None)
 
-    def _profile_for(self, record_id: str) -> ProviderProfile:
-        """The profile a task was started with (the configured one unless a visitor chose)."""
-        return self._profiles.get(record_id, self.profile)
+    def _profile_for(self, record: TaskRecord) -> ProviderProfile:
+        """The profile a task runs on: the one it was submitted or resumed with, else rebuilt
+        from the record's provider and model (after a restart). Where it cannot run here (a
+        provider not offered now, or another provider on the server's key) the configured
+        one, which `triage` reports as not watchable here."""
+        kept = self._profiles.get(record.id)
+        if kept is not None:
+            return kept
+        rebuilt = self._rebuilt(record)
+        if rebuilt is None:
+            return self.profile
+        self._profiles[record.id] = rebuilt
+        return rebuilt
+
+    def _rebuilt(self, record: TaskRecord) -> ProviderProfile | None:
+        """The profile of a stored task: in demo mode another provider is pointed at its
+        dialect's simulator (never a real host); with a public address, a provider without an
+        upload takes the references the app serves (as at submit)."""
+        own_key = record.key_source == KEY_VISITOR
+        profile = self.choice.stored(record.provider, record.model, own_key=own_key)
+        if profile is None or not self.choice.is_other(profile):
+            return profile
+        if self.settings.is_demo:
+            if self.base_url_for is None:
+                return None
+            try:
+                profile = self.choice.for_run(profile, self.base_url_for)
+            except Exception:  # no simulator: the task waits as it would without its profile
+                log.exception("could not start the simulator for %s (%s)", record.id, record.provider)
+                return None
+        return profile.with_overrides(public_url=self.settings.public_base_url)
+
+    def _paced(self, profile: ProviderProfile, model: str | None) -> ProviderProfile:
+        """`profile` with the generation time its polls are paced by learned from this app's
+        recent completed tasks of that provider and model (its prior until there are enough)."""
+        same = (None, profile.model) if model in (None, profile.model) else (model,)  # None: the default
+        runs = self.store.recent_run_seconds(profile.name, same)
+        learned = expected_generation_time(runs, profile.generation_time)
+        return (
+            profile
+            if learned == profile.generation_time
+            else profile.model_copy(update={"generation_time": learned})
+        )
 
     def _server_key(self) -> _Key:
         return _plain_key(self.settings.api_key)
@@ -257,9 +303,10 @@ class TaskManager:
         `visitor`: who spends (for the spend guard); defaults to `owner`.
         `profile`: another provider than the configured one (a visitor's choice, with its
         host overrides); it needs the visitor's own key (the server's key belongs to the
-        configured provider), except in demo mode. Like that key, the choice is kept in
-        memory only: after a restart the task waits as `needs_key` until `resume(...,
-        api_key, profile=...)`.
+        configured provider), except in demo mode. The record keeps the provider's name (with
+        its DashScope region) and the model, never the key: after a restart the profile is
+        rebuilt from them (in demo mode on that dialect's simulator), and a task on a
+        visitor's key waits as `needs_key` until `resume(..., api_key)`.
 
         On the server's key the estimate (from `probed`; without it, the most the request
         could cost) is reserved against the spend limits in the same transaction that stores
@@ -279,11 +326,16 @@ class TaskManager:
                 f"{chosen.label} needs your own API key: the server's key is for {self.profile.label}"
             )
         key = visitor_key or self._server_key()
+        target = chosen or self.profile
+        # The variant it runs on (a model the provider does not sell is refused by the job).
+        model = (
+            request.model if target.model_problem(request.model) else target.with_model(request.model).model
+        )
         guarded = self._spends_server_credits(visitor_key)
         spend = None
         if guarded:
             durations = probed.sent_durations if probed is not None else None  # as they will be sent
-            prices = (chosen or self.profile).with_model(request.model).prices  # the chosen model's
+            prices = target.with_model(request.model).prices  # the chosen model's
             spend = reservation_for(
                 durations, request.reference_count, request.quality, request.duration, prices
             )
@@ -291,7 +343,8 @@ class TaskManager:
             self.start()
         record = TaskRecord.new(
             owner=owner,
-            provider=(chosen or self.profile).name,
+            provider=target.name,
+            model=model,
             request=request_summary(request, probed),
             key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
             message=Message("rec.checking"),
@@ -341,17 +394,19 @@ class TaskManager:
         profile: ProviderProfile | None = None,
     ) -> TaskRecord | None:
         """Watch a `needs_key` task again with the visitor's key (or the server's, when it was
-        started with it); `profile` for a task started on another provider than the configured
-        one. Returns the record, or None when it is not the owner's or not resumable."""
+        started with it); `profile` overrides the one rebuilt from the record (its provider and
+        model). Returns the record, or None when it is not the owner's or not resumable."""
         record = self.store.get(record_id, owner)
         if record is None or record.status != NEEDS_KEY or record.task_id is None:
             return None
-        chosen = profile or self._profile_for(record.id)
+        chosen = profile or self._profile_for(record)
         if record.provider != chosen.name:
             return None
         visitor_key = _plain_key(api_key)
         if record.key_source == KEY_VISITOR and not visitor_key:
             return None
+        if record.key_source != KEY_VISITOR and self.choice.key_problem(chosen, has_own_key=False):
+            return None  # the server's key is the configured provider's, never another's
         if not self.running:
             self.start()
         if not self.store.claim(
@@ -427,7 +482,7 @@ class TaskManager:
                 CancelOutcome.NOT_SUBMITTED,
                 Message("cancel.not_submitted"),
             )
-        profile = self._profile_for(record.id)
+        profile = self._profile_for(record)
         if record.provider != profile.name or profile.cancel == "none":
             return CancelResult(
                 CancelOutcome.NOT_SUPPORTED,
@@ -588,7 +643,7 @@ class TaskManager:
     ) -> None:
         events = run_generation(
             request,
-            profile=self._profile_for(record.id),
+            profile=self._paced(self._profile_for(record), request.model),
             settings=self.settings,
             api_key=key,
             idempotency_key=record.idempotency_key,
@@ -644,7 +699,7 @@ class TaskManager:
                 return
             events = resume_generation(
                 record.task_id,
-                profile=self._profile_for(record_id),
+                profile=self._paced(self._profile_for(record), record.model),
                 settings=self.settings,
                 api_key=key,
                 started_at=record.submitted_at,

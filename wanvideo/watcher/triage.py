@@ -12,7 +12,9 @@ A pure function of the record, the time and what this process knows::
 | needs_key and no key given since           | SKIP (waits for `resume`)             |
 | older than `max_age` (24 h)                | SETTLE expired                        |
 | the provider never confirmed it            | SETTLE interrupted                    |
-| started on another provider                | NEEDS_KEY (cannot be watched here)    |
+| on a provider it cannot run on here (not   | NEEDS_KEY (cannot be watched here)    |
+| offered now; another provider on the       |                                       |
+| server's key): `profile` is not its own    |                                       |
 | started with a visitor's key, not in `keys`| NEEDS_KEY                             |
 | otherwise                                  | WATCH                                 |
 """
@@ -77,8 +79,10 @@ def triage(
     busy: Container[str] = (),
     max_age: float = MAX_TASK_AGE,
 ) -> Decision:
-    """Decide what to do with an unfinished `record`. `keys`: record ids with a visitor's key
-    in memory; `busy`: record ids this process has accepted or watches already."""
+    """Decide what to do with an unfinished `record`. `profile`: the one it runs on, rebuilt
+    from its provider and model (the configured one where it cannot run here); `keys`: record
+    ids with a visitor's key in memory; `busy`: record ids this process has accepted or
+    watches already."""
     if record.id in busy:
         return Decision(Action.SKIP)
     if record.status == NEEDS_KEY and record.id not in keys:

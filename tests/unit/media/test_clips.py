@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -110,6 +111,11 @@ def assert_sendable(got: ReadBack, window: float) -> None:
 
 def test_webm_vp9_opus_is_converted(clips: PreparedClips, sources: dict[str, Path]) -> None:
     plan = plan_for(sources["webm"])
+    assert (plan.source.container, plan.source.video_codec, plan.source.audio_codec) == (
+        "webm",
+        "vp9",
+        "opus",
+    )
     assert plan.notes() == ("converted from WebM",)
     progress: list[float] = []
     clip = prepare(clips, sources["webm"], plan, progress)
@@ -123,6 +129,7 @@ def test_webm_vp9_opus_is_converted(clips: PreparedClips, sources: dict[str, Pat
 
 def test_mkv_h264_is_remuxed_without_re_encoding(clips: PreparedClips, sources: dict[str, Path]) -> None:
     plan = plan_for(sources["mkv"])
+    assert (plan.source.container, plan.source.video_codec, plan.source.audio_codec) == ("mkv", "h264", "aac")
     assert plan.steps == (Step.REMUX,)
     clip = prepare(clips, sources["mkv"], plan)
     assert_sendable(read_back(clip.path), 3.0)
@@ -137,6 +144,7 @@ def test_mkv_h264_is_remuxed_without_re_encoding(clips: PreparedClips, sources: 
 @pytest.mark.skipif(not HEVC, reason="this PyAV has no HEVC encoder (libx265) to make the source")
 def test_hevc_in_mov_is_converted(clips: PreparedClips, sources: dict[str, Path]) -> None:
     plan = plan_for(sources["hevc"])
+    assert (plan.source.container, plan.source.video_codec) == ("mov", "hevc")
     assert plan.notes() == ("converted from HEVC (H.265)",)
     assert_sendable(read_back(prepare(clips, sources["hevc"], plan).path), 3.0)
 
@@ -170,6 +178,23 @@ def test_long_clip_is_cut_to_its_window(
     with av.open(str(clip.path)) as c:
         audio = c.streams.audio[0]
         assert float(audio.duration * audio.time_base) == pytest.approx(window, abs=0.1)
+
+
+@pytest.mark.parametrize("fps", [Fraction(30000, 1001), Fraction(5)])
+def test_a_window_off_the_frame_grid_keeps_its_length(
+    clips: PreparedClips, tmp_path: Path, fps: Fraction
+) -> None:
+    """The frame showing at `start` opens the window, shortened: the clip still reads as long
+    as its window, so the shortest start the refusal suggests (2 s before the end) is taken."""
+    source = make_video(tmp_path / "silent.mp4", 6, width=64, height=48, fps=fps, audio=False)  # type: ignore[arg-type]
+    length = probe_file(source).duration
+    assert length is not None
+    for start in (length - 2.0, 1.013):
+        plan = plan_for(source, start)
+        assert plan.needed and plan.sent.problems == ()
+        clip = prepare(clips, source, plan)
+        assert clip.probe.problems == ()
+        assert read_back(clip.path).duration == pytest.approx(length - start, abs=0.005)
 
 
 def test_over_the_byte_limit_is_shrunk_under_it(clips: PreparedClips, tmp_path: Path) -> None:
@@ -299,3 +324,54 @@ def test_a_real_clip_over_100_mb_is_shrunk(tmp_path: Path, clips: PreparedClips)
     got = read_back(prepare(clips, path, plan).path)
     assert got.size <= 100_000_000 and got.video_codec == "h264" and got.audio_codec is None
     assert got.duration == pytest.approx(9.0, abs=0.1)
+    assert (got.width, got.height) == (640, 360)  # shrunk by bitrate, not by resolution
+
+
+def test_a_re_encoded_clip_keeps_at_most_1920_px_on_its_long_side(
+    clips: PreparedClips, tmp_path: Path
+) -> None:
+    wide = make_video(tmp_path / "wide.mp4", 3, width=2560, height=1440, fps=10, audio=False)
+    plan = plan_for(wide, 0.5)  # trimmed, so re-encoded
+    assert plan.needed and plan.sent.problems == ()
+    assert Step.SCALE in plan.steps and (plan.sent.width, plan.sent.height) == (1920, 1080)
+    got = read_back(prepare(clips, wide, plan).path)
+    assert (got.width, got.height) == (1920, 1080)
+    assert got.duration == pytest.approx(2.5, abs=0.1)
+
+
+def _peak_rss(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), bytes."""
+    with open(f"/proc/{pid}/status") as fh:
+        line = next(line for line in fh if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def test_memory_stays_bounded_whatever_the_length(tmp_path: Path) -> None:
+    """Frames stream through the encoder: a clip 10x longer does not raise the worker's peak
+    memory (holding its frames would add 400 x 346 KB = 138 MB)."""
+    short = make_video(tmp_path / "short.mp4", 4, width=640, height=360, fps=10)
+    long = make_video(tmp_path / "long.mp4", 40, width=640, height=360, fps=10)
+    box = Sandbox(workers=1, memory_mb=2048)
+    try:
+        clips = PreparedClips(tmp_path / "prepared", sandbox=box)
+        prepare(clips, short, plan_for(short, 0.5))
+        (worker,) = box.worker_pids()
+        after_short = _peak_rss(worker)
+        clip = prepare(clips, long, plan_for(long, 0.5))
+        assert box.worker_pids() == [worker]
+        assert read_back(clip.path).duration == pytest.approx(30.0, abs=0.1)
+        assert _peak_rss(worker) - after_short < 30 * 2**20
+    finally:
+        box.close()
+
+
+def test_a_restart_adopts_old_clips_and_sweeps_what_is_left(tmp_path: Path) -> None:
+    root = tmp_path / "prepared"
+    (root / "a-key").mkdir(parents=True)
+    (root / "a-key" / "clip.mp4").write_bytes(b"made before a crash")
+    (root / "emptied-by-gradio").mkdir()
+    (root / "link-abc").mkdir()
+    (root / "link-abc" / "source").write_bytes(b"half a download")
+    clips = PreparedClips(root)
+    assert clips.files == {str(root / "a-key" / "clip.mp4")}  # Gradio's cleaner will see it
+    assert sorted(p.name for p in root.iterdir()) == ["a-key"]
