@@ -18,7 +18,6 @@ from wanvideo.messages import EN, LANGUAGES
 from .form import Form
 from .lang import lang_class, static
 
-LABEL = "Try an example (one click fills the form)"
 ALLOWED_PATHS = [str(EXAMPLES_DIR)]
 
 

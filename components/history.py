@@ -144,7 +144,7 @@ def render() -> History:
     with gr.Column(elem_id="history-panel"):
         gr.Markdown(static("history.title_md"))
         running = _cards_html("history-running", "")
-        panel = _cards_html("history-list", f'<div class="wan-hist-empty">{cards.EMPTY}</div>')
+        panel = _cards_html("history-list", f'<div class="wan-hist-empty">{static("history.empty")}</div>')
         # Sets the signed owner cookie the video and poster routes check; shows nothing.
         token = gr.HTML("", html_template="", js_on_load=SET_COOKIE_JS, elem_id="history-owner-token")
     return History(running=running, panel=panel, token=token)

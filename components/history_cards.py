@@ -33,7 +33,7 @@ from wanvideo.web.routes import poster_url, video_path
 PAGE_SIZE = 20  # cards per page; more are paged in the browser
 
 # Visible text: the catalogue's "history.<key>" messages (wanvideo.messages), in each language.
-EMPTY = "Your finished generations will appear here."
+EMPTY = t("history.empty", EN)  # the English text (tests, logs); the page renders the visitor's
 _KEYS = (
     "play",
     "download",
