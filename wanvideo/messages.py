@@ -89,6 +89,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "field.provider": _m("Provider", "服务商"),
     "field.api_key": _m("API key", "API 密钥"),
     "field.problem": _m("{field}: {problem}", "{field}：{problem}"),
+    "text.or": _m("{a} or {b}", "{a} 或 {b}"),
     # A clause used as a sentence: its first letter is capitalised (in languages with case).
     "sentence": _m("{text}", "{text}"),
     # ------------------------------------------------------------------ form input refusals
@@ -235,6 +236,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "character1, character2 and character3 argue about the last slice of pizza in a small "
         "kitchen; character3 takes it while the others are talking",
         "character1、character2 和 character3 在小厨房里争最后一块披萨；趁另外两人说话时，character3 把它拿走了",
+    ),
+    "refs.rules": _m(
+        "{formats}, {low} to {high} s, at most {mb} MB", "{formats}、{low} 到 {high} 秒、最大 {mb} MB"
+    ),
+    "refs.rules_fps": _m(
+        "{formats}, {low} to {high} s, at most {mb} MB, at least {fps} fps",
+        "{formats}、{low} 到 {high} 秒、最大 {mb} MB、每秒至少 {fps} 帧",
     ),
     "refs.up_to": _m("up to {value}", "最多 {value}"),
     "refs.length_billed": _m("{length} · billed {billed}", "{length} · 计费 {billed}"),
@@ -1218,6 +1226,16 @@ def render(value: Any, lang: str = EN) -> str:
     if isinstance(value, Message):
         return value.render(lang)
     return "" if value is None else str(value)
+
+
+def either(items: list[Any] | tuple[Any, ...]) -> Any:
+    """ "a or b or c" in any language (one item: itself)."""
+    if not items:
+        return ""
+    result: Any = str(items[0])
+    for item in items[1:]:
+        result = Message("text.or", a=result, b=str(item))
+    return result
 
 
 def t(id: str, lang: str, /, **params: Any) -> str:  # noqa: A002

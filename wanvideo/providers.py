@@ -40,7 +40,7 @@ from .limits import (  # noqa: F401  (the API's limits, importable from here too
     MAX_REFERENCES,
     MIN_REFERENCE_SECONDS,
 )
-from .messages import Message
+from .messages import Message, either
 
 if TYPE_CHECKING:
     from .media import ProbeResult
@@ -75,7 +75,7 @@ def duration_rule(durations: tuple[int, ...]) -> str:
     """A set of offered durations in words, for error messages."""
     if durations == tuple(range(durations[0], durations[-1] + 1)):
         return Message("duration.rule_range", low=durations[0], high=durations[-1])
-    return Message("duration.rule_list", choices=" or ".join(str(d) for d in durations))
+    return Message("duration.rule_list", choices=either([str(d) for d in durations]))
 
 
 # Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7; DashScope's `size`
@@ -173,12 +173,17 @@ class ReferenceRules(BaseModel):
     min_fps: float | None = None
     formats: tuple[str, ...] = ("mp4", "mov")
 
-    def in_words(self) -> str:
-        words = (
-            f"{' or '.join(self.formats)}, {self.min_seconds:g} to {self.max_seconds:g} s, "
-            f"at most {self.max_bytes // 1_000_000} MB"
-        )
-        return words + (f", at least {self.min_fps:g} fps" if self.min_fps else "")
+    def in_words(self) -> Message:
+        """ "mp4 or mov, 2 to 30 s, at most 100 MB[, at least 16 fps]" (in any language)."""
+        params = {
+            "formats": either(self.formats),
+            "low": f"{self.min_seconds:g}",
+            "high": f"{self.max_seconds:g}",
+            "mb": self.max_bytes // 1_000_000,
+        }
+        if self.min_fps:
+            return Message("refs.rules_fps", **params, fps=f"{self.min_fps:g}")
+        return Message("refs.rules", **params)
 
 
 class GenerationTime(BaseModel):
