@@ -18,14 +18,16 @@ import gradio as gr
 
 from wanvideo.events import Failed, Preparing, Probed
 from wanvideo.job import check_references, prepare_step
+from wanvideo.messages import EN
 from wanvideo.pricing import compare_providers, estimate, other_quality
 from wanvideo.providers import QUALITIES
 from wanvideo.schemas import GenerationRequest, provider_problems
 
 from . import identity, inputs
 from .context import AppContext
-from .cost_view import EMPTY, Assessment, as_json, as_markdown
+from .cost_view import Assessment, as_json, as_markdown
 from .form import Form
+from .lang import lang_of, static
 from .reference_cards import CardState, card_html
 
 
@@ -110,7 +112,7 @@ class Cost:
 
 
 def render() -> Cost:
-    panel = gr.Markdown(EMPTY, elem_id="cost-estimate", elem_classes=["wan-panel"])
+    panel = gr.Markdown(static("cost.empty_panel"), elem_id="cost-estimate", elem_classes=["wan-panel"])
     data = gr.JSON(visible=False, label="Estimate")
     api_trigger = gr.Button("Estimate", visible=False)
     return Cost(panel=panel, data=data, api_trigger=api_trigger)
@@ -153,13 +155,13 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         return as_json(a.profile.name if a.profile else ctx.profile.name, a)
 
     def view(
-        a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True
+        a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True, lang: str = EN
     ) -> tuple[Any, ...]:
         probed = a.probed
         count = len(probed.probes) if probed else 0
         states = states or {}
         cards = [
-            card_html(probed, i, states.get(i)) if probed is not None and i < count else gr.skip()
+            card_html(probed, i, states.get(i), lang) if probed is not None and i < count else gr.skip()
             for i in range(slots)
         ]
         shown = [gr.update(visible=i < count) for i in range(slots)]
@@ -167,7 +169,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         starts = [gr.skip() if i < count else gr.update(value=0) for i in range(slots)]
         buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
         return (
-            as_markdown(a) if panel else gr.skip(),
+            as_markdown(a, lang) if panel else gr.skip(),
             gr.update(visible=count == 0),
             *cards,
             *shown,
@@ -187,6 +189,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         request: gr.Request,
     ) -> AsyncIterator[tuple[Any, ...]]:
         visitor = identity.visitor_of(ctx, request)
+        lang = lang_of(request)
         a = await assess(
             ctx,
             videos,
@@ -199,7 +202,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             provider,
             model,
         )
-        yield view(a)
+        yield view(a, lang=lang)
         probed = a.probed
         if probed is None or probed.estimate is None or not probed.to_prepare:
             return
@@ -214,16 +217,16 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             if isinstance(item, Preparing):
                 current = item.index - 1
                 states[current] = CardState(percent=item.percent)
-                yield view(a, states, panel=False)
+                yield view(a, states, panel=False, lang=lang)
             elif isinstance(item, Failed):
                 why = item.problems[0] if item.problems else item.message
                 states = {current: CardState(failure=why)}
                 a.problems.append(why)
-                yield view(a, states)
+                yield view(a, states, lang=lang)
             elif isinstance(item, Probed):
                 a = replace(a, probed=item)
                 reprice(ctx, a)
-                yield view(a)
+                yield view(a, lang=lang)
 
     cost.api_trigger.click(
         estimate_api,

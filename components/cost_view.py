@@ -18,24 +18,18 @@ from typing import Any
 
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
+from wanvideo.messages import EN, t
+from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits, format_rate
 from wanvideo.providers import ProviderProfile
 
-from .provider_view import VARIANT_NAMES
+from .provider_view import variant_name
 
 EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video will cost."
-# Visible text of the provider parts (one place, to be keyed for translation).
-ON_PROVIDER = "On **{label}**, model `{model}`."
-COMPARE_TITLE = "#### Compare providers"
-COMPARE_HEAD = "| Provider | Model | Billed | USD |\n|---|---|---|---|"
+# The provider parts' text is the catalogue's compare.* and cost.on_provider (both languages).
 COMPARE_ROW = "| {mark}{label} | {model} | {billed} | {usd}{flag} |"
 CHOSEN_MARK = "▸ "
 UNCONFIRMED_FLAG = " *"
-NOT_OFFERED = "not offered"
-COMPARE_FOOT = (
-    "\\* not confirmed by the provider (see the sources). The same references, quality and duration on each."
-)
-SOURCES_TITLE = "Sources and open points"
 
 
 @dataclass
@@ -59,72 +53,81 @@ class Assessment:
         return self.probed.estimate if self.probed else None
 
 
-def seconds(value: object) -> str:
+def seconds(value: object, lang: str = EN) -> str:
     """'2.5 s', '5 s', '1.65 s' (at most two decimals)."""
     if value is None:
-        return "unknown"
+        return t("cost.unknown", lang)
     text = f"{float(value):.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
-    return f"{text} s"
+    return t("cost.seconds", lang, value=text)
 
 
-def money(e: Estimate) -> str:
+def money(e: Estimate, lang: str = EN) -> str:
     """The estimate's price in its unit: one amount, or a range when a duration is unknown."""
     if e.is_range:
-        return (
-            f"{format_amount(e.credits_low, e.unit, e.usd_low)} to {format_amount(e.credits, e.unit, e.usd)}"
-        )
-    return format_amount(e.credits, e.unit, e.usd)
+        low, high = format_amount(e.credits_low, e.unit, e.usd_low), format_amount(e.credits, e.unit, e.usd)
+        return t("cost.range", lang, low=low, high=high)
+    return tr(format_amount(e.credits, e.unit, e.usd), lang)
 
 
-def rate(e: Estimate) -> str:
+def rate(e: Estimate, lang: str = EN) -> str:
     """The price of one billed second: "4.76 credits/s", "$0.10/s", "CNY 0.60/s"."""
     if e.unit == "credits":
-        return f"{e.credits_per_second:.4g} credits/s"
-    return format_rate(e.credits_per_second, e.unit)
+        return t("money.rate_credits", lang, value=f"{e.credits_per_second:.4g}")
+    return tr(format_rate(e.credits_per_second, e.unit), lang)
 
 
-def _usd_range(low: Decimal | None, high: Decimal | None) -> str:
+def _usd_range(low: Decimal | None, high: Decimal | None, lang: str = EN) -> str:
     if high is None:
         return ""
-    return f"${high:.2f}" if low is None or low == high else f"${low:.2f} to ${high:.2f}"
+    return (
+        f"${high:.2f}"
+        if low is None or low == high
+        else t("cost.range", lang, low=f"${low:.2f}", high=f"${high:.2f}")
+    )
 
 
-def _billed_range(low: Decimal | None, high: Decimal | None) -> str:
+def _billed_range(low: Decimal | None, high: Decimal | None, lang: str = EN) -> str:
     if high is None:
         return ""
-    return seconds(high) if low is None or low == high else f"{seconds(low)} to {seconds(high)}"
+    if low is None or low == high:
+        return seconds(high, lang)
+    return t("cost.range", lang, low=seconds(low, lang), high=seconds(high, lang))
 
 
-def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None) -> list[str]:
+def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None, lang: str = EN) -> list[str]:
     """The rows of "Compare providers": one per provider and model, the chosen one marked; a * where
     the price or the rule for reference seconds is not the provider's word; then the sources."""
     if not quotes:
         return []
-    lines = [COMPARE_TITLE, COMPARE_HEAD]
+    lines = ["#### " + t("compare.title", lang), t("compare.head", lang), "|---|---|---|---|"]
     for q in quotes:
         is_chosen = chosen is not None and q.provider == chosen.name and q.model == chosen.model
         if q.offered:
-            billed, usd = _billed_range(q.billed_seconds_low, q.billed_seconds), _usd_range(q.usd_low, q.usd)
+            billed = _billed_range(q.billed_seconds_low, q.billed_seconds, lang)
+            usd = _usd_range(q.usd_low, q.usd, lang)
         else:
-            billed, usd = NOT_OFFERED, ""
+            billed, usd = t("compare.not_offered", lang), ""
         lines.append(
             COMPARE_ROW.format(
                 mark=CHOSEN_MARK if is_chosen else "",
                 label=(q.short_label or q.label).replace("|", "/"),
-                model=VARIANT_NAMES.get(q.model, q.model),
+                model=variant_name(q.model, lang),
                 billed=billed,
                 usd=usd,
                 flag=UNCONFIRMED_FLAG if not q.confirmed and q.offered else "",
             )
         )
-    lines += ["", f"<small>{COMPARE_FOOT}</small>", ""]
+    lines += ["", f"<small>{t('compare.foot', lang)}</small>", ""]
     sources: list[str] = []
     for q in quotes:
-        for item in (f"{q.label} ({q.model_name}): {q.source}, as of {q.as_of}", *q.notes):
+        for item in (
+            t("compare.source", lang, label=q.label, model=q.model_name, source=q.source, when=q.as_of),
+            *q.notes,
+        ):
             if item not in sources:
                 sources.append(item)
-    lines.append(f"<details><summary>{SOURCES_TITLE}</summary>\n")
-    lines += [f"- <small>{item}</small>" for item in sources]
+    lines.append(f"<details><summary>{t('compare.sources', lang)}</summary>\n")
+    lines += [f"- <small>{tr(item, lang)}</small>" for item in sources]
     lines += ["", "</details>"]
     return lines
 
@@ -134,22 +137,23 @@ def _reset_time(value: Any) -> str:
     return when.astimezone(timezone.utc).strftime("%H:%M UTC")
 
 
-def budget_line(budget: Any) -> str:
+def budget_line(budget: Any, lang: str = EN) -> str:
     """How much the server's key may still spend today (None: no limit applies, no line).
     Reads `wanvideo.budget.BudgetStatus`: left_today, visitor_left_today, resets_at."""
     if budget is None:
         return ""
     left = [
-        f"{format_credits(amount)} {who}"
-        for amount, who in ((budget.visitor_left_today, "for you"), (budget.left_today, "for everyone"))
+        t(who, lang, money=format_credits(amount))
+        for amount, who in (
+            (budget.visitor_left_today, "cost.budget_for_you"),
+            (budget.left_today, "cost.budget_for_everyone"),
+        )
         if amount is not None
     ]
     if not left:
         return ""
-    return (
-        f"Left today on this app's key: {' and '.join(left)} (resets at {_reset_time(budget.resets_at)}). "
-        "Your own key under Advanced has no such limit."
-    )
+    both = left[0] if len(left) == 1 else t("cost.budget_and", lang, a=left[0], b=left[1])
+    return t("cost.budget", lang, left=both, resets=_reset_time(budget.resets_at))
 
 
 def budget_json(budget: Any) -> dict[str, Any] | None:
@@ -285,82 +289,89 @@ def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
     }
 
 
-def preparation_lines(probed: Probed) -> list[str]:
+def preparation_lines(probed: Probed, lang: str = EN) -> list[str]:
     """What fixing does to each reference, and about how long it takes."""
     lines = []
     for i in range(len(probed.probes)):
         plan, clip = probed.plan(i), probed.clip(i)
         if plan is None or plan.job is None or plan.sent.problems:
             continue
-        notes = ", ".join(clip.notes() if clip is not None else plan.notes())
-        done = " (done)" if clip is not None else ""
+        notes = ", ".join(tr(n, lang) for n in (clip.notes() if clip is not None else plan.notes()))
+        done = t("cost.done", lang) if clip is not None else ""
         lines.append(f"- character{i + 1} · {probed.probes[i].name.replace('|', '/')}: {notes}{done}")
     if not lines:
         return []
     left = prepare_seconds(probed)
-    when = f", {about(left)}" if left else ""
-    return [f"**Fixed before upload**{when}:", *lines, ""]
+    when = f", {tr(about(left), lang)}" if left else ""
+    return [t("cost.fixed_before_upload", lang, when=when), *lines, ""]
 
 
-def as_markdown(a: Assessment) -> str:
+def as_markdown(a: Assessment, lang: str = EN) -> str:
     e = a.estimate
     lines: list[str] = []
     if e is None:
-        lines.append(EMPTY if not (a.probed and a.probed.probes) else "### Cost estimate\nNo estimate yet.")
+        empty = t("cost.empty", lang) if not (a.probed and a.probed.probes) else t("cost.none_yet", lang)
+        lines.append(f"### {t('cost.title', lang)}\n{empty}")
     else:
-        lines.append(
-            f"### Cost estimate: {money(e)}" if not a.problems else f"### Cost once fixed: {money(e)}"
-        )
+        headline = "cost.headline" if not a.problems else "cost.headline_fixed"
+        lines.append("### " + t(headline, lang, money=money(e, lang)))
         if a.profile is not None:
-            lines.append(ON_PROVIDER.format(label=a.profile.label, model=a.profile.variant.wire))
-        lines.append("Charged only if the video is made; a failed task costs nothing.")
+            lines.append(t("cost.on_provider", lang, label=a.profile.label, model=a.profile.variant.wire))
+        lines.append(t("cost.only_if_made", lang))
         lines.append("")
-        lines.append("| Reference | Length | Billed |")
+        lines.append(t("cost.table_head", lang))
         lines.append("|---|---|---|")
         probed = a.probed
         assert probed is not None
         for i, (probe, bill) in enumerate(zip(probed.probes, e.references, strict=False)):
-            billed = seconds(bill.billed_high)
+            billed = seconds(bill.billed_high, lang)
             if bill.billed_low != bill.billed_high:
-                billed = f"0 to {billed}"
+                billed = t("cost.range", lang, low="0", high=billed)
             name = probe.name.replace("|", "/")
             sent = probed.sent(i).duration
-            length = seconds(probe.duration)
+            length = seconds(probe.duration, lang)
             if sent is not None and probe.duration is not None and sent != probe.duration:
-                length = f"{length}, sends {seconds(sent)}"
+                length = t("cost.sends", lang, length=length, sent=seconds(sent, lang))
             lines.append(f"| character{i + 1} · {name} | {length} | {billed} |")
         lines.append("")
-        lines.extend(preparation_lines(probed))
-        input_s, total_s = seconds(e.input_seconds), seconds(e.total_seconds)
+        lines.extend(preparation_lines(probed, lang))
+        input_s, total_s = seconds(e.input_seconds, lang), seconds(e.total_seconds, lang)
         if e.input_seconds_low != e.input_seconds:
-            input_s = f"{seconds(e.input_seconds_low)} to {input_s}"
-            total_s = f"{seconds(e.total_seconds_low)} to {total_s}"
+            input_s = t("cost.range", lang, low=seconds(e.input_seconds_low, lang), high=input_s)
+            total_s = t("cost.range", lang, low=seconds(e.total_seconds_low, lang), high=total_s)
         lines.append(
-            f"Input {input_s} + output {seconds(e.output_seconds)} = **{total_s} billed** "
-            f"× {rate(e)} at {e.quality}."
+            t(
+                "cost.formula",
+                lang,
+                input=input_s,
+                output=seconds(e.output_seconds, lang),
+                total=total_s,
+                rate=rate(e, lang),
+                quality=e.quality,
+            )
         )
         if a.other is not None:
-            lines.append(f"At {a.other.quality} instead: {money(a.other)}.")
+            lines.append(t("cost.other_quality", lang, quality=a.other.quality, money=money(a.other, lang)))
         if e.minimum_applied:
-            lines.append(f"The minimum charge of {format_credits(e.minimum_credits)} per task applies.")
+            lines.append(t("cost.minimum", lang, money=format_credits(e.minimum_credits)))
         lines.append("")
-        lines.append(f"<small>Prices as of {e.prices_as_of}, source: {e.prices_source}.</small>")
+        lines.append(f"<small>{t('cost.prices', lang, when=e.prices_as_of, source=e.prices_source)}</small>")
     if a.notes:
         lines.append("")
-        lines.extend(f"**{n}**" for n in a.notes)
-    if budget_line(a.budget):
+        lines.extend(f"**{tr(n, lang)}**" for n in a.notes)
+    if budget_line(a.budget, lang):
         lines.append("")
-        lines.append(budget_line(a.budget))
+        lines.append(budget_line(a.budget, lang))
     pristine = not (a.probed and a.probed.probes) and len(a.problems) == 1 and a.duration is not None
     if a.problems and not pristine:  # an empty form needs no "fix" list, just the hint above
         lines.append("")
-        lines.append("**Fix before generating:**")
-        lines.extend(f"- {p}" for p in a.problems)
+        lines.append(t("cost.fix_first", lang))
+        lines.extend(f"- {tr(p, lang)}" for p in a.problems)
     warnings = a.probed.warnings if a.probed else ()
     if warnings:
         lines.append("")
-        lines.extend(f"- Note: {w}" for w in warnings)
-    compared = compare_lines(a.quotes, a.profile)
+        lines.extend("- " + t("cost.note", lang, text=tr(w, lang)) for w in warnings)
+    compared = compare_lines(a.quotes, a.profile, lang)
     if compared:
         lines.append("")
         lines.extend(compared)

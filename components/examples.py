@@ -13,18 +13,19 @@ from __future__ import annotations
 import gradio as gr
 
 from wanvideo.examples import EXAMPLE_SETS, EXAMPLES_DIR, example_paths
+from wanvideo.messages import EN, LANGUAGES
 
 from .form import Form
+from .lang import lang_class, static
 
-LABEL = "Try an example (one click fills the form)"
 ALLOWED_PATHS = [str(EXAMPLES_DIR)]
 
 
-def rows() -> list[list[object]]:
-    """One row per example, in the order of `inputs(form)`."""
+def rows(lang: str = EN) -> list[list[object]]:
+    """One row per example, in the order of `inputs(form)` (the prompt in `lang`)."""
     return [
         [
-            example.prompt,
+            example.prompt.render(lang),
             [str(p) for p in example_paths(example)],
             example.quality,
             example.aspect_ratio,
@@ -39,13 +40,20 @@ def inputs(form: Form) -> list[gr.components.Component]:
     return [form.prompt, form.videos, form.quality, form.aspect_ratio, form.duration, form.shot_type]
 
 
-def render(form: Form) -> gr.Examples:
-    return gr.Examples(
-        examples=rows(),
-        inputs=inputs(form),
-        label=LABEL,
-        example_labels=[example.label for example in EXAMPLE_SETS],
-        elem_id="examples",
-        cache_examples=False,
-        api_visibility="private",  # a UI convenience, never an API endpoint or an MCP tool
-    )
+def render(form: Form) -> list[gr.Examples]:
+    """One set per language; the page shows the browser's (`lang-<code>` classes, LANG_CSS)."""
+    sets = []
+    for lang in LANGUAGES:
+        with gr.Column(elem_classes=[lang_class(lang)]):
+            sets.append(
+                gr.Examples(
+                    examples=rows(lang),
+                    inputs=inputs(form),
+                    label=static("form.examples"),
+                    example_labels=[example.label.render(lang) for example in EXAMPLE_SETS],
+                    elem_id="examples" if lang == EN else f"examples-{lang}",
+                    cache_examples=False,
+                    api_visibility="private",  # a UI convenience, never an API endpoint or an MCP tool
+                )
+            )
+    return sets

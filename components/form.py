@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from wanvideo.messages import EN
 from wanvideo.providers import (
     ASPECT_RATIOS,
     MAX_PROMPT_CHARS,
@@ -20,18 +21,17 @@ from wanvideo.providers import (
     ProviderProfile,
 )
 
-from . import inputs, provider_view, references
+from . import provider_view, references
 from .context import AppContext
+from .lang import lang_of, static, t
 
-SHOT_TYPE_INFO = (
-    "single: one continuous shot. multi: several cuts between shots. "
-    "This setting overrides what the prompt asks for."
-)
-
-# Counted in the browser (no server round trip per keystroke), in code points like Python's len().
+# Counted in the browser (no server round trip per keystroke), in code points like Python's len(),
+# in the language Gradio's frontend chose (the same rule as `wanvideo.messages.negotiate`).
 _COUNT_JS = f"""(p) => {{
   const n = [...(p || "")].length;
   const max = {MAX_PROMPT_CHARS};
+  const zh = (navigator.language || "").toLowerCase() === "zh-cn";
+  if (zh) return n > max ? `**${{n}} / ${{max}} 个字符**：太长了，请删去 ${{n - max}} 个。` : `${{n}} / ${{max}} 个字符`;
   return n > max
     ? `**${{n}} / ${{max}} characters**: too long, remove ${{n - max}}.`
     : `${{n}} / ${{max}} characters`;
@@ -45,14 +45,11 @@ def _insert_js(name: str) -> str:
 }}"""
 
 
-FIX_INFO = "Off: clips are sent as they are, and one the provider would refuse is refused here."
-
-
-def count_text(prompt: str) -> str:
+def count_text(prompt: str, lang: str = EN) -> str:
     n = len(prompt or "")
     if n > MAX_PROMPT_CHARS:
-        return f"**{n} / {MAX_PROMPT_CHARS} characters**: too long, remove {n - MAX_PROMPT_CHARS}."
-    return f"{n} / {MAX_PROMPT_CHARS} characters"
+        return t("form.count_over", lang, count=n, max=MAX_PROMPT_CHARS, over=n - MAX_PROMPT_CHARS)
+    return t("form.count", lang, count=n, max=MAX_PROMPT_CHARS)
 
 
 @dataclass
@@ -100,21 +97,23 @@ class Form:
 def render(ctx: AppContext) -> Form:
     profile = ctx.profile
     prompt = gr.Textbox(
-        label=inputs.PROMPT,
+        label=static("field.prompt"),
         lines=4,
         max_lines=12,
-        placeholder="character1 sings on the roadside while character2 dances beside them",
+        placeholder=static("form.prompt_placeholder"),
         elem_id="prompt",
     )
-    prompt_count = gr.Markdown(count_text(""), elem_id="prompt-count", elem_classes=["wan-hint"])
+    prompt_count = gr.Markdown(
+        static("form.count", count=0, max=MAX_PROMPT_CHARS), elem_id="prompt-count", elem_classes=["wan-hint"]
+    )
     with gr.Row(elem_id="character-buttons", elem_classes=["wan-chips"]):
-        gr.Markdown("Insert into the prompt:", elem_classes=["wan-hint"])
+        gr.Markdown(static("form.insert"), elem_classes=["wan-hint"])
         character_buttons = [
             gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
             for i in range(1, MAX_REFERENCES + 1)
         ]
     videos = gr.File(
-        label=inputs.VIDEOS,
+        label=static("field.videos"),
         file_count="multiple",
         file_types=["video"],
         type="filepath",
@@ -123,48 +122,56 @@ def render(ctx: AppContext) -> Form:
     )
     refs = references.render()
     fix_references = gr.Checkbox(
-        value=True, label=inputs.FIX_REFERENCES, info=FIX_INFO, elem_id="fix-references"
+        value=True,
+        label=static("field.fix_references"),
+        info=static("form.fix_info"),
+        elem_id="fix-references",
     )
+    hint = provider_view.reference_hint_message(profile)
     reference_hint = gr.Markdown(
-        provider_view.reference_hint(profile), elem_id="reference-hint", elem_classes=["wan-hint"]
+        static(hint.id, **hint.params), elem_id="reference-hint", elem_classes=["wan-hint"]
     )
     video_urls = gr.Textbox(
-        label=inputs.VIDEO_URLS,
+        label=static("field.video_urls"),
         value="",
         lines=2,
         max_lines=3,
-        placeholder="https://example.com/clip.mp4 (public links, one per line; they come after uploaded files)",
+        placeholder=static("form.urls_placeholder"),
         elem_id="reference-urls",
     )
     with gr.Row(equal_height=False):
-        quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=inputs.QUALITY, min_width=180)
+        quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=static("field.quality"), min_width=180)
         duration = gr.Dropdown(
             # Text choices: Gradio describes a dropdown to API and MCP clients as a string
             # from its choices, so whole-number choices would make an impossible schema.
             choices=[str(d) for d in profile.durations],
             value=str(profile.default_duration),
-            label=inputs.DURATION,
-            info=duration_info(profile),
+            label=static("field.duration"),
+            info=static("form.duration_info", provider=profile.label, rule=profile.duration_rule()),
             allow_custom_value=True,  # our own message names the allowed values
             min_width=180,
         )
-    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=inputs.ASPECT_RATIO)
-    shot_type = gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label=inputs.SHOT_TYPE, info=SHOT_TYPE_INFO)
-    key_info = "Used only for your requests; never stored or logged."
+    aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=static("field.aspect_ratio"))
+    shot_type = gr.Radio(
+        list(SHOT_TYPES),
+        value=SHOT_TYPES[0],
+        label=static("field.shot_type"),
+        info=static("form.shot_type_info"),
+    )
     if ctx.settings.is_demo:
-        key_info = "Not needed in demo mode (results are simulated). " + key_info
+        key_info = static("form.key_demo")
     elif ctx.needs_user_key:
-        key_info = "Required: this app runs on your own key. " + key_info
+        key_info = static("form.key_required")
     else:
-        key_info = "Optional: leave empty to use this app's key. " + key_info
-    with gr.Accordion("Advanced", open=ctx.needs_user_key, elem_id="advanced"):
+        key_info = static("form.key_optional")
+    with gr.Accordion(static("form.advanced"), open=ctx.needs_user_key, elem_id="advanced"):
         callback_url = gr.Textbox(
-            label=inputs.CALLBACK_URL,
-            placeholder="https://your-server.example/hook (optional, public https only)",
-            info="The provider posts the finished task here.",
+            label=static("field.callback_url"),
+            placeholder=static("form.callback_placeholder"),
+            info=static("form.callback_info"),
         )
         api_key = gr.Textbox(
-            label=inputs.API_KEY,
+            label=static("field.api_key"),
             type="password",
             placeholder="sk-...",
             info=key_info,
@@ -173,21 +180,27 @@ def render(ctx: AppContext) -> Form:
         provider = gr.Dropdown(
             choices=[(label, name) for name, label in ctx.choice.options()],
             value=profile.name,
-            label=inputs.PROVIDER,
-            info=provider_view.PROVIDER_INFO_DEMO if ctx.settings.is_demo else provider_view.PROVIDER_INFO,
+            label=static("field.provider"),
+            info=static(
+                provider_view.PROVIDER_INFO_DEMO if ctx.settings.is_demo else provider_view.PROVIDER_INFO
+            ),
             allow_custom_value=True,  # API values: our own refusal names the choices
             elem_id="provider",
         )
         model = gr.Dropdown(
-            choices=provider_view.model_choices(profile),
+            choices=[
+                (static(label.id, **label.params), value)
+                for label, value in provider_view.model_choice_messages(profile)
+            ],
             value=profile.model,
-            label=inputs.MODEL,
-            info=provider_view.MODEL_INFO,
+            label=static("field.model"),
+            info=static(provider_view.MODEL_INFO),
             allow_custom_value=True,  # the choices follow the provider; our refusal names them
             elem_id="model",
         )
+        facts = provider_view.facts_message(profile)
         provider_facts = gr.Markdown(
-            provider_view.facts(profile), elem_id="provider-facts", elem_classes=["wan-hint"]
+            static(facts.id, **facts.params), elem_id="provider-facts", elem_classes=["wan-hint"]
         )
     return Form(
         prompt=prompt,
@@ -210,23 +223,23 @@ def render(ctx: AppContext) -> Form:
     )
 
 
-def duration_info(profile: ProviderProfile) -> str:
-    return f"{profile.label}: {profile.duration_rule()}"
+def duration_info(profile: ProviderProfile, lang: str = EN) -> str:
+    return t("form.duration_info", lang, provider=profile.label, rule=profile.duration_rule())
 
 
-def provider_updates(profile: ProviderProfile, duration: Any) -> tuple[Any, ...]:
+def provider_updates(profile: ProviderProfile, duration: Any, lang: str = EN) -> tuple[Any, ...]:
     """What follows a provider (and model) pick, for `provider_outputs`: its model choices with
     the pick's model, its durations (keeping `duration` where offered), its rules, the
-    references hint."""
+    references hint, in the visitor's language."""
     return (
-        gr.update(choices=provider_view.model_choices(profile), value=profile.model),
+        gr.update(choices=provider_view.model_choices(profile, lang), value=profile.model),
         gr.update(
             choices=[str(d) for d in profile.durations],
             value=provider_view.duration_value(profile, duration),
-            info=duration_info(profile),
+            info=duration_info(profile, lang),
         ),
-        provider_view.facts(profile),
-        provider_view.reference_hint(profile),
+        provider_view.facts(profile, lang),
+        provider_view.reference_hint(profile, lang),
     )
 
 
@@ -235,14 +248,15 @@ def provider_outputs(form: Form) -> list[Any]:
 
 
 def listen(ctx: AppContext, form: Form) -> None:
-    def follow_provider(provider: str, duration: Any) -> tuple[Any, ...]:
-        """The model choices, durations and rules of the picked provider."""
-        return provider_updates(ctx.choice.pick(provider).profile, duration)
+    def follow_provider(provider: str, duration: Any, request: gr.Request) -> tuple[Any, ...]:
+        """The model choices, durations and rules of the picked provider (in the visitor's language)."""
+        return provider_updates(ctx.choice.pick(provider).profile, duration, lang_of(request))
 
-    def follow_model(provider: str, model: str) -> tuple[str, str]:
+    def follow_model(provider: str, model: str, request: gr.Request) -> tuple[str, str]:
         """A model variant has its own reference rules (fal's flash takes 100 MB)."""
         profile = ctx.choice.pick(provider, model).profile
-        return provider_view.facts(profile), provider_view.reference_hint(profile)
+        lang = lang_of(request)
+        return provider_view.facts(profile, lang), provider_view.reference_hint(profile, lang)
 
     form.provider_changed = form.provider.input(
         follow_provider,

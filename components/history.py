@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from wanvideo.messages import Message
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import NEEDS_KEY
 from wanvideo.web.routes import COOKIE, video_path
@@ -28,24 +29,30 @@ from . import history_cards as cards
 from . import identity
 from .context import AppContext
 from .form import Form, provider_updates
+from .lang import lang_of, static
 
 RENDER_EVERY = 0.5  # seconds between re-renders while tasks stream
 CSS = cards.CSS
 
 # Visible text (one place, to be keyed for translation).
 TITLE = "## Your generations"
-MESSAGES = {
-    "not_found": "That generation is not in your history any more.",
-    "no_copy": "That generation has no local copy to delete.",
-    "deleted": "The local copy was deleted; the entry stays in your history.",
-    "not_resumable": "Only a generation marked 'Needs key' can be resumed.",
-    "resume_key": "It could not be resumed: paste the API key it was started with under API key.",
-    "resumed": "Resumed: the task is being watched again.",
-    "not_retryable": "Only a video that was made but could not be saved can be downloaded again.",
-    "retrying": "Downloading the video again: it appears here when saved.",
-    "remixed": "Settings copied into the form.",
-    "upload_again": "Settings reused. Upload the reference files again: {files}",
+MESSAGES = {  # what each action tells the visitor: catalogue ids (wanvideo.messages)
+    "not_found": "history.not_found",
+    "no_copy": "history.no_copy",
+    "deleted": "history.deleted_info",
+    "not_resumable": "history.not_resumable",
+    "resume_key": "history.resume_key",
+    "resumed": "history.resumed",
+    "not_retryable": "history.not_retryable",
+    "retrying": "history.retrying",
+    "remixed": "history.remixed",
+    "upload_again": "history.upload_again",
 }
+
+
+def _say(key: str, lang: str, **params: Any) -> str:
+    return Message(MESSAGES[key], **params).render(lang)
+
 
 SET_COOKIE_JS = f"""
 const setCookie = () => {{
@@ -61,7 +68,8 @@ watch("value", setCookie);
 
 # The cards' script: one listener on the panel (cards are re-rendered, the panel stays).
 CARDS_JS = """
-const text = __TEXT__;
+const texts = __TEXT__;
+const text = texts[(navigator.language || "").toLowerCase() === "zh-cn" ? "zh-CN" : "en"];
 const serverActions = __SERVER__;
 let page = 0;
 const showPage = () => {
@@ -115,7 +123,7 @@ watch("value", showPage);
 showPage();
 """
 CARDS_JS = (
-    CARDS_JS.replace("__TEXT__", json.dumps(cards.TEXT))
+    CARDS_JS.replace("__TEXT__", json.dumps(cards.ALL_TEXT))
     .replace("__SERVER__", json.dumps(list(cards.SERVER_ACTIONS)))
     .replace("__VIDEO__", json.dumps(video_path("")))
 )
@@ -134,16 +142,16 @@ def _cards_html(elem_id: str, value: str) -> gr.HTML:
 
 def render() -> History:
     with gr.Column(elem_id="history-panel"):
-        gr.Markdown(TITLE)
+        gr.Markdown(static("history.title_md"))
         running = _cards_html("history-running", "")
-        panel = _cards_html("history-list", f'<div class="wan-hist-empty">{cards.EMPTY}</div>')
+        panel = _cards_html("history-list", f'<div class="wan-hist-empty">{static("history.empty")}</div>')
         # Sets the signed owner cookie the video and poster routes check; shows nothing.
         token = gr.HTML("", html_template="", js_on_load=SET_COOKIE_JS, elem_id="history-owner-token")
     return History(running=running, panel=panel, token=token)
 
 
-def _error(key: str) -> gr.Error:
-    return gr.Error(MESSAGES[key], print_exception=False)
+def _error(key: str, lang: str) -> gr.Error:
+    return gr.Error(_say(key, lang), print_exception=False)
 
 
 def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.Blocks, form: Form) -> None:
@@ -154,8 +162,9 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
 
     async def stream(value: Any, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
         owner_id = identity.resolve_owner(ctx, value, request)
+        lang = lang_of(request)
         if owner_id is None:
-            yield "", cards.render_cards([], prices), ""
+            yield "", cards.render_cards([], prices, lang=lang), ""
             return
         # The cookie first, so the cards' posters and videos load with it.
         yield gr.skip(), gr.skip(), ctx.identity.token(owner_id)
@@ -164,7 +173,7 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         try:
             while True:
                 records = await asyncio.to_thread(manager.records, owner_id)
-                view = cards.views(records, prices)
+                view = cards.views(records, prices, lang)
                 if view != last:
                     yield (
                         view[0] if last is None or view[0] != last[0] else gr.skip(),
@@ -190,41 +199,42 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         data = getattr(evt, "_data", None) or {}
         action, record_id = str(data.get("action", "")), str(data.get("record", ""))
         owner_id = identity.resolve_owner(ctx, value, request)
+        lang = lang_of(request)
         record = manager.get(record_id, owner_id) if owner_id and record_id else None
         if owner_id is None or record is None:
-            raise _error("not_found")
+            raise _error("not_found", lang)
         unchanged = tuple(gr.skip() for _ in remix_outputs)
         if action == cards.REMIX:
-            return remix(record)
+            return remix(record, lang)
         if action == cards.DELETE:
             if not manager.delete_video(record.id, owner_id):
-                raise _error("no_copy")
-            gr.Info(MESSAGES["deleted"])
+                raise _error("no_copy", lang)
+            gr.Info(_say("deleted", lang))
         elif action == cards.RESUME:
             if record.status != NEEDS_KEY:
-                raise _error("not_resumable")
+                raise _error("not_resumable", lang)
             # The manager rebuilds the task's profile from the record (its provider and model;
             # in demo mode on its dialect's simulator).
             if manager.resume(record.id, owner_id, api_key=key) is None:
-                raise _error("resume_key")
-            gr.Info(MESSAGES["resumed"])
+                raise _error("resume_key", lang)
+            gr.Info(_say("resumed", lang))
         elif action == cards.RETRY:
             if not cards.can_retry_download(record) or not manager.retry_download(record.id, owner_id):
-                raise _error("not_retryable")
-            gr.Info(MESSAGES["retrying"])
+                raise _error("not_retryable", lang)
+            gr.Info(_say("retrying", lang))
         return unchanged
 
-    def remix(record: TaskRecord) -> tuple[Any, ...]:
+    def remix(record: TaskRecord, lang: str) -> tuple[Any, ...]:
         files = cards.uploaded_names(record)
         if files:
-            gr.Info(MESSAGES["upload_again"].format(files=", ".join(files)))
+            gr.Info(_say("upload_again", lang, files=", ".join(files)))
         else:
-            gr.Info(MESSAGES["remixed"])
+            gr.Info(_say("remixed", lang))
         prompt, urls, quality, ratio, duration, shot = cards.remix_values(
             record, ctx.profile.default_duration
         )
         profile = cards.remix_profile(record, ctx.choice)  # its provider and model, as offered now
-        model, duration_update, facts, hint = provider_updates(profile, duration)
+        model, duration_update, facts, hint = provider_updates(profile, duration, lang)
         return (prompt, urls, quality, ratio, duration_update, shot, profile.name, model, facts, hint)
 
     remix_outputs = [

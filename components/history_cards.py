@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from wanvideo.messages import CATALOGUE, EN, LANGUAGES, t
+from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable, ProviderProfile
@@ -30,34 +32,43 @@ from wanvideo.web.routes import poster_url, video_path
 
 PAGE_SIZE = 20  # cards per page; more are paged in the browser
 
-# Visible text (one place, to be keyed for translation).
-EMPTY = "Your finished generations will appear here."
-TEXT = {
-    "play": "Play",
-    "download": "Download",
-    "remix": "Remix",
-    "delete": "Delete local copy",
-    "retry": "Retry download",
-    "resume": "Resume with my key",
-    "newer": "‹ Newer",
-    "older": "Older ›",
-    "page": "Page {page} of {pages} · {count} generations",
-    "deleted": "Local copy deleted",
-    "no_poster": "No preview",
-    "estimate": "Estimate {money}",
-    "charged": "Charged {money}",
-    "billed": "Provider billed {seconds} s",
-    "billed_differs": "⚠ estimate said {expected} s",
-    "provider": "{provider} · {model}",
-    "charge_unknown": "Charge not reported",
-    "charged_failed": "Charged",
-    "not_charged": "Not charged",
-    "cost_unknown": "Cost unknown",
-    "settings": "{quality} · {ratio} · {duration} s · {shot} shot",
-    "references": "References: {names}",
-    "retry_hint": "The video was made but not saved: press Retry download.",
-    "confirm_delete": "Delete the saved video from this app? The entry stays in your history.",
-}
+# Visible text: the catalogue's "history.<key>" messages (wanvideo.messages), in each language.
+EMPTY = t("history.empty", EN)  # the English text (tests, logs); the page renders the visitor's
+_KEYS = (
+    "play",
+    "download",
+    "remix",
+    "delete",
+    "retry",
+    "resume",
+    "newer",
+    "older",
+    "page",
+    "deleted",
+    "no_poster",
+    "estimate",
+    "charged",
+    "billed",
+    "billed_differs",
+    "provider",
+    "charge_unknown",
+    "charged_failed",
+    "not_charged",
+    "cost_unknown",
+    "settings",
+    "references",
+    "retry_hint",
+    "confirm_delete",
+)
+
+
+def texts(lang: str = EN) -> dict[str, str]:
+    """The cards' text templates in `lang` (placeholders filled where they are used)."""
+    return {key: CATALOGUE[f"history.{key}"].get(lang) or CATALOGUE[f"history.{key}"][EN] for key in _KEYS}
+
+
+TEXT = texts(EN)
+ALL_TEXT = {lang: texts(lang) for lang in LANGUAGES}  # for the panel's script (it picks the browser's)
 
 # Actions, in the order their buttons appear. Play and Download need the saved video.
 PLAY, DOWNLOAD, REMIX, DELETE, RETRY, RESUME = "play", "download", "remix", "delete", "retry", "resume"
@@ -125,8 +136,9 @@ def _estimate(est: dict[str, Any]) -> Estimate | None:
         return None
 
 
-def billed_text(record: TaskRecord) -> str:
+def billed_text(record: TaskRecord, lang: str = EN) -> str:
     """The provider's own billed seconds (DashScope, fal), flagged where the estimate differs."""
+    TEXT = texts(lang)
     est = record.estimate or {}
     billed = _decimal(est.get("provider_billed_seconds"))
     if billed is None:
@@ -138,9 +150,10 @@ def billed_text(record: TaskRecord) -> str:
     return text
 
 
-def cost_line(record: TaskRecord, prices: PriceTable) -> str:
+def cost_line(record: TaskRecord, prices: PriceTable, lang: str = EN) -> str:
     """The estimate next to the provider's charge (and its billed seconds), in the unit of the
     provider the record ran on (`prices`: the configured provider's, for older records)."""
+    TEXT = texts(lang)
     parts = []
     est = record.estimate or {}
     unit = str(est.get("unit") or prices.unit)
@@ -148,21 +161,24 @@ def cost_line(record: TaskRecord, prices: PriceTable) -> str:
     own_prices = profile.prices if profile is not None and profile.prices.unit == unit else prices
     credits = _decimal(est.get("credits"))
     if credits is not None:
-        parts.append(TEXT["estimate"].format(money=format_amount(credits, unit, _decimal(est.get("usd")))))
+        money = tr(format_amount(credits, unit, _decimal(est.get("usd"))), lang)
+        parts.append(TEXT["estimate"].format(money=money))
     if record.credits_charged is not None:
-        money = format_amount(record.credits_charged, unit, usd_of(record.credits_charged, own_prices))
+        money = tr(
+            format_amount(record.credits_charged, unit, usd_of(record.credits_charged, own_prices)), lang
+        )
         parts.append(TEXT["charged"].format(money=money))
     elif record.status == COMPLETED:
         parts.append(TEXT["charge_unknown"])
     elif record.is_final:
         parts.append(TEXT["charged_failed"] if (record.error or {}).get("charged") else TEXT["not_charged"])
-    billed = billed_text(record)
+    billed = billed_text(record, lang)
     if billed:
         parts.append(billed)
     return " · ".join(parts) or TEXT["cost_unknown"]
 
 
-def provider_line(record: TaskRecord) -> str:
+def provider_line(record: TaskRecord, lang: str = EN) -> str:
     """Who made it: the provider's label and the model as sent."""
     profile = PROFILES.get(record.provider)
     req = record.request or {}
@@ -171,10 +187,11 @@ def provider_line(record: TaskRecord) -> str:
         chosen = req.get("model")
         model = (profile if profile.model_problem(chosen) else profile.with_model(chosen)).variant.wire
     label = profile.label if profile is not None else record.provider
-    return TEXT["provider"].format(provider=label, model=model or "")
+    return texts(lang)["provider"].format(provider=label, model=model or "")
 
 
-def settings_line(record: TaskRecord) -> str:
+def settings_line(record: TaskRecord, lang: str = EN) -> str:
+    TEXT = texts(lang)
     req = record.request or {}
     return TEXT["settings"].format(
         quality=req.get("quality", "?"),
@@ -184,7 +201,8 @@ def settings_line(record: TaskRecord) -> str:
     )
 
 
-def references_line(record: TaskRecord) -> str:
+def references_line(record: TaskRecord, lang: str = EN) -> str:
+    TEXT = texts(lang)
     refs = (record.request or {}).get("references") or []
     names = ", ".join(str(r).rsplit("/", 1)[-1] for r in refs)
     return TEXT["references"].format(names=names) if names else ""
@@ -219,7 +237,8 @@ def actions(record: TaskRecord) -> list[str]:
     return found
 
 
-def _button(action: str, rid: str) -> str:
+def _button(action: str, rid: str, lang: str = EN) -> str:
+    TEXT = texts(lang)
     if action == DOWNLOAD:
         href = html.escape(video_path(rid)) + "?download=1"
         return f'<a class="wan-act" data-action="download" href="{href}" download>{TEXT["download"]}</a>'
@@ -227,50 +246,53 @@ def _button(action: str, rid: str) -> str:
     return f'<button type="button" class="wan-act{danger}" data-action="{action}">{html.escape(TEXT[action])}</button>'
 
 
-def _media(record: TaskRecord, prompt: str) -> str:
+def _media(record: TaskRecord, prompt: str, lang: str = EN) -> str:
+    TEXT = texts(lang)
     if record.status == COMPLETED and record.has_video:
         src = html.escape(poster_url(record.id))
         # A missing poster (an older video) is swapped for NO_POSTER by the panel's script.
         return f'<img class="wan-poster" src="{src}" alt="{html.escape(prompt[:120])}" loading="lazy">'
 
-    label = TEXT["deleted"] if record.status == COMPLETED else record.status_label
+    label = TEXT["deleted"] if record.status == COMPLETED else tr(record.status_label, lang)
     if record.is_running:
         label += f" · {record.progress:.0f}%"
     return f'<div class="wan-card-noposter">{html.escape(label)}</div>'
 
 
-def card(record: TaskRecord, prices: PriceTable, *, hidden: bool = False) -> str:
+def card(record: TaskRecord, prices: PriceTable, *, hidden: bool = False, lang: str = EN) -> str:
+    TEXT = texts(lang)
     rid = html.escape(record.id)
     kind = chip_kind(record)
     prompt = str((record.request or {}).get("prompt", ""))
     error = record.error or {}
-    message = record.message or ""
+    message = tr(record.message, lang)
     if kind == "failed" and error.get("suggestion"):
-        message = f"{message} {error['suggestion']}".strip()
+        message = f"{message} {tr(error['suggestion'], lang)}".strip()
     if can_retry_download(record):
         message = f"{message} {TEXT['retry_hint']}".strip()
     cls = "wan-card wan-hist-card" + (" wan-card-failed" if kind in ("failed", "attention") else "")
-    buttons = "".join(_button(a, record.id) for a in actions(record))
-    refs = references_line(record)
+    buttons = "".join(_button(a, record.id, lang) for a in actions(record))
+    refs = references_line(record, lang)
     return (
         f'<article class="{cls}" data-record="{rid}" data-status="{html.escape(record.status)}"'
         f"{' hidden' if hidden else ''}>"
-        f'<div class="wan-card-media">{_media(record, prompt)}</div>'
+        f'<div class="wan-card-media">{_media(record, prompt, lang)}</div>'
         '<div class="wan-card-body">'
-        f'<div class="wan-card-top"><span class="wan-chip wan-chip-{kind}">{html.escape(record.status_label)}</span>'
+        f'<div class="wan-card-top"><span class="wan-chip wan-chip-{kind}">{html.escape(tr(record.status_label, lang))}</span>'
         f'<time datetime="{int(record.created_at)}">{date_text(record.created_at)}</time></div>'
         f'<p class="wan-card-prompt">{html.escape(prompt)}</p>'
-        f'<div class="wan-card-meta wan-card-settings">{html.escape(settings_line(record))}</div>'
+        f'<div class="wan-card-meta wan-card-settings">{html.escape(settings_line(record, lang))}</div>'
         + (f'<div class="wan-card-meta">{html.escape(refs)}</div>' if refs else "")
-        + f'<div class="wan-card-meta wan-card-provider">{html.escape(provider_line(record))}</div>'
-        + f'<div class="wan-card-meta wan-card-cost">{html.escape(cost_line(record, prices))}</div>'
+        + f'<div class="wan-card-meta wan-card-provider">{html.escape(provider_line(record, lang))}</div>'
+        + f'<div class="wan-card-meta wan-card-cost">{html.escape(cost_line(record, prices, lang))}</div>'
         + (f'<div class="wan-card-msg">{html.escape(message)}</div>' if message else "")
         + (f'<div class="wan-card-actions">{buttons}</div>' if buttons else "")
         + "</div></article>"
     )
 
 
-def pager(count: int) -> str:
+def pager(count: int, lang: str = EN) -> str:
+    TEXT = texts(lang)
     """The page switcher (shown by the panel's script when there is more than one page)."""
     pages = max(1, -(-count // PAGE_SIZE))
     label = html.escape(TEXT["page"])
@@ -283,20 +305,23 @@ def pager(count: int) -> str:
     )
 
 
-def render_cards(records: list[TaskRecord], prices: PriceTable, *, empty: str = EMPTY) -> str:
+def render_cards(
+    records: list[TaskRecord], prices: PriceTable, *, empty: str | None = None, lang: str = EN
+) -> str:
     """The cards, the first page visible; the panel's script shows the page the visitor is on."""
     if not records:
+        empty = t("history.empty", lang) if empty is None else empty
         return f'<div class="wan-hist-empty">{html.escape(empty)}</div>' if empty else ""
-    cards = "".join(card(r, prices, hidden=i >= PAGE_SIZE) for i, r in enumerate(records))
-    nav = pager(len(records)) if len(records) > PAGE_SIZE else ""
+    cards = "".join(card(r, prices, hidden=i >= PAGE_SIZE, lang=lang) for i, r in enumerate(records))
+    nav = pager(len(records), lang) if len(records) > PAGE_SIZE else ""
     return f'<div class="wan-hist" data-page-size="{PAGE_SIZE}">{cards}</div>{nav}'
 
 
-def views(records: list[TaskRecord], prices: PriceTable) -> tuple[str, str]:
+def views(records: list[TaskRecord], prices: PriceTable, lang: str = EN) -> tuple[str, str]:
     """(running cards, finished cards) for an owner's records, newest first."""
     running = [r for r in records if r.is_running]
     done = [r for r in records if not r.is_running]
-    return render_cards(running, prices, empty=""), render_cards(done, prices)
+    return render_cards(running, prices, empty="", lang=lang), render_cards(done, prices, lang=lang)
 
 
 def _choice(value: Any, allowed: tuple[Any, ...]) -> Any:

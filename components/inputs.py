@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from wanvideo.messages import Message
 from wanvideo.providers import MAX_CALLBACK_URL_CHARS, ProviderProfile
 from wanvideo.schemas import FIELD_LABELS, duration_input_problem, starts_input_problem
 
@@ -30,7 +31,7 @@ SHOT_TYPE = FIELD_LABELS["shot_type"]
 CALLBACK_URL = FIELD_LABELS["callback_url"]
 FIX_REFERENCES = FIELD_LABELS["fix_references"]
 REFERENCE_STARTS = FIELD_LABELS["reference_starts"]
-API_KEY = "API key"
+API_KEY = Message("field.api_key")
 PROVIDER = FIELD_LABELS["provider"]
 MODEL = FIELD_LABELS["model"]
 
@@ -69,18 +70,18 @@ def url_lines(video_urls: Any) -> list[str]:
 def link_problem(link: str) -> str | None:
     """Why `link` is not a web address, in words (None when it looks like one)."""
     if len(link) > MAX_LINK_CHARS:
-        return f"is longer than {MAX_LINK_CHARS} characters"
+        return Message("input.link_too_long", max=MAX_LINK_CHARS)
     if any(ch.isspace() for ch in link):
-        return "contains spaces"
+        return Message("input.link_spaces")
     try:
         parts = urlsplit(link)
         port = parts.port  # raises ValueError on a bad port
     except ValueError:
-        return "is not a valid web address"
+        return Message("input.link_invalid")
     if parts.scheme.lower() not in ("http", "https"):
-        return "is not an http(s) link"
+        return Message("input.link_not_http")
     if not parts.hostname or port == 0:
-        return "has no host name"
+        return Message("input.link_no_host")
     return None
 
 
@@ -90,9 +91,8 @@ def parse_urls(video_urls: Any) -> tuple[list[str], list[str]]:
     for number, line in enumerate(url_lines(video_urls), start=1):
         why = link_problem(line)
         if why:
-            problems.append(
-                f"{VIDEO_URLS}: line {number} ({_shown(line)}) {why}; paste a public https:// link."
-            )
+            line_problem = Message("input.link_line", number=number, value=_shown(line), why=why)
+            problems.append(Message("field.problem", field=VIDEO_URLS, problem=line_problem))
         else:
             urls.append(line)
     return urls, problems

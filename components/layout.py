@@ -16,7 +16,7 @@ import gradio as gr
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cost, examples, form, history, identity, mcp_compat, result, status, tools
+from . import banner, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
 from .context import AppContext
 
 TITLE = "Wan 2.6 Reference Video Studio"
@@ -111,11 +111,9 @@ def build(ctx: AppContext) -> gr.Blocks:
         owner = identity.render(ctx)
         owner_state = gr.State(None)
         banner.render(ctx)
-        gr.Markdown(
-            f"# {TITLE}\nUpload 1 to 3 short clips of people, describe the scene with "
-            "character1, character2, character3, check the cost, then generate.",
-            elem_id="intro",
-        )
+        with gr.Column(elem_id="intro"):
+            gr.Markdown(lang.static("ui.title_md"))
+            gr.Markdown(lang.static("ui.intro"))
         with gr.Row(equal_height=False, elem_id="main-row"):
             with gr.Column(scale=5, min_width=300, elem_id="form-column"):
                 examples_slot = gr.Column(elem_id="examples-slot")  # filled below, shown first
@@ -145,6 +143,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         owner.change(copy, inputs=owner, outputs=owner_state, **private)
         history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
         tools.describe(demo, ctx)
+    lang.english_api_info(demo)
     return demo
 
 
@@ -152,8 +151,9 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     if ctx.settings.mcp_server:
         mcp_compat.install()
     return {
-        "css": CSS + history.CSS + result.CSS,
+        "css": CSS + history.CSS + result.CSS + lang.LANG_CSS,
         "js": ACCESSIBLE_NAMES_JS,
+        "head": f"<script>{lang.LANG_JS}</script>",  # before the app renders: no flash of the other set
         "theme": gr.themes.Soft(),
         # A visitor's API key is an event input: never keep inputs in the browser's run history.
         "run_history": False,
@@ -168,6 +168,9 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # WAN_MCP_SERVER: `estimate` and `generate` as MCP tools at /gradio_api/mcp/.
         "mcp_server": ctx.settings.mcp_server,
         "show_error": True,
+        # Static text in the browser's language (English fallback); dynamic text follows the
+        # request's Accept-Language on the server (components/lang.py).
+        "i18n": lang.i18n(),
         # The owner-only video route (player, history cards, API downloads), and the routes
         # providers call (served references, wake-up callbacks).
         **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager),

@@ -10,69 +10,87 @@ durations and its rules in one line. Pure (no gradio import); money through
 from __future__ import annotations
 
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
+from wanvideo.messages import CATALOGUE, EN, Message
+from wanvideo.messages import render as tr
 from wanvideo.pricing import format_rate
 from wanvideo.providers import MAX_REFERENCES, QUALITIES, ModelVariant, ProviderProfile
 
-# Visible text (one place, to be keyed for translation).
-VARIANT_NAMES = {"standard": "Standard", "flash": "Flash"}
-MODEL_CHOICE = "{name}: {rates}"  # short: it must fit a phone's dropdown
-RATE = "{rate} at {quality}"
-FACTS = "**{label}**: durations {durations}; references {references}; {files}; {cancel}."
-FILES_UPLOAD = "local files are uploaded"
-FILES_LINKS = "public links only (no upload for local files)"
+# Visible text: the catalogue's provider.* messages (wanvideo.messages), in each language.
 CANCEL_WORDS = {
-    "none": "a task cannot be cancelled once created",
-    "pending": "a task can be cancelled while it waits in the provider's queue",
-    "queued": "a task can be cancelled while it waits in the provider's queue",
+    "none": "provider.cancel_none",
+    "pending": "provider.cancel_queued",
+    "queued": "provider.cancel_queued",
 }
-PROVIDER_INFO = "The provider runs your video. Another provider than this app's runs on your own key for it."
-PROVIDER_INFO_DEMO = "Demo mode: every provider is simulated here, no key needed."
-MODEL_INFO = "Price per billed second; the cost panel compares every provider."
-REFERENCE_HINT = (
-    "1 to {count} clips, one person per clip; their order is character1, character2, character3. "
-    "The model copies each person's look and voice. {provider} takes {rules}; with fixing on, any "
-    "common video up to {source_mb} MB is converted, turned upright, cut to its {window:g} s window "
-    "from 'Start at' and made to fit first."
-)
+PROVIDER_INFO = "provider.info"
+PROVIDER_INFO_DEMO = "provider.info_demo"
+MODEL_INFO = "provider.model_info"
 
 
-def rates(variant: ModelVariant) -> str:
+def _variant(variant: str) -> str:
+    mid = f"provider.variant.{variant}"
+    return Message(mid) if mid in CATALOGUE else variant
+
+
+def variant_name(variant: str, lang: str = EN) -> str:
+    """ "Standard", "Flash" (an unknown variant id as it is)."""
+    return tr(_variant(variant), lang)
+
+
+def rates(variant: ModelVariant, lang: str = EN) -> str:
     """The price at the first quality (the cost panel shows the other): short enough for a phone."""
+    return _rates(variant).render(lang)
+
+
+def _rates(variant: ModelVariant) -> Message:
     prices = variant.prices
-    return RATE.format(
-        rate=format_rate(prices.credits_per_second(QUALITIES[0]), prices.unit), quality=QUALITIES[0]
-    )
+    value = format_rate(prices.credits_per_second(QUALITIES[0]), prices.unit)
+    return Message("provider.rate", rate=value, quality=QUALITIES[0])
 
 
-def model_choices(profile: ProviderProfile) -> list[tuple[str, str]]:
-    """(label with the price, variant id) for each model the provider sells."""
+def model_choice_messages(profile: ProviderProfile) -> list[tuple[Message, str]]:
+    """(label with the price, variant id) for each model the provider sells, as messages."""
     return [
-        (MODEL_CHOICE.format(name=VARIANT_NAMES.get(v.id, v.id), rates=rates(v)), v.id)
+        (Message("provider.model_choice", name=_variant(v.id), rates=_rates(v)), v.id)
         for v in profile.variants
     ]
 
 
-def facts(profile: ProviderProfile) -> str:
+def model_choices(profile: ProviderProfile, lang: str = EN) -> list[tuple[str, str]]:
+    """(label with the price, variant id) for each model the provider sells, in `lang`."""
+    return [(label.render(lang), value) for label, value in model_choice_messages(profile)]
+
+
+def facts_message(profile: ProviderProfile) -> Message:
     """The chosen provider's rules in one line (they apply to the estimate and every check)."""
-    return FACTS.format(
+    return Message(
+        "provider.facts",
         label=profile.label,
         durations=profile.duration_rule(),
         references=profile.reference.in_words(),
-        files=FILES_UPLOAD if profile.local_files else FILES_LINKS,
-        cancel=CANCEL_WORDS.get(profile.cancel, CANCEL_WORDS["none"]),
+        files=Message("provider.files_upload" if profile.local_files else "provider.files_links"),
+        cancel=Message(CANCEL_WORDS.get(profile.cancel, CANCEL_WORDS["none"])),
     )
 
 
-def reference_hint(profile: ProviderProfile) -> str:
+def facts(profile: ProviderProfile, lang: str = EN) -> str:
+    return facts_message(profile).render(lang)
+
+
+def reference_hint_message(profile: ProviderProfile) -> Message:
     """The hint under the references: the picked provider's (and model's) reference rules."""
     rules = profile.reference
-    return REFERENCE_HINT.format(
+    return Message(
+        "provider.reference_hint",
         count=MAX_REFERENCES,
         provider=profile.label,
         rules=rules.in_words(),
         source_mb=MAX_SOURCE_BYTES // 1_000_000,
-        window=rules.max_seconds,
+        window=f"{rules.max_seconds:g}",
     )
+
+
+def reference_hint(profile: ProviderProfile, lang: str = EN) -> str:
+    return reference_hint_message(profile).render(lang)
 
 
 def duration_value(profile: ProviderProfile, current: str | int | None) -> str:

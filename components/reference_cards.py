@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
+from wanvideo.messages import EN, t
+from wanvideo.messages import render as tr
 
 from .cost_view import seconds
 
@@ -43,32 +45,32 @@ def _video(source: str) -> str:
     return f'<video src="{html.escape(media_src(source))}" controls muted playsinline preload="metadata"></video>'
 
 
-def billed_text(probed: Probed, index: int) -> str | None:
+def billed_text(probed: Probed, index: int, lang: str = EN) -> str | None:
     bills = probed.estimate.references if probed.estimate else ()
     if index >= len(bills):
         return None
     bill = bills[index]
     if bill.billed_low == bill.billed_high:
-        return seconds(bill.billed_high)
-    return f"up to {seconds(bill.billed_high)}"
+        return seconds(bill.billed_high, lang)
+    return t("refs.up_to", lang, value=seconds(bill.billed_high, lang))
 
 
-def length_text(probed: Probed, index: int) -> str:
+def length_text(probed: Probed, index: int, lang: str = EN) -> str:
     """ "3 s · billed 2.5 s", or "45 s, sends 30 s · billed 1.65 s" when trimmed."""
     probe, sent, plan = probed.probes[index], probed.sent(index), probed.plan(index)
-    length = seconds(probe.duration)
+    length = seconds(probe.duration, lang)
     if (
         plan is not None
         and plan.job is not None
         and sent.duration is not None
         and sent.duration != probe.duration
     ):
-        length = f"{length}, sends {seconds(sent.duration)}"
-    billed = billed_text(probed, index)
-    return f"{length} · billed {billed}" if billed else length
+        length = t("cost.sends", lang, length=length, sent=seconds(sent.duration, lang))
+    billed = billed_text(probed, index, lang)
+    return t("refs.length_billed", lang, length=length, billed=billed) if billed else length
 
 
-def card_html(probed: Probed, index: int, state: CardState | None = None) -> str:
+def card_html(probed: Probed, index: int, state: CardState | None = None, lang: str = EN) -> str:
     """The card of reference `index` (character{index + 1})."""
     state = state or CardState()
     probe, sent, plan, clip = probed.probes[index], probed.sent(index), probed.plan(index), probed.clip(index)
@@ -83,32 +85,33 @@ def card_html(probed: Probed, index: int, state: CardState | None = None) -> str
     ):
         preview = _video(probe.source)
     elif needs_work:
-        preview = '<div class="wan-ref-novideo">no preview until it is prepared</div>'
+        preview = f'<div class="wan-ref-novideo">{t("refs.no_preview_yet", lang)}</div>'
     else:
-        preview = '<div class="wan-ref-novideo">no preview</div>'
+        preview = f'<div class="wan-ref-novideo">{t("refs.no_preview", lang)}</div>'
 
     notes = clip.notes() if clip is not None else (plan.notes() if plan is not None else ())
     parts = [
         f'<div class="wan-ref" data-character="{character}">{preview}',
         f'<div class="wan-ref-meta"><b>{character}</b> <span class="wan-ref-name">{html.escape(probe.name)}</span>'
-        f'<br><span class="wan-ref-length">{html.escape(length_text(probed, index))}</span></div>',
+        f'<br><span class="wan-ref-length">{html.escape(length_text(probed, index, lang))}</span></div>',
     ]
     if notes:
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+        items = "".join(f"<li>{html.escape(tr(n, lang))}</li>" for n in notes)
         parts.append(f'<ul class="wan-ref-notes">{items}</ul>')
     if clip is not None:
-        parts.append('<div class="wan-ref-prep">Prepared: the preview is what the model gets.</div>')
+        parts.append(f'<div class="wan-ref-prep">{t("refs.prepared", lang)}</div>')
     elif state.failure:
-        parts.append(f'<div class="wan-ref-problem">{html.escape(state.failure)}</div>')
+        parts.append(f'<div class="wan-ref-problem">{html.escape(tr(state.failure, lang))}</div>')
     elif needs_work:
         if state.percent is not None:
-            parts.append(f'<div class="wan-ref-prep">Preparing: {state.percent:.0f}%</div>')
-        else:
             parts.append(
-                f'<div class="wan-ref-prep">Will be prepared ({about(plan.seconds_to_prepare)}).</div>'
+                f'<div class="wan-ref-prep">{t("refs.preparing", lang, percent=f"{state.percent:.0f}")}</div>'
             )
-    parts += [f'<div class="wan-ref-problem">{html.escape(p)}</div>' for p in sent.problems]
-    parts += [f'<div class="wan-ref-warning">{html.escape(w)}</div>' for w in sent.warnings]
+        else:
+            when = tr(about(plan.seconds_to_prepare), lang)
+            parts.append(f'<div class="wan-ref-prep">{t("refs.will_prepare", lang, when=when)}</div>')
+    parts += [f'<div class="wan-ref-problem">{html.escape(tr(p, lang))}</div>' for p in sent.problems]
+    parts += [f'<div class="wan-ref-warning">{html.escape(tr(w, lang))}</div>' for w in sent.warnings]
     parts.append("</div>")
     return "".join(parts)
 

@@ -15,7 +15,7 @@ import gradio as gr
 from wanvideo.providers import MAX_REFERENCES
 from wanvideo.schemas import FIELD_LABELS
 
-from .reference_cards import EMPTY
+from .lang import static
 
 START_LABEL = FIELD_LABELS["reference_starts"]
 
@@ -37,7 +37,8 @@ class References:
 
 
 def render() -> References:
-    empty = gr.HTML(EMPTY, elem_id="reference-empty", padding=False)
+    initial = f'<div class="wan-refs-empty">{static("refs.empty")}</div>'  # translated in the browser
+    empty = gr.HTML(initial, elem_id="reference-empty", padding=False)
     slots, cards, starts = [], [], []
     with gr.Row(elem_id="reference-cards", equal_height=False):
         for i in range(1, MAX_REFERENCES + 1):
@@ -46,12 +47,12 @@ def render() -> References:
                 starts.append(
                     gr.Number(
                         value=0,
-                        label=START_LABEL,
+                        label=static("field.reference_starts"),
                         minimum=0,
                         step=0.5,
                         elem_id=f"reference-start-{i}",
                         elem_classes=["wan-ref-start"],
-                        info=f"where character{i}'s 30 s window starts",
+                        info=static("form.start_info", index=i),
                     )
                 )
             slots.append(slot)

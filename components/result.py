@@ -14,9 +14,17 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio import route_utils
 
+from wanvideo.messages import EN
 from wanvideo.web.routes import video_path
 
-EMPTY = '<div class="wan-result-empty">The finished video plays here.</div>'
+from .lang import static, t
+
+
+def empty_html(lang: str = EN) -> str:
+    return f'<div class="wan-result-empty">{html.escape(t("form.result_empty", lang))}</div>'
+
+
+EMPTY = empty_html()
 CSS = """
 #result-video video { width: 100%; max-height: 420px; background: #000; border-radius: 6px; display: block; }
 #result-video .wan-result-empty { opacity: .7; font-size: .9em; padding: 8px 0; }
@@ -30,14 +38,15 @@ class Result:
     record: gr.JSON
 
 
-def player_html(record_id: str | None) -> str:
+def player_html(record_id: str | None, lang: str = EN) -> str:
     """A player for the record's saved video (relative link: a root_path keeps working)."""
     if not record_id:
-        return EMPTY
+        return empty_html(lang)
     src = html.escape(video_path(record_id))
+    download = html.escape(t("result.download", lang))
     return (
         f'<video controls playsinline preload="metadata" src="{src}"></video>'
-        f'<div class="wan-result-links"><a href="{src}?download=1" download>Download video</a></div>'
+        f'<div class="wan-result-links"><a href="{src}?download=1" download>{download}</a></div>'
     )
 
 
@@ -54,9 +63,10 @@ def public_root(request: gr.Request | None) -> str:
 
 
 def render() -> Result:
-    video = gr.HTML(EMPTY, label="Result", elem_id="result-video", padding=False)
-    with gr.Accordion("Task record", open=False, elem_id="task-record-box"):
-        record = gr.JSON(label="Task record", elem_id="task-record")
+    initial = f'<div class="wan-result-empty">{static("form.result_empty")}</div>'
+    video = gr.HTML(initial, label=static("form.result"), elem_id="result-video", padding=False)
+    with gr.Accordion(static("form.task_record"), open=False, elem_id="task-record-box"):
+        record = gr.JSON(label=static("form.task_record"), elem_id="task-record")
     return Result(video=video, record=record)
 
 

@@ -21,6 +21,7 @@ from wanvideo.budget import SpendRefused
 from wanvideo.errors import WanError
 from wanvideo.events import Completed, Failed, FailureReason, Probed
 from wanvideo.job import check_references, prepare_step
+from wanvideo.messages import EN, Message
 from wanvideo.providers import ProviderProfile
 from wanvideo.schemas import GenerationRequest, plain_problems
 from wanvideo.web.routes import signed_video_path
@@ -28,11 +29,9 @@ from wanvideo.web.routes import signed_video_path
 from . import identity, inputs
 from .context import AppContext
 from .form import Form
-from .result import EMPTY as NO_VIDEO
-from .result import Result, player_html, public_root
+from .lang import lang_of, static, t, tr
+from .result import Result, empty_html, player_html, public_root
 from .status_view import (
-    IDLE,
-    STOP_LABEL,
     Started,
     View,
     cancel_json,
@@ -58,9 +57,16 @@ class Status:
 
 def render() -> Status:
     with gr.Row(elem_id="actions"):
-        generate = gr.Button("Generate", variant="primary", elem_id="generate", scale=3, min_width=120)
-        stop = gr.Button(STOP_LABEL, variant="stop", elem_id="stop", scale=1, min_width=80)
-    panel = gr.Markdown(IDLE, label="Status", elem_id="status-panel", elem_classes=["wan-panel"])
+        generate = gr.Button(
+            static("form.generate"), variant="primary", elem_id="generate", scale=3, min_width=120
+        )
+        stop = gr.Button(static("form.stop"), variant="stop", elem_id="stop", scale=1, min_width=80)
+    panel = gr.Markdown(
+        static("view.idle_panel"),
+        label=static("form.status"),
+        elem_id="status-panel",
+        elem_classes=["wan-panel"],
+    )
     tracking = gr.State(None)
     return Status(
         generate=generate,
@@ -74,15 +80,19 @@ def render() -> Status:
     )
 
 
-def refusal(problems: list[str]) -> gr.Error:
-    text = "Cannot generate yet; nothing was sent or charged. " + " ".join(
-        p if p.endswith(".") else p + "." for p in problems
+def refusal(problems: list[str], lang: str = EN) -> gr.Error:
+    shown = [tr(p, lang) for p in problems]
+    text = t(
+        "view.cannot_generate",
+        lang,
+        problems=" ".join(p if p.endswith((".", "。")) else p + ("。" if lang != EN else ".") for p in shown),
     )
-    return gr.Error(text, title="Fix the form first", print_exception=False)
+    return gr.Error(text, title=t("refusal.title", lang), print_exception=False)
 
 
 def read_request(
     ctx: AppContext,
+    lang: str = EN,
     *,
     prompt: Any,
     videos: Any,
@@ -107,7 +117,7 @@ def read_request(
     if starts_problem:
         problems.append(starts_problem)
     if problems:
-        raise refusal(problems)
+        raise refusal(problems, lang)
     try:
         return GenerationRequest.model_validate(
             {
@@ -126,7 +136,7 @@ def read_request(
             context={"profile": profile},
         )
     except ValidationError as exc:
-        raise refusal(plain_problems(exc)) from None
+        raise refusal(plain_problems(exc), lang) from None
 
 
 def listen(
@@ -156,18 +166,20 @@ def listen(
         provider, video_path: the file name, video_url: a signed link to download the video
         within minutes, estimate, error). provider and model (empty: this app's provider and its
         default model) pick who makes it; another provider runs on your own key for it."""
+        lang = lang_of(request)
         key = (api_key or "").strip() or None
         picked = ctx.choice.pick(provider, model)
         if not picked.ok:
-            raise refusal(picked.problems)
+            raise refusal(picked.problems, lang)
         profile = picked.profile
         key_problem = ctx.choice.key_problem(profile, has_own_key=key is not None)
         if key_problem:
-            raise refusal([key_problem])
+            raise refusal([key_problem], lang)
         if ctx.needs_user_key and not key:
-            raise refusal(["This app runs on your own key: open Advanced and paste it into API key"])
+            raise refusal([Message("input.own_key_needed")], lang)
         req = read_request(
             ctx,
+            lang,
             prompt=prompt,
             videos=videos,
             video_urls=video_urls,
@@ -181,8 +193,8 @@ def listen(
             profile=profile,
         )
 
-        view = View(provider=profile.name, simulated=ctx.settings.is_demo, cancel=profile.cancel)
-        yield view.markdown(), NO_VIDEO, None, view.tracking()
+        view = View(provider=profile.name, simulated=ctx.settings.is_demo, cancel=profile.cancel, lang=lang)
+        yield view.markdown(), empty_html(lang), None, view.tracking()
         probed = await check_references(
             req.videos,
             req.video_urls,
@@ -196,14 +208,14 @@ def listen(
         if probed.problems:
             view.apply(
                 Failed(
-                    message="The references cannot be used as they are.",
+                    message=Message("view.refs_unusable"),
                     problems=probed.problems,
                     reason=FailureReason.REFUSED,
                 )
             )
-            view.headline = "✗ Fix the references first"
+            view.headline = t("view.fix_refs_first", lang)
             yield view.markdown(), gr.skip(), view.record(), None
-            raise refusal(list(probed.problems))
+            raise refusal(list(probed.problems), lang)
         view.apply(probed)
         yield view.markdown(), gr.skip(), None, view.tracking()
         if probed.to_prepare:
@@ -217,9 +229,11 @@ def listen(
                     continue
                 view.apply(item)
                 if isinstance(item, Failed):
-                    view.headline = "✗ A reference could not be prepared"
+                    view.headline = t("view.ref_not_prepared", lang)
                     yield view.markdown(), gr.skip(), view.record(), None
-                    raise gr.Error(item.message, title="Could not prepare a clip", print_exception=False)
+                    raise gr.Error(
+                        tr(item.message, lang), title=t("view.prepare_failed", lang), print_exception=False
+                    )
                 yield view.markdown(), gr.skip(), None, view.tracking()
 
         who = identity.owner_of(ctx, owner_id, request)
@@ -235,10 +249,12 @@ def listen(
                 profile=await asyncio.to_thread(ctx.run_profile, profile),
             )
         except SpendRefused as exc:  # a spending limit: nothing was uploaded or created
-            view.apply(Failed(message=str(exc), reason=FailureReason.REFUSED))
-            view.headline = "✗ Not started: a spending limit applies"
+            view.apply(Failed(message=exc.message, reason=FailureReason.REFUSED))
+            view.headline = t("view.not_started_limit", lang)
             yield view.markdown(), gr.skip(), view.record(), None
-            raise gr.Error(str(exc), title="Limit reached", print_exception=False) from None
+            raise gr.Error(
+                tr(exc.message, lang), title=t("budget.title", lang), print_exception=False
+            ) from None
         view.apply(Started(record_id=record.id))
         yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
         async for event in ctx.manager.follow(record.id, owner=who):
@@ -250,10 +266,10 @@ def listen(
                     ctx.identity, record.id, who, now=time.time()
                 )
                 view.video_url = f"{public_root(request)}/{path}"
-                yield view.markdown(), player_html(record.id), view.record(), None
+                yield view.markdown(), player_html(record.id, lang), view.record(), None
                 return
             if isinstance(event, Failed):
-                gr.Warning(event.message)
+                gr.Warning(tr(event.message, lang))
                 yield view.markdown(), gr.skip(), view.record(), None
                 return
             # The record travels with every update once handed over: API callers read task_id,
@@ -264,19 +280,20 @@ def listen(
         tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request
     ) -> tuple[str, None]:
         """Stop following; where the provider can still cancel the task (Cancel task), cancel it."""
+        lang = lang_of(request)
         tracked = tracking or {}
         record_id = tracked.get("record_id")
         if not tracked.get("cancel") or not record_id:
-            return stop_message(tracking), None
+            return stop_message(tracking, lang), None
         who = identity.owner_of(ctx, owner_id, request)
         key = (api_key or "").strip() or None
         try:
             result = await asyncio.to_thread(ctx.manager.cancel, record_id, who, key)
         except WanError as exc:  # the provider could not be asked: the task goes on
-            return cancel_message(None, exc.message, tracking), None
+            return cancel_message(None, exc.message, tracking, lang), None
         if result is None:
-            return stop_message(tracking), None
-        return cancel_message(result.outcome.value, result.message, tracking), None
+            return stop_message(tracking, lang), None
+        return cancel_message(result.outcome.value, result.message, tracking, lang), None
 
     async def cancel_api(
         task_id: str,
@@ -299,7 +316,9 @@ def listen(
                 ctx.manager.cancel, record.id, who, (api_key or "").strip() or None
             )
         except WanError as exc:
-            raise gr.Error(exc.message, title="Could not reach the provider", print_exception=False) from None
+            lang = lang_of(request)
+            title = t("view.provider_unreachable", lang)
+            raise gr.Error(tr(exc.message, lang), title=title, print_exception=False) from None
         return cancel_json(result, record.task_id or task_id, record.id)
 
     status.generate_event = status.generate.click(
@@ -332,9 +351,13 @@ def listen(
         cancels=[status.generate_event],
         api_visibility="private",
     )
+
     # Stop reads "Cancel task" while the provider can still cancel the task.
+    def relabel(tracking: dict[str, Any] | None, request: gr.Request) -> Any:
+        return gr.update(value=stop_label(tracking, lang_of(request)))
+
     status.tracking.change(
-        lambda tracking: gr.update(value=stop_label(tracking)),
+        relabel,
         inputs=status.tracking,
         outputs=status.stop,
         api_visibility="private",

@@ -32,6 +32,8 @@ from wanvideo.events import (
     Submitted,
     Uploading,
 )
+from wanvideo.messages import EN, Message, t
+from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
 from wanvideo.task_status import (
     COMPLETED,
@@ -45,6 +47,11 @@ from wanvideo.task_status import (
 from .cost_view import estimate_summary
 
 IDLE = "### Status\nNothing running. Fill in the form and press **Generate**."
+
+
+def idle(lang: str = EN) -> str:
+    return f"### {t('form.status', lang)}\n{t('view.idle', lang)}"
+
 
 # Phases of one click, in order; DONE and FAILED are final.
 CHECKING = "checking"
@@ -60,20 +67,9 @@ WATCHING_PHASES = (SUBMITTED, RUNNING, DOWNLOADING)
 FINAL_PHASES = (DONE, FAILED_PHASE)
 
 # The Stop button's two faces: Stop (stop following) and Cancel task (the provider can still
-# cancel it: DashScope while PENDING, fal while queued).
-STOP_LABEL = "Stop"
-CANCEL_LABEL = "Cancel task"
-CANCELLED = (
-    "### Cancelled\nTask `{task_id}` was cancelled at the provider before it started: **not charged**. "
-    "Generate again when you are ready."
-)
-NEXT_IN_LINE = "next in the provider's queue"
-AHEAD = "{count} ahead in the provider's queue"
-HEADLINE_FAILED = "✗ The generation failed"
-HEADLINE_CANCELLED = "✗ Cancelled at the provider: not charged"
-CANCEL_FAILED = "{stopped}\n\n**Why it was not cancelled:** {why}"
-BILLED = "The provider billed **{seconds} s**; the estimate said {expected} s."
-BILLED_DIFFERS = "⚠ Not as estimated: {difference}. This is logged so the price rules can be corrected."
+# cancel it: DashScope while PENDING, fal while queued). Their words: the catalogue's view.*.
+STOP_LABEL = t("form.stop", EN)
+CANCEL_LABEL = t("view.cancel_label", EN)
 
 STOPPED_BEFORE_SENDING = (
     "### Stopped\nStopped before anything was sent: no task was created and nothing will be charged."
@@ -84,12 +80,10 @@ STOPPED_HANDED_OVER = (
 )
 
 
-def stopped_task(task_id: str, reserved: Decimal | None, unit: str = "credits") -> str:
-    cost = f" (about {format_amount(reserved, unit)})" if reserved else ""
+def stopped_task(task_id: str, reserved: Decimal | None, unit: str = "credits", lang: str = EN) -> str:
+    cost = t("view.about_cost", lang, money=format_amount(reserved, unit)) if reserved else ""
     return (
-        f"### Stopped watching\nTask `{task_id}` **continues** at the provider and **will still be "
-        f"charged{cost}** if the video is made. The app keeps following it in the background and "
-        "saves the video: find it under History."
+        f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=task_id, cost=cost)}"
     )
 
 
@@ -131,7 +125,7 @@ class View:
     simulated: bool = False  # demo mode: every provider is the simulator
     cancel: str = "none"  # when the provider can cancel a task (ProviderProfile.cancel)
     phase: str = CHECKING
-    headline: str = "Checking references…"
+    headline: str = ""
     detail: str = ""
     done: list[str] = field(default_factory=list)
     task_id: str | None = None
@@ -145,13 +139,20 @@ class View:
     outcome: str = ""
     queued: bool = True  # not yet seen running at the provider (it may still be cancelled)
     billed_seconds: Decimal | None = None  # the provider's own billed figure (DashScope, fal)
+    lang: str = EN  # the visitor's language (components/lang.py); the record stays language-free
+
+    def __post_init__(self) -> None:
+        self.headline = self.headline or self.t("view.checking")
+
+    def t(self, id: str, /, **params: Any) -> str:  # noqa: A002
+        return t(id, self.lang, **params)
 
     @property
     def unit(self) -> str:
         return self.estimate.unit if self.estimate is not None else "credits"
 
     def money(self, amount: Decimal, usd: Decimal | None = None) -> str:
-        return format_amount(amount, self.unit, usd)
+        return tr(format_amount(amount, self.unit, usd), self.lang)
 
     @property
     def can_cancel(self) -> bool:
@@ -160,79 +161,100 @@ class View:
 
     def apply(self, event: Started | Event) -> None:
         if isinstance(event, Started):
-            self.record_id, self.phase, self.headline = event.record_id, STARTING, "Starting…"
+            self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
         elif isinstance(event, Probed):
             self.estimate = event.estimate or self.estimate
             if not event.problems:
                 cost = (
-                    f" (estimate {self.money(event.estimate.credits, event.estimate.usd)})"
+                    self.t("view.checked_cost", money=self.money(event.estimate.credits, event.estimate.usd))
                     if event.estimate
                     else ""
                 )
-                self.done.append(f"✓ References checked: {len(event.probes)}{cost}")
+                self.done.append(self.t("view.checked", count=len(event.probes), cost=cost))
         elif isinstance(event, Preparing):
             self.phase = PREPARING
-            self.headline = f"Preparing character{event.index}: {event.percent:.0f}%"
-            what = f": {html.escape(', '.join(event.notes))}" if event.notes else ""
+            self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
+            notes = ", ".join(tr(note, self.lang) for note in event.notes)
+            what = f": {html.escape(notes)}" if event.notes else ""
             self.detail = f"{html.escape(event.name)}{what}\n\n{_bar(event.percent)}"
             if event.percent >= 100:
-                self.done.append(f"✓ Prepared character{event.index} ({html.escape(event.name)}){what}")
+                self.done.append(
+                    self.t("view.prepared", index=event.index, name=html.escape(event.name), what=what)
+                )
                 self.detail = ""
         elif isinstance(event, Uploading):
             self.phase = UPLOADING
-            self.headline = f"Uploading file {event.index} of {event.count}: {event.percent:.0f}%"
-            self.detail = f"{html.escape(event.name)}: {_mb(event.bytes_sent)} of {_mb(event.bytes_total)}"
+            self.headline = self.t(
+                "view.uploading", index=event.index, count=event.count, percent=f"{event.percent:.0f}"
+            )
+            self.detail = self.t(
+                "view.upload_bytes",
+                name=html.escape(event.name),
+                sent=_mb(event.bytes_sent),
+                total=_mb(event.bytes_total),
+            )
             if event.index == event.count and event.bytes_total and event.bytes_sent >= event.bytes_total:
-                self.done.append(f"✓ Uploaded {event.count} file{'s' if event.count > 1 else ''}")
+                many = event.count > 1
+                step = self.t("view.uploaded", count=event.count) if many else self.t("view.uploaded_one")
+                if not self.done or self.done[-1] != step:  # the last file's 100% can arrive twice
+                    self.done.append(step)
                 self.detail = ""
         elif isinstance(event, Submitted):
             self.phase, self.task_id = SUBMITTED, event.task_id
             self.credits_reserved = event.credits_reserved
-            reserved = f", {self.money(event.credits_reserved)} reserved" if event.credits_reserved else ""
-            self.done.append(f"✓ Submitted: task `{event.task_id}`{reserved}")
-            self.headline, self.detail = "Submitted: waiting for the provider…", ""
+            reserved = (
+                self.t("view.reserved_suffix", money=self.money(event.credits_reserved))
+                if event.credits_reserved
+                else ""
+            )
+            self.done.append(self.t("view.submitted_step", task_id=event.task_id, reserved=reserved))
+            self.headline, self.detail = self.t("view.waiting"), ""
         elif isinstance(event, Progress) and not event.task_id:
             pass  # the runner's snapshot before the task exists: still starting
         elif isinstance(event, Progress):
             self.phase, self.task_id = RUNNING, event.task_id
             self.queued = self.queued and record_status_for(event.status) == PENDING
-            self.headline = f"{progress_word(event.status)}: {event.percent:.0f}%"
-            eta = f" · about {_clock(event.eta)} left" if event.eta else ""
-            self.detail = f"{_bar(event.percent)}\n\nElapsed {_clock(event.elapsed)}{eta}"
+            word = tr(progress_word(event.status), self.lang)
+            self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
+            eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
+            self.detail = f"{_bar(event.percent)}\n\n" + self.t(
+                "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
+            )
             if event.queue_position is not None:  # fal: 0 = next in line
                 place = (
-                    NEXT_IN_LINE if event.queue_position == 0 else AHEAD.format(count=event.queue_position)
+                    self.t("view.next_in_line")
+                    if event.queue_position == 0
+                    else self.t("view.ahead", count=event.queue_position)
                 )
                 self.detail += f" · {place}"
         elif isinstance(event, Downloading):
             self.phase, self.task_id = DOWNLOADING, event.task_id
-            if self.done and not self.done[-1].startswith("✓ Video made"):
-                self.done.append("✓ Video made by the provider")
-            total = f" of {_mb(event.bytes_total)}" if event.bytes_total else ""
-            self.headline = "Downloading the video…"
-            self.detail = f"{_mb(event.bytes_received)}{total} received"
+            if self.done and self.done[-1] != self.t("view.made"):
+                self.done.append(self.t("view.made"))
+            total = self.t("view.of_total", total=_mb(event.bytes_total)) if event.bytes_total else ""
+            self.headline = self.t("view.downloading")
+            self.detail = self.t("view.received", received=_mb(event.bytes_received), total=total)
         elif isinstance(event, Completed):
             self.phase, self.task_id = DONE, event.task_id
             self.video_name = event.video_path.name
             self.estimate = event.estimate or self.estimate
-            self.headline, self.detail = "✓ Done: the video is saved", ""
+            self.headline, self.detail = self.t("view.done"), ""
             self.billed_seconds = event.billed_seconds
             demo = self.simulated or self.provider == "demo"
             if event.credits_charged is not None:
-                word = "Simulated final charge" if demo else "Final charge"
-                self.outcome = f"{word}: **{self.money(event.credits_charged)}**."
+                word = "view.simulated_charge" if demo else "view.final_charge"
+                self.outcome = self.t(word, money=self.money(event.credits_charged))
             elif self.estimate is not None:
-                self.outcome = (
-                    "Final charge not reported yet; estimated "
-                    f"{self.money(self.estimate.credits, self.estimate.usd)}."
+                self.outcome = self.t(
+                    "view.charge_pending", money=self.money(self.estimate.credits, self.estimate.usd)
                 )
-            self.outcome += billed_lines(self.estimate, event.billed_seconds)
+            self.outcome += billed_lines(self.estimate, event.billed_seconds, self.lang)
             if demo:
-                self.outcome += " Demo mode: nothing was really charged."
+                self.outcome += self.t("view.demo_free")
         elif isinstance(event, Failed):
             self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
             cancelled = event.reason is FailureReason.CANCELLED
-            self.headline, self.detail = (HEADLINE_CANCELLED if cancelled else HEADLINE_FAILED), ""
+            self.headline, self.detail = self.t("view.cancelled_headline" if cancelled else "view.failed"), ""
             self.error = {
                 "message": event.message,
                 "suggestion": event.suggestion,
@@ -248,23 +270,28 @@ class View:
         if self.detail:
             parts.append(self.detail)
         if self.task_id and self.phase in WATCHING_PHASES:
-            reserved = f" · {self.money(self.credits_reserved)} reserved" if self.credits_reserved else ""
-            parts.append(f"Task `{self.task_id}`{reserved}")
+            reserved = (
+                self.t("view.reserved_dot", money=self.money(self.credits_reserved))
+                if self.credits_reserved
+                else ""
+            )
+            parts.append(self.t("view.task_line", task_id=self.task_id, reserved=reserved))
         if self.error is not None:
-            parts.append(f"**What happened:** {self.error['message']}")
+            lang = self.lang
+            parts.append(self.t("view.what_happened", text=tr(self.error["message"], lang)))
             if self.error["suggestion"]:
-                parts.append(f"**What to do:** {self.error['suggestion']}")
+                parts.append(self.t("view.what_to_do", text=tr(self.error["suggestion"], lang)))
             if len(self.error["problems"]) > 1:
-                parts.append("\n".join(f"- {p}" for p in self.error["problems"]))
-            parts.append(f"**Task:** `{self.task_id}`" if self.task_id else "**Task:** none was created.")
+                parts.append("\n".join(f"- {tr(p, lang)}" for p in self.error["problems"]))
+            parts.append(
+                self.t("view.task", task_id=self.task_id) if self.task_id else self.t("view.no_task")
+            )
             if self.error["charged"]:
-                parts.append("**Charge:** the video was made, so this task is billed.")
+                parts.append(self.t("view.charged"))
             elif self.error["task_continues"]:
-                parts.append(
-                    "**Charge:** the task may still be running at the provider and would be billed if it succeeds."
-                )
+                parts.append(self.t("view.may_charge"))
             else:
-                parts.append("**Charge:** not charged (the provider bills only videos that are made).")
+                parts.append(self.t("view.not_charged"))
         if self.outcome:
             parts.append(self.outcome)
         if self.done:
@@ -311,26 +338,28 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-def billed_lines(priced: Estimate | None, billed: Decimal | None) -> str:
+def billed_lines(priced: Estimate | None, billed: Decimal | None, lang: str = EN) -> str:
     """The provider's own billed seconds beside the estimate, and a flag when they differ."""
     if billed is None or priced is None:
         return ""
-    text = " " + BILLED.format(seconds=seconds_text(billed), expected=estimated_seconds(priced))
+    text = " " + t("view.billed", lang, seconds=seconds_text(billed), expected=estimated_seconds(priced))
     difference = billed_difference(priced, billed)
-    return text + (" " + BILLED_DIFFERS.format(difference=difference) if difference else "")
+    return text + (
+        " " + t("view.billed_differs", lang, difference=tr(difference, lang)) if difference else ""
+    )
 
 
-def stop_label(tracking: dict[str, Any] | None) -> str:
+def stop_label(tracking: dict[str, Any] | None, lang: str = EN) -> str:
     """Stop, or Cancel task while the provider can still cancel the tracked task."""
-    return CANCEL_LABEL if (tracking or {}).get("cancel") else STOP_LABEL
+    return t("view.cancel_label", lang) if (tracking or {}).get("cancel") else t("form.stop", lang)
 
 
-def cancel_message(outcome: str | None, why: str, tracking: dict[str, Any] | None) -> str:
+def cancel_message(outcome: str | None, why: str, tracking: dict[str, Any] | None, lang: str = EN) -> str:
     """The panel after Cancel task: cancelled (not charged), or what Stop says plus why not."""
     task_id = (tracking or {}).get("task_id") or ""
     if outcome == "cancelled":
-        return CANCELLED.format(task_id=task_id)
-    return CANCEL_FAILED.format(stopped=stop_message(tracking), why=why)
+        return f"### {t('view.cancelled', lang)}\n{t('view.cancelled_text', lang, task_id=task_id)}"
+    return t("view.cancel_failed", lang, stopped=stop_message(tracking, lang), why=tr(why, lang))
 
 
 def cancel_json(result: Any, task_id: str, record_id: str | None = None) -> dict[str, Any]:
@@ -354,21 +383,22 @@ def cancel_json(result: Any, task_id: str, record_id: str | None = None) -> dict
     }
 
 
-NO_SUCH_TASK = "No task of yours has this id: pass the task_id (or record_id) of a task you started."
+NO_SUCH_TASK = Message("view.no_such_task")
 
 
-def stop_message(tracking: dict[str, Any] | None) -> str:
+def stop_message(tracking: dict[str, Any] | None, lang: str = EN) -> str:
     """What Stop means at the tracked step (the task itself always goes on once handed over)."""
     phase = (tracking or {}).get("phase")
     if phase is None or phase in FINAL_PHASES:
-        return IDLE
+        return idle(lang)
     if phase in (CHECKING, PREPARING):
-        return STOPPED_BEFORE_SENDING
+        return f"### {t('view.stopped', lang)}\n{t('view.stopped_before', lang)}"
     task_id = tracking.get("task_id")  # type: ignore[union-attr]
     if task_id:
         return stopped_task(
             task_id,
             _decimal(tracking.get("credits_reserved")),  # type: ignore[union-attr]
             tracking.get("unit") or "credits",  # type: ignore[union-attr]
+            lang,
         )
-    return STOPPED_HANDED_OVER
+    return f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_handed_over', lang)}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from .messages import Message
 from .pricing import estimate, format_credits
 from .providers import PriceTable
 from .settings import Settings
@@ -47,7 +48,7 @@ log = logging.getLogger("wanvideo.budget")
 SPACE_DAILY_CREDITS = Decimal(300)
 SPACE_VISITOR_DAILY_CREDITS = Decimal(50)
 
-_OWN_KEY_HINT = "Paste your own key under Advanced (API callers: pass api_key) to go on."
+_OWN_KEY_HINT = Message("budget.own_key_hint")
 
 
 class Limit(str, enum.Enum):
@@ -150,26 +151,39 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
             Limit.VISITOR_ACTIVE,
             n,
             None,
-            f"You already have {n} generation{'s' if n != 1 else ''} in flight, the most one visitor "
-            f"may have on this Space's key; wait for one to finish. {_OWN_KEY_HINT}",
+            Message(
+                "budget.visitor_active" if n != 1 else "budget.visitor_active_one",
+                count=n,
+                hint=_OWN_KEY_HINT,
+            ),
         )
     if limits.daily is not None and usage.spent + amount > limits.daily:
         return SpendRefused(
             Limit.DAILY,
             limits.daily,
             resets,
-            f"This Space's daily budget of {format_credits(limits.daily)} is spent "
-            f"({format_credits(max(Decimal(0), limits.daily - usage.spent))} left, this generation needs up to "
-            f"{format_credits(amount)}); it resets at {_at(resets)}. {_OWN_KEY_HINT}",
+            Message(
+                "budget.daily",
+                limit=format_credits(limits.daily),
+                left=format_credits(max(Decimal(0), limits.daily - usage.spent)),
+                amount=format_credits(amount),
+                resets=_at(resets),
+                hint=_OWN_KEY_HINT,
+            ),
         )
     if limits.visitor_daily is not None and usage.visitor_spent + amount > limits.visitor_daily:
         return SpendRefused(
             Limit.VISITOR_DAILY,
             limits.visitor_daily,
             resets,
-            f"Your daily budget on this Space of {format_credits(limits.visitor_daily)} is spent "
-            f"({format_credits(max(Decimal(0), limits.visitor_daily - usage.visitor_spent))} left, this generation "
-            f"needs up to {format_credits(amount)}); it resets at {_at(resets)}. {_OWN_KEY_HINT}",
+            Message(
+                "budget.visitor_daily",
+                limit=format_credits(limits.visitor_daily),
+                left=format_credits(max(Decimal(0), limits.visitor_daily - usage.visitor_spent)),
+                amount=format_credits(amount),
+                resets=_at(resets),
+                hint=_OWN_KEY_HINT,
+            ),
         )
     return None
 

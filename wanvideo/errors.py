@@ -31,6 +31,7 @@ contains the API key (the client never puts it anywhere but the Authorization he
 
 from __future__ import annotations
 
+from .messages import Message
 from .providers import REFERENCE_LIMITS
 from .schemas import ErrorEnvelope
 
@@ -51,11 +52,11 @@ class WanError(Exception):
 
 
 class APIConnectionError(WanError):
-    suggestion = "Check the network connection and try again."
+    suggestion = Message("suggest.connection")
 
 
 class APITimeoutError(APIConnectionError):
-    suggestion = "The provider is slow to answer; try again in a minute."
+    suggestion = Message("suggest.timeout")
 
 
 class APIStatusError(WanError):
@@ -80,45 +81,45 @@ class APIStatusError(WanError):
 
 
 class BadRequestError(APIStatusError):
-    suggestion = "Change the named setting and try again."
+    suggestion = Message("suggest.bad_request")
 
 
 class AuthenticationError(APIStatusError):
-    suggestion = "Check the API key: it is missing, wrong or expired."
+    suggestion = Message("suggest.auth")
 
 
 class InsufficientQuotaError(APIStatusError):
-    suggestion = "Top up credits with the provider, then try again."
+    suggestion = Message("suggest.quota")
 
 
 class PermissionDeniedError(APIStatusError):
-    suggestion = "This key has no access to wan2.6-reference-video; enable the model for it."
+    suggestion = Message("suggest.permission")
 
 
 class NotFoundError(APIStatusError):
-    suggestion = "The task or file no longer exists (tasks and links expire after 24 hours)."
+    suggestion = Message("suggest.not_found")
 
 
 class RequestTooLargeError(APIStatusError):
-    suggestion = f"Use shorter or smaller reference videos ({REFERENCE_LIMITS} each)."
+    suggestion = Message("suggest.too_large", limits=REFERENCE_LIMITS)
 
 
 class RateLimitError(APIStatusError):
     retryable = True
-    suggestion = "Too many requests; wait a minute and try again."
+    suggestion = Message("suggest.rate_limit")
 
 
 class ServerError(APIStatusError):
     retryable = True
-    suggestion = "The provider has a problem; try again in a few minutes."
+    suggestion = Message("suggest.server")
 
 
 class UploadError(WanError):
-    suggestion = "Try again, or paste a public link to the video under Reference video URLs."
+    suggestion = Message("suggest.upload")
 
 
 class DownloadError(WanError):
-    suggestion = "The result could not be saved; the app retries, or download it from the provider."
+    suggestion = Message("suggest.download")
 
 
 class TaskDeadlineError(WanError):
@@ -127,7 +128,7 @@ class TaskDeadlineError(WanError):
     def __init__(self, message: str, *, task_id: str, last: object | None = None) -> None:
         super().__init__(
             message,
-            suggestion="The task may still finish at the provider; check it again later with its task id.",
+            suggestion=Message("suggest.deadline"),
         )
         self.task_id = task_id
         self.last = last
@@ -211,87 +212,76 @@ def error_for_status(status_code: int, body: object, retry_after: str | None = N
 
 
 # Task error codes the provider documents, with what a person should do.
-TASK_ERROR_SUGGESTIONS: dict[str, str] = {
-    "content_policy_violation": "Change the prompt or the reference videos; they were refused by the content policy.",
-    "invalid_parameters": f"A setting was refused; check the references ({REFERENCE_LIMITS}).",
-    "image_processing_error": "A reference could not be processed; try another file.",
-    "image_dimension_mismatch": "A reference has unsupported dimensions; try another file.",
-    "request_cancelled": "The task was cancelled.",
-    "generation_failed_no_content": "The model produced nothing; try another prompt.",
-    "service_error": "The provider had a problem; try again later.",
-    "generation_timeout": "The model took too long; try again later.",
-    "resource_exhausted": "The provider is busy; try again later.",
-    "quota_exceeded": "Your quota is used up; top up credits.",
-    "service_unavailable": "The service is unavailable; try again later.",
-    "resource_not_found": "A reference could not be fetched; check that its link is public.",
-    "unknown_error": "Something went wrong at the provider; try again.",
+TASK_ERROR_SUGGESTIONS: dict[str, Message] = {
+    "content_policy_violation": Message("code.content_policy_violation"),
+    "invalid_parameters": Message("code.invalid_parameters", limits=REFERENCE_LIMITS),
+    "image_processing_error": Message("code.image_processing_error"),
+    "image_dimension_mismatch": Message("code.image_dimension_mismatch"),
+    "request_cancelled": Message("code.request_cancelled"),
+    "generation_failed_no_content": Message("code.no_content"),
+    "service_error": Message("code.service_error"),
+    "generation_timeout": Message("code.generation_timeout"),
+    "resource_exhausted": Message("code.resource_exhausted"),
+    "quota_exceeded": Message("code.quota_exceeded"),
+    "service_unavailable": Message("code.service_unavailable"),
+    "resource_not_found": Message("code.resource_not_found"),
+    "unknown_error": Message("code.unknown_error"),
 }
 
 
 # The queue providers' documented codes (DashScope [PROVIDERS.md A7, D6], fal [B7, F6]) with
 # what a person should do. Used for HTTP errors and for tasks that end with such a code.
-PROVIDER_SUGGESTIONS: dict[str, str] = {
-    # DashScope
-    "InvalidApiKey": (
-        "Check the DashScope API key: a key works only in its own region, so WAN_DASHSCOPE_REGION "
-        "(singapore, virginia or beijing) must be the key's region."
-    ),
-    "AccessDenied": "This key may not use this API or model in this region; enable wan2.6-r2v for it in Model Studio.",
-    "AccessDenied.Unpurchased": "Activate Model Studio (or this model) for the account, then try again.",
-    "Model.AccessDenied": "This key has no access to the model; enable it in Model Studio.",
-    "AllocationQuota.FreeTierOnly": "The free quota is used up and paid use is off; turn it on in Model Studio.",
-    "Arrearage": "The Alibaba Cloud account is overdue; top it up, then try again.",
-    "ModelNotFound": "The model is not offered in this region; pick another model or region.",
-    "InvalidParameter": "A setting was refused; check the size, duration and references, then try again.",
-    "InvalidParameter.DataInspection": (
-        "A reference could not be read by DashScope (a temporary upload expired, or a link it cannot "
-        "download from its region); upload the file again or give another public link."
-    ),
-    "InvalidURL": "A reference link could not be fetched by DashScope; check that it is public (no login, no expiry).",
-    "InvalidURL.ConnectionRefused": "A reference link refused DashScope's connection; use a public host.",
-    "InvalidURL.Timeout": "A reference link was too slow for DashScope; use a faster public host.",
-    "DataInspectionFailed": "The prompt or a reference was refused by content moderation; change them.",
-    "data_inspection_failed": "The prompt or a reference was refused by content moderation; change them.",
-    "IPInfringementSuspect": "The input looks like protected material; use your own characters and prompt.",
-    "Throttling": "DashScope is limiting requests (5 per second, 5 tasks at once per model); wait a little.",
-    "Throttling.RateQuota": "DashScope is limiting requests (5 per second, 5 tasks at once per model); wait a little.",
-    "Throttling.BurstRate": "Too many requests at once; wait a few seconds and try again.",
-    "Throttling.AllocationQuota": "The account's quota for this model is used up for now; try again later.",
-    "InternalError": "DashScope had a problem; try again in a few minutes (failed tasks are not charged).",
-    "InternalError.Algo": "The model failed on this input; try again, or change the prompt or references.",
-    "InternalError.Timeout": "The task had no result after 3 hours; try again later (it was not charged).",
-    "UnsupportedOperation": "DashScope cancels only tasks that are still waiting (PENDING).",
-    "UNKNOWN": (
-        "Nothing more can be fetched for it; generate it again. If the task is recent, check that "
-        "the key and WAN_DASHSCOPE_REGION are the ones it was created with."
-    ),
-    "CANCELED": "It was cancelled before it started; nothing was charged.",
-    # fal
-    "bad_request": "fal refused the request; check the settings and try again.",
-    "request_timeout": "fal did not finish the request in time; try again (timeouts are not charged).",
-    "startup_timeout": "fal could not start a runner in time; try again in a few minutes.",
-    "runner_scheduling_failure": "fal had no runner free; try again in a few minutes.",
-    "runner_connection_timeout": "fal lost the runner; try again in a few minutes.",
-    "runner_disconnected": "fal lost the runner; try again in a few minutes.",
-    "runner_connection_refused": "fal lost the runner; try again in a few minutes.",
-    "runner_connection_error": "fal lost the runner; try again in a few minutes.",
-    "runner_incomplete_response": "fal's runner answered incompletely; try again.",
-    "runner_server_error": "fal's runner failed; try again (server errors are not charged).",
-    "internal_error": "fal had a problem; try again in a few minutes.",
-    "client_cancelled": "The request was cancelled; nothing was charged.",
-    "client_disconnected": "The request was dropped; try again.",
-    "exhausted_balance": "The fal balance is used up; top it up at fal.ai/dashboard/billing.",
-    "content_policy_violation": "Change the prompt or the reference videos; they were refused by the content policy.",
-    "file_download_error": "fal could not download a reference; check that its link is public.",
-    "video_duration_too_long": "A reference is too long for fal (2 to 30 s); trim it.",
-    "video_duration_too_short": "A reference is too short for fal (2 to 30 s); use a longer clip.",
-    "file_too_large": "A reference is larger than fal takes (30 MB on the standard model); use a smaller clip.",
-    "video_fps_too_low": "A reference has under 16 frames per second; fal needs at least 16.",
-    "unsupported_video_format": "A reference is not an mp4 or mov video fal can read; convert it.",
-    "no_media_generated": "The model produced nothing; try another prompt.",
-    "string_too_long": "A text field is too long for fal; shorten the prompt.",
-    "literal_error": "A setting has a value fal does not offer; pick another.",
-    "value_error": "fal refused a value; check the prompt's @Video names and the settings.",
+PROVIDER_SUGGESTIONS: dict[str, Message] = {
+    "InvalidApiKey": Message("code.InvalidApiKey"),
+    "AccessDenied": Message("code.AccessDenied"),
+    "AccessDenied.Unpurchased": Message("code.AccessDenied.Unpurchased"),
+    "Model.AccessDenied": Message("code.Model.AccessDenied"),
+    "AllocationQuota.FreeTierOnly": Message("code.AllocationQuota.FreeTierOnly"),
+    "Arrearage": Message("code.Arrearage"),
+    "ModelNotFound": Message("code.ModelNotFound"),
+    "InvalidParameter": Message("code.InvalidParameter"),
+    "InvalidParameter.DataInspection": Message("code.InvalidParameter.DataInspection"),
+    "InvalidURL": Message("code.InvalidURL"),
+    "InvalidURL.ConnectionRefused": Message("code.InvalidURL.ConnectionRefused"),
+    "InvalidURL.Timeout": Message("code.InvalidURL.Timeout"),
+    "DataInspectionFailed": Message("code.DataInspectionFailed"),
+    "data_inspection_failed": Message("code.DataInspectionFailed"),
+    "IPInfringementSuspect": Message("code.IPInfringementSuspect"),
+    "Throttling": Message("code.Throttling"),
+    "Throttling.RateQuota": Message("code.Throttling"),
+    "Throttling.BurstRate": Message("code.Throttling.BurstRate"),
+    "Throttling.AllocationQuota": Message("code.Throttling.AllocationQuota"),
+    "InternalError": Message("code.InternalError"),
+    "InternalError.Algo": Message("code.InternalError.Algo"),
+    "InternalError.Timeout": Message("code.InternalError.Timeout"),
+    "UnsupportedOperation": Message("code.UnsupportedOperation"),
+    "UNKNOWN": Message("code.UNKNOWN"),
+    "CANCELED": Message("code.CANCELED"),
+    "bad_request": Message("code.bad_request"),
+    "request_timeout": Message("code.request_timeout"),
+    "startup_timeout": Message("code.startup_timeout"),
+    "runner_scheduling_failure": Message("code.runner_scheduling_failure"),
+    "runner_connection_timeout": Message("code.runner_lost"),
+    "runner_disconnected": Message("code.runner_lost"),
+    "runner_connection_refused": Message("code.runner_lost"),
+    "runner_connection_error": Message("code.runner_lost"),
+    "runner_incomplete_response": Message("code.runner_incomplete_response"),
+    "runner_server_error": Message("code.runner_server_error"),
+    "internal_error": Message("code.internal_error"),
+    "client_cancelled": Message("code.client_cancelled"),
+    "client_disconnected": Message("code.client_disconnected"),
+    "exhausted_balance": Message("code.exhausted_balance"),
+    "content_policy_violation": Message("code.content_policy_violation"),
+    "file_download_error": Message("code.file_download_error"),
+    "video_duration_too_long": Message("code.video_duration_too_long"),
+    "video_duration_too_short": Message("code.video_duration_too_short"),
+    "file_too_large": Message("code.file_too_large"),
+    "video_fps_too_low": Message("code.video_fps_too_low"),
+    "unsupported_video_format": Message("code.unsupported_video_format"),
+    "no_media_generated": Message("code.no_content"),
+    "string_too_long": Message("code.string_too_long"),
+    "literal_error": Message("code.literal_error"),
+    "value_error": Message("code.value_error"),
 }
 
 # Codes whose meaning differs from what the HTTP status says.

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from .messages import Message
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
 WIDTH, HEIGHT, FPS = 320, 240, 12
@@ -46,13 +48,20 @@ class Character:
 class ExampleSet:
     """What one click puts in the form."""
 
-    label: str
+    id: str  # its label and prompt are the catalogue's example.<id>.label / .prompt (both languages)
     characters: tuple[str, ...]  # keys of CHARACTERS, in character1..3 order
-    prompt: str
     quality: str
     aspect_ratio: str
     duration: int
     shot_type: str
+
+    @property
+    def label(self) -> Message:
+        return Message(f"example.{self.id}.label")
+
+    @property
+    def prompt(self) -> Message:
+        return Message(f"example.{self.id}.prompt")
 
 
 CHARACTERS = {
@@ -63,30 +72,24 @@ CHARACTERS = {
 
 EXAMPLE_SETS = (
     ExampleSet(
-        label="Duet: Ruby sings, Sky dances",
+        id="duet",
         characters=("ruby", "sky"),
-        prompt="character1 sings on a rooftop at sunset while character2 dances beside them",
         quality="720p",
         aspect_ratio="16:9",
         duration=5,
         shot_type="single",
     ),
     ExampleSet(
-        label="Solo for phones: Leaf tells a joke",
+        id="solo",
         characters=("leaf",),
-        prompt="character1 tells a joke to the camera in a busy night market, then laughs",
         quality="720p",
         aspect_ratio="9:16",
         duration=5,
         shot_type="single",
     ),
     ExampleSet(
-        label="Trio: who gets the last slice?",
+        id="trio",
         characters=("ruby", "sky", "leaf"),
-        prompt=(
-            "character1, character2 and character3 argue about the last slice of pizza in a "
-            "small kitchen; character3 takes it while the others are talking"
-        ),
         quality="720p",
         aspect_ratio="1:1",
         duration=5,

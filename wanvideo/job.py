@@ -60,14 +60,15 @@ from .events import (
     Uploading,
 )
 from .ids import new_idempotency_key
-from .links import PREPARED_NOT_SERVABLE, TaskLinks
+from .links import TaskLinks
 from .media import ProbeResult
 from .media.prepare import PreparedClip, PrepPlan
+from .messages import Message
 from .netguard import dns_executor
 from .preparation import Ready, limits_for, plan_references, prepare_references, probe_limit
 from .pricing import Estimate, charge_for, estimate
 from .providers import ProviderProfile, reference_count_problem
-from .schemas import FIELD_LABELS, CreateTaskBody, GenerationRequest, Task, plain_problems, provider_problems
+from .schemas import CreateTaskBody, GenerationRequest, Task, field_problem, plain_problems, provider_problems
 from .settings import Settings
 from .task_status import PROVIDER_GONE
 from .urls import display_name, resolved_internal_reason
@@ -189,7 +190,9 @@ async def _safe_probe(work: Callable[[], Awaitable[ProbeResult]], source: str, n
     except Exception as exc:  # a probe must never take the job down
         log.warning("probing %s failed: %s", name, type(exc).__name__)
         return ProbeResult(
-            name=name, source=source, problems=(f"{name} could not be checked ({type(exc).__name__}).",)
+            name=name,
+            source=source,
+            problems=(Message("job.not_checked", name=name, kind=type(exc).__name__),),
         )
 
 
@@ -224,7 +227,7 @@ async def run_generation(
         refusals = tuple(provider_problems(request, profile))
         if refusals:  # the provider's own rules (checked in the form too, when it validated with it)
             yield Failed(
-                message="The request was refused before sending; nothing was charged.",
+                message=Message("job.refused_before_sending"),
                 suggestion=refusals[0],
                 problems=refusals,
                 reason=FailureReason.REFUSED,
@@ -259,7 +262,7 @@ async def run_generation(
         yield probed
         if probed.problems:
             yield Failed(
-                message="The references cannot be used as they are; nothing was sent or charged.",
+                message=Message("job.references_unusable"),
                 suggestion=probed.problems[0],
                 problems=probed.problems,
                 reason=FailureReason.REFUSED,
@@ -268,7 +271,7 @@ async def run_generation(
         callback_problem = await _callback_problem(request.callback_url)
         if callback_problem:
             yield Failed(
-                message="The request was refused before sending; nothing was charged.",
+                message=Message("job.refused_before_sending"),
                 suggestion=callback_problem,
                 problems=(callback_problem,),
                 reason=FailureReason.REFUSED,
@@ -277,9 +280,9 @@ async def run_generation(
         sources = [*request.videos, *request.video_urls]
         serve = not profile.local_files and links is not None  # the app serves local files itself
         if probed.to_prepare and not profile.local_files and not serve:
-            problem = PREPARED_NOT_SERVABLE.format(provider=profile.label)
+            problem = Message("links.prepared_not_servable", provider=profile.label)
             yield Failed(
-                message="The request was refused before sending; nothing was charged.",
+                message=Message("job.refused_before_sending"),
                 suggestion=problem,
                 problems=(problem,),
                 reason=FailureReason.REFUSED,
@@ -331,13 +334,14 @@ async def run_generation(
                 except (WanError, OSError) as exc:
                     detail = exc.message if isinstance(exc, WanError) else (exc.strerror or str(exc))
                     hint = exc.suggestion if isinstance(exc, WanError) else ""
+                    shown = detail.rstrip(".") if not isinstance(detail, Message) else detail
                     if name not in detail:
-                        detail = f"Uploading {name} failed: {detail}"
+                        shown = Message("job.upload_failed_detail", name=name, detail=shown)
                     yield Failed(
-                        message=f"{detail.rstrip('.')}. Nothing was sent to the model or charged.",
-                        suggestion=(
-                            f"{hint} You can also paste a public link to the video under Reference video URLs."
-                        ).strip(),
+                        message=Message("job.upload_failed", detail=shown),
+                        suggestion=Message("job.upload_hint", hint=hint)
+                        if hint
+                        else Message("job.upload_hint_alone"),
                         code=getattr(exc, "code", None),
                         reason=FailureReason.UPLOAD_FAILED,
                     )
@@ -362,7 +366,7 @@ async def run_generation(
             except ValidationError as exc:
                 problems = tuple(plain_problems(exc))
                 yield Failed(
-                    message="The request was refused before sending; nothing was charged.",
+                    message=Message("job.refused_before_sending"),
                     suggestion=problems[0] if problems else "",
                     problems=problems,
                     reason=FailureReason.REFUSED,
@@ -489,7 +493,7 @@ async def _follow(
     except WanError as exc:
         gone = isinstance(exc, NotFoundError)  # the provider forgot the task (older than 24 h)
         yield Failed(
-            message=f"Watching task {task_id} failed: {exc.message}",
+            message=Message("job.watch_failed", task_id=task_id, detail=exc.message),
             suggestion=exc.suggestion,
             task_id=task_id,
             code=getattr(exc, "code", None),
@@ -500,7 +504,7 @@ async def _follow(
 
     if task is None:  # cannot happen: watch_task yields or raises
         yield Failed(
-            message=f"Task {task_id} could not be read.",
+            message=Message("job.task_unreadable", task_id=task_id),
             task_id=task_id,
             task_continues=True,
             reason=FailureReason.CONNECTION,
@@ -522,8 +526,8 @@ async def _download(
     billed = task.billed_seconds
     if not url:
         yield Failed(
-            message=f"Task {task.id} finished but the provider gave no video link.",
-            suggestion="Look for the video in the provider's dashboard.",
+            message=Message("job.no_video_link", task_id=task.id),
+            suggestion=Message("job.look_in_dashboard"),
             task_id=task.id,
             charged=True,
             reason=FailureReason.DOWNLOAD_FAILED,
@@ -565,7 +569,7 @@ async def _download(
             # (links live 24 h). Anything else may work later: the watcher retries.
             gone = isinstance(exc, NotFoundError)
             yield Failed(
-                message=f"The video of task {task.id} was made (and billed) but could not be saved: {exc.message}",
+                message=Message("job.not_saved", task_id=task.id, detail=exc.message),
                 suggestion=exc.suggestion,
                 task_id=task.id,
                 code=getattr(exc, "code", None),
@@ -602,11 +606,9 @@ async def _callback_problem(callback_url: str | None) -> str | None:
             CALLBACK_RESOLVE_TIMEOUT,
         )
     except asyncio.TimeoutError:
-        return (
-            f"{FIELD_LABELS['callback_url']}: {host} could not be resolved in time; use a public https host"
-        )
+        return field_problem("callback_url", Message("job.callback_unresolved", host=host))
     if reason:
-        return f"{FIELD_LABELS['callback_url']}: it points to {reason}; use a public https host"
+        return field_problem("callback_url", Message("job.callback_points_to", reason=reason))
     return None
 
 
@@ -655,10 +657,13 @@ def _file_name(task_id: str) -> str:
 def _task_failed(task: Task) -> Failed:
     code = task.error.code if task.error else None
     detail = task.error.message if task.error and task.error.message else None
-    message = f"Task {task.id} {task.status}" + (f": {detail}" if detail else ".")
+    if detail:
+        message = Message("job.task_ended_detail", task_id=task.id, status=task.status, detail=detail)
+    else:
+        message = Message("job.task_ended", task_id=task.id, status=task.status)
     suggestion = TASK_ERROR_SUGGESTIONS.get(str(code), "") if code is not None else ""
     if not suggestion:
-        suggestion = "Nothing was charged; try again, or change the prompt or references."
+        suggestion = Message("job.task_failed_hint")
     # DashScope's UNKNOWN and a gateway's "expired" mean the provider forgot the task (24 h).
     reason = FailureReason.EXPIRED if task.status in PROVIDER_GONE else FailureReason.PROVIDER_FAILED
     if task.status in ("cancelled", "canceled"):
@@ -678,23 +683,18 @@ def _create_failed(exc: WanError, key: str, profile: ProviderProfile) -> Failed:
         # The create is never sent again by itself; where the provider has no idempotency key
         # (DashScope, fal) only its task list can tell whether the task exists.
         return Failed(
-            message=(
-                f"Creating the task got no clear answer ({exc.message}); the task may have been "
-                "created and would be billed if it succeeds."
-            ),
+            message=Message("job.create_unclear", detail=exc.message),
             suggestion=(
-                "Check the provider's task list before generating again "
-                f"(idempotency key {key}: a retry with it does not create a second task)."
+                Message("job.check_task_list_key", key=key)
                 if profile.idempotent_create
-                else f"Check {profile.label}'s task list before generating again: it has no "
-                "idempotency key, so generating again may create (and bill) a second task."
+                else Message("job.check_task_list", provider=profile.label)
             ),
             code=getattr(exc, "code", None),
             task_continues=True,
             reason=FailureReason.CONNECTION,
         )
     return Failed(
-        message=f"The task was not created: {exc.message}",
+        message=Message("job.not_created", detail=exc.message),
         suggestion=exc.suggestion,
         code=getattr(exc, "code", None),
         reason=FailureReason.REJECTED if isinstance(exc, APIStatusError) else FailureReason.CONNECTION,
@@ -713,8 +713,8 @@ def _unexpected(exc: Exception, submitted: bool, task_id: str | None = None) -> 
         )
     log.exception("generation failed unexpectedly")
     return Failed(
-        message=f"The generation stopped on an unexpected error ({type(exc).__name__}).",
-        suggestion="Try again; if it repeats, report it with the server log.",
+        message=Message("job.unexpected", kind=type(exc).__name__),
+        suggestion=Message("job.unexpected_hint"),
         task_id=task_id,
         task_continues=submitted,
         reason=FailureReason.UNEXPECTED,

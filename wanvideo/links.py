@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .ids import new_link_token
+from .messages import CATALOGUE, EN
 from .store import LINK_REFERENCE, LINK_WAKE, Link, TaskStoreBase
 
 __all__ = [
@@ -47,16 +48,11 @@ REFERENCE_MARGIN = 3600.0  # a served reference works until the task's creation 
 WAKE_EVERY = 3.0  # at most one wake-up per task per this many seconds
 WAKE_LIFETIME = 26 * 3600.0  # a task lives 24 h at the provider; fal retries a webhook for 2 h
 
-# Sentences for people (written once here; the message catalogue takes them from here).
-NO_PUBLIC_ADDRESS = (
-    "{provider} has no upload for local files here, and this app has no public https address to "
-    "serve them from; paste public links under {urls} instead (the app's owner can set "
-    "WAN_PUBLIC_URL to let the app serve them)"
-)
-PREPARED_NOT_SERVABLE = (
-    "{provider} has no upload for local files here, so the references the app would fix "
-    "(convert, trim, shrink) cannot be sent; give links that need no fixing, or turn off fixing"
-)
+# Sentences for people live in the message catalogue (wanvideo.messages, both languages); the
+# code sends Message("links.no_public_address", ...) / Message("links.prepared_not_servable", ...).
+# The English templates, for callers that compare text:
+NO_PUBLIC_ADDRESS = CATALOGUE["links.no_public_address"][EN]
+PREPARED_NOT_SERVABLE = CATALOGUE["links.prepared_not_servable"][EN]
 
 
 class TaskLinks:

@@ -24,6 +24,7 @@ from .media import ProbeResult
 from .media.clips import PreparedClips, PrepareError, default_clips
 from .media.prepare import MAX_SOURCE_BYTES, Limits, PreparedClip, PrepPlan, plan_preparation
 from .media.rules import FIX_CHOICE
+from .messages import Message
 from .providers import ProviderProfile
 from .schemas import FIELD_LABELS
 from .settings import Settings
@@ -63,18 +64,16 @@ def plan_references(
     warnings: list[str] = []
     if len(starts) > len(probes):
         extra = len(starts) - len(probes)
-        warnings.append(
-            f"{START_LABEL}: {len(starts)} values for {len(probes)} reference"
-            f"{'s' if len(probes) != 1 else ''}; the last {extra} {'is' if extra == 1 else 'are'} ignored"
-        )
+        noun = Message("prep.reference" if len(probes) == 1 else "prep.references", n=len(probes))
+        tail = Message("prep.last_is" if extra == 1 else "prep.last_are", n=extra)
+        many = Message("prep.starts_extra", given=len(starts), refs=noun, tail=tail)
+        warnings.append(Message("field.problem", field=START_LABEL, problem=many))
     padded = [*starts[: len(probes)], *[0.0] * max(0, len(probes) - len(starts))]
     if not fix:
         for i, start in enumerate(padded):
             if start:
-                problems.append(
-                    f"{START_LABEL}: character{i + 1} starts at {start:g} s, but clips are only "
-                    f"trimmed when '{FIX_CHOICE}' is on"
-                )
+                later = Message("prep.start_needs_fix", index=i + 1, start=f"{start:g}", fix=FIX_CHOICE)
+                problems.append(Message("field.problem", field=START_LABEL, problem=later))
         return (), problems, warnings
     plans = tuple(plan_preparation(p, s, limits=limits) for p, s in zip(probes, padded, strict=True))
     return plans, problems, warnings
@@ -128,8 +127,8 @@ async def prepare_references(
             clip = runner.result()
         except PrepareError as exc:
             yield Failed(
-                message=f"{exc.message}. Nothing was sent or charged.",
-                suggestion=f"Use another clip, or turn off '{FIX_CHOICE}' to send it as it is.",
+                message=Message("prep.failed", detail=exc.message),
+                suggestion=Message("prep.failed_hint", fix=FIX_CHOICE),
                 problems=(exc.message,),
                 reason=FailureReason.PREPARE_FAILED,
             )

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .messages import Message
 from .providers import (  # noqa: F401  (EVOLINK_PRICES: doctest)
     EVOLINK_INPUT_CAPS,
     EVOLINK_PRICES,
@@ -187,8 +188,10 @@ def other_quality(quality: str) -> str:
 
 def format_credits(credits: Decimal, usd: Decimal | None = None) -> str:
     """The one money format: "47.60 credits (about $0.70)", or "47.60 credits" without USD."""
-    text = f"{credits.quantize(_CENT, ROUND_HALF_UP)} credits"
-    return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text
+    shown = str(credits.quantize(_CENT, ROUND_HALF_UP))
+    if usd is None:
+        return Message("money.credits", credits=shown)
+    return Message("money.credits_usd", credits=shown, usd=str(usd.quantize(_CENT, ROUND_HALF_UP)))
 
 
 def format_amount(amount: Decimal, unit: str, usd: Decimal | None = None) -> str:

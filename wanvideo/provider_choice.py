@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .messages import Message
 from .providers import PROFILES, ProviderProfile, compared_profiles
+from .schemas import field_problem
 
 # The simulator dialect (and DashScope region) that plays each provider in demo mode.
 DEMO_DIALECTS: dict[str, tuple[str, str | None]] = {
@@ -40,9 +42,7 @@ REAL_PROVIDERS = ("evolink", "odkkk", "dashscope-singapore", "dashscope-virginia
 SIMULATED = "{label} (simulated)"
 OWN_KEY = "{label} (your own key)"
 THIS_APP = "{label} (this app's key)"
-UNKNOWN_PROVIDER = "Provider: {name!r} is not offered here; choose one of {names}"
-NEEDS_OWN_KEY = "{label} needs your own {label} key: paste it under API key (Advanced)"
-RUNS_ON_OWN_KEY = "Generating on {label} needs your own {label} key under API key (Advanced)."
+# Sentences for people: the catalogue's choice.* messages (wanvideo.messages, both languages).
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,12 @@ class ProviderChoice:
         name = (provider or "").strip() or self.configured.name
         model = (model or "").strip() or None
         if name not in self.names():
-            problem = UNKNOWN_PROVIDER.format(name=name, names=", ".join(self.names()))
-            return Pick(self.configured, [problem])
+            unknown = Message("choice.unknown_provider", name=repr(name), names=", ".join(self.names()))
+            return Pick(self.configured, [field_problem("provider", unknown)])
         profile = self.profile_of(name)
         problem = profile.model_problem(model)
         if problem:
-            return Pick(profile, [f"Model: {problem}"])
+            return Pick(profile, [field_problem("model", problem)])
         return Pick(profile.with_model(model))
 
     def is_other(self, profile: ProviderProfile) -> bool:
@@ -104,7 +104,7 @@ class ProviderChoice:
         """Another provider needs the visitor's own key (never in demo mode)."""
         if self.demo or has_own_key or not self.is_other(profile):
             return None
-        return NEEDS_OWN_KEY.format(label=profile.label)
+        return Message("choice.needs_own_key", label=profile.label)
 
     def stored(self, name: str, model: str | None, *, own_key: bool) -> ProviderProfile | None:
         """The profile a stored task runs on (its provider name and model variant), or None
@@ -130,7 +130,7 @@ class ProviderChoice:
         """What the cost panel says about the key a pick needs (it cannot see the key)."""
         if self.demo or not self.is_other(profile):
             return None
-        return RUNS_ON_OWN_KEY.format(label=profile.label)
+        return Message("choice.runs_on_own_key", label=profile.label)
 
     def for_run(
         self, profile: ProviderProfile, base_url_for: Callable[[str, str | None], str]

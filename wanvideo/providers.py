@@ -40,6 +40,7 @@ from .limits import (  # noqa: F401  (the API's limits, importable from here too
     MAX_REFERENCES,
     MIN_REFERENCE_SECONDS,
 )
+from .messages import Message, either
 
 if TYPE_CHECKING:
     from .media import ProbeResult
@@ -64,20 +65,17 @@ DEFAULT_DASHSCOPE_REGION = "singapore"
 def reference_count_problem(count: int) -> str | None:
     """The reference-count rule (1 to MAX_REFERENCES) in words; None when `count` is fine."""
     if count <= 0:
-        return "add at least one reference video (upload a file or paste a URL)"
+        return Message("refs.none")
     if count > MAX_REFERENCES:
-        return (
-            f"{count} references given; the model takes at most {MAX_REFERENCES}: "
-            f"remove {count - MAX_REFERENCES}"
-        )
+        return Message("refs.too_many", count=count, max=MAX_REFERENCES, remove=count - MAX_REFERENCES)
     return None
 
 
 def duration_rule(durations: tuple[int, ...]) -> str:
     """A set of offered durations in words, for error messages."""
     if durations == tuple(range(durations[0], durations[-1] + 1)):
-        return f"a whole number of seconds from {durations[0]} to {durations[-1]}"
-    return " or ".join(str(d) for d in durations) + " seconds"
+        return Message("duration.rule_range", low=durations[0], high=durations[-1])
+    return Message("duration.rule_list", choices=either([str(d) for d in durations]))
 
 
 # Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7; DashScope's `size`
@@ -175,12 +173,17 @@ class ReferenceRules(BaseModel):
     min_fps: float | None = None
     formats: tuple[str, ...] = ("mp4", "mov")
 
-    def in_words(self) -> str:
-        words = (
-            f"{' or '.join(self.formats)}, {self.min_seconds:g} to {self.max_seconds:g} s, "
-            f"at most {self.max_bytes // 1_000_000} MB"
-        )
-        return words + (f", at least {self.min_fps:g} fps" if self.min_fps else "")
+    def in_words(self) -> Message:
+        """ "mp4 or mov, 2 to 30 s, at most 100 MB[, at least 16 fps]" (in any language)."""
+        params = {
+            "formats": either(self.formats),
+            "low": f"{self.min_seconds:g}",
+            "high": f"{self.max_seconds:g}",
+            "mb": self.max_bytes // 1_000_000,
+        }
+        if self.min_fps:
+            return Message("refs.rules_fps", **params, fps=f"{self.min_fps:g}")
+        return Message("refs.rules", **params)
 
 
 class GenerationTime(BaseModel):
@@ -288,7 +291,7 @@ class ProviderProfile(BaseModel):
         if model is None or any(v.id == model for v in self.variants):
             return None
         offered = " or ".join(v.id for v in self.variants)
-        return f"{self.label} has no model {model!r}; choose {offered}"
+        return Message("input.no_model", provider=self.label, model=repr(model), offered=offered)
 
     def with_model(self, model: str | None) -> ProviderProfile:
         """This provider with another model variant selected (None: unchanged). Raises
@@ -350,7 +353,8 @@ class ProviderProfile(BaseModel):
         (`schemas.read_duration` turns any form input into whole seconds first.)"""
         if seconds in self.durations:
             return None
-        return f"{seconds} s is not offered by {self.label}; choose {self.duration_rule()}"
+        choose = Message("input.duration_choose", rule=self.duration_rule())
+        return Message("input.duration_not_offered", seconds=seconds, provider=self.label, choose=choose)
 
     def reference_problems(self, probes: list[ProbeResult] | tuple[ProbeResult, ...]) -> list[str]:
         """This provider's reference rules that are stricter than the API's common ones
@@ -361,19 +365,30 @@ class ProviderProfile(BaseModel):
             size = probe.size_bytes
             if size is not None and rules.max_bytes < size <= MAX_REFERENCE_BYTES:
                 problems.append(
-                    f"{probe.name} is {size / 1_000_000:.1f} MB; {self.label} takes at most "
-                    f"{rules.max_bytes // 1_000_000} MB per reference: use a shorter or smaller clip"
+                    Message(
+                        "refs.provider_too_big",
+                        name=probe.name,
+                        size=f"{size / 1_000_000:.1f}",
+                        provider=self.label,
+                        max=rules.max_bytes // 1_000_000,
+                    )
                 )
             if rules.min_fps and probe.fps is not None and probe.fps < rules.min_fps:
-                problems.append(
-                    f"{probe.name} has {probe.fps:g} fps; {self.label} needs at least {rules.min_fps:g} fps: "
-                    "use a clip with a higher frame rate"
-                )
+                fps, least = f"{probe.fps:g}", f"{rules.min_fps:g}"
+                problems.append(Message("refs.fps", name=probe.name, fps=fps, provider=self.label, min=least))
             duration = probe.duration
             if duration is not None and MIN_REFERENCE_SECONDS <= duration < rules.min_seconds:
+                low, high = f"{rules.min_seconds:g}", f"{rules.max_seconds:g}"
+                lasts = f"{duration:.1f}"
                 problems.append(
-                    f"{probe.name} lasts {duration:.1f} s; {self.label} takes references of "
-                    f"{rules.min_seconds:g} to {rules.max_seconds:g} s"
+                    Message(
+                        "refs.provider_short",
+                        name=probe.name,
+                        lasts=lasts,
+                        provider=self.label,
+                        low=low,
+                        high=high,
+                    )
                 )
         return problems
 

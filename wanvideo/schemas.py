@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from .links import NO_PUBLIC_ADDRESS
+from .messages import Message
 from .providers import (
     DEFAULT_DURATIONS,
     MAX_CALLBACK_URL_CHARS,
@@ -50,34 +50,49 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 ShotType = Literal["single", "multi"]
 
 FIELD_LABELS = {
-    "prompt": "Prompt",
-    "videos": "Reference videos",
-    "video_urls": "Reference video URLs",
-    "quality": "Quality",
-    "aspect_ratio": "Aspect ratio",
-    "duration": "Duration (s)",
-    "shot_type": "Shot type",
-    "callback_url": "Callback URL",
-    "fix_references": "Fix clips automatically (convert, trim to 30 s, shrink)",
-    "reference_starts": "Start at (s)",
-    "model": "Model",
-    "provider": "Provider",
+    name: Message(f"field.{name}")  # ids: field.prompt, field.videos, ... (tests check each exists)
+    for name in (
+        "prompt",
+        "videos",
+        "video_urls",
+        "quality",
+        "aspect_ratio",
+        "duration",
+        "shot_type",
+        "callback_url",
+        "fix_references",
+        "reference_starts",
+        "model",
+        "provider",
+    )
 }
 MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
 
 
+def field_problem(field: str, problem: object) -> Message:
+    """ "<field label>: <problem>" as one message (the problem: a Message, or an exception
+    whose first argument is one, or plain text)."""
+    if isinstance(problem, Exception) and problem.args and isinstance(problem.args[0], Message):
+        problem = problem.args[0]
+    return Message(
+        "field.problem",
+        field=FIELD_LABELS.get(field, field),
+        problem=problem if isinstance(problem, Message) else str(problem),
+    )
+
+
 def _check_prompt(value: str) -> str:
     if not value.strip():
-        raise ValueError("write a prompt describing the video (it is empty)")
+        raise ValueError(Message("input.prompt_empty"))
     if len(value) > MAX_PROMPT_CHARS:
-        raise ValueError(f"the prompt has {len(value)} characters; shorten it to at most {MAX_PROMPT_CHARS}")
+        raise ValueError(Message("input.prompt_too_long", count=len(value), max=MAX_PROMPT_CHARS))
     return value
 
 
 def _check_reference_url(url: str) -> str:
     url = url.strip()
     if not is_http_url(url):
-        raise ValueError(f"{url!r} is not an http(s) link; paste a public http:// or https:// URL")
+        raise ValueError(Message("input.not_http_link", url=repr(url)))
     return url
 
 
@@ -86,12 +101,12 @@ def _check_callback_url(value: str | None) -> str | None:
         return None
     value = value.strip()
     if len(value) > MAX_CALLBACK_URL_CHARS:
-        raise ValueError(f"the callback URL is longer than {MAX_CALLBACK_URL_CHARS} characters")
+        raise ValueError(Message("input.callback_too_long", max=MAX_CALLBACK_URL_CHARS))
     if not value.startswith("https://") or not is_http_url(value):
-        raise ValueError("the callback URL must be an https:// address")
+        raise ValueError(Message("input.callback_not_https"))
     reason = literal_internal_reason(urlsplit(value).hostname or "")
     if reason:
-        raise ValueError(f"the callback URL points to {reason}; use a public https host")
+        raise ValueError(Message("input.callback_internal", reason=reason))
     return value
 
 
@@ -100,33 +115,33 @@ def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
     the provider's offer (`DEFAULT_DURATIONS` without a profile). Raises ValueError with a
     sentence a person can act on: inf, nan, 1e999, negative, fractional and huge values too."""
     durations = profile.durations if profile is not None else DEFAULT_DURATIONS
-    choose = f"choose {duration_rule(durations)}"
+    choose = Message("input.duration_choose", rule=duration_rule(durations))
     shown = str(value).strip()[:40]
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError(f"{shown!r} is not a number of seconds; {choose}")
+        raise ValueError(Message("input.duration_not_number", value=repr(shown), choose=choose))
     text = value.strip().lower().removesuffix("s").strip() if isinstance(value, str) else value
     try:
         number = float(text)
     except (ValueError, OverflowError):  # OverflowError: an int beyond float range
-        raise ValueError(f"{shown!r} is not a number of seconds; {choose}") from None
+        raise ValueError(Message("input.duration_not_number", value=repr(shown), choose=choose)) from None
     if not math.isfinite(number):
-        raise ValueError(f"{shown} is not a finite number of seconds; {choose}")
+        raise ValueError(Message("input.duration_not_finite", value=shown, choose=choose))
     if number > durations[-1] or number < durations[0]:
-        seconds = f"{number:g}" if abs(number) < 1e6 else "that many"
+        seconds = f"{number:g}" if abs(number) < 1e6 else Message("input.many")
         raise ValueError(
-            f"{seconds} s is not offered by {profile.label}; {choose}"
+            Message("input.duration_not_offered", seconds=seconds, provider=profile.label, choose=choose)
             if profile is not None
-            else f"{seconds} s is out of range; {choose}"
+            else Message("input.duration_out_of_range", seconds=seconds, choose=choose)
         )
     if number != int(number):
-        raise ValueError(f"{number:g} s is not a whole number of seconds; {choose}")
+        raise ValueError(Message("input.duration_not_whole", seconds=f"{number:g}", choose=choose))
     seconds_int = int(number)
     if profile is not None:
         problem = profile.duration_problem(seconds_int)
         if problem:
             raise ValueError(problem)
     elif seconds_int not in durations:
-        raise ValueError(f"{seconds_int} s is out of range; {choose}")
+        raise ValueError(Message("input.duration_out_of_range", seconds=seconds_int, choose=choose))
     return seconds_int
 
 
@@ -143,7 +158,7 @@ def read_starts(value: Any) -> tuple[float, ...]:
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         items = [value]
     else:
-        raise ValueError(f"{str(value)[:40]!r} is not a list of seconds; write e.g. 0, 12.5")
+        raise ValueError(Message("input.starts_not_list", value=repr(str(value)[:40])))
     starts = []
     for item in items:
         shown = str(item).strip()[:20]
@@ -152,7 +167,7 @@ def read_starts(value: Any) -> tuple[float, ...]:
         except (TypeError, ValueError, OverflowError):
             number = math.nan
         if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
-            raise ValueError(f"{shown!r} is not a start in seconds; write e.g. 0, 12.5")
+            raise ValueError(Message("input.start_not_number", value=repr(shown)))
         starts.append(number)
     return tuple(starts)
 
@@ -162,7 +177,7 @@ def starts_input_problem(value: Any) -> tuple[tuple[float, ...], str | None]:
     try:
         return read_starts(value), None
     except ValueError as exc:
-        return (), f"{FIELD_LABELS['reference_starts']}: {exc}"
+        return (), field_problem("reference_starts", exc)
 
 
 def duration_input_problem(
@@ -172,7 +187,7 @@ def duration_input_problem(
     try:
         return read_duration(value, profile), None
     except ValueError as exc:
-        return None, f"{FIELD_LABELS['duration']}: {exc}"
+        return None, field_problem("duration", exc)
 
 
 def _check_duration(value: Any, info: ValidationInfo) -> int:
@@ -184,25 +199,20 @@ def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> l
     Durations are checked by `read_duration`; references by `ProviderProfile.reference_problems`."""
     problem = profile.model_problem(request.model)
     if problem:
-        return [f"{FIELD_LABELS['model']}: {problem}"]
+        return [field_problem("model", problem)]
     chosen = profile.with_model(request.model)
     problems = []
     sent = chosen.prompt_as_sent(request.prompt, request.reference_count)
     if len(sent) > chosen.prompt_max:
-        problems.append(
-            f"{FIELD_LABELS['prompt']}: the prompt has {len(sent)} characters; {chosen.label} takes at most "
-            f"{chosen.prompt_max}: shorten it"
+        too_long = Message(
+            "input.prompt_too_long_for", count=len(sent), provider=chosen.label, max=chosen.prompt_max
         )
+        problems.append(field_problem("prompt", too_long))
     if request.videos and not (chosen.local_files or chosen.served_files):
-        problems.append(
-            f"{FIELD_LABELS['videos']}: "
-            + NO_PUBLIC_ADDRESS.format(provider=chosen.label, urls=FIELD_LABELS["video_urls"])
-        )
+        no_upload = Message("links.no_public_address", provider=chosen.label, urls=FIELD_LABELS["video_urls"])
+        problems.append(field_problem("videos", no_upload))
     if request.callback_url and not chosen.callbacks:
-        problems.append(
-            f"{FIELD_LABELS['callback_url']}: {chosen.label} has no per-request callback; leave it empty "
-            "(the app polls the task)"
-        )
+        problems.append(field_problem("callback_url", Message("input.no_callback", provider=chosen.label)))
     return problems
 
 
@@ -431,8 +441,14 @@ def plain_problems(exc: ValidationError) -> list[str]:
     for err in exc.errors():
         loc = err.get("loc") or ()
         label = FIELD_LABELS.get(str(loc[0]), str(loc[0])) if loc else ""
-        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        cause = (err.get("ctx") or {}).get("error")
+        msg: str = str(err.get("msg", Message("input.is_invalid"))).removeprefix("Value error, ")
+        if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Message):
+            msg = cause.args[0]  # our own refusal: keep its id and parameters
         if err.get("type") == "literal_error":
-            msg = "choose one of " + str(err.get("ctx", {}).get("expected", ""))
-        problems.append(f"{label}: {msg}" if label else msg[:1].upper() + msg[1:])
+            msg = Message("input.choose_one_of", choices=str(err.get("ctx", {}).get("expected", "")))
+        if label:
+            problems.append(Message("field.problem", field=label, problem=msg))
+        else:
+            problems.append(Message("sentence", text=msg))
     return problems

@@ -41,6 +41,7 @@ from typing import Any
 
 from .budget import Limits, Usage, check, day_start
 from .ids import new_idempotency_key, new_record_id, new_video_token
+from .messages import Message, decode, encode
 from .task_status import (
     COMPLETED,
     DOWNLOADING,
@@ -409,8 +410,10 @@ class SQLiteTaskStore(TaskStoreBase):
         for name, value in values.items():
             if name not in _COLUMNS:
                 raise StoreError(f"unknown task field {name!r}")
-            if name in _JSON_COLUMNS:
-                value = None if value is None else json.dumps(value, default=str)
+            if name in _JSON_COLUMNS:  # messages keep their id and parameters (wanvideo.messages)
+                value = None if value is None else json.dumps(encode(value), default=str)
+            elif name == "message" and isinstance(value, Message):
+                value = json.dumps(encode(value))
             elif name in _DECIMAL_COLUMNS:
                 value = None if value is None else str(value)
             elif name == "video_path" and value is not None:
@@ -427,7 +430,9 @@ class SQLiteTaskStore(TaskStoreBase):
         for name in _COLUMNS:
             value = row[name]
             if name in _JSON_COLUMNS:
-                value = None if value is None else json.loads(value)
+                value = None if value is None else decode(json.loads(value))
+            elif name == "message" and isinstance(value, str) and value.startswith('{"__msg__"'):
+                value = _message(value)
             elif name in _DECIMAL_COLUMNS:
                 try:
                     value = None if value is None else Decimal(value)
@@ -686,3 +691,11 @@ __all__ = [
     "TaskStore",
     "TaskStoreBase",
 ]
+
+
+def _message(text: str) -> str:
+    """A stored message column: a Message again (its JSON), or the text as it was."""
+    try:
+        return decode(json.loads(text))
+    except ValueError:
+        return text

@@ -7,6 +7,8 @@ reports its own words (`Task.status`, lower-cased), which `record_status_for` ma
 
 from __future__ import annotations
 
+from .messages import Message
+
 # The app's record statuses. RUNNING ones are watched; FINAL ones never change again.
 QUEUED = "queued"  # accepted, references being checked / uploaded; nothing paid yet
 SUBMITTED = "submitted"  # the provider accepted the task (task_id known)
@@ -23,16 +25,16 @@ RUNNING_STATUSES = frozenset({QUEUED, SUBMITTED, PENDING, PROCESSING, DOWNLOADIN
 FINAL_STATUSES = frozenset({COMPLETED, FAILED, EXPIRED, INTERRUPTED})
 
 STATUS_LABELS = {
-    QUEUED: "Preparing",
-    SUBMITTED: "Submitted",
-    PENDING: "Queued at provider",
-    PROCESSING: "Generating",
-    DOWNLOADING: "Saving video",
-    COMPLETED: "Done",
-    FAILED: "Failed",
-    EXPIRED: "Expired",
-    INTERRUPTED: "Interrupted",
-    NEEDS_KEY: "Needs key",
+    QUEUED: Message("status.queued"),
+    SUBMITTED: Message("status.submitted"),
+    PENDING: Message("status.pending"),
+    PROCESSING: Message("status.processing"),
+    DOWNLOADING: Message("status.downloading"),
+    COMPLETED: Message("status.completed"),
+    FAILED: Message("status.failed"),
+    EXPIRED: Message("status.expired"),
+    INTERRUPTED: Message("status.interrupted"),
+    NEEDS_KEY: Message("status.needs_key"),
 }
 
 # The provider's words (both dialects, any case once lower-cased).

@@ -34,11 +34,13 @@ RECORD_STATUS_JS = """
 def open_studio(browser, studio: Studio, **context_args):  # noqa: ANN001, ANN201
     from playwright.sync_api import expect
 
-    context = browser.new_context(**{"viewport": {"width": 1280, "height": 1000}, **context_args})
+    # en-US unless a test asks for another language (the accessible names below are English).
+    defaults = {"viewport": {"width": 1280, "height": 1000}, "locale": "en-US"}
+    context = browser.new_context(**{**defaults, **context_args})
     page = context.new_page()
     page.set_default_timeout(WAIT)
     page.goto(studio.url)
-    expect(page.get_by_role("button", name="Generate")).to_be_visible()
+    expect(page.locator("#generate")).to_be_visible()  # named "Generate" in English, "生成" in Chinese
     return context, page
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..messages import Message
 from ..schemas import CreateTaskBody, Task
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class Adapter:
     async def cancel(self, task_id: str) -> CancelResult:
         return CancelResult(
             CancelOutcome.NOT_SUPPORTED,
-            f"{self.profile.label} has no way to cancel a task: it runs on and is charged if it succeeds.",
+            Message("cancel.not_supported", provider=self.profile.label),
             task_id,
         )
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from ..client import ProgressCallback, _MultipartFile
 from ..errors import APIStatusError, BadRequestError, ServerError, UploadError
+from ..messages import Message
 from ..providers import OUTPUT_SIZES
 from ..schemas import CreateTaskBody, Task
 from .base import Adapter, CancelOutcome, CancelResult
@@ -49,11 +50,8 @@ UPLOADS_PATH = "/api/v1/uploads"
 OSS_SCHEME = "oss://"
 POLICY_TRIES = 2  # an upload policy lives 5 minutes: one fresh policy after "Policy expired"
 
-_UNKNOWN_MESSAGE = (
-    "DashScope no longer knows this task (status UNKNOWN): tasks are kept for 24 hours, and a "
-    "task of another region or account reads the same way."
-)
-_CANCELED_MESSAGE = "The task was cancelled before it started; nothing was charged."
+_UNKNOWN_MESSAGE = Message("cancel.dashscope_unknown")
+_CANCELED_MESSAGE = Message("cancel.dashscope_cancelled")
 
 
 def _size(quality: str, aspect_ratio: str) -> str:
@@ -290,12 +288,11 @@ class DashScopeAdapter(Adapter):
         if task.is_final:
             return CancelResult(
                 CancelOutcome.TOO_LATE,
-                f"The task has already ended ({task.status}); nothing to cancel.",
+                Message("cancel.task_already_ended", status=task.status),
                 task_id,
             )
         return CancelResult(
             CancelOutcome.TOO_LATE,
-            "DashScope cancels only tasks that are still waiting; this one is generating and will be "
-            "charged if it succeeds.",
+            Message("cancel.dashscope_running"),
             task_id,
         )

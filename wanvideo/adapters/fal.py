@@ -38,6 +38,7 @@ from typing import Any
 
 from ..client import ProgressCallback, _RawFile
 from ..errors import APIStatusError, ServerError, UploadError
+from ..messages import Message
 from ..schemas import CreateTaskBody, Task
 from .base import Adapter, CancelOutcome, CancelResult
 
@@ -48,7 +49,7 @@ STORAGE_TYPE = "fal-cdn-v3"  # [F3 storage.ts]
 # fal's queue statuses -> the words `Task` knows (task_status.PROVIDER_*).
 _RUNNING = {"IN_QUEUE": "queued", "IN_PROGRESS": "in_progress"}
 _CANCELLED_TYPES = ("client_cancelled",)
-_CANCELLED = "The request was cancelled while it waited in fal's queue; nothing was charged."
+_CANCELLED = Message("cancel.fal_cancelled")
 
 
 def app_path(endpoint: str) -> str:
@@ -255,24 +256,24 @@ class FalAdapter(Adapter):
 
         _, word = await client.with_retries(attempt, what=what, paid=False)
         if word == "NOT_FOUND":
-            return CancelResult(CancelOutcome.NOT_FOUND, "fal no longer knows this request.", task_id)
+            return CancelResult(CancelOutcome.NOT_FOUND, Message("cancel.fal_unknown"), task_id)
         if word == "ALREADY_COMPLETED":
             return CancelResult(
                 CancelOutcome.TOO_LATE,
-                "fal has already started (or finished) this request; it runs on and is charged if it succeeds.",
+                Message("cancel.fal_started"),
                 task_id,
             )
         task = await self.get_task(task_id)  # CANCELLATION_REQUESTED or OK: what happened?
         if task.status == "in_progress":
             return CancelResult(
                 CancelOutcome.TOO_LATE,
-                "The request had started: fal was asked to stop it, but it may still finish and be charged.",
+                Message("cancel.fal_stopping"),
                 task_id,
             )
         if task.status in ("cancelled", "queued"):
             return CancelResult(CancelOutcome.CANCELLED, _CANCELLED, task_id)
         return CancelResult(
             CancelOutcome.TOO_LATE,
-            f"The request had already ended ({task.status}); nothing to cancel.",
+            Message("cancel.already_ended", status=task.status),
             task_id,
         )

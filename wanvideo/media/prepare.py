@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..limits import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
+from ..messages import Message
 from .result import ProbeResult
 from .rules import CODEC_LABELS, REFERENCE_CONTAINERS, check_reference, megabytes
 from .sniff import CONTAINER_LABELS, CONTAINER_NAMES
@@ -157,8 +158,10 @@ class PrepPlan:
         from 150 MB to 87 MB" instead of "to about 92 MB"."""
         if size_bytes is None or Step.SHRINK not in self.steps or not self.source.size_bytes:
             return self.notes_
-        done = f"shrunk from {megabytes(self.source.size_bytes)} to {megabytes(size_bytes)}"
-        return tuple(done if n.startswith("shrunk from") else n for n in self.notes_)
+        done = Message(
+            "prep.shrunk_done", before=megabytes(self.source.size_bytes), after=megabytes(size_bytes)
+        )
+        return tuple(done if getattr(n, "id", "") == "prep.shrunk" else n for n in self.notes_)
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,8 @@ def _seconds(value: float) -> str:
 def about(seconds: float) -> str:
     """A rough duration for people: "about 5 s", "about 2 min"."""
     if seconds < 60:
-        return f"about {max(1, math.ceil(seconds))} s"
-    return f"about {math.ceil(seconds / 60)} min"
+        return Message("prep.about_s", n=max(1, math.ceil(seconds)))
+    return Message("prep.about_min", n=math.ceil(seconds / 60))
 
 
 def _even(value: float) -> int:
@@ -295,33 +298,35 @@ def plan_preparation(
     enc_width, enc_height = output_size(probe.width, probe.height, encoding.max_long_side)
     width, height = (enc_width, enc_height) if video_work else (probe.width, probe.height)
     if not container_ok:
-        verb = "converted" if video_work else "remuxed"
-        notes.append(f"{verb} from {_container_name(probe.container)}")
+        verb = "prep.converted" if video_work else "prep.remuxed_from"
+        notes.append(Message(verb, source=_container_name(probe.container)))
     elif not video_ok:
-        notes.append(f"converted from {CODEC_LABELS.get(probe.video_codec or '', probe.video_codec)}")
+        notes.append(
+            Message("prep.converted", source=CODEC_LABELS.get(probe.video_codec or "", probe.video_codec))
+        )
     if probe.has_audio and not audio_ok and (container_ok or not video_work):
         label = CODEC_LABELS.get(probe.audio_codec or "", (probe.audio_codec or "unknown").upper())
-        notes.append(f"audio converted from {label} to AAC")
+        notes.append(Message("prep.audio", source=label))
     if remux and container_ok and probe.stray_bytes:
-        notes.append(f"remuxed without the {probe.stray_bytes:,} stray bytes after its end")
+        notes.append(Message("prep.remuxed", count=f"{probe.stray_bytes:,}"))
     if rotate and probe.rotation == 180:
-        notes.append("turned upright (rotated 180°)")
+        notes.append(Message("prep.upright"))
     elif rotate:
-        notes.append(f"rotated to {'portrait' if (height or 0) > (width or 0) else 'landscape'}")
+        notes.append(Message("prep.portrait" if (height or 0) > (width or 0) else "prep.landscape"))
     if trim:
-        notes.append(f"trimmed to {_seconds(start)}-{_seconds(end)} s")
+        notes.append(Message("prep.trimmed", start=_seconds(start), end=_seconds(end)))
     if slow:
-        notes.append(f"frame rate raised from {probe.fps:g} to {limits.min_fps:g} fps")
+        notes.append(Message("prep.fps", before=f"{probe.fps:g}", after=f"{limits.min_fps:g}"))
     cap = video_bitrate_cap(window, limits.max_bytes, encoding, probe.has_audio)
     expected: int | None = None
     if shrink and size is not None:
         expected = min(int(share or size), int((cap * (window + 1) + encoding.audio_bitrate * window) / 8))
-        notes.append(f"shrunk from {megabytes(size)} to about {megabytes(expected)}")
+        notes.append(Message("prep.shrunk", before=megabytes(size), after=megabytes(expected)))
     elif not video_work and share is not None:
         expected = int(share)
     scale = video_work and max(probe.width or 0, probe.height or 0) > encoding.max_long_side
     if scale:
-        notes.append(f"scaled to {width}x{height}")
+        notes.append(Message("prep.scaled", width=width, height=height))
 
     if remux:
         steps.append(Step.REMUX)

@@ -10,6 +10,7 @@ import math
 from dataclasses import replace
 
 from ..limits import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
+from ..messages import Message
 from .result import ProbeResult, SandboxFailure
 from .sniff import CONTAINER_LABELS
 
@@ -39,13 +40,13 @@ CODEC_LABELS = {
     "pcm_s24le": "PCM",
     "pcm_f32le": "PCM",
 }
-FIX_CHOICE = "Fix clips automatically"  # the option that prepares clips (form and API: fix_references)
+FIX_CHOICE = Message("media.fix_choice")  # the option that prepares clips (form and API: fix_references)
 
 
 _READER_FAILURES = {
-    SandboxFailure.TIMED_OUT: "reading its headers took too long",
-    SandboxFailure.OUT_OF_MEMORY: "reading its headers needed too much memory",
-    SandboxFailure.CRASHED: "reading its headers crashed the reader",
+    SandboxFailure.TIMED_OUT: Message("media.read_slow"),
+    SandboxFailure.OUT_OF_MEMORY: Message("media.read_memory"),
+    SandboxFailure.CRASHED: Message("media.read_crash"),
 }
 
 
@@ -74,83 +75,69 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
     limit = f"{MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s"
 
     if result.size_bytes == 0:
-        return (f"{name} is empty (0 bytes); choose the video file again",), ()
+        return (Message("media.empty", name=name),), ()
     if result.size_bytes is not None and result.size_bytes > MAX_REFERENCE_BYTES:
-        return (
-            f"{name} is {megabytes(result.size_bytes)}; references must be at most "
-            f"{megabytes(MAX_REFERENCE_BYTES)}: trim or compress it",
-        ), ()
+        size, most = megabytes(result.size_bytes), megabytes(MAX_REFERENCE_BYTES)
+        return (Message("media.too_big", name=name, size=size, max=most),), ()
 
     label, kind = CONTAINER_LABELS.get(result.container or "", (None, "video"))
     if kind != "video":
         if result.container == "html":
-            where = "use a direct link to the video file" if result.is_remote else "upload the video itself"
-            return (f"{name} is a web page, not a video; {where} ({accepted})",), ()
-        return (f"{name} is {label}, not a video; upload an {accepted} file",), ()
+            where = Message("media.direct_link") if result.is_remote else Message("media.upload_itself")
+            return (Message("media.web_page", name=name, where=where, accepted=accepted),), ()
+        return (Message("media.not_video", name=name, what=label, accepted=accepted),), ()
     if result.container is not None and result.container not in REFERENCE_CONTAINERS:
-        what = label or f"in the {result.container.upper()} format"
-        return (f"{name} is {what}; upload an {accepted} file",), ()
+        what = label or Message("media.in_format", format=result.container.upper())
+        return (Message("media.wrong_container", name=name, what=what, accepted=accepted),), ()
 
     if result.implausible is not None:
         bad = result.implausible
-        return (
-            f"{name} declares {bad.declared:,.0f} {bad.what} (no real video has more than "
-            f"{bad.limit:,.0f}), so it was not opened; export the video again as {accepted}",
-        ), ()
+        declared, most = f"{bad.declared:,.0f}", f"{bad.limit:,.0f}"
+        implausible = Message(
+            "media.implausible", name=name, declared=declared, what=bad.what, max=most, accepted=accepted
+        )
+        return (implausible,), ()
     if result.reader_failure is not None:
-        why = _READER_FAILURES.get(result.reader_failure, "reading it failed")
-        return (f"{name} could not be read safely ({why}); export the video again as {accepted}",), ()
+        why = _READER_FAILURES.get(result.reader_failure, Message("media.read_failed"))
+        return (Message("media.unsafe", name=name, why=why, accepted=accepted),), ()
 
     if result.read_error is not None:
         if result.container in REFERENCE_CONTAINERS:
             what = result.container.upper()
-            return (
-                f"{name} is damaged or incomplete (its {what} structure cannot be read); "
-                "export or download it again",
-            ), ()
-        return (f"{name} is not a video file that can be read; upload an {accepted} file",), ()
+            return (Message("media.damaged", name=name, what=what),), ()
+        return (Message("media.unreadable", name=name, accepted=accepted),), ()
 
     if result.stray_bytes:
-        return (
-            f"{name} has {result.stray_bytes:,} stray bytes after the end of its video (players "
-            f"ignore them; the provider may not); turn on '{FIX_CHOICE}' to remux it, or export it again",
-        ), ()
+        stray = f"{result.stray_bytes:,}"
+        return (Message("media.stray", name=name, count=stray, fix=FIX_CHOICE),), ()
 
     if not result.headers_read:
         # A remote file whose headers could not be fetched: let it through, cost as a range.
-        warnings.append(
-            f"could not read how long {name} lasts without downloading all of it; "
-            "the cost is shown as a range"
-        )
+        warnings.append(Message("media.length_remote", name=name))
         return tuple(problems), tuple(warnings)
 
     if result.video_codec is None:
-        kind_text = "audio only" if result.has_audio else "no streams"
-        return (f"{name} has no video track ({kind_text}); upload a video with a picture",), ()
+        kind_text = Message("media.audio_only") if result.has_audio else Message("media.no_streams")
+        return (Message("media.no_video", name=name, kind=kind_text),), ()
 
     if result.duration is None:
-        warnings.append(f"could not read how long {name} lasts; the cost is shown as a range")
+        warnings.append(Message("media.length_unknown", name=name))
     elif result.duration < MIN_REFERENCE_SECONDS:
-        problems.append(
-            f"{name} lasts {_seconds(result.duration, MIN_REFERENCE_SECONDS)}; references must be "
-            f"{limit} long: use a longer clip"
-        )
+        lasts = _seconds(result.duration, MIN_REFERENCE_SECONDS)
+        problems.append(Message("media.too_short", name=name, lasts=lasts, limit=limit))
     elif result.duration > MAX_REFERENCE_SECONDS:
+        lasts = _seconds(result.duration, MAX_REFERENCE_SECONDS)
         problems.append(
-            f"{name} lasts {_seconds(result.duration, MAX_REFERENCE_SECONDS)}; references must be "
-            f"{limit} long: trim it to {MAX_REFERENCE_SECONDS:g} s or less"
+            Message("media.too_long", name=name, lasts=lasts, limit=limit, max=f"{MAX_REFERENCE_SECONDS:g}")
         )
 
     if not result.has_audio:
-        warnings.append(f"{name} has no audio track: the voice cannot be copied")
+        warnings.append(Message("media.no_audio", name=name))
     codec = result.video_codec
     if codec not in BROWSER_CODECS:
         codec_label = CODEC_LABELS.get(codec, codec.upper())
-        if codec == "hevc":
-            detail = "only some browsers (Safari, recent Chrome and Edge) can preview it"
-        else:
-            detail = "browsers may not preview it"
-        warnings.append(f"{name} uses {codec_label} video: {detail}; convert to H.264 for a preview")
+        detail = Message("media.hevc_preview") if codec == "hevc" else Message("media.no_preview")
+        warnings.append(Message("media.codec", name=name, codec=codec_label, detail=detail))
     return tuple(problems), tuple(warnings)
 
 

@@ -37,6 +37,7 @@ from ..job import resume_generation, run_generation
 from ..links import LinkBook
 from ..media.clips import default_clips
 from ..media.poster import make_poster, poster_path
+from ..messages import Message
 from ..provider_choice import ProviderChoice
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
@@ -346,7 +347,7 @@ class TaskManager:
             model=model,
             request=request_summary(request, probed),
             key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
-            message="Checking the references",
+            message=Message("rec.checking"),
             # Inserted already leased to this worker: no sweep can take it before the job starts.
             lease_owner=self.worker,
             lease_ttl=self.leases.ttl,
@@ -419,7 +420,7 @@ class TaskManager:
             self._profiles[record.id] = chosen
         with self._lock:
             self._accepted.add(record.id)
-        updated = self.recorder.update(record.id, status=SUBMITTED, message="Resumed; checking the task")
+        updated = self.recorder.update(record.id, status=SUBMITTED, message=Message("rec.resumed"))
         self._thread.call_soon(lambda: self._spawn(record.id, self._watch_existing(record.id, key)))
         return updated
 
@@ -454,7 +455,7 @@ class TaskManager:
         ):
             return False  # another live worker is on it
         self.recorder.update(
-            record_id, status=DOWNLOADING, finished_at=None, message="Trying the download again"
+            record_id, status=DOWNLOADING, finished_at=None, message=Message("rec.retry_download")
         )
         self._spawn(record_id, self._watch_existing(record_id, key, first_outcome=None))
         return True
@@ -475,19 +476,20 @@ class TaskManager:
         if record is None:
             return None
         if record.is_final:
-            return CancelResult(CancelOutcome.TOO_LATE, "The task has already ended.", record.task_id)
+            return CancelResult(CancelOutcome.TOO_LATE, Message("cancel.ended"), record.task_id)
         if record.task_id is None:
             return CancelResult(
                 CancelOutcome.NOT_SUBMITTED,
-                "The task is not at the provider yet (its references are being checked or uploaded); "
-                "nothing has been charged. Try again once it is submitted.",
+                Message("cancel.not_submitted"),
             )
         profile = self._profile_for(record)
         if record.provider != profile.name or profile.cancel == "none":
             return CancelResult(
                 CancelOutcome.NOT_SUPPORTED,
-                f"{profile.label if record.provider == profile.name else record.provider} has no way "
-                "to cancel a task here: it runs on and is charged if it succeeds.",
+                Message(
+                    "cancel.not_supported",
+                    provider=profile.label if record.provider == profile.name else record.provider,
+                ),
                 record.task_id,
             )
         if record.key_source == KEY_VISITOR:
@@ -495,7 +497,7 @@ class TaskManager:
             if key is None:
                 return CancelResult(
                     CancelOutcome.NOT_SUPPORTED,
-                    "This task was started with your own API key, which is not kept; paste it to cancel.",
+                    Message("cancel.key_gone"),
                     record.task_id,
                 )
         else:
@@ -518,8 +520,8 @@ class TaskManager:
             with contextlib.suppress(BaseException):
                 await job
         event = Failed(
-            message=f"Cancelled at {profile.label} before it started; nothing was charged.",
-            suggestion="Generate again when you are ready.",
+            message=Message("rec.cancelled", provider=profile.label),
+            suggestion=Message("rec.generate_again"),
             task_id=record.task_id,
             code="cancelled",
             charged=False,
@@ -559,7 +561,7 @@ class TaskManager:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
         default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
-        self.recorder.update(record.id, video_path=None, message="The local copy was deleted.")
+        self.recorder.update(record.id, video_path=None, message=Message("rec.deleted"))
         return True
 
     async def follow(self, record_id: str, owner: str, *, refresh: float = 5.0) -> AsyncIterator[Event]:
@@ -671,13 +673,13 @@ class TaskManager:
                     self.events.publish(record_id, self.recorder.give_up_download(record))
                     return
                 download_failures += 1
-                message = f"Saving the video failed; trying again in {delay:g} s."
+                message = Message("rec.save_retry", delay=f"{delay:g}")
                 self.events.publish(record_id, self.recorder.retrying(record, DOWNLOADING, message))
                 await self._pause(record_id, delay)
             elif outcome is Outcome.REWATCH:
                 if task_age(record, time.time()) > self.max_task_age:
                     event = Failed(
-                        message="The provider could not be reached for 24 hours; the task and its result link have expired.",
+                        message=Message("rec.unreachable_expired"),
                         task_id=record.task_id,
                         reason=FailureReason.EXPIRED,
                     )
@@ -686,7 +688,7 @@ class TaskManager:
                     return
                 delay = self.schedule.rewatch_delay_for(rewatches)
                 rewatches += 1
-                message = f"Lost contact with the provider; trying again in {delay:g} s."
+                message = Message("rec.lost_contact", delay=f"{delay:g}")
                 self.events.publish(record_id, self.recorder.retrying(record, record.status, message))
                 await self._pause(record_id, delay)
             record = self.store.get(record_id)
@@ -771,7 +773,7 @@ class TaskManager:
         record = self.store.get(record_id)
         if record is not None and record.task_id is None:
             event = Failed(
-                message="The generation stopped before the task was created; nothing was charged.",
+                message=Message("rec.stopped_before_create"),
                 reason=FailureReason.UNEXPECTED,
             )
             self.recorder.settle(record_id, FAILED, event.message, reason=event.reason)

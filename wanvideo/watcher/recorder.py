@@ -40,6 +40,7 @@ from ..events import (
     Uploading,
 )
 from ..fsutil import fsync_dir
+from ..messages import Message
 from ..pricing import Estimate, billed_difference
 from ..schemas import GenerationRequest
 from ..store import TaskRecord, TaskStoreBase
@@ -52,6 +53,7 @@ from ..task_status import (
     NEEDS_KEY,
     SUBMITTED,
     record_status_for,
+    status_label,
 )
 
 __all__ = ["EventRecorder", "Outcome", "Step", "estimate_of", "request_summary", "snapshot_event"]
@@ -223,8 +225,8 @@ class EventRecorder:
         """The retries are used up: final, charged, with the provider's link as a field."""
         last = (record.error or {}).get("message") or "the download kept failing"
         event = Failed(
-            message=f"The video was made (and billed) but could not be saved after several tries: {last}",
-            suggestion="Download it from the provider's dashboard within 24 hours of the task.",
+            message=Message("rec.not_saved", detail=last),
+            suggestion=Message("rec.download_from_dashboard"),
             task_id=record.task_id,
             code=FailureReason.DOWNLOAD_FAILED.value,
             charged=True,
@@ -247,7 +249,7 @@ class EventRecorder:
     def record(self, record_id: str, event: Event) -> Step:
         """Store one event; say whether the run ended and what followers should hear."""
         if isinstance(event, Probed):
-            changes: dict[str, Any] = {"message": "References checked"}
+            changes: dict[str, Any] = {"message": Message("rec.checked")}
             if event.estimate is not None:
                 changes["estimate"] = event.estimate.model_dump(mode="json")
             record = self.update(record_id, **changes)
@@ -256,12 +258,21 @@ class EventRecorder:
                 self.store.set_spend(record_id, min(record.spend_credits, event.estimate.credits))
         elif isinstance(event, Preparing):
             self.update_throttled(
-                record_id, message=f"Preparing {event.name} (character{event.index}, {event.percent:.0f}%)"
+                record_id,
+                message=Message(
+                    "rec.preparing", name=event.name, index=event.index, percent=f"{event.percent:.0f}"
+                ),
             )
         elif isinstance(event, Uploading):
             self.update_throttled(
                 record_id,
-                message=f"Uploading {event.name} ({event.index}/{event.count}, {event.percent:.0f}%)",
+                message=Message(
+                    "rec.uploading",
+                    name=event.name,
+                    index=event.index,
+                    count=event.count,
+                    percent=f"{event.percent:.0f}",
+                ),
             )
         elif isinstance(event, Submitted):
             # Stored before the job is asked for its next event, i.e. before the first poll.
@@ -278,16 +289,17 @@ class EventRecorder:
                 status=SUBMITTED,
                 submitted_at=time.time(),
                 credits_reserved=event.credits_reserved,
-                message="Submitted; waiting for the provider",
+                message=Message("rec.submitted"),
                 **changes,
             )
         elif isinstance(event, Progress):
-            eta = f", about {event.eta:.0f} s left" if event.eta else ""
-            message = f"{event.status.capitalize()} {event.percent:.0f}%{eta}"
+            eta = Message("rec.eta", seconds=f"{event.eta:.0f}") if event.eta else ""
+            word = status_label(record_status_for(event.status))
+            message = Message("rec.progress", word=word, percent=f"{event.percent:.0f}", eta=eta)
             if event.queue_position is not None:  # fal: 0 = next in line
                 ahead = event.queue_position
-                message = "Queued at the provider, " + (
-                    "next in line" if ahead == 0 else f"{ahead} ahead in its queue"
+                message = (
+                    Message("rec.next_in_line") if ahead == 0 else Message("rec.queue_ahead", ahead=ahead)
                 )
             self.update(
                 record_id,
@@ -298,7 +310,7 @@ class EventRecorder:
         elif isinstance(event, Downloading):
             if event.bytes_received == 0 and event.result_url:
                 self.update(record_id, result_url=event.result_url)
-            self.update_throttled(record_id, status=DOWNLOADING, message="Saving the video")
+            self.update_throttled(record_id, status=DOWNLOADING, message=Message("rec.saving"))
         elif isinstance(event, Completed):
             return self._completed(record_id, event)
         elif isinstance(event, Failed):
@@ -343,7 +355,7 @@ class EventRecorder:
             credits_charged=event.credits_charged,
             finished_at=time.time(),
             download_attempts=record.download_attempts + 1,
-            message="Done; the video is saved",
+            message=Message("rec.done"),
             error=None,
         )
         if event.credits_charged is not None:

@@ -26,6 +26,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from ..events import FailureReason
+from ..messages import Message
 from ..providers import ProviderProfile
 from ..store import KEY_VISITOR, TaskRecord
 from ..task_status import DOWNLOADING, EXPIRED, FAILED, INTERRUPTED, NEEDS_KEY
@@ -42,17 +43,10 @@ __all__ = [
 
 MAX_TASK_AGE = 24 * 3600.0  # the provider keeps tasks and result links about 24 h
 
-NEEDS_KEY_MESSAGE = (
-    "This task was started with your own API key, which is not kept; the app restarted, so it "
-    "could not keep watching it. Paste the same key under API key and press Resume to fetch the "
-    "result (the task kept running at the provider)."
-)
-EXPIRED_MESSAGE = (
-    "Not watched for more than 24 hours; the provider keeps tasks and their result "
-    "links for 24 hours only, so it can no longer be fetched."
-)
-EXPIRED_SUGGESTION = "Generate it again if you still need it."
-INTERRUPTED_MESSAGE = "The app stopped before the provider confirmed this task."
+NEEDS_KEY_MESSAGE = Message("triage.needs_key")
+EXPIRED_MESSAGE = Message("triage.expired")
+EXPIRED_SUGGESTION = Message("triage.expired_hint")
+INTERRUPTED_MESSAGE = Message("triage.interrupted")
 
 
 class Action(enum.Enum):
@@ -100,16 +94,14 @@ def triage(
             Action.SETTLE,
             INTERRUPTED,
             INTERRUPTED_MESSAGE,
-            "If it was created, it is in your provider's task list "
-            f"(idempotency key {record.idempotency_key}); otherwise nothing was charged.",
+            Message("triage.interrupted_hint", key=record.idempotency_key),
             FailureReason.INTERRUPTED,
         )
     if record.provider != profile.name:
         return Decision(
             Action.NEEDS_KEY,
             NEEDS_KEY,
-            f"This task was started with {record.provider}; the app now uses {profile.name}, "
-            "so it cannot watch it.",
+            Message("triage.other_provider", provider=record.provider, now=profile.name),
             reason=FailureReason.NEEDS_KEY,
         )
     if record.key_source == KEY_VISITOR and record.id not in keys:

@@ -1,0 +1,93 @@
+"""English and Chinese (Simplified) in real Chromium: the browser's language picks the labels
+(gr.I18n, in the frontend) and the server renders the cost panel, the status steps and the
+refusals in the same language (Accept-Language); every other language falls back to English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wanvideo.examples import EXAMPLE_SETS
+from wanvideo.messages import EN, ZH, t
+
+from .conftest import Studio
+from .test_journey import WAIT, open_studio
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DUET = EXAMPLE_SETS[0]
+FIELDS = ("prompt", "videos", "video_urls", "duration")  # labelled inputs (their accessible names)
+GROUPS = ("quality", "aspect_ratio", "shot_type")  # radio groups
+
+
+def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    context, page = open_studio(browser, studio, locale=locale)
+    try:
+        # The frontend and the server chose the same language.
+        assert page.evaluate("navigator.language") == locale
+        # Labels (accessible names) in the visitor's language.
+        for field in FIELDS:
+            expect(page.get_by_label(t(f"field.{field}", lang), exact=True).first).to_be_attached()
+        for group in GROUPS:
+            expect(page.get_by_role("radiogroup", name=t(f"field.{group}", lang))).to_be_visible()
+        generate = page.get_by_role("button", name=t("form.generate", lang), exact=True)
+        expect(generate).to_be_visible()
+        expect(page.locator("#cost-estimate")).to_contain_text(t("cost.title", lang), timeout=WAIT)
+        # History (server-rendered on load) in the same language as the labels above it.
+        expect(page.locator("#history-list")).to_contain_text(t("history.empty", lang), timeout=WAIT)
+
+        # A refusal: Generate with nothing filled in says what to change, in this language.
+        generate.click()
+        refused = t("view.cannot_generate", lang, problems="").strip()
+        toast = page.locator(".toast-body").filter(has_text=refused)
+        expect(toast.first).to_be_visible(timeout=WAIT)
+        expect(toast.first).to_contain_text(t("input.prompt_empty", lang))
+
+        # An example in this language: its prompt, its cost (server-side), then the status steps.
+        page.locator("#examples-slot").get_by_role("button", name=DUET.label.render(lang)).click()
+        expect(page.get_by_label(t("field.prompt", lang), exact=True)).to_have_value(
+            DUET.prompt.render(lang), timeout=WAIT
+        )
+        cost = page.locator("#cost-estimate")
+        money = t("money.credits_usd", lang, credits="47.60", usd="0.70")
+        expect(cost).to_contain_text(t("cost.headline", lang, money=money), timeout=WAIT)
+        generate.click()
+        status = page.locator("#status-panel")
+        expect(status).to_contain_text(t("view.done", lang), timeout=WAIT)
+        expect(status).to_contain_text(t("view.checked", lang, count=2, cost="").strip())
+        expect(status).to_contain_text(t("view.simulated_charge", lang, money="").split("*")[0])
+        # Stop is relabelled on the server as the task moves on: still in this language.
+        expect(page.locator("#stop")).to_have_text(t("form.stop", lang), timeout=WAIT)
+        # The new history card: its status chip and its actions.
+        card = page.locator("#history-list .wan-hist-card").first
+        expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang), timeout=WAIT)
+        expect(card.get_by_role("button", name=t("history.remix", lang))).to_be_visible()
+        page.screenshot(path=str(artifacts / f"i18n-{locale}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_chinese_browser_gets_chinese_labels_refusals_and_status(
+    browser,  # noqa: ANN001
+    studio: Studio,
+    artifacts: Path,
+) -> None:
+    _journey(browser, studio, artifacts, "zh-CN", ZH)
+
+
+def test_english_browser_gets_english(browser, studio: Studio, artifacts: Path) -> None:  # noqa: ANN001
+    _journey(browser, studio, artifacts, "en-US", EN)
+
+
+def test_other_languages_fall_back_to_english(browser, studio: Studio) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    context, page = open_studio(browser, studio, locale="fr-FR")
+    try:
+        expect(page.get_by_label("Prompt", exact=True)).to_be_attached()
+        expect(page.locator("#history-list")).to_contain_text(t("history.empty", EN))
+    finally:
+        context.close()
