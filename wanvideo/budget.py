@@ -157,34 +157,20 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
                 hint=_OWN_KEY_HINT,
             ),
         )
-    if limits.daily is not None and usage.spent + amount > limits.daily:
-        return SpendRefused(
-            Limit.DAILY,
-            limits.daily,
-            resets,
-            Message(
-                "budget.daily",
-                limit=format_credits(limits.daily),
-                left=format_credits(max(Decimal(0), limits.daily - usage.spent)),
+    daily = (Limit.DAILY, limits.daily, usage.spent, "budget.daily")
+    visitor = (Limit.VISITOR_DAILY, limits.visitor_daily, usage.visitor_spent, "budget.visitor_daily")
+    for which, limit, spent, message_id in (daily, visitor):
+        if limit is not None and spent + amount > limit:
+            left = format_credits(max(Decimal(0), limit - spent))
+            message = Message(
+                message_id,
+                limit=format_credits(limit),
+                left=left,
                 amount=format_credits(amount),
                 resets=_at(resets),
                 hint=_OWN_KEY_HINT,
-            ),
-        )
-    if limits.visitor_daily is not None and usage.visitor_spent + amount > limits.visitor_daily:
-        return SpendRefused(
-            Limit.VISITOR_DAILY,
-            limits.visitor_daily,
-            resets,
-            Message(
-                "budget.visitor_daily",
-                limit=format_credits(limits.visitor_daily),
-                left=format_credits(max(Decimal(0), limits.visitor_daily - usage.visitor_spent)),
-                amount=format_credits(amount),
-                resets=_at(resets),
-                hint=_OWN_KEY_HINT,
-            ),
-        )
+            )
+            return SpendRefused(which, limit, resets, message)
     return None
 
 
