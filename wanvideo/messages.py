@@ -1228,6 +1228,16 @@ def render(value: Any, lang: str = EN) -> str:
     return "" if value is None else str(value)
 
 
+ECHO_CHARS = 40  # a visitor's own value quoted in a message: at most this many characters
+
+
+def echoed(value: Any, limit: int = ECHO_CHARS) -> str:
+    """A visitor's own value as a message quotes it: its repr, cut to `limit` characters, so a
+    crafted megabyte of input never comes back in a refusal (or a log line)."""
+    text = str(value).strip()
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def either(items: list[Any] | tuple[Any, ...]) -> Any:
     """ "a or b or c" in any language (one item: itself)."""
     if not items:

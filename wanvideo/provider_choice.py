@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .messages import Message
+from .messages import Message, echoed
 from .providers import PROFILES, ProviderProfile, compared_profiles
 from .schemas import field_problem
 
@@ -88,7 +88,7 @@ class ProviderChoice:
         name = (provider or "").strip() or self.configured.name
         model = (model or "").strip() or None
         if name not in self.names():
-            unknown = Message("choice.unknown_provider", name=repr(name), names=", ".join(self.names()))
+            unknown = Message("choice.unknown_provider", name=echoed(name), names=", ".join(self.names()))
             return Pick(self.configured, [field_problem("provider", unknown)])
         profile = self.profile_of(name)
         problem = profile.model_problem(model)

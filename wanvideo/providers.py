@@ -40,7 +40,7 @@ from .limits import (  # noqa: F401  (the API's limits, importable from here too
     MAX_REFERENCES,
     MIN_REFERENCE_SECONDS,
 )
-from .messages import Message, either
+from .messages import Message, echoed, either
 
 if TYPE_CHECKING:
     from .media import ProbeResult
@@ -291,7 +291,7 @@ class ProviderProfile(BaseModel):
         if model is None or any(v.id == model for v in self.variants):
             return None
         offered = " or ".join(v.id for v in self.variants)
-        return Message("input.no_model", provider=self.label, model=repr(model), offered=offered)
+        return Message("input.no_model", provider=self.label, model=echoed(model), offered=offered)
 
     def with_model(self, model: str | None) -> ProviderProfile:
         """This provider with another model variant selected (None: unchanged). Raises

@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from .messages import Message
+from .messages import Message, echoed
 from .providers import (
     DEFAULT_DURATIONS,
     MAX_CALLBACK_URL_CHARS,
@@ -92,7 +92,7 @@ def _check_prompt(value: str) -> str:
 def _check_reference_url(url: str) -> str:
     url = url.strip()
     if not is_http_url(url):
-        raise ValueError(Message("input.not_http_link", url=repr(url)))
+        raise ValueError(Message("input.not_http_link", url=echoed(url, 80)))
     return url
 
 
@@ -116,14 +116,14 @@ def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
     sentence a person can act on: inf, nan, 1e999, negative, fractional and huge values too."""
     durations = profile.durations if profile is not None else DEFAULT_DURATIONS
     choose = Message("input.duration_choose", rule=duration_rule(durations))
-    shown = str(value).strip()[:40]
+    shown = echoed(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError(Message("input.duration_not_number", value=repr(shown), choose=choose))
+        raise ValueError(Message("input.duration_not_number", value=shown, choose=choose))
     text = value.strip().lower().removesuffix("s").strip() if isinstance(value, str) else value
     try:
         number = float(text)
     except (ValueError, OverflowError):  # OverflowError: an int beyond float range
-        raise ValueError(Message("input.duration_not_number", value=repr(shown), choose=choose)) from None
+        raise ValueError(Message("input.duration_not_number", value=shown, choose=choose)) from None
     if not math.isfinite(number):
         raise ValueError(Message("input.duration_not_finite", value=shown, choose=choose))
     if number > durations[-1] or number < durations[0]:
@@ -158,16 +158,16 @@ def read_starts(value: Any) -> tuple[float, ...]:
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         items = [value]
     else:
-        raise ValueError(Message("input.starts_not_list", value=repr(str(value)[:40])))
+        raise ValueError(Message("input.starts_not_list", value=echoed(value)))
     starts = []
     for item in items:
-        shown = str(item).strip()[:20]
+        shown = echoed(item, 20)
         try:
             number = float(item) if item is not None and not isinstance(item, bool) else math.nan
         except (TypeError, ValueError, OverflowError):
             number = math.nan
         if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
-            raise ValueError(Message("input.start_not_number", value=repr(shown)))
+            raise ValueError(Message("input.start_not_number", value=shown))
         starts.append(number)
     return tuple(starts)
 
@@ -304,7 +304,9 @@ class CreateTaskBody(BaseModel):
         profile = (info.context or {}).get("profile")
         known = [v.wire for v in profile.variants] if profile is not None else [MODEL_NAME]
         if value not in known:
-            raise ValueError(f"{value!r} is not a model of this provider; choose one of {', '.join(known)}")
+            raise ValueError(
+                f"{echoed(value)} is not a model of this provider; choose one of {', '.join(known)}"
+            )
         return value
 
     @field_validator("video_urls")

@@ -126,3 +126,22 @@ def test_the_store_keeps_a_message_id_and_params(tmp_path):
     assert isinstance(back.message, Message) and back.message.render(ZH) == msg.render(ZH)
     assert back.error["suggestion"].render(ZH) == "模型没有生成内容；请换一个提示词。"
     assert back.error["message"] == "Task t-1 failed: boom"
+
+
+def test_a_visitors_value_is_quoted_short() -> None:
+    """A crafted megabyte in a form field never comes back whole in a refusal."""
+    from wanvideo.messages import ECHO_CHARS, echoed
+
+    assert echoed(" fal ") == "'fal'"
+    assert echoed("x" * 10_000) == repr("x" * ECHO_CHARS + "…")
+    assert echoed("y" * 100, 20) == repr("y" * 20 + "…")
+
+
+def test_an_unknown_provider_or_model_is_echoed_short() -> None:
+    from wanvideo.provider_choice import ProviderChoice
+    from wanvideo.providers import get_profile
+
+    pick = ProviderChoice(configured=get_profile("evolink")).pick("p" * 5000)
+    assert len(pick.problems) == 1 and "p" * 41 not in str(pick.problems[0])
+    problem = get_profile("fal").model_problem("m" * 5000)
+    assert problem is not None and "m" * 41 not in str(problem)
