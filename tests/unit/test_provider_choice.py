@@ -313,24 +313,11 @@ def test_history_cards_show_the_billed_seconds_in_the_providers_unit(tmp_path: P
 
 
 def test_clips_are_prepared_to_the_chosen_providers_limits() -> None:
+    from tests.unit.media.test_prepare import probe
     from wanvideo.media.prepare import Step
     from wanvideo.preparation import limits_for, plan_references
 
-    clip = ProbeResult(
-        name="clip.mp4",
-        source="/tmp/clip.mp4",
-        size_bytes=45 * 1_000_000,  # under the API's 100 MB, over fal's 30 MB
-        container="mp4",
-        duration=10.0,
-        video_codec="h264",
-        width=1280,
-        height=720,
-        fps=30.0,
-        has_audio=True,
-        audio_codec="aac",
-        pixel_format="yuv420p",
-        headers_read=True,
-    )
+    clip = probe(size_bytes=45 * 1_000_000)  # under the API's 100 MB, over fal's 30 MB
     assert limits_for(FAL).max_bytes == 30 * 1_000_000
     assert limits_for(FAL.with_model("flash")).max_bytes == 100 * 1_000_000
     (on_fal,), _, _ = plan_references([clip], [], fix=True, limits=limits_for(FAL))
