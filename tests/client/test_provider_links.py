@@ -49,6 +49,19 @@ def _settings(tmp_path: Path, app: AppServer | None, **extra: str):
     return load_settings(env)
 
 
+def _evolink_settings(tmp_path: Path, app: AppServer | None, sim: Simulator, **extra: str):
+    """EvoLink on the server's key, pointed at `sim` (API and file host)."""
+    return _settings(
+        tmp_path,
+        app,
+        WAN_PROVIDER="evolink",
+        WAN_API_KEY="server-key",
+        WAN_API_BASE_URL=sim.base_url,
+        WAN_FILES_BASE_URL=sim.base_url,
+        **extra,
+    )
+
+
 def _manager(settings, app: AppServer | None) -> TaskManager:
     manager = TaskManager(settings, TaskStore(settings.data_dir / "tasks.sqlite3")).start()
     if app is not None:
@@ -206,13 +219,10 @@ async def test_a_callback_saves_the_task_before_the_next_scheduled_poll(tmp_path
 
 async def test_a_visitors_own_callback_is_sent_instead(tmp_path, clip):
     with AppServer() as app, Simulator(task_seconds=0.5, dialect="string", allow_private_urls=True) as sim:
-        settings = _settings(
+        settings = _evolink_settings(
             tmp_path,
             app,
-            WAN_PROVIDER="evolink",
-            WAN_API_KEY="server-key",
-            WAN_API_BASE_URL=sim.base_url,
-            WAN_FILES_BASE_URL=sim.base_url,
+            sim,
             WAN_POLL_MIN_INTERVAL="0.1",
         )
         manager = _manager(settings, app)
@@ -233,13 +243,10 @@ async def test_a_visitors_own_callback_is_sent_instead(tmp_path, clip):
 
 async def test_forged_tokens_and_bodies_change_nothing_and_a_flood_polls_little(tmp_path, clip):
     with AppServer() as app, Simulator(task_seconds=30.0, dialect="string", allow_private_urls=True) as sim:
-        settings = _settings(
+        settings = _evolink_settings(
             tmp_path,
             app,
-            WAN_PROVIDER="evolink",
-            WAN_API_KEY="server-key",
-            WAN_API_BASE_URL=sim.base_url,
-            WAN_FILES_BASE_URL=sim.base_url,
+            sim,
             WAN_POLL_MIN_INTERVAL="60",
             WAN_POLL_MAX_INTERVAL="120",
         )
@@ -443,13 +450,10 @@ async def test_with_a_callback_expected_polling_is_only_the_fallback(tmp_path, c
             AppServer() as app,
             Simulator(task_seconds=3.0, dialect="string", allow_private_urls=True) as sim,
         ):
-            settings = _settings(
+            settings = _evolink_settings(
                 tmp_path / str(callbacks),
                 app if callbacks else None,
-                WAN_PROVIDER="evolink",
-                WAN_API_KEY="server-key",
-                WAN_API_BASE_URL=sim.base_url,
-                WAN_FILES_BASE_URL=sim.base_url,
+                sim,
                 WAN_POLL_MIN_INTERVAL="0.1",
                 WAN_POLL_MAX_INTERVAL="2.5",
             )
