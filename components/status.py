@@ -39,6 +39,7 @@ from .status_view import (
     stop_label,
     stop_message,
 )
+from .stop_signal import StopSignals
 
 
 @dataclass
@@ -142,6 +143,9 @@ def read_request(
 def listen(
     ctx: AppContext, form: Form, status: Status, result: Result, owner: gr.components.Component
 ) -> None:
+    stops = StopSignals()
+
+    @stops.stoppable
     async def generate(
         prompt: str,
         videos: Any = None,
@@ -280,6 +284,7 @@ def listen(
         tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request
     ) -> tuple[str, None]:
         """Stop following; where the provider can still cancel the task (Cancel task), cancel it."""
+        stops.stop(request.session_hash)
         lang = lang_of(request)
         tracked = tracking or {}
         record_id = tracked.get("record_id")
