@@ -7,7 +7,7 @@ import gradio as gr
 from wanvideo.messages import Message
 
 from .context import AppContext
-from .lang import static
+from .lang import static_text
 
 
 def banner_message(ctx: AppContext) -> Message:
@@ -25,7 +25,7 @@ def banner_text(ctx: AppContext) -> str:
 def render(ctx: AppContext) -> gr.Markdown:
     classes = ["wan-banner", "wan-banner-demo" if ctx.settings.is_demo else "wan-banner-live"]
     msg = banner_message(ctx)
-    return gr.Markdown(static(msg.id, **msg.params), elem_id="mode-banner", elem_classes=classes)
+    return gr.Markdown(static_text(msg), elem_id="mode-banner", elem_classes=classes)
 
 
 def listen(*_args: object) -> None:

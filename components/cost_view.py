@@ -110,7 +110,7 @@ def compare_lines(quotes: list[ProviderQuote], chosen: ProviderProfile | None, l
         lines.append(
             COMPARE_ROW.format(
                 mark=CHOSEN_MARK if is_chosen else "",
-                label=(q.short_label or q.label).replace("|", "/"),
+                label=tr(q.short_label or q.label, lang).replace("|", "/"),
                 model=variant_name(q.model, lang),
                 billed=billed,
                 usd=usd,
@@ -257,7 +257,7 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
                 "minimum_credits": _num(e.minimum_credits),
                 "minimum_applied": e.minimum_applied,
                 "prices_as_of": e.prices_as_of,
-                "prices_source": e.prices_source,
+                "prices_source": str(e.prices_source),
             }
         )
         if a.other is not None:

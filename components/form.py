@@ -23,7 +23,7 @@ from wanvideo.providers import (
 
 from . import provider_view, references
 from .context import AppContext
-from .lang import lang_of, static, t
+from .lang import lang_of, static, static_text, t
 
 # Counted in the browser (no server round trip per keystroke), in code points like Python's len(),
 # in the language Gradio's frontend chose (the same rule as `wanvideo.messages.negotiate`).
@@ -128,9 +128,7 @@ def render(ctx: AppContext) -> Form:
         elem_id="fix-references",
     )
     hint = provider_view.reference_hint_message(profile)
-    reference_hint = gr.Markdown(
-        static(hint.id, **hint.params), elem_id="reference-hint", elem_classes=["wan-hint"]
-    )
+    reference_hint = gr.Markdown(static_text(hint), elem_id="reference-hint", elem_classes=["wan-hint"])
     video_urls = gr.Textbox(
         label=static("field.video_urls"),
         value="",
@@ -153,7 +151,7 @@ def render(ctx: AppContext) -> Form:
         )
     aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=static("field.aspect_ratio"))
     shot_type = gr.Radio(
-        list(SHOT_TYPES),
+        [(static(f"shot.{shot}"), shot) for shot in SHOT_TYPES],
         value=SHOT_TYPES[0],
         label=static("field.shot_type"),
         info=static("form.shot_type_info"),
@@ -178,7 +176,7 @@ def render(ctx: AppContext) -> Form:
             elem_id="api-key",
         )
         provider = gr.Dropdown(
-            choices=[(label, name) for name, label in ctx.choice.options()],
+            choices=[(static_text(label), name) for name, label in ctx.choice.options()],
             value=profile.name,
             label=static("field.provider"),
             info=static(
@@ -189,8 +187,7 @@ def render(ctx: AppContext) -> Form:
         )
         model = gr.Dropdown(
             choices=[
-                (static(label.id, **label.params), value)
-                for label, value in provider_view.model_choice_messages(profile)
+                (static_text(label), value) for label, value in provider_view.model_choice_messages(profile)
             ],
             value=profile.model,
             label=static("field.model"),
@@ -199,9 +196,7 @@ def render(ctx: AppContext) -> Form:
             elem_id="model",
         )
         facts = provider_view.facts_message(profile)
-        provider_facts = gr.Markdown(
-            static(facts.id, **facts.params), elem_id="provider-facts", elem_classes=["wan-hint"]
-        )
+        provider_facts = gr.Markdown(static_text(facts), elem_id="provider-facts", elem_classes=["wan-hint"])
     return Form(
         prompt=prompt,
         prompt_count=prompt_count,

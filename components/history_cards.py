@@ -186,7 +186,7 @@ def provider_line(record: TaskRecord, lang: str = EN) -> str:
     if not model and profile is not None:
         chosen = req.get("model")
         model = (profile if profile.model_problem(chosen) else profile.with_model(chosen)).variant.wire
-    label = profile.label if profile is not None else record.provider
+    label = tr(profile.label, lang) if profile is not None else record.provider
     return texts(lang)["provider"].format(provider=label, model=model or "")
 
 
@@ -197,8 +197,12 @@ def settings_line(record: TaskRecord, lang: str = EN) -> str:
         quality=req.get("quality", "?"),
         ratio=req.get("aspect_ratio", "?"),
         duration=req.get("duration", "?"),
-        shot=req.get("shot_type", "?"),
+        shot=_shot_label(req.get("shot_type"), lang),
     )
+
+
+def _shot_label(shot: Any, lang: str) -> str:
+    return t(f"shot.{shot}", lang) if shot in SHOT_TYPES else "?"
 
 
 def references_line(record: TaskRecord, lang: str = EN) -> str:

@@ -3,6 +3,7 @@ browser, English fallback) and dynamic text rendered on the server from the same
 (`wanvideo.messages`) in the language the request's Accept-Language asks for.
 
     label = static("field.prompt")              # a gr.I18n key: "Prompt" / "提示词" in the browser
+    choice = static_text(profile.label)         # a Message the same way; a brand name as it is
     lang = lang_of(request)                     # "en" | "zh-CN", the same choice the browser made
     text = t("cost.empty", lang)                # server-side text for a panel or a gr.Error
     launch(i18n=i18n())                         # every static key registered while building
@@ -34,6 +35,12 @@ def static(id: str, /, **params: Any) -> I18nData:  # noqa: A002
         key = f"{id}.{digest}"
     _STATIC[key] = {lang: msg.render(lang) for lang in LANGUAGES}
     return I18nData(key)
+
+
+def static_text(value: Message | str) -> I18nData | str:
+    """A Message (a catalogue id with parameters) as static text; a plain string (a brand
+    name, a model id) is the same in every language."""
+    return static(value.id, **value.params) if isinstance(value, Message) else value
 
 
 def i18n() -> gr.I18n:

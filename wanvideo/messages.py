@@ -303,10 +303,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     ),
     "form.duration_info": _m("{provider}: {rule}", "{provider}：{rule}"),
     "form.shot_type_info": _m(
-        "single: one continuous shot. multi: several cuts between shots. This setting overrides what "
-        "the prompt asks for.",
-        "single：一个连续镜头。multi：多个镜头切换。此设置优先于提示词中的要求。",
+        "Single shot: one continuous shot. Multi-shot: several cuts between shots. This setting "
+        "overrides what the prompt asks for.",
+        "单镜头：一个连续镜头。多镜头：多个镜头切换。此设置优先于提示词中的要求。",
     ),
+    # The shot types' labels (the API's values stay "single" and "multi").
+    "shot.single": _m("Single shot", "单镜头"),
+    "shot.multi": _m("Multi-shot", "多镜头"),
     "form.key_info": _m(
         "Used only for your requests; never stored or logged.", "只用于你的请求；绝不保存或记录。"
     ),
@@ -380,6 +383,64 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Price per billed second; the cost panel compares every provider.",
         "每计费秒的价格；费用面板会比较所有服务商。",
     ),
+    # Providers' names where they are words ("Demo", a DashScope region); brands stay as they are.
+    "provider.demo": _m("Demo (simulated)", "演示（模拟）"),
+    "provider.dashscope": _m("Alibaba Cloud DashScope ({region})", "阿里云百炼 DashScope（{region}）"),
+    "provider.dashscope_short": _m("DashScope {region}", "百炼 {region}"),
+    "region.singapore": _m("Singapore", "新加坡"),
+    "region.virginia": _m("Virginia", "弗吉尼亚"),
+    "region.beijing": _m("Beijing", "北京"),
+    # Where each built-in price table and reference-seconds rule comes from (the [Dn]/[Fn]
+    # marks are the sources listed in PROVIDERS.md).
+    "source.evolink_prices": _m("EvoLink public catalogue snapshot", "EvoLink 公开价目表快照"),
+    "source.evolink_rule": _m(
+        "EvoLink docs: 5 s in all, split 5 / 2.5 / 1.65 s per reference",
+        "EvoLink 文档：参考视频合计 5 秒，按 5 / 2.5 / 1.65 秒分给每段参考视频",
+    ),
+    "source.odkkk_prices": _m(
+        "odkkk publishes no prices; EvoLink snapshot used (configurable)",
+        "odkkk 未公布价格；使用 EvoLink 的价目快照（可配置）",
+    ),
+    "source.dashscope_prices": _m(
+        "Alibaba Model Studio pricing, {where} [D2]", "阿里云百炼模型定价，{where} [D2]"
+    ),
+    "source.dashscope_flash_prices": _m(
+        "Alibaba Model Studio pricing, {where}, flash with audio [D2]",
+        "阿里云百炼模型定价，{where}，极速版（含音频）[D2]",
+    ),
+    "source.where_singapore": _m("International (Singapore)", "国际（新加坡）"),
+    "source.where_virginia": _m(
+        "Global (Virginia); USD list price not found", "全球（弗吉尼亚）；未找到美元标价"
+    ),
+    "source.where_beijing": _m("China (Beijing)", "中国（北京）"),
+    "source.dashscope_rule": _m(
+        "PROVIDERS.md A6: input video seconds capped at 5 s in all [D2]; the split across 2-3 "
+        "references is EvoLink's (5 / 2.5 / 1.65 s) [D12], not confirmed by an Alibaba page",
+        "PROVIDERS.md A6：输入视频合计最多计 5 秒 [D2]；2-3 段参考视频之间的分配沿用 EvoLink 的"
+        "（5 / 2.5 / 1.65 秒）[D12]，未经阿里云页面确认",
+    ),
+    "source.fal_standard": _m(
+        "fal model page: ${p720}/s 720p, ${p1080}/s 1080p [F1]",
+        "fal 模型页面：720p 每秒 ${p720}，1080p 每秒 ${p1080} [F1]",
+    ),
+    "source.fal_flash": _m(
+        "fal flash page: half of standard with audio, ${p720}/s 720p, ${p1080}/s 1080p [F11]",
+        "fal 极速版页面：含音频的标准版半价，720p 每秒 ${p720}，1080p 每秒 ${p1080} [F11]",
+    ),
+    "source.fal_rule": _m(
+        "PROVIDERS.md B6: fal bills output seconds [F8]; its Wan 2.6 R2V page says nothing about "
+        "reference seconds (the 2.7 page bills them [F12]): not confirmed",
+        "PROVIDERS.md B6：fal 按输出秒数计费 [F8]；其 Wan 2.6 R2V 页面未提及参考视频秒数"
+        "（2.7 版页面会计费 [F12]）：未确认",
+    ),
+    "source.price_unconfirmed": _m("price not confirmed: {source}", "价格未确认：{source}"),
+    "source.rule_unconfirmed": _m(
+        "reference seconds rule not confirmed: {source}", "参考视频秒数规则未确认：{source}"
+    ),
+    # The provider choice's entries: who runs it, and on whose key.
+    "choice.simulated": _m("{label} (simulated)", "{label}（模拟）"),
+    "choice.own_key": _m("{label} (your own key)", "{label}（使用你自己的密钥）"),
+    "choice.this_app": _m("{label} (this app's key)", "{label}（本应用的密钥）"),
     "provider.variant.standard": _m("Standard", "标准"),
     "provider.variant.flash": _m("Flash", "极速"),
     "provider.model_choice": _m("{name}: {rates}", "{name}：{rates}"),
@@ -572,8 +633,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "history.not_charged": _m("Not charged", "未收费"),
     "history.cost_unknown": _m("Cost unknown", "费用未知"),
     "history.settings": _m(
-        "{quality} · {ratio} · {duration} s · {shot} shot",
-        "{quality} · {ratio} · {duration} 秒 · {shot} 镜头",
+        "{quality} · {ratio} · {duration} s · {shot}",
+        "{quality} · {ratio} · {duration} 秒 · {shot}",
     ),
     "history.references": _m("References: {names}", "参考视频：{names}"),
     "history.retry_hint": _m(

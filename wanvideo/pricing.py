@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, InstanceOf
 
 from .messages import Message
 from .providers import (  # noqa: F401  (EVOLINK_PRICES: doctest)
@@ -75,7 +75,7 @@ class Estimate(BaseModel):
     minimum_applied: bool
     minimum_credits: Decimal
     prices_as_of: str
-    prices_source: str
+    prices_source: InstanceOf[Message] | str
     # What `credits*` are in ("credits", "USD", "CNY"), and whether the price and the rule for
     # reference seconds are the provider's word (defaults: estimates stored before these were).
     unit: str = "credits"
@@ -232,8 +232,8 @@ class ProviderQuote(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provider: str  # the profile name ("fal", "dashscope-singapore", ...)
-    label: str
-    short_label: str = ""  # for narrow tables
+    label: InstanceOf[Message] | str  # Messages render in the visitor's language; JSON: English
+    short_label: InstanceOf[Message] | str = ""  # for narrow tables
     model: str  # the variant id ("standard", "flash")
     model_name: str  # the provider's own name for it
     quality: str
@@ -246,8 +246,8 @@ class ProviderQuote(BaseModel):
     usd_low: Decimal | None
     usd: Decimal | None
     confirmed: bool
-    notes: tuple[str, ...] = ()
-    source: str = ""
+    notes: tuple[InstanceOf[Message] | str, ...] = ()
+    source: InstanceOf[Message] | str = ""
     as_of: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -258,7 +258,7 @@ class ProviderQuote(BaseModel):
 
         return {
             "provider": self.provider,
-            "label": self.label,
+            "label": str(self.label),  # the API's language: English
             "model": self.model,
             "model_name": self.model_name,
             "quality": self.quality,
@@ -270,8 +270,8 @@ class ProviderQuote(BaseModel):
             "amount": number(self.amount),
             "unit": self.unit,
             "confirmed": self.confirmed,
-            "notes": list(self.notes),
-            "source": self.source,
+            "notes": [str(note) for note in self.notes],
+            "source": str(self.source),
             "as_of": self.as_of,
         }
 
@@ -281,11 +281,11 @@ def quote(
 ) -> ProviderQuote:
     """The job priced on one profile (its selected model variant). Pure."""
     prices = profile.prices
-    notes: list[str] = []
+    notes: list[Message] = []
     if not prices.confirmed:
-        notes.append(f"price not confirmed: {prices.source}")
+        notes.append(Message("source.price_unconfirmed", source=prices.source))
     if not prices.rule_confirmed(len(durations)):
-        notes.append(f"reference seconds rule not confirmed: {prices.input_rule_source}")
+        notes.append(Message("source.rule_unconfirmed", source=prices.input_rule_source))
     common = {
         "provider": profile.name,
         "label": profile.label,

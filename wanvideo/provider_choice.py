@@ -38,11 +38,7 @@ DEMO_DIALECTS: dict[str, tuple[str, str | None]] = {
 # The real providers a visitor may pick (with their own key), in the order they are listed.
 REAL_PROVIDERS = ("evolink", "odkkk", "dashscope-singapore", "dashscope-virginia", "dashscope-beijing", "fal")
 
-# Visible text (one place, to be keyed for translation).
-SIMULATED = "{label} (simulated)"
-OWN_KEY = "{label} (your own key)"
-THIS_APP = "{label} (this app's key)"
-# Sentences for people: the catalogue's choice.* messages (wanvideo.messages, both languages).
+# Visible text: the catalogue's choice.* messages (wanvideo.messages, both languages).
 
 
 @dataclass(frozen=True)
@@ -71,15 +67,15 @@ class ProviderChoice:
     def profile_of(self, name: str) -> ProviderProfile:
         return self.configured if name == self.configured.name else PROFILES[name]
 
-    def label(self, name: str) -> str:
+    def label(self, name: str) -> Message | str:
         profile = self.profile_of(name)  # short labels: the choice must fit a phone's dropdown
         if self.demo:
-            return profile.label if name == "demo" else SIMULATED.format(label=profile.short)
+            return profile.label if name == "demo" else Message("choice.simulated", label=profile.short)
         if name == self.configured.name:
-            return THIS_APP.format(label=profile.short)
-        return OWN_KEY.format(label=profile.short)
+            return Message("choice.this_app", label=profile.short)
+        return Message("choice.own_key", label=profile.short)
 
-    def options(self) -> list[tuple[str, str]]:
+    def options(self) -> list[tuple[str, Message | str]]:
         """(name, label) for every offered provider, the configured one first."""
         return [(name, self.label(name)) for name in self.names()]
 

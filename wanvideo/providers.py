@@ -30,7 +30,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
 from .limits import (  # noqa: F401  (the API's limits, importable from here too)
     MAX_CALLBACK_URL_CHARS,
@@ -127,9 +127,11 @@ class PriceTable(BaseModel):
     # Reference counts for which the input rule is the provider's word even when it is not
     # confirmed in general (DashScope: one video is min(d, 5); the split of 2-3 is not).
     input_confirmed_counts: tuple[int, ...] = ()
-    input_rule_source: str = ""
+    # Where the price and the reference-seconds rule come from: a Message for the built-in
+    # tables (shown in the visitor's language), plain text from WAN_PRICES_JSON.
+    input_rule_source: InstanceOf[Message] | str = ""
     as_of: str
-    source: str
+    source: InstanceOf[Message] | str
 
     def credits_per_second(self, quality: str) -> Decimal:
         if quality == "1080p":
@@ -157,8 +159,8 @@ EVOLINK_PRICES = PriceTable(
     minimum_credits=Decimal("9"),
     credits_per_usd=Decimal("68"),
     as_of="2026-10-10",
-    source="EvoLink public catalogue snapshot",
-    input_rule_source="EvoLink docs: 5 s in all, split 5 / 2.5 / 1.65 s per reference",
+    source=Message("source.evolink_prices"),
+    input_rule_source=Message("source.evolink_rule"),
 )
 
 
@@ -224,9 +226,11 @@ class ProviderProfile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    label: str
+    # A Message where the name is words ("Demo (simulated)", a region), shown in the visitor's
+    # language; a plain brand name otherwise.
+    label: InstanceOf[Message] | str
     api_base_url: str
-    short_label: str = ""  # for narrow tables ("DashScope Singapore"); default: label
+    short_label: InstanceOf[Message] | str = ""  # for narrow tables ("DashScope Singapore"); default: label
     files_base_url: str
     durations: tuple[int, ...]
     default_duration: int
@@ -259,7 +263,7 @@ class ProviderProfile(BaseModel):
     # ------------------------------------------------------------------ variants
 
     @property
-    def short(self) -> str:
+    def short(self) -> Message | str:
         return self.short_label or self.label
 
     @property
@@ -430,7 +434,7 @@ PROVIDERS: dict[str, ProviderProfile] = {
         error_code_style="integer",
         prices=EVOLINK_PRICES.model_copy(
             update={
-                "source": "odkkk publishes no prices; EvoLink snapshot used (configurable)",
+                "source": Message("source.odkkk_prices"),
                 "confirmed": False,
             }
         ),
@@ -439,7 +443,7 @@ PROVIDERS: dict[str, ProviderProfile] = {
     # The built-in simulator: the EvoLink contract on a local port.
     "demo": ProviderProfile(
         name="demo",
-        label="Demo (simulated)",
+        label=Message("provider.demo"),
         api_base_url="http://127.0.0.1:8900",
         files_base_url="http://127.0.0.1:8900",
         durations=DEFAULT_DURATIONS,
@@ -451,16 +455,15 @@ PROVIDERS: dict[str, ProviderProfile] = {
 
 # ---------------------------------------------------------------------------- DashScope [PROVIDERS.md A]
 
-_DASHSCOPE_SPLIT = (
-    "PROVIDERS.md A6: input video seconds capped at 5 s in all [D2]; the split across 2-3 references "
-    "is EvoLink's (5 / 2.5 / 1.65 s) [D12], not confirmed by an Alibaba page"
-)
+_DASHSCOPE_SPLIT = Message("source.dashscope_rule")  # PROVIDERS.md A6 [D2, D12]
 # The zh pricing page's own rate: CNY 0.733924 = USD 0.10 [D2].
 CNY_PER_USD = Decimal("7.33924")
 _DASHSCOPE_AS_OF = "2026-05-30"  # the docs mirror's commit date [D1, D2]
 
 
-def _dashscope_prices(p720: str, p1080: str, unit: str, source: str, *, confirmed: bool = True) -> PriceTable:
+def _dashscope_prices(
+    p720: str, p1080: str, unit: str, source: Message, *, confirmed: bool = True
+) -> PriceTable:
     return PriceTable(
         credits_per_second_720p=Decimal(p720),
         credits_per_second_1080p=Decimal(p1080),
@@ -480,14 +483,14 @@ def _dashscope_prices(p720: str, p1080: str, unit: str, source: str, *, confirme
 _DASHSCOPE_REFERENCE = ReferenceRules(min_seconds=1.0, max_seconds=30.0, max_bytes=100 * 1_000_000)
 
 
-def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: str, **kw: Any):
+def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: Message, **kw: Any):
     variants = [
         ModelVariant(
             id=STANDARD,
             label="wan2.6-r2v",
             wire="wan2.6-r2v",
             prices=_dashscope_prices(
-                *prices[STANDARD], unit, f"Alibaba Model Studio pricing, {where} [D2]", **kw
+                *prices[STANDARD], unit, Message("source.dashscope_prices", where=where), **kw
             ),
             prompt_max=1500,  # both models; longer text is cut silently, so we refuse it [D1]
             reference=_DASHSCOPE_REFERENCE,
@@ -503,7 +506,7 @@ def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: st
                 prices=_dashscope_prices(
                     *prices[FLASH],
                     unit,
-                    f"Alibaba Model Studio pricing, {where}, flash with audio [D2]",
+                    Message("source.dashscope_flash_prices", where=where),
                     **kw,
                 ),
                 prompt_max=1500,
@@ -516,12 +519,12 @@ def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: st
 
 
 def _dashscope(
-    region: str, label: str, base: str, variants: tuple[ModelVariant, ...], *, durations, local_files: bool
+    region: str, base: str, variants: tuple[ModelVariant, ...], *, durations, local_files: bool
 ) -> ProviderProfile:
     return ProviderProfile(
         name=f"dashscope-{region}",
-        label=f"Alibaba Cloud DashScope ({label})",
-        short_label=f"DashScope {label}",
+        label=Message("provider.dashscope", region=Message(f"region.{region}")),
+        short_label=Message("provider.dashscope_short", region=Message(f"region.{region}")),
         provider="dashscope",
         region=region,
         adapter="dashscope",
@@ -548,11 +551,10 @@ def _dashscope(
 DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
     "singapore": _dashscope(
         "singapore",
-        "Singapore",
         "https://dashscope-intl.aliyuncs.com",
         # CNY converted at the page's own rate [D2]
         _dashscope_variants(
-            {STANDARD: ("0.10", "0.15"), FLASH: ("0.05", "0.075")}, "USD", "International (Singapore)"
+            {STANDARD: ("0.10", "0.15"), FLASH: ("0.05", "0.075")}, "USD", Message("source.where_singapore")
         ),
         durations=DEFAULT_DURATIONS,  # 2-10 [D1]
         # Open point (sources conflict): the es/pt-br copies of Oct 2026 say the temporary
@@ -561,12 +563,11 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
     ),
     "virginia": _dashscope(
         "virginia",
-        "Virginia",
         "https://dashscope-us.aliyuncs.com",
         # Only wan2.6-r2v under "Global"; CNY 0.6 / 1.0 [D2]. The USD list price was not found:
         # the CNY price is converted at the zh page's rate and marked unconfirmed.
         _dashscope_variants(
-            {STANDARD: ("0.6", "1.0")}, "CNY", "Global (Virginia); USD list price not found", confirmed=False
+            {STANDARD: ("0.6", "1.0")}, "CNY", Message("source.where_virginia"), confirmed=False
         ),
         # Open point: an earlier digest says Global takes 5 or 10 s only (not re-verified); the
         # safe subset is offered.
@@ -575,9 +576,10 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
     ),
     "beijing": _dashscope(
         "beijing",
-        "Beijing",
         "https://dashscope.aliyuncs.com",
-        _dashscope_variants({STANDARD: ("0.6", "1.0"), FLASH: ("0.3", "0.5")}, "CNY", "China (Beijing)"),
+        _dashscope_variants(
+            {STANDARD: ("0.6", "1.0"), FLASH: ("0.3", "0.5")}, "CNY", Message("source.where_beijing")
+        ),
         durations=DEFAULT_DURATIONS,
         local_files=True,  # [D4]
     ),
@@ -586,14 +588,12 @@ PROVIDERS["dashscope"] = DASHSCOPE_REGIONS[DEFAULT_DASHSCOPE_REGION]
 
 # ---------------------------------------------------------------------------- fal [PROVIDERS.md B]
 
-_FAL_INPUT = (
-    "PROVIDERS.md B6: fal bills output seconds [F8]; its Wan 2.6 R2V page says nothing about "
-    "reference seconds (the 2.7 page bills them [F12]): not confirmed"
-)
+_FAL_INPUT = Message("source.fal_rule")  # PROVIDERS.md B6 [F8, F12]
 _FAL_AS_OF = "2026-08-02"  # fal-js types @381105e [F2]; the model page [F1]
 
 
 def _fal_prices(p720: str, p1080: str, source: str) -> PriceTable:
+    """fal's price table; `source` names the catalogue's source.fal_<source> (with the rates)."""
     return PriceTable(
         credits_per_second_720p=Decimal(p720),
         credits_per_second_1080p=Decimal(p1080),
@@ -602,7 +602,7 @@ def _fal_prices(p720: str, p1080: str, source: str) -> PriceTable:
         input_rule_confirmed=False,
         input_rule_source=_FAL_INPUT,
         as_of=_FAL_AS_OF,
-        source=source,
+        source=Message(f"source.fal_{source}", p720=p720, p1080=p1080),
     )
 
 
@@ -622,13 +622,13 @@ PROVIDERS["fal"] = ProviderProfile(
     durations=(5, 10),  # "5" or "10", sent as strings [F2]
     default_duration=5,
     error_code_style="fal",
-    prices=_fal_prices("0.10", "0.15", "fal model page: $0.10/s 720p, $0.15/s 1080p [F1]"),
+    prices=_fal_prices("0.10", "0.15", "standard"),
     models=(
         ModelVariant(
             id=STANDARD,
             label="wan/v2.6/reference-to-video",
             wire="wan/v2.6/reference-to-video",
-            prices=_fal_prices("0.10", "0.15", "fal model page: $0.10/s 720p, $0.15/s 1080p [F1]"),
+            prices=_fal_prices("0.10", "0.15", "standard"),
             # Open point: "Max 800 characters" (llms.txt, types of Apr 2026) or 1500 (types of
             # Aug 2026); the newest official types are followed. A longer prompt is refused by
             # fal's runner (422, not charged), not cut.
@@ -644,7 +644,7 @@ PROVIDERS["fal"] = ProviderProfile(
             label="wan/v2.6/reference-to-video/flash (with audio)",
             wire="wan/v2.6/reference-to-video/flash",
             # half of standard with audio [F11]
-            prices=_fal_prices("0.05", "0.075", "fal flash page: half of standard with audio [F11]"),
+            prices=_fal_prices("0.05", "0.075", "flash"),
             prompt_max=1500,  # [F2, F11]
             # flash: 1-30 s, at most 100 MB, at least 16 fps [F11, B3]
             reference=ReferenceRules(

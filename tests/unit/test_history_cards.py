@@ -63,7 +63,7 @@ def test_a_done_card_reads_at_a_glance(tmp_path: Path) -> None:
     assert "character1 &lt;dances&gt;" in html  # escaped
     assert '<span class="wan-chip wan-chip-done">Done</span>' in html
     assert "Estimate 47.60 credits (about $0.70) · Charged 47.60 credits (about $0.70)" in html
-    assert "1080p · 9:16 · 7 s · multi shot" in html
+    assert "1080p · 9:16 · 7 s · Multi-shot" in html
     assert "References: alice.mp4, bob.mp4" in html
     assert "2026-01-01 00:00 UTC" in html
     assert actions(record) == [PLAY, DOWNLOAD, REMIX, DELETE]
