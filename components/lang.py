@@ -88,6 +88,16 @@ LANG_CSS = "".join(
     f'html:not([data-wan-lang="{lang.lower()}"]) .wan-only-{lang.lower()} {{ display: none !important; }}\n'
     for lang in LANGUAGES
 )
+# Gradio's popups title themselves with their type in English ("Error"; `gr.Error(title=...)`
+# is not shown by this frontend): other languages get the catalogue's word in its place.
+LANG_CSS += "".join(
+    f'html[data-wan-lang="{lang.lower()}"] .toast-title.{kind} {{ visibility: hidden; font-size: 0; }}\n'
+    f'html[data-wan-lang="{lang.lower()}"] .toast-title.{kind}::before {{ content: "{t(f"toast.{kind}", lang)}";'
+    " visibility: visible; font-size: var(--text-md); }\n"
+    for lang in LANGUAGES
+    if lang != EN
+    for kind in ("error", "warning", "info")
+)
 
 
 def lang_of(request: gr.Request | None) -> str:

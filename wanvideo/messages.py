@@ -194,6 +194,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "在 {label} 上生成需要你自己的 {label} 密钥，填在“API 密钥”（高级）中。",
     ),
     "refusal.title": _m("Fix the form first", "请先修改表单"),
+    # The titles of Gradio's popups, by kind.
+    "toast.error": _m("Error", "错误"),
+    "toast.warning": _m("Warning", "警告"),
+    "toast.info": _m("Info", "提示"),
     # ------------------------------------------------------------------ spend limits
     "budget.own_key_hint": _m(
         "Paste your own key under Advanced (API callers: pass api_key) to go on.",

@@ -4,6 +4,7 @@ refusals in the same language (Accept-Language); every other language falls back
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,10 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         toast = page.locator(".toast-body").filter(has_text=refused)
         expect(toast.first).to_be_visible(timeout=WAIT)
         expect(toast.first).to_contain_text(t("input.prompt_empty", lang))
+        # Its title: Gradio writes "Error"; a Chinese page shows the catalogue's word instead.
+        title = toast.first.locator(".toast-title")
+        shown = title.evaluate("e => getComputedStyle(e, '::before').content")
+        assert shown == ("none" if lang == EN else f'"{t("toast.error", lang)}"')
 
         # An example in this language: its prompt, its cost (server-side), then the status steps.
         page.locator("#examples-slot").get_by_role("button", name=DUET.label.render(lang)).click()
@@ -65,9 +70,39 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         card = page.locator("#history-list .wan-hist-card").first
         expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang), timeout=WAIT)
         expect(card.get_by_role("button", name=t("history.remix", lang))).to_be_visible()
+        if lang == ZH:
+            page.get_by_text(t("form.advanced", lang)).click()
+            expect(page.get_by_label(t("field.api_key", lang))).to_be_visible()
+            assert _english_words(page.locator("body").inner_text()) <= NAMES
         page.screenshot(path=str(artifacts / f"i18n-{locale}.png"), full_page=True)
     finally:
         context.close()
+
+
+# English words a Chinese page may show: names (the product, brands, the examples' characters),
+# the prompt's reference words, and technical words that are the same in Chinese.
+NAMES = {
+    "wan",
+    "api",
+    "character",
+    "evolink",
+    "odkkk",
+    "dashscope",
+    "fal",
+    "utc",
+    "gradio",
+    "ruby",
+    "sky",
+    "leaf",
+}
+NAMES |= {"mp4", "mov"}
+# Values shown as they are: file names, task ids, model ids, setting names.
+_VALUES = re.compile(r"\S+\.(?:mp4|mov|webm)\b|task-[\w-]+|wan2\.6-[\w.-]+|WAN_[A-Z_]+")
+
+
+def _english_words(text: str) -> set[str]:
+    """The words of three or more Latin letters in `text` (lower case), values left out."""
+    return {word.lower() for word in re.findall(r"[A-Za-z]{3,}", _VALUES.sub(" ", text))}
 
 
 def test_chinese_browser_gets_chinese_labels_refusals_and_status(
