@@ -69,6 +69,7 @@ from .errors import (
     error_for_status,
 )
 from .fsutil import fsync_dir
+from .messages import Message
 from .providers import GenerationTime, ProviderProfile
 from .schemas import CreateTaskBody, Task
 from .settings import Settings
@@ -211,9 +212,9 @@ async def _verify_video(path: Path) -> None:
             "wanvideo.media.local:video_duration", str(path), timeout=VERIFY_SECONDS
         )
     except media.SandboxError as exc:
-        raise DownloadError(f"The downloaded result could not be read ({exc.reason.value}).") from None
+        raise DownloadError(Message("download.unreadable", reason=exc.reason.value)) from None
     if not duration or duration <= 0:
-        raise DownloadError("The downloaded result is not a playable video (no video stream or no duration).")
+        raise DownloadError(Message("download.not_playable"))
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -312,7 +313,7 @@ async def _file_chunks(path: Path, size: int, on_progress: ProgressCallback | No
                 ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
                 sent += len(chunk)
                 if sent > size:
-                    raise UploadError(f"{path.name} grew while it was being uploaded.")
+                    raise UploadError(Message("upload.grew", name=path.name))
                 yield chunk
                 if on_progress:
                     on_progress(sent, size)
@@ -322,7 +323,7 @@ async def _file_chunks(path: Path, size: int, on_progress: ProgressCallback | No
                 with contextlib.suppress(Exception):
                     await asyncio.shield(ahead)
     if sent != size:
-        raise UploadError(f"{path.name} shrank while it was being uploaded.")
+        raise UploadError(Message("upload.shrank", name=path.name))
 
 
 class WanClient:
@@ -385,8 +386,9 @@ class WanClient:
         try:
             return await self.adapter.upload(path, on_progress)
         except OSError as exc:
+            what = Message("transport.uploading", name=path.name)
             raise UploadError(
-                f"Uploading {path.name} failed: the file could not be read ({exc.strerror or exc})."
+                Message("upload.unreadable", what=what, reason=str(exc.strerror or exc))
             ) from None
 
     async def create_task(self, body: CreateTaskBody, idempotency_key: str) -> Task:
@@ -501,7 +503,7 @@ class WanClient:
         """
         dest = Path(dest)
         part = dest.with_name(f".{dest.name}.part")
-        what = "Downloading the video"
+        what = Message("transport.downloading")
         cap = self.settings.max_result_bytes
 
         async def attempt() -> Path:
@@ -518,15 +520,13 @@ class WanClient:
             try:
                 if response.status_code == 416 and have:
                     part.unlink(missing_ok=True)  # our piece is not a prefix of theirs: start over
-                    raise APIConnectionError(f"{what}: the partial download did not match; starting over.")
+                    raise APIConnectionError(Message("download.partial_mismatch", what=what))
                 if response.status_code >= 400:
                     await response.aread()
                     raise self.status_error(response)
                 encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
                 if encoding not in ("", "identity"):
-                    raise DownloadError(
-                        f"{what}: the server sent the video {encoding}-compressed, which the app does not unpack."
-                    )
+                    raise DownloadError(Message("download.compressed", what=what, encoding=encoding))
                 resumed = have > 0 and response.status_code == 206 and _range_start(response) == have
                 offset = have if resumed else 0
                 length = _int_or_none(response.headers.get("Content-Length"))
@@ -555,7 +555,9 @@ class WanClient:
             finally:
                 await response.aclose()
             if total is not None and received != total:
-                raise APIConnectionError(f"{what}: got {received} of {total} bytes.")
+                raise APIConnectionError(
+                    Message("download.incomplete", what=what, received=received, total=total)
+                )
             await _verify_video(part)
             os.replace(part, dest)
             fsync_dir(dest.parent)
@@ -569,7 +571,9 @@ class WanClient:
             raise
         except OSError as exc:
             part.unlink(missing_ok=True)
-            raise DownloadError(f"{what}: the file could not be written ({exc.strerror or exc}).") from None
+            raise DownloadError(
+                Message("download.write_failed", what=what, reason=str(exc.strerror or exc))
+            ) from None
         except asyncio.CancelledError:
             part.unlink(missing_ok=True)  # stopped: leave nothing behind
             raise
@@ -592,14 +596,25 @@ class WanClient:
         return {}
 
     def scrub(self, text: str) -> str:
+        """`text` without the key. A Message stays a Message (its parameters are scrubbed: the
+        catalogue's own words never hold a key), so it still shows in the visitor's language."""
         key = self._key.get_secret_value()
-        return text.replace(key, "***") if key and key != DEMO_KEY and len(key) >= 4 else text
+        if not key or key == DEMO_KEY or len(key) < 4:
+            return text
+        if isinstance(text, Message):
+            params = {k: self.scrub(v) if isinstance(v, str) else v for k, v in text.params.items()}
+            return Message(text.id, **params)
+        return text.replace(key, "***")
 
     def _deadline_error(self, task_id: str, task: Task | None) -> TaskDeadlineError:
-        minutes = self.settings.poll_deadline / 60
-        status = f"still {task.status}" if task else "not yet readable"
+        minutes = f"{self.settings.poll_deadline / 60:g}"
+        message = (
+            Message("transport.deadline", task_id=task_id, minutes=minutes, status=task.status)
+            if task
+            else Message("transport.deadline_unread", task_id=task_id, minutes=minutes)
+        )
         return TaskDeadlineError(
-            f"Stopped watching task {task_id} after {minutes:g} minutes; it is {status} and may still finish.",
+            message,
             task_id=task_id,
             last=task,
         )
@@ -664,7 +679,7 @@ class WanClient:
             return response.json()
         except ValueError:
             raise ServerError(
-                f"{what}: the provider sent an answer that is not JSON.", status_code=response.status_code
+                Message("transport.not_json", what=what), status_code=response.status_code
             ) from None
 
     def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
@@ -675,7 +690,7 @@ class WanClient:
             return Task.model_validate(data)
         except ValidationError:
             raise ServerError(
-                f"{what}: the provider sent an unexpected task object.", status_code=status_code
+                Message("transport.unexpected_task", what=what), status_code=status_code
             ) from None
 
     def task_from_response(self, response: httpx.Response, what: str) -> Task:
@@ -702,10 +717,10 @@ class WanClient:
 
     def _transport_error(self, exc: httpx.HTTPError, what: str, request: httpx.Request) -> APIConnectionError:
         """The one place an httpx transport error becomes an exception."""
-        host = request.url.host
+        host, kind = request.url.host, type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"{what}: {host} did not answer in time ({type(exc).__name__}).")
-        return APIConnectionError(f"{what}: the connection to {host} failed ({type(exc).__name__}).")
+            return APITimeoutError(Message("transport.timeout", what=what, host=host, kind=kind))
+        return APIConnectionError(Message("transport.connection_failed", what=what, host=host, kind=kind))
 
 
 async def _wait(seconds: float, wake: asyncio.Event | None) -> None:
@@ -727,8 +742,8 @@ def _range_start(response: httpx.Response) -> int | None:
     return _int_or_none(rest.partition("-")[0].strip())
 
 
-def _too_large(what: str, size: int, cap: int) -> str:
-    return f"{what}: the result is larger than the {cap // 1_000_000} MB the app accepts (WAN_MAX_RESULT_MB)."
+def _too_large(what: str, size: int, cap: int) -> Message:
+    return Message("download.too_large", what=what, max=cap // 1_000_000)
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -181,7 +181,8 @@ def _queue_provider_error(body: dict) -> tuple[str | None, str | None, str | Non
 def error_for_status(status_code: int, body: object, retry_after: str | None = None) -> APIStatusError:
     """Build the right exception for an error response (body: parsed JSON or text)."""
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else APIStatusError)
-    message, code, param, suggestion = f"The provider answered HTTP {status_code}.", None, None, None
+    message: str = Message("transport.http_status", status=status_code)
+    code, param, suggestion = None, None, None
     if isinstance(body, dict):
         try:
             detail = ErrorEnvelope.model_validate(body).error
@@ -194,7 +195,7 @@ def error_for_status(status_code: int, body: object, retry_after: str | None = N
             found, code, param = _queue_provider_error(body)
             message = found or message
         if param and param not in message:
-            message = f"{message} (field: {param})"
+            message = Message("transport.field", message=message, field=param)
     if code is not None and str(code) in _BY_CODE:
         cls = _BY_CODE[str(code)]
     elif status_code == 403 and "balance" in message.lower():  # fal: "User is locked. ... balance" [B7]

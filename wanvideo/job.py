@@ -337,8 +337,12 @@ async def run_generation(
                     shown = detail.rstrip(".") if not isinstance(detail, Message) else detail
                     if name not in detail:
                         shown = Message("job.upload_failed_detail", name=name, detail=shown)
+                    if isinstance(shown, Message) and shown.endswith("."):  # already a sentence
+                        told = Message("job.upload_failed_sentence", detail=shown)
+                    else:
+                        told = Message("job.upload_failed", detail=shown)
                     yield Failed(
-                        message=Message("job.upload_failed", detail=shown),
+                        message=told,
                         suggestion=Message("job.upload_hint", hint=hint)
                         if hint
                         else Message("job.upload_hint_alone"),

@@ -950,6 +950,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "job.upload_failed": _m(
         "{detail}. Nothing was sent to the model or charged.", "{detail}。未向模型发送任何内容，也未收费。"
     ),
+    # The same when the detail is already a sentence (a catalogue message ending in a full stop).
+    "job.upload_failed_sentence": _m(
+        "{detail} Nothing was sent to the model or charged.", "{detail}未向模型发送任何内容，也未收费。"
+    ),
     "job.upload_hint": _m(
         "{hint} You can also paste a public link to the video under Reference video URLs.",
         "{hint} 你也可以在“参考视频链接”中粘贴视频的公开链接。",
@@ -1010,6 +1014,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "it points to {reason}; use a public https host", "它指向{reason}；请使用公开的 https 主机"
     ),
     "job.not_checked": _m("{name} could not be checked ({kind}).", "无法检查 {name}（{kind}）。"),
+    # ------------------------------------------------------------------ talking to the provider (client, adapters)
+    # What the client was doing: the {what} that starts the messages below.
+    "transport.uploading": _m("Uploading {name}", "上传 {name}"),
+    "transport.creating": _m("Creating the task", "创建任务"),
+    "transport.reading": _m("Reading task {task_id}", "读取任务 {task_id}"),
+    "transport.cancelling": _m("Cancelling task {task_id}", "取消任务 {task_id}"),
+    "transport.downloading": _m("Downloading the video", "下载视频"),
+    "transport.timeout": _m(
+        "{what}: {host} did not answer in time ({kind}).", "{what}：{host} 未能及时响应（{kind}）。"
+    ),
+    "transport.connection_failed": _m(
+        "{what}: the connection to {host} failed ({kind}).", "{what}：连接 {host} 失败（{kind}）。"
+    ),
+    "transport.not_json": _m(
+        "{what}: the provider sent an answer that is not JSON.", "{what}：服务商返回的应答不是 JSON。"
+    ),
+    "transport.unexpected_task": _m(
+        "{what}: the provider sent an unexpected task object.", "{what}：服务商返回了无法识别的任务对象。"
+    ),
+    "transport.http_status": _m("The provider answered HTTP {status}.", "服务商返回了 HTTP {status}。"),
+    "transport.field": _m("{message} (field: {field})", "{message}（字段：{field}）"),
+    "transport.deadline": _m(
+        "Stopped watching task {task_id} after {minutes} minutes; it is still {status} and may still finish.",
+        "已在 {minutes} 分钟后停止跟踪任务 {task_id}；它仍处于 {status} 状态，可能仍会完成。",
+    ),
+    "transport.deadline_unread": _m(
+        "Stopped watching task {task_id} after {minutes} minutes; it is not yet readable and may "
+        "still finish.",
+        "已在 {minutes} 分钟后停止跟踪任务 {task_id}；暂时还读取不到它，它可能仍会完成。",
+    ),
+    "transport.fal_no_request_id": _m("{what}: fal sent no request_id.", "{what}：fal 没有返回 request_id。"),
+    "transport.fal_unexpected_status": _m(
+        "{what}: fal sent an unexpected status.", "{what}：fal 返回了无法识别的状态。"
+    ),
+    "transport.dashscope_no_output": _m(
+        "{what}: DashScope sent no task output.", "{what}：DashScope 没有返回任务输出。"
+    ),
+    "transport.dashscope_wrong_model": _m(
+        "{what}: a reference was uploaded for {bound}; DashScope lets a temporary upload be used "
+        "only with the model it was uploaded for, not {model}.",
+        "{what}：有参考视频是为 {bound} 上传的；DashScope 的临时上传只能用于上传时指定的模型，"
+        "不能用于 {model}。",
+    ),
+    "transport.dashscope_wrong_model_hint": _m(
+        "Generate again: the references are uploaded anew for the chosen model.",
+        "请重新生成：参考视频会为所选模型重新上传。",
+    ),
+    # ------------------------------------------------------------------ uploads (client, adapters)
+    "upload.unreadable": _m(
+        "{what} failed: the file could not be read ({reason}).", "{what} 失败：无法读取文件（{reason}）。"
+    ),
+    "upload.grew": _m("{name} grew while it was being uploaded.", "{name} 在上传过程中变大了。"),
+    "upload.shrank": _m("{name} shrank while it was being uploaded.", "{name} 在上传过程中变小了。"),
+    "upload.fal_no_urls": _m(
+        "{what}: fal's storage sent no upload_url or file_url.",
+        "{what}：fal 存储没有返回 upload_url 或 file_url。",
+    ),
+    "upload.fal_refused": _m(
+        "{what} failed: fal's storage refused it ({detail}).",
+        "{what} 失败：fal 存储拒绝了该文件（{detail}）。",
+    ),
+    "upload.no_local_files": _m(
+        "{what} failed: {provider} has no upload for local files.",
+        "{what} 失败：{provider} 不支持上传本地文件。",
+    ),
+    "upload.no_local_files_hint": _m(
+        "Paste a public link to the video under Reference video URLs.",
+        "请在“参考视频链接”中粘贴视频的公开链接。",
+    ),
+    "upload.policy_expiring": _m(
+        "{what} failed: DashScope's upload policy kept expiring.",
+        "{what} 失败：DashScope 的上传凭证反复过期。",
+    ),
+    "upload.policy_unexpected": _m(
+        "{what}: DashScope sent an unexpected upload policy.", "{what}：DashScope 返回了无法识别的上传凭证。"
+    ),
+    "upload.too_large": _m(
+        "{what} failed: the file is {size} MB; DashScope's temporary upload takes at most {max} MB.",
+        "{what} 失败：文件大小为 {size} MB；DashScope 的临时上传最多接受 {max} MB。",
+    ),
+    "upload.too_large_hint": _m(
+        "Use a smaller clip, or paste a public link under Reference video URLs.",
+        "请使用更小的片段，或在“参考视频链接”中粘贴公开链接。",
+    ),
+    "upload.host_status": _m(
+        "{what}: DashScope's upload host answered HTTP {status} ({code}).",
+        "{what}：DashScope 的上传主机返回了 HTTP {status}（{code}）。",
+    ),
+    "upload.host_refused": _m(
+        "{what} failed: DashScope's upload host refused it ({code}: {reason}).",
+        "{what} 失败：DashScope 的上传主机拒绝了该文件（{code}：{reason}）。",
+    ),
+    "upload.no_code": _m("no code", "无错误代码"),
+    "upload.no_reason": _m("no reason given", "未说明原因"),
+    "upload.files_host_said": _m("{what} failed: {reason}.", "{what} 失败：{reason}。"),
+    "upload.files_host_refused": _m(
+        "{what} failed: the files host refused it.", "{what} 失败：文件服务器拒绝了该文件。"
+    ),
+    "upload.no_file_url": _m(
+        "{what} failed: the files host returned no file_url.", "{what} 失败：文件服务器没有返回 file_url。"
+    ),
+    # ------------------------------------------------------------------ saving the result (client)
+    "download.unreadable": _m(
+        "The downloaded result could not be read ({reason}).", "下载的结果无法读取（{reason}）。"
+    ),
+    "download.not_playable": _m(
+        "The downloaded result is not a playable video (no video stream or no duration).",
+        "下载的结果不是可播放的视频（没有视频流或没有时长）。",
+    ),
+    "download.partial_mismatch": _m(
+        "{what}: the partial download did not match; starting over.",
+        "{what}：已下载的部分与服务器上的文件不一致；重新开始下载。",
+    ),
+    "download.compressed": _m(
+        "{what}: the server sent the video {encoding}-compressed, which the app does not unpack.",
+        "{what}：服务器发送的视频经过 {encoding} 压缩，本应用不解压这种内容。",
+    ),
+    "download.too_large": _m(
+        "{what}: the result is larger than the {max} MB the app accepts (WAN_MAX_RESULT_MB).",
+        "{what}：结果超过本应用接受的 {max} MB 上限（WAN_MAX_RESULT_MB）。",
+    ),
+    "download.incomplete": _m(
+        "{what}: got {received} of {total} bytes.", "{what}：只收到 {total} 字节中的 {received} 字节。"
+    ),
+    "download.write_failed": _m(
+        "{what}: the file could not be written ({reason}).", "{what}：无法写入文件（{reason}）。"
+    ),
     # ------------------------------------------------------------------ error suggestions (by class)
     "suggest.connection": _m("Check the network connection and try again.", "请检查网络连接后重试。"),
     "suggest.timeout": _m(

@@ -98,11 +98,11 @@ class DashScopeAdapter(Adapter):
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
         client = self.client
         model = self.profile.variant.wire
-        what = f"Uploading {path.name}"
+        what = Message("transport.uploading", name=path.name)
         if not self.profile.local_files:
             raise UploadError(
-                f"{what} failed: {self.profile.label} has no upload for local files.",
-                suggestion="Paste a public link to the video under Reference video URLs.",
+                Message("upload.no_local_files", what=what, provider=self.profile.label),
+                suggestion=Message("upload.no_local_files_hint"),
             )
 
         async def attempt() -> str:
@@ -112,7 +112,7 @@ class DashScopeAdapter(Adapter):
                     return await self._post_form(policy, path, on_progress, what)
                 except _PolicyExpired:
                     log.info("%s: the upload policy expired; asking for a new one", what)
-            raise UploadError(f"{what} failed: DashScope's upload policy kept expiring.")
+            raise UploadError(Message("upload.policy_expiring", what=what))
 
         url = await client.with_retries(attempt, what=what, paid=False)
         self._bound[url] = model
@@ -131,7 +131,7 @@ class DashScopeAdapter(Adapter):
         policy = data.get("data") if isinstance(data, dict) else None
         needed = ("policy", "signature", "upload_dir", "upload_host", "oss_access_key_id")
         if not isinstance(policy, dict) or any(not policy.get(name) for name in needed):
-            raise ServerError(f"{what}: DashScope sent an unexpected upload policy.", status_code=200)
+            raise ServerError(Message("upload.policy_unexpected", what=what), status_code=200)
         return policy
 
     async def _post_form(
@@ -142,9 +142,8 @@ class DashScopeAdapter(Adapter):
         limit_mb = _number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1_000_000:
             raise UploadError(
-                f"{what} failed: the file is {size / 1_000_000:.1f} MB; DashScope's temporary upload "
-                f"takes at most {limit_mb:g} MB.",
-                suggestion="Use a smaller clip, or paste a public link under Reference video URLs.",
+                Message("upload.too_large", what=what, size=f"{size / 1_000_000:.1f}", max=f"{limit_mb:g}"),
+                suggestion=Message("upload.too_large_hint"),
             )
         # A fresh name inside the policy's folder: the policy forbids overwriting [D4].
         key = f"{str(policy['upload_dir']).rstrip('/')}/{uuid.uuid4().hex[:8]}-{_object_name(path.name)}"
@@ -169,13 +168,22 @@ class DashScopeAdapter(Adapter):
             raise _PolicyExpired()
         if response.status_code == 429 or response.status_code >= 500:
             raise ServerError(
-                f"{what}: DashScope's upload host answered HTTP {response.status_code} ({code or 'no code'}).",
+                Message(
+                    "upload.host_status",
+                    what=what,
+                    status=response.status_code,
+                    code=code or Message("upload.no_code"),
+                ),
                 status_code=response.status_code,
                 code=code or None,
             )
         raise UploadError(
-            f"{what} failed: DashScope's upload host refused it ({code or response.status_code}: "
-            f"{client.scrub(message) or 'no reason given'})."
+            Message(
+                "upload.host_refused",
+                what=what,
+                code=code or response.status_code,
+                reason=client.scrub(message) or Message("upload.no_reason"),
+            )
         )
 
     # ----------------------------------------------------------------- create, query, cancel
@@ -200,16 +208,15 @@ class DashScopeAdapter(Adapter):
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
         client = self.client
-        what = "Creating the task"
+        what = Message("transport.creating")
         for url in body.video_urls:
             bound = self._bound.get(url)
             if bound is not None and bound != body.model:
                 raise BadRequestError(
-                    f"{what}: a reference was uploaded for {bound}; DashScope lets a temporary upload "
-                    f"be used only with the model it was uploaded for, not {body.model}.",
+                    Message("transport.dashscope_wrong_model", what=what, bound=bound, model=body.model),
                     status_code=400,
                     code="InvalidParameter.DataInspection",
-                    suggestion="Generate again: the references are uploaded anew for the chosen model.",
+                    suggestion=Message("transport.dashscope_wrong_model_hint"),
                 )
         url = self.api_url(CREATE_PATH)
         headers = {**client.auth_headers(url), "X-DashScope-Async": "enable"}
@@ -229,7 +236,7 @@ class DashScopeAdapter(Adapter):
     async def get_task(self, task_id: str) -> Task:
         client = self.client
         url = self.api_url(TASK_PATH.format(task_id=task_id))
-        what = f"Reading task {task_id}"
+        what = Message("transport.reading", task_id=task_id)
 
         async def attempt() -> Task:
             request = client.http.build_request("GET", url, headers=client.auth_headers(url))
@@ -241,7 +248,7 @@ class DashScopeAdapter(Adapter):
         """DashScope's answer as a `Task` [D1, A5]."""
         output = data.get("output") if isinstance(data, dict) else None
         if not isinstance(output, dict):
-            raise ServerError(f"{what}: DashScope sent no task output.", status_code=200)
+            raise ServerError(Message("transport.dashscope_no_output", what=what), status_code=200)
         status = str(output.get("task_status") or "PENDING").upper()
         found: dict[str, Any] = {"id": output.get("task_id") or task_id, "status": status}
         if status == "SUCCEEDED":
@@ -265,7 +272,7 @@ class DashScopeAdapter(Adapter):
         itself: a cancel whose answer was lost and was asked again reads CANCELED there."""
         client = self.client
         url = self.api_url(CANCEL_PATH.format(task_id=task_id))
-        what = f"Cancelling task {task_id}"
+        what = Message("transport.cancelling", task_id=task_id)
 
         async def attempt() -> CancelResult | None:
             request = client.http.build_request("POST", url, headers=client.auth_headers(url))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..client import CREATE_PATH, TASK_PATH, UPLOAD_PATH, ProgressCallback, _MultipartFile
 from ..errors import UploadError
+from ..messages import Message
 from ..schemas import CreateTaskBody, Task
 from .base import Adapter
 
@@ -29,7 +30,7 @@ class EvoLinkAdapter(Adapter):
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
         client = self.client
         url = self.files_url(UPLOAD_PATH)
-        what = f"Uploading {path.name}"
+        what = Message("transport.uploading", name=path.name)
 
         async def attempt() -> str:
             body = _MultipartFile(path, on_progress=on_progress)
@@ -42,12 +43,16 @@ class EvoLinkAdapter(Adapter):
             data = await client.send_json(request, what)
             if not isinstance(data, dict) or data.get("success") is False:
                 msg = data.get("msg") if isinstance(data, dict) else None
-                raise UploadError(f"{what} failed: {client.scrub(str(msg or 'the files host refused it'))}.")
+                if msg:
+                    raise UploadError(
+                        Message("upload.files_host_said", what=what, reason=client.scrub(str(msg)))
+                    )
+                raise UploadError(Message("upload.files_host_refused", what=what))
             file_url = (
                 (data.get("data") or {}).get("file_url") if isinstance(data.get("data"), dict) else None
             )
             if not file_url:
-                raise UploadError(f"{what} failed: the files host returned no file_url.")
+                raise UploadError(Message("upload.no_file_url", what=what))
             return str(file_url)
 
         return await client.with_retries(attempt, what=what, paid=False)
@@ -57,20 +62,21 @@ class EvoLinkAdapter(Adapter):
         url = self.api_url(CREATE_PATH)
         headers = {**client.auth_headers(url), "Idempotency-Key": idempotency_key}
         payload = body.to_json()
+        what = Message("transport.creating")
 
         async def attempt() -> Task:
             request = client.http.build_request("POST", url, headers=headers, json=payload)
-            response = await client.send(request, "Creating the task")
+            response = await client.send(request, what)
             if response.headers.get("idempotency-replayed", "").lower() == "true":
                 log.info("create replayed by the provider for idempotency key %s", idempotency_key)
-            return client.task_from_response(response, "Creating the task")
+            return client.task_from_response(response, what)
 
-        return await client.with_retries(attempt, what="Creating the task", paid=True)
+        return await client.with_retries(attempt, what=what, paid=True)
 
     async def get_task(self, task_id: str) -> Task:
         client = self.client
         url = self.api_url(TASK_PATH.format(task_id=task_id))
-        what = f"Reading task {task_id}"
+        what = Message("transport.reading", task_id=task_id)
 
         async def attempt() -> Task:
             request = client.http.build_request("GET", url, headers=client.auth_headers(url))

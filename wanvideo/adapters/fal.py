@@ -91,7 +91,7 @@ class FalAdapter(Adapter):
 
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
         client = self.client
-        what = f"Uploading {path.name}"
+        what = Message("transport.uploading", name=path.name)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         url = self.files_url(INITIATE_PATH)
 
@@ -107,7 +107,7 @@ class FalAdapter(Adapter):
             upload_url = urls.get("upload_url") if isinstance(urls, dict) else None
             file_url = urls.get("file_url") if isinstance(urls, dict) else None
             if not upload_url or not file_url:
-                raise ServerError(f"{what}: fal's storage sent no upload_url or file_url.", status_code=200)
+                raise ServerError(Message("upload.fal_no_urls", what=what), status_code=200)
             body = _RawFile(path, on_progress)
             # A presigned URL: no key (fal's own host or not).
             put = client.http.build_request(
@@ -121,7 +121,7 @@ class FalAdapter(Adapter):
                 error = client.status_error(response)
                 if error.retryable or response.status_code == 429 or response.status_code >= 500:
                     raise error
-                raise UploadError(f"{what} failed: fal's storage refused it ({error.message}).")
+                raise UploadError(Message("upload.fal_refused", what=what, detail=error.message))
             return str(file_url)
 
         return await client.with_retries(attempt, what=what, paid=False)
@@ -142,7 +142,7 @@ class FalAdapter(Adapter):
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
         client = self.client
-        what = "Creating the task"
+        what = Message("transport.creating")
         endpoint = next(
             (v.wire for v in self.profile.variants if v.wire == body.model), self.profile.variant.wire
         )
@@ -158,7 +158,7 @@ class FalAdapter(Adapter):
             )
             answer = client.read_json(await client.send(request, what), what)
             if not isinstance(answer, dict) or not answer.get("request_id"):
-                raise ServerError(f"{what}: fal sent no request_id.", status_code=200)
+                raise ServerError(Message("transport.fal_no_request_id", what=what), status_code=200)
             request_id = str(answer["request_id"])
             self._remember(request_id, answer)
             return self._running(request_id, answer, what)
@@ -175,14 +175,14 @@ class FalAdapter(Adapter):
 
     async def get_task(self, task_id: str) -> Task:
         client = self.client
-        what = f"Reading task {task_id}"
+        what = Message("transport.reading", task_id=task_id)
         url = self._url(task_id, "status_url")
 
         async def attempt() -> dict[str, Any]:
             request = client.http.build_request("GET", url, headers=client.auth_headers(url))
             answer = client.read_json(await client.send(request, what), what)
             if not isinstance(answer, dict):
-                raise ServerError(f"{what}: fal sent an unexpected status.", status_code=200)
+                raise ServerError(Message("transport.fal_unexpected_status", what=what), status_code=200)
             return answer
 
         status = await client.with_retries(attempt, what=what, paid=False)
@@ -239,7 +239,7 @@ class FalAdapter(Adapter):
         signalled and may still finish and be charged [F4], so that is reported as too late."""
         client = self.client
         url = self._url(task_id, "cancel_url")
-        what = f"Cancelling task {task_id}"
+        what = Message("transport.cancelling", task_id=task_id)
 
         async def attempt() -> tuple[int, str]:
             request = client.http.build_request("PUT", url, headers=client.auth_headers(url))
