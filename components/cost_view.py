@@ -71,8 +71,6 @@ def money(e: Estimate, lang: str = EN) -> str:
 
 def rate(e: Estimate, lang: str = EN) -> str:
     """The price of one billed second: "4.76 credits/s", "$0.10/s", "CNY 0.60/s"."""
-    if e.unit == "credits":
-        return t("money.rate_credits", lang, value=f"{e.credits_per_second:.4g}")
     return tr(format_rate(e.credits_per_second, e.unit), lang)
 
 

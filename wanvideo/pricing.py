@@ -213,7 +213,7 @@ def format_rate(amount: Decimal, unit: str) -> str:
     cents = value.quantize(_CENT, ROUND_HALF_UP)
     exact = f"{cents}" if cents == value else f"{value.normalize():f}"
     if unit == "credits":
-        return f"{exact} credits/s"
+        return Message("money.rate_credits", value=exact)
     if unit == "USD":
         return f"${exact}/s"
     return f"{unit} {exact}/s"
