@@ -768,6 +768,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "{name} is not a video file that can be read; upload an {accepted} file",
         "{name} 不是可读取的视频文件；请上传 {accepted} 文件",
     ),
+    "media.not_a_file": _m("{name} is not a file; choose a video file", "{name} 不是文件；请选择视频文件"),
+    "media.not_found": _m("{name} was not found; upload it again", "找不到 {name}；请重新上传"),
+    "media.could_not_read": _m(
+        "could not read {name} ({reason}); upload it again", "无法读取 {name}（{reason}）；请重新上传"
+    ),
     "media.fix_choice": _m("Fix clips automatically", "自动修正片段"),
     "media.stray": _m(
         "{name} has {count} stray bytes after the end of its video (players ignore them; the "
@@ -841,6 +846,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Use another clip, or turn off '{fix}' to send it as it is.",
         "请换一个片段，或关闭“{fix}”按原样发送。",
     ),
+    "prep.start_negative": _m(
+        "{name}: a start of {start} s is not possible; use 0 or more seconds",
+        "{name}：无法从 {start} 秒开始；请使用 0 或更大的秒数",
+    ),
+    "prep.start_too_late": _m(
+        "{name} lasts {lasts} s: a start at {start} s leaves {left} s, and references need at "
+        "least {min} s; start at {latest} s or earlier",
+        "{name} 时长 {lasts} 秒：从 {start} 秒开始只剩 {left} 秒，而参考视频至少需要 {min} 秒；"
+        "请从 {latest} 秒或更早开始",
+    ),
+    "prep.start_length_unknown": _m(
+        "{name}: its length could not be read, so it cannot start at {start} s",
+        "{name}：无法读取其时长，因此无法从 {start} 秒开始",
+    ),
+    "prep.too_big_to_fix": _m(
+        "{name} is {size}; clips up to {max} can be fixed here (the provider takes {provider_max}): "
+        "trim or compress it first",
+        "{name} 大小为 {size}；这里最多能修正 {max} 的片段（服务商接受 {provider_max}）：请先剪短或压缩",
+    ),
+    # Why preparing a clip failed (media.clips): PrepareError's message.
+    "prep.unreadable": _m("{name} could not be read ({reason})", "无法读取 {name}（{reason}）"),
+    "prep.download_failed": _m(
+        "{name} could not be downloaded to prepare it ({reason})", "无法下载 {name} 来准备它（{reason}）"
+    ),
+    "prep.still_broken": _m("{name} could not be prepared: {problem}", "{name} 无法准备：{problem}"),
+    "prep.could_not": _m(
+        "{name} could not be prepared ({reason}); export it again as MP4 (H.264)",
+        "{name} 无法准备（{reason}）；请重新导出为 MP4（H.264）",
+    ),
+    "prep.why_slow": _m("it took longer than allowed", "耗时超过了允许的上限"),
+    "prep.why_memory": _m("it needed more memory than allowed", "所需内存超过了允许的上限"),
+    "prep.why_crashed": _m("the converter crashed on it", "转换器处理它时崩溃了"),
+    "prep.why_stopped": _m("it was stopped", "已被停止"),
+    "prep.why_undecodable": _m("its video could not be decoded", "其视频无法解码"),
+    "prep.why_too_large": _m("it could not be made small enough", "无法把它压缩到足够小"),
+    "prep.why_failed": _m("the converter failed on it", "转换器处理它时失败了"),
     # ------------------------------------------------------------------ references and providers' rules
     "refs.none": _m(
         "add at least one reference video (upload a file or paste a URL)",
@@ -1141,6 +1182,55 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "download.write_failed": _m(
         "{what}: the file could not be written ({reason}).", "{what}：无法写入文件（{reason}）。"
     ),
+    # ------------------------------------------------------------------ addresses a link must not reach (urls)
+    # The {reason}/{literal} in "points to ..." messages.
+    "address.loopback": _m("a loopback address", "环回地址"),
+    "address.link_local": _m("a link-local address", "链路本地地址"),
+    "address.shared": _m("a shared (carrier-grade NAT) address", "共享地址（运营商级 NAT）"),
+    "address.private": _m("a private or reserved address", "私有或保留地址"),
+    # ------------------------------------------------------------------ fetching a visitor's link (netguard, media.remote)
+    # Why a guarded fetch failed: the {reason} in the links.* and prep.* messages.
+    "fetch.not_public": _m("the link does not lead to a public server", "该链接没有指向公开服务器"),
+    "fetch.no_answer": _m("no answer in time", "没有及时响应"),
+    "fetch.timeout": _m("no answer within {seconds} s", "{seconds} 秒内没有响应"),
+    "fetch.unreachable": _m("the server could not be reached", "无法连接到服务器"),
+    "fetch.not_http": _m("not an http(s) link", "不是 http(s) 链接"),
+    "fetch.bad_redirect": _m("a redirect to an invalid link", "重定向到了无效链接"),
+    "fetch.too_many_redirects": _m("more than {max} redirects", "重定向超过 {max} 次"),
+    "fetch.broke_off": _m("the download broke off", "下载中断了"),
+    "fetch.too_large": _m("larger than {max} bytes", "大于 {max} 字节"),
+    "fetch.server_status": _m("the server answered HTTP {status}", "服务器返回了 HTTP {status}"),
+    "fetch.http": _m("HTTP {status}", "HTTP {status} 错误"),
+    "fetch.partial_status": _m("HTTP {status} on a partial read", "部分读取时返回了 HTTP {status}"),
+    "fetch.wrong_bytes": _m(
+        "the server answered a partial read with the wrong bytes", "服务器对部分读取返回了错误的字节"
+    ),
+    # What a reference link's check says when its fetch failed (media.remote).
+    "links.points_to": _m(
+        "{name} points to {literal} ({host}); only public links can be used",
+        "{name} 指向{literal}（{host}）；只能使用公开链接",
+    ),
+    "links.not_public": _m(
+        "could not use {name}: the link does not lead to a public server; paste a public http(s) link",
+        "无法使用 {name}：该链接没有指向公开服务器；请粘贴公开的 http(s) 链接",
+    ),
+    "links.leads_to_not_http": _m(
+        "could not use {name}: it leads to a link that is not http(s); paste a direct http(s) link",
+        "无法使用 {name}：它指向的链接不是 http(s) 链接；请粘贴直接的 http(s) 链接",
+    ),
+    "links.fetch_failed": _m(
+        "could not fetch {name} ({reason}); check the link and try again",
+        "无法获取 {name}（{reason}）；请检查链接后重试",
+    ),
+    "links.fetch_check_public": _m(
+        "could not fetch {name} ({reason}); check the link is public",
+        "无法获取 {name}（{reason}）；请确认链接是公开的",
+    ),
+    "links.not_http_url": _m(
+        "{url} is not an http(s) link; paste a public http(s) URL",
+        "{url} 不是 http(s) 链接；请粘贴公开的 http(s) 地址",
+    ),
+    "links.read_failed": _m("could not read {name} ({kind}); try again", "无法读取 {name}（{kind}）；请重试"),
     # ------------------------------------------------------------------ error suggestions (by class)
     "suggest.connection": _m("Check the network connection and try again.", "请检查网络连接后重试。"),
     "suggest.timeout": _m(

@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .fsutil import fsync_dir
+from .messages import Message
 from .urls import IPAddress, address_internal_reason, literal_internal_reason, parse_ip_host
 
 logger = logging.getLogger(__name__)
@@ -71,23 +72,26 @@ class FetchFailure(str, Enum):
 
 
 class FetchError(Exception):
-    """A guarded fetch failed; `reason` says why, `str()` is a sentence safe to show anyone.
+    """A guarded fetch failed; `reason` says why (typed), `message` in words safe to show
+    anyone: a catalogue Message, so it renders in the visitor's language (`str()` of the
+    error is its English, for logs and the simulator).
 
     `status` is set only for `HTTP_STATUS` (from a checked public server); `literal` only
-    when the link itself names an internal address (e.g. "a loopback address").
+    when the link itself names an internal address (e.g. "a loopback address", a Message).
     """
 
     def __init__(
         self,
         reason: FetchFailure,
-        message: str,
+        message: Message,
         *,
         status: int | None = None,
-        literal: str | None = None,
+        literal: Message | None = None,
         host: str | None = None,
     ) -> None:
         super().__init__(message)
         self.reason = reason
+        self.message = message
         self.status = status
         self.literal = literal
         self.host = host
@@ -156,7 +160,7 @@ async def resolve_checked(
     return addresses
 
 
-_REFUSED = "the link does not lead to a public server"
+_REFUSED = Message("fetch.not_public")  # "the link does not lead to a public server"
 
 
 # --------------------------------------------------------------------------- requests
@@ -247,12 +251,12 @@ class GuardedClient:
             except httpx.ConnectError as exc:
                 failure = exc
             except httpx.TimeoutException:
-                raise FetchError(FetchFailure.TIMEOUT, "no answer in time") from None
+                raise FetchError(FetchFailure.TIMEOUT, Message("fetch.no_answer")) from None
             except httpx.HTTPError as exc:
                 logger.info("guarded fetch failed: %s", type(exc).__name__)
-                raise FetchError(FetchFailure.UNREACHABLE, "the server could not be reached") from None
+                raise FetchError(FetchFailure.UNREACHABLE, Message("fetch.unreachable")) from None
         logger.info("guarded fetch could not connect: %s", type(failure).__name__)
-        raise FetchError(FetchFailure.UNREACHABLE, "the server could not be reached")
+        raise FetchError(FetchFailure.UNREACHABLE, Message("fetch.unreachable"))
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> tuple[str, httpx.Response]:
         """A streamed GET following redirects hop by hop: (final URL, open response).
@@ -267,10 +271,10 @@ class GuardedClient:
         try:
             current = httpx.URL(url)
         except httpx.InvalidURL:
-            raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link") from None
+            raise FetchError(FetchFailure.NOT_HTTP, Message("fetch.not_http")) from None
         for _ in range(self.max_redirects + 1):
             if current.scheme not in ("http", "https") or not current.host:
-                raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link")
+                raise FetchError(FetchFailure.NOT_HTTP, Message("fetch.not_http"))
             response = await self._send_once(current, dict(headers or {}))
             location = response.headers.get("location")
             if response.is_redirect and location:
@@ -278,10 +282,12 @@ class GuardedClient:
                 try:
                     current = current.join(location)
                 except httpx.InvalidURL:
-                    raise FetchError(FetchFailure.NOT_HTTP, "a redirect to an invalid link") from None
+                    raise FetchError(FetchFailure.NOT_HTTP, Message("fetch.bad_redirect")) from None
                 continue
             return str(current), response
-        raise FetchError(FetchFailure.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects")
+        raise FetchError(
+            FetchFailure.TOO_MANY_REDIRECTS, Message("fetch.too_many_redirects", max=self.max_redirects)
+        )
 
     async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
         """POST `body` to a user-given address (a callback): checked and pinned like a GET, no
@@ -293,9 +299,9 @@ class GuardedClient:
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL:
-            raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link") from None
+            raise FetchError(FetchFailure.NOT_HTTP, Message("fetch.not_http")) from None
         if target.scheme not in ("http", "https") or not target.host:
-            raise FetchError(FetchFailure.NOT_HTTP, "not an http(s) link")
+            raise FetchError(FetchFailure.NOT_HTTP, Message("fetch.not_http"))
         response = await self._send_once(target, dict(headers or {}), method="POST", content=body)
         await response.aclose()
         return response.status_code
@@ -307,10 +313,10 @@ def reading_body() -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException:
-        raise FetchError(FetchFailure.TIMEOUT, "no answer in time") from None
+        raise FetchError(FetchFailure.TIMEOUT, Message("fetch.no_answer")) from None
     except httpx.HTTPError as exc:
         logger.info("download broke off: %s", type(exc).__name__)
-        raise FetchError(FetchFailure.BROKEN, "the download broke off") from None
+        raise FetchError(FetchFailure.BROKEN, Message("fetch.broke_off")) from None
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
@@ -336,19 +342,19 @@ async def _download(client: GuardedClient, url: str, dest: Path, part: Path, max
         if response.status_code != 200:
             raise FetchError(
                 FetchFailure.HTTP_STATUS,
-                f"the server answered HTTP {response.status_code}",
+                Message("fetch.server_status", status=response.status_code),
                 status=response.status_code,
             )
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > max_bytes:
-            raise FetchError(FetchFailure.TOO_LARGE, f"larger than {max_bytes} bytes")
+            raise FetchError(FetchFailure.TOO_LARGE, Message("fetch.too_large", max=max_bytes))
         size = 0
         with open(part, "wb") as out:
             with reading_body():
                 async for chunk in response.aiter_raw():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise FetchError(FetchFailure.TOO_LARGE, f"larger than {max_bytes} bytes")
+                        raise FetchError(FetchFailure.TOO_LARGE, Message("fetch.too_large", max=max_bytes))
                     out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
@@ -381,7 +387,7 @@ async def fetch_to_file(
         try:
             return await asyncio.wait_for(_download(client, url, dest, part, max_bytes), timeout)
         except asyncio.TimeoutError:
-            raise FetchError(FetchFailure.TIMEOUT, f"no answer within {timeout:g} s") from None
+            raise FetchError(FetchFailure.TIMEOUT, Message("fetch.timeout", seconds=f"{timeout:g}")) from None
         finally:
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
@@ -403,4 +409,4 @@ async def post_json(
         try:
             return await asyncio.wait_for(client.post(url, body, sent), timeout)
         except asyncio.TimeoutError:
-            raise FetchError(FetchFailure.TIMEOUT, f"no answer within {timeout:g} s") from None
+            raise FetchError(FetchFailure.TIMEOUT, Message("fetch.timeout", seconds=f"{timeout:g}")) from None

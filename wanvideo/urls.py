@@ -11,6 +11,9 @@ callbacks to them. The rule is "globally routable only":
 `wanvideo.netguard` applies `address_internal_reason` to the address it then connects to;
 `resolved_internal_reason` only answers "is this name internal now" (e.g. for a callback
 URL): it does not stop the name from resolving elsewhere later.
+
+A reason is a catalogue `Message` (its `str` is the English shown above), so a refusal that
+quotes it ("points to a loopback address") reads in the visitor's language.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from urllib.parse import urlsplit
+
+from .messages import Message
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -28,10 +33,10 @@ _SHARED_V4 = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT; cloud m
 _NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")  # embeds an IPv4 address in its last 32 bits
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215): never public
 
-LOOPBACK = "a loopback address"
-LINK_LOCAL = "a link-local address"
-SHARED = "a shared (carrier-grade NAT) address"
-PRIVATE = "a private or reserved address"
+LOOPBACK = Message("address.loopback")  # "a loopback address"
+LINK_LOCAL = Message("address.link_local")  # "a link-local address"
+SHARED = Message("address.shared")  # "a shared (carrier-grade NAT) address"
+PRIVATE = Message("address.private")  # "a private or reserved address"
 
 
 def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -50,7 +55,7 @@ def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
-def address_internal_reason(ip: IPAddress) -> str | None:
+def address_internal_reason(ip: IPAddress) -> Message | None:
     """Why `ip` is not a globally routable address; None when it is."""
     if isinstance(ip, ipaddress.IPv6Address):
         if ip in _NAT64_LOCAL:
@@ -110,7 +115,7 @@ def parse_ip_host(host: str) -> IPAddress | None:
     return ipaddress.IPv4Address(value)
 
 
-def literal_internal_reason(host: str) -> str | None:
+def literal_internal_reason(host: str) -> Message | None:
     """Why `host` (a name or an IP in any numeric form) is internal, without DNS; None when
     it is not (or when only resolving it can tell)."""
     name = host.strip().strip("[]").lower().rstrip(".")
@@ -120,7 +125,7 @@ def literal_internal_reason(host: str) -> str | None:
     return address_internal_reason(ip) if ip is not None else None
 
 
-def resolved_internal_reason(host: str, port: int = 443) -> str | None:
+def resolved_internal_reason(host: str, port: int = 443) -> Message | None:
     """Like `literal_internal_reason`, also resolving the name: internal when any address is.
 
     Blocking (system resolver); an unresolvable name gives None (it fails later on its own).

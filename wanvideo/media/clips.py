@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..messages import Message
 from ..netguard import FetchError, fetch_to_file
 from .prepare import PreparedClip, PrepPlan, TranscodeFailure, TranscodeResult
 from .probe import probe_local
@@ -56,9 +57,10 @@ Progress = Callable[[float], None]  # percent 0-100
 
 
 class PrepareError(Exception):
-    """A clip could not be prepared; `message` says why in words (no server path)."""
+    """A clip could not be prepared; `message` says why in words (no server path), a
+    catalogue Message so it shows in the visitor's language."""
 
-    def __init__(self, message: str, reason: SandboxFailure | None = None) -> None:
+    def __init__(self, message: Message, reason: SandboxFailure | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason
@@ -188,7 +190,8 @@ class PreparedClips:
         try:
             digest = await self.digest(Path(source))
         except OSError as exc:
-            raise PrepareError(f"{plan.source.name} could not be read ({exc.strerror or exc})") from None
+            reason = str(exc.strerror or exc)
+            raise PrepareError(Message("prep.unreadable", name=plan.source.name, reason=reason)) from None
         return await self._prepare(Path(source), digest, plan, on_progress)
 
     async def prepare_link(
@@ -219,7 +222,7 @@ class PreparedClips:
                 )
             except FetchError as exc:
                 raise PrepareError(
-                    f"{plan.source.name} could not be downloaded to prepare it ({exc})"
+                    Message("prep.download_failed", name=plan.source.name, reason=exc.message)
                 ) from None
             digest = await self.digest(dest)
             self._links[url] = (time.monotonic(), digest)
@@ -266,7 +269,7 @@ class PreparedClips:
         probe = result.probe
         if probe.problems:  # the prepared file breaks a rule after all: never sent
             logger.warning("prepared %s has problems: %s", plan.source.name, probe.problems)
-            raise PrepareError(f"{plan.source.name} could not be prepared: {probe.problems[0]}")
+            raise PrepareError(Message("prep.still_broken", name=plan.source.name, problem=probe.problems[0]))
         self.files.add(key)
         clip = PreparedClip(path=dest, probe=replace(probe, source=key), plan=plan)
         self._done[key] = clip
@@ -324,18 +327,18 @@ class PreparedClips:
 
 
 _FAILURES: dict[SandboxFailure | TranscodeFailure | None, str] = {
-    SandboxFailure.TIMED_OUT: "it took longer than allowed",
-    SandboxFailure.OUT_OF_MEMORY: "it needed more memory than allowed",
-    SandboxFailure.CRASHED: "the converter crashed on it",
-    SandboxFailure.CANCELLED: "it was stopped",
-    TranscodeFailure.UNDECODABLE: "its video could not be decoded",
-    TranscodeFailure.TOO_LARGE: "it could not be made small enough",
+    SandboxFailure.TIMED_OUT: "prep.why_slow",  # "it took longer than allowed"
+    SandboxFailure.OUT_OF_MEMORY: "prep.why_memory",  # "it needed more memory than allowed"
+    SandboxFailure.CRASHED: "prep.why_crashed",  # "the converter crashed on it"
+    SandboxFailure.CANCELLED: "prep.why_stopped",  # "it was stopped"
+    TranscodeFailure.UNDECODABLE: "prep.why_undecodable",  # "its video could not be decoded"
+    TranscodeFailure.TOO_LARGE: "prep.why_too_large",  # "it could not be made small enough"
 }
 
 
-def _failure_sentence(plan: PrepPlan, why: SandboxFailure | TranscodeFailure | None) -> str:
-    reason = _FAILURES.get(why, "the converter failed on it")
-    return f"{plan.source.name} could not be prepared ({reason}); export it again as MP4 (H.264)"
+def _failure_sentence(plan: PrepPlan, why: SandboxFailure | TranscodeFailure | None) -> Message:
+    reason = Message(_FAILURES.get(why, "prep.why_failed"))  # "the converter failed on it"
+    return Message("prep.could_not", name=plan.source.name, reason=reason)
 
 
 _default: PreparedClips | None = None

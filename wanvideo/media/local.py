@@ -19,6 +19,7 @@ from typing import IO, Any
 import av
 
 from ..limits import MAX_REFERENCE_BYTES
+from ..messages import Message
 from .isobmff import ISO_CONTAINERS, implausible_header, iso_rotation, iso_tail
 from .result import ProbeResult
 from .rules import REFERENCE_CONTAINERS, validate
@@ -149,17 +150,17 @@ def probe_file(
     try:
         size = os.stat(path).st_size
         if not Path(path).is_file():
-            return replace(result, problems=(f"{name} is not a file; choose a video file",))
+            return replace(result, problems=(Message("media.not_a_file", name=name),))
         result = replace(result, size_bytes=size)
         if size == 0 or size > max_bytes:
             return validate(result)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
     except FileNotFoundError:
-        return replace(result, problems=(f"{name} was not found; upload it again",))
+        return replace(result, problems=(Message("media.not_found", name=name),))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return replace(result, problems=(f"could not read {name} ({reason}); upload it again",))
+        return replace(result, problems=(Message("media.could_not_read", name=name, reason=reason),))
     result = replace(result, container=sniff_container(head))
     if is_video_kind(result.container):
         try:

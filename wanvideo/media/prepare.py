@@ -207,20 +207,24 @@ def video_bitrate_cap(window: float, max_bytes: int, encoding: Encoding, has_aud
     return max(100_000, int((budget - audio) / (window + 1.0)))
 
 
-def start_problem(probe: ProbeResult, start: float, limits: Limits) -> str | None:
+def start_problem(probe: ProbeResult, start: float, limits: Limits) -> Message | None:
     """Why `start` cannot open a window on `probe` (None when it can)."""
     name = probe.name
     if not math.isfinite(start) or start < 0:
-        return f"{name}: a start of {start:g} s is not possible; use 0 or more seconds"
+        return Message("prep.start_negative", name=name, start=f"{start:g}")
     length = probe.duration
     if length is None or length < limits.min_seconds or start == 0:
         return None  # too short as a whole: the length rule says so
     if length - start < limits.min_seconds:
         latest = max(0.0, length - limits.min_seconds)
-        return (
-            f"{name} lasts {_seconds(length)} s: a start at {_seconds(start)} s leaves "
-            f"{_seconds(max(0.0, length - start))} s, and references need at least "
-            f"{limits.min_seconds:g} s; start at {_seconds(latest)} s or earlier"
+        return Message(
+            "prep.start_too_late",
+            name=name,
+            lasts=_seconds(length),
+            start=_seconds(start),
+            left=_seconds(max(0.0, length - start)),
+            min=f"{limits.min_seconds:g}",
+            latest=_seconds(latest),
         )
     return None
 
@@ -263,15 +267,17 @@ def plan_preparation(
     start_issue = start_problem(probe, start, limits)
 
     if probe.size_bytes is not None and probe.size_bytes > limits.max_source_bytes:
-        problem = (
-            f"{probe.name} is {megabytes(probe.size_bytes)}; clips up to "
-            f"{megabytes(limits.max_source_bytes)} can be fixed here (the provider takes "
-            f"{megabytes(limits.max_bytes)}): trim or compress it first"
+        problem = Message(
+            "prep.too_big_to_fix",
+            name=probe.name,
+            size=megabytes(probe.size_bytes),
+            max=megabytes(limits.max_source_bytes),
+            provider_max=megabytes(limits.max_bytes),
         )
         return PrepPlan(source=probe, sent=replace(bare, problems=(problem,)), start=start)
     if not _fixable(probe):
         if start and not probe.problems and not start_issue:
-            start_issue = f"{probe.name}: its length could not be read, so it cannot start at {start:g} s"
+            start_issue = Message("prep.start_length_unknown", name=probe.name, start=f"{start:g}")
         extra = (start_issue,) if start_issue else ()
         return PrepPlan(source=probe, sent=replace(probe, problems=extra + probe.problems), start=start)
 

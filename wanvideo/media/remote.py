@@ -29,6 +29,7 @@ from dataclasses import replace
 
 import httpx
 
+from ..messages import Message
 from ..netguard import FetchError, FetchFailure, GuardedClient, Resolver, read_body, reading_body
 from ..providers import MAX_REFERENCE_BYTES
 from ..urls import display_name, is_http_url
@@ -137,9 +138,7 @@ class _RemoteBytes:
             match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
             if not match or match.group(1) != "0":
                 await response.aclose()
-                raise FetchError(
-                    FetchFailure.BROKEN, "the server answered a partial read with the wrong bytes"
-                )
+                raise FetchError(FetchFailure.BROKEN, Message("fetch.wrong_bytes"))
             self.total = None if match.group(3) == "*" else int(match.group(3))
             self.blocks[0] = await read_body(response, RANGE_BLOCK)
             self.received += len(self.blocks[0])
@@ -156,9 +155,8 @@ class _RemoteBytes:
             self._rest = response.aiter_raw()
         else:
             await response.aclose()
-            raise FetchError(
-                FetchFailure.HTTP_STATUS, f"HTTP {response.status_code}", status=response.status_code
-            )
+            status = response.status_code
+            raise FetchError(FetchFailure.HTTP_STATUS, Message("fetch.http", status=status), status=status)
 
     async def fetch(self, offset: int) -> None:
         """Make the block at `offset` available (with some read-ahead)."""
@@ -183,15 +181,14 @@ class _RemoteBytes:
             return
         if response.status_code != 206:
             await response.aclose()
+            status = response.status_code
             raise FetchError(
-                FetchFailure.HTTP_STATUS,
-                f"HTTP {response.status_code} on a partial read",
-                status=response.status_code,
+                FetchFailure.HTTP_STATUS, Message("fetch.partial_status", status=status), status=status
             )
         match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
         if not match or int(match.group(1)) != start:
             await response.aclose()
-            raise FetchError(FetchFailure.BROKEN, "the server answered a partial read with the wrong bytes")
+            raise FetchError(FetchFailure.BROKEN, Message("fetch.wrong_bytes"))
         data = await read_body(response, end - start + 1)
         self.received += len(data)
         for index in range(first, last + 1):
@@ -222,22 +219,24 @@ class _RemoteBytes:
             self._rest = None
 
 
-def _fetch_problem(name: str, exc: FetchError, timeout: float) -> str:
+def _fetch_problem(name: str, exc: FetchError, timeout: float) -> Message:
     """The sentence for a failed fetch: what to do, and nothing about an internal target."""
     if exc.reason is FetchFailure.REFUSED:
         if exc.literal:
-            return f"{name} points to {exc.literal} ({exc.host}); only public links can be used"
-        return f"could not use {name}: the link does not lead to a public server; paste a public http(s) link"
+            return Message("links.points_to", name=name, literal=exc.literal, host=exc.host)
+        return Message("links.not_public", name=name)
     if exc.reason is FetchFailure.NOT_HTTP:
-        return f"could not use {name}: it leads to a link that is not http(s); paste a direct http(s) link"
+        return Message("links.leads_to_not_http", name=name)
     if exc.reason is FetchFailure.TIMEOUT:
-        return f"could not fetch {name} (no answer within {timeout:g} s); check the link and try again"
-    if exc.reason is FetchFailure.HTTP_STATUS and exc.status is not None and 400 <= exc.status < 500:
-        return f"could not fetch {name} (HTTP {exc.status}); check the link is public"
+        why = Message("fetch.timeout", seconds=f"{timeout:g}")
+        return Message("links.fetch_failed", name=name, reason=why)
     if exc.reason is FetchFailure.HTTP_STATUS:
-        return f"could not fetch {name} (HTTP {exc.status}); check the link and try again"
+        why = Message("fetch.http", status=exc.status)
+        if exc.status is not None and 400 <= exc.status < 500:
+            return Message("links.fetch_check_public", name=name, reason=why)
+        return Message("links.fetch_failed", name=name, reason=why)
     # UNREACHABLE, TOO_MANY_REDIRECTS, BROKEN: netguard's sentence names what happened.
-    return f"could not fetch {name} ({exc}); check the link and try again"
+    return Message("links.fetch_failed", name=name, reason=exc.message)
 
 
 async def _probe(result: ProbeResult, remote: _RemoteBytes, sandbox: Sandbox, max_bytes: int) -> ProbeResult:
@@ -287,7 +286,7 @@ async def probe_url(
     name = display_name(url)
     result = ProbeResult(name=name, source=url, is_remote=True)
     if not is_http_url(url):
-        return replace(result, problems=(f"{url!r} is not an http(s) link; paste a public http(s) URL",))
+        return replace(result, problems=(Message("links.not_http_url", url=repr(url)),))
     client = GuardedClient(
         allow_private=allow_private, resolver=resolver, timeout=timeout, user_agent=USER_AGENT
     )
@@ -300,14 +299,13 @@ async def probe_url(
     try:
         return await asyncio.wait_for(run(), timeout)
     except asyncio.TimeoutError:
-        return replace(
-            result, problems=(_fetch_problem(name, FetchError(FetchFailure.TIMEOUT, ""), timeout),)
-        )
+        late = FetchError(FetchFailure.TIMEOUT, Message("fetch.timeout", seconds=f"{timeout:g}"))
+        return replace(result, problems=(_fetch_problem(name, late, timeout),))
     except FetchError as exc:
         return replace(result, problems=(_fetch_problem(name, exc, timeout),))
     except Exception as exc:  # a bug or an odd server must not break the page
         logger.exception("unexpected error probing %s", name)
-        return replace(result, problems=(f"could not read {name} ({type(exc).__name__}); try again",))
+        return replace(result, problems=(Message("links.read_failed", name=name, kind=type(exc).__name__),))
     finally:
         await remote.aclose()
         await client.aclose()
