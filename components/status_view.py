@@ -39,6 +39,7 @@ from wanvideo.task_status import (
     COMPLETED,
     FAILED,
     PENDING,
+    PROVIDER_OK,
     STATUS_LABELS,
     record_status_for,
     status_label,
@@ -214,8 +215,12 @@ class View:
         elif isinstance(event, Progress):
             self.phase, self.task_id = RUNNING, event.task_id
             self.queued = self.queued and record_status_for(event.status) == PENDING
-            word = tr(progress_word(event.status), self.lang)
-            self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
+            if event.status.lower() in PROVIDER_OK:
+                # Made at the provider, not yet saved here: "Done" is said once the video is saved.
+                self.headline = self.t("view.downloading")
+            else:
+                word = tr(progress_word(event.status), self.lang)
+                self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
             eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
             self.detail = f"{_bar(event.percent)}\n\n" + self.t(
                 "view.elapsed", elapsed=_clock(event.elapsed), eta=eta

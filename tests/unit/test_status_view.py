@@ -118,3 +118,17 @@ def test_stop_messages_follow_the_phase() -> None:
     text = stop_message(view.tracking())
     assert "Task `task-7` **continues**" in text and "(about 9.00 credits)" in text
     assert "History" in text
+
+
+def test_done_is_said_only_once_the_video_is_saved() -> None:
+    """The provider's "completed" means made, not saved: the panel says it is downloading, and
+    "Done" (what a person, and the browser tests, wait for) comes with the saved video only."""
+    view = View(provider="demo")
+    view.apply(Started(record_id="r1"))
+    view.apply(Submitted(task_id="t1", credits_reserved=Decimal("47.60"), idempotency_key="k1"))
+    for word in ("completed", "SUCCEEDED"):  # EvoLink's and DashScope's words
+        view.apply(Progress(task_id="t1", status=word, percent=100, elapsed=60, eta=None))
+        assert "Done" not in view.markdown()
+        assert view.headline == "Downloading the video…"
+    view.apply(Completed(task_id="t1", video_path=Path("/data/v.mp4"), estimate=EST, credits_charged=None))
+    assert view.headline.startswith("✓ Done")
