@@ -146,7 +146,7 @@ def billed_text(record: TaskRecord, lang: str = EN) -> str:
     text = TEXT["billed"].format(seconds=seconds_text(billed))
     priced = _estimate(est)
     if priced is not None and billed_difference(priced, billed):
-        text += " " + TEXT["billed_differs"].format(expected=estimated_seconds(priced))
+        text += " " + TEXT["billed_differs"].format(expected=tr(estimated_seconds(priced), lang))
     return text
 
 

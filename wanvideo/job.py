@@ -155,7 +155,7 @@ def price_probes(
     result_estimate: Estimate | None = None
     count_problem = reference_count_problem(len(sent))
     if count_problem:
-        problems.insert(0, count_problem[:1].upper() + count_problem[1:] + ".")
+        problems.insert(0, Message("sentence.full", text=count_problem))
     else:
         result_estimate = estimate(shell.sent_durations, quality, duration, profile.prices)
     return replace(shell, estimate=result_estimate, problems=tuple(problems), warnings=tuple(warnings))

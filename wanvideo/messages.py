@@ -91,7 +91,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "field.problem": _m("{field}: {problem}", "{field}：{problem}"),
     "text.or": _m("{a} or {b}", "{a} 或 {b}"),
     # A clause used as a sentence: its first letter is capitalised (in languages with case).
-    "sentence": _m("{text}", "{text}"),
+    "sentence": _m("{text}", "{text}"),  # capitalised (English)
+    "sentence.full": _m("{text}.", "{text}。"),  # capitalised, with its full stop
     # ------------------------------------------------------------------ form input refusals
     "input.prompt_empty": _m(
         "write a prompt describing the video (it is empty)", "请写一段描述视频的提示词（目前为空）"
@@ -478,6 +479,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cost.range": _m("{low} to {high}", "{low} 到 {high}"),
     "cost.sends": _m("{length}, sends {sent}", "{length}，发送 {sent}"),
     "cost.seconds": _m("{value} s", "{value} 秒"),
+    "media.seconds_range": _m("{low} to {high} s", "{low} 到 {high} 秒"),
+    "rec.move_failed": _m("the file could not be moved ({reason})", "无法移动文件（{reason}）"),
+    "cost.billed_differs": _m(
+        "the provider billed {billed} s; the estimate said {expected} s ({source})",
+        "服务商计费 {billed} 秒；估算为 {expected} 秒（{source}）",
+    ),
     "cost.unknown": _m("unknown", "未知"),
     "cost.fixed_before_upload": _m("**Fixed before upload**{when}:", "**上传前修正**{when}："),
     "cost.done": _m(" (done)", "（已完成）"),
@@ -1504,7 +1511,7 @@ def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
     text = template.format_map(
         {k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()}
     )
-    return text[:1].upper() + text[1:] if id == "sentence" else text
+    return text[:1].upper() + text[1:] if id in ("sentence", "sentence.full") else text
 
 
 def render(value: Any, lang: str = EN) -> str:

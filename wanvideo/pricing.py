@@ -156,7 +156,7 @@ def charge_for(billed_seconds: Decimal, priced: Estimate) -> Decimal:
     return charge
 
 
-def billed_difference(priced: Estimate | None, billed_seconds: Decimal | None) -> str | None:
+def billed_difference(priced: Estimate | None, billed_seconds: Decimal | None) -> Message | None:
     """A sentence when the provider billed other seconds than the estimate said (the first
     real runs settle the unconfirmed rules); None when they agree or one is unknown."""
     if priced is None or billed_seconds is None:
@@ -164,9 +164,11 @@ def billed_difference(priced: Estimate | None, billed_seconds: Decimal | None) -
     billed = Decimal(billed_seconds)
     if priced.total_seconds_low <= billed <= priced.total_seconds:
         return None
-    return (
-        f"the provider billed {seconds_text(billed)} s; the estimate said {estimated_seconds(priced)} s "
-        f"({priced.prices_source})"
+    return Message(
+        "cost.billed_differs",
+        billed=seconds_text(billed),
+        expected=estimated_seconds(priced),
+        source=priced.prices_source,
     )
 
 
@@ -176,10 +178,13 @@ def seconds_text(value: Decimal) -> str:
 
 
 def estimated_seconds(priced: Estimate) -> str:
-    """The estimate's total billed seconds: "10", or "5 to 10" when a duration is unknown."""
+    """The estimate's total billed seconds: "10", or "5 to 10" (a Message) when a duration is
+    unknown."""
     if not priced.is_range:
         return seconds_text(priced.total_seconds)
-    return f"{seconds_text(priced.total_seconds_low)} to {seconds_text(priced.total_seconds)}"
+    return Message(
+        "cost.range", low=seconds_text(priced.total_seconds_low), high=seconds_text(priced.total_seconds)
+    )
 
 
 def other_quality(quality: str) -> str:

@@ -50,11 +50,6 @@ MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
 SHOT_TYPES = ("single", "multi")
-# The reference limits in words, for any message or label that states them.
-REFERENCE_LIMITS = (
-    f"mp4 or mov, {MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s, "
-    f"at most {MAX_REFERENCE_BYTES // 1_000_000} MB"
-)
 # EvoLink's output durations (any whole second 2..10); also the rule when no profile is known.
 DEFAULT_DURATIONS: tuple[int, ...] = tuple(range(2, 11))
 STANDARD, FLASH = "standard", "flash"  # model variant ids (what a person or the API picks)
@@ -188,6 +183,10 @@ class ReferenceRules(BaseModel):
         return Message("refs.rules", **params)
 
 
+# The API's reference limits in words (any language), for any message that states them.
+REFERENCE_LIMITS = ReferenceRules().in_words()
+
+
 class GenerationTime(BaseModel):
     """How long a generation runs at the provider (from when it leaves the queue to its end),
     for pacing the polls of a task whose provider reports neither progress nor an estimate
@@ -294,7 +293,7 @@ class ProviderProfile(BaseModel):
         """None when `model` (a variant id, or None for the default) is sold here."""
         if model is None or any(v.id == model for v in self.variants):
             return None
-        offered = " or ".join(v.id for v in self.variants)
+        offered = either([v.id for v in self.variants])
         return Message("input.no_model", provider=self.label, model=echoed(model), offered=offered)
 
     def with_model(self, model: str | None) -> ProviderProfile:

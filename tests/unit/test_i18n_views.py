@@ -135,3 +135,28 @@ def test_api_labels_stay_english() -> None:
     demo = SimpleNamespace(get_api_info=lambda *a, **k: json.loads(json.dumps(info)))
     lang.english_api_info(demo)  # type: ignore[arg-type]
     assert demo.get_api_info()["named_endpoints"]["/x"]["parameters"][0]["label"] == "Duration (s)"
+
+
+def test_reference_refusals_in_chinese_have_no_english_words_inside() -> None:
+    """A too-short clip among four references: the limits, the clip's length, the accepted
+    formats and the count rule are all in the visitor's language (they were English values
+    inside Chinese sentences)."""
+    from wanvideo.job import price_probes
+    from wanvideo.media.rules import validate
+    from wanvideo.providers import PROFILES
+
+    probes = [
+        ProbeResult(
+            name="short.mp4", source="/x/short.mp4", duration=1.0, video_codec="h264", headers_read=True
+        )
+    ]
+    probes += [
+        ProbeResult(name=f"{n}.mp4", source=f"/x/{n}.mp4", duration=3.0, video_codec="h264") for n in "bcd"
+    ]
+    probed = price_probes([validate(p) for p in probes], "720p", 5, PROFILES["demo"])
+    assert probed.problems[0] == "4 references given; the model takes at most 3: remove 1."
+    zh = [p.render(ZH) for p in probed.problems]
+    assert zh[0] == "给出了 4 个参考视频；模型最多接受 3 个：请删去 1 个。"
+    assert zh[1] == "short.mp4 时长 1.0 秒；参考视频必须为 2 到 30 秒：请使用更长的片段"
+    # "standard or flash" in the refusal of a model fal does not sell
+    assert "standard 或 flash" in PROFILES["fal"].model_problem("turbo").render(ZH)  # type: ignore[union-attr]

@@ -39,7 +39,7 @@ def test_chinese_is_chinese():
     (except ones that are only placeholders and symbols)."""
     for mid, entry in CATALOGUE.items():
         bare = re.sub(r"\{[a-z_]+(:[^}]*)?\}", "", entry[ZH])
-        if re.search(r"[A-Za-z]{3,}", bare) or bare.strip(" ·:：，,()（）%-/"):
+        if re.search(r"[A-Za-z]{3,}", bare) or bare.strip(" ·:：，,()（）%-/。"):
             assert re.search(r"[\u4e00-\u9fff]", entry[ZH]), (mid, entry[ZH])
 
 

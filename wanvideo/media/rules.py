@@ -10,7 +10,7 @@ import math
 from dataclasses import replace
 
 from ..limits import MAX_REFERENCE_BYTES, MAX_REFERENCE_SECONDS, MIN_REFERENCE_SECONDS
-from ..messages import Message
+from ..messages import Message, either
 from .result import ProbeResult, SandboxFailure
 from .sniff import CONTAINER_LABELS
 
@@ -55,12 +55,12 @@ def megabytes(size: int) -> str:
     return f"{math.ceil(size / 100_000) / 10:g} MB"
 
 
-def _seconds(value: float, limit: float) -> str:
+def _seconds(value: float, limit: float) -> Message:
     """`value` with one decimal, or two when one would look equal to `limit`."""
     text = f"{value:.1f}"
     if float(text) == limit:
         text = f"{value:.2f}"
-    return f"{text} s"
+    return Message("cost.seconds", value=text)
 
 
 def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -71,8 +71,10 @@ def check_reference(result: ProbeResult) -> tuple[tuple[str, ...], tuple[str, ..
     name = result.name
     problems: list[str] = []
     warnings: list[str] = []
-    accepted = " or ".join(c.upper() for c in REFERENCE_CONTAINERS)
-    limit = f"{MIN_REFERENCE_SECONDS:g} to {MAX_REFERENCE_SECONDS:g} s"
+    accepted = either([c.upper() for c in REFERENCE_CONTAINERS])
+    limit = Message(
+        "media.seconds_range", low=f"{MIN_REFERENCE_SECONDS:g}", high=f"{MAX_REFERENCE_SECONDS:g}"
+    )
 
     if result.size_bytes == 0:
         return (Message("media.empty", name=name),), ()

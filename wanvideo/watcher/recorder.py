@@ -334,7 +334,7 @@ class EventRecorder:
             self.update(
                 record_id,
                 error={
-                    "message": f"the file could not be moved ({exc.strerror or exc})",
+                    "message": Message("rec.move_failed", reason=exc.strerror or str(exc)),
                     "reason": FailureReason.DOWNLOAD_FAILED.value,
                 },
             )
