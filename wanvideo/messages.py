@@ -60,6 +60,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------------ money
     "money.credits": _m("{credits} credits", "{credits} 积分"),
     "money.credits_usd": _m("{credits} credits (about ${usd})", "{credits} 积分（约 ${usd}）"),
+    "money.amount_usd": _m("{amount} (about ${usd})", "{amount}（约 ${usd}）"),  # CNY 4.80 (about $0.65)
     # ------------------------------------------------------------------ record statuses
     "status.queued": _m("Preparing", "准备中"),
     "status.submitted": _m("Submitted", "已提交"),
@@ -376,6 +377,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "{label} ({model}): {source}, as of {when}", "{label}（{model}）：{source}，截至 {when}"
     ),
     "money.rate_credits": _m("{value} credits/s", "每秒 {value} 积分"),
+    "money.rate": _m("{amount}/s", "每秒 {amount}"),  # $0.10/s, CNY 0.60/s
     "provider.info": _m(
         "The provider runs your video. Another provider than this app's runs on your own key for it.",
         "服务商负责生成你的视频。选择与本应用不同的服务商时，需要使用你自己在该服务商的密钥。",

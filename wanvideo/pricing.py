@@ -208,7 +208,9 @@ def format_amount(amount: Decimal, unit: str, usd: Decimal | None = None) -> str
     if unit == "USD":
         return f"${shown}"
     text = f"{unit} {shown}"
-    return f"{text} (about ${usd.quantize(_CENT, ROUND_HALF_UP)})" if usd is not None else text
+    if usd is None:
+        return text
+    return Message("money.amount_usd", amount=text, usd=str(usd.quantize(_CENT, ROUND_HALF_UP)))
 
 
 def format_rate(amount: Decimal, unit: str) -> str:
@@ -220,8 +222,8 @@ def format_rate(amount: Decimal, unit: str) -> str:
     if unit == "credits":
         return Message("money.rate_credits", value=exact)
     if unit == "USD":
-        return f"${exact}/s"
-    return f"{unit} {exact}/s"
+        return Message("money.rate", amount=f"${exact}")
+    return Message("money.rate", amount=f"{unit} {exact}")
 
 
 # --------------------------------------------------------------------------- compare providers

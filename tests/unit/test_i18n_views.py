@@ -160,3 +160,13 @@ def test_reference_refusals_in_chinese_have_no_english_words_inside() -> None:
     assert zh[1] == "short.mp4 时长 1.0 秒；参考视频必须为 2 到 30 秒：请使用更长的片段"
     # "standard or flash" in the refusal of a model fal does not sell
     assert "standard 或 flash" in PROFILES["fal"].model_problem("turbo").render(ZH)  # type: ignore[union-attr]
+
+
+def test_money_in_other_units_reads_in_chinese() -> None:
+    from wanvideo.pricing import format_amount, format_rate
+
+    cny = format_amount(Decimal("5.4"), "CNY", Decimal("0.7357"))
+    assert cny == "CNY 5.40 (about $0.74)" and cny.render(ZH) == "CNY 5.40（约 $0.74）"
+    assert format_rate(Decimal("0.6"), "CNY").render(ZH) == "每秒 CNY 0.60"
+    assert format_rate(Decimal("0.075"), "USD") == "$0.075/s"
+    assert format_rate(Decimal("0.075"), "USD").render(ZH) == "每秒 $0.075"
