@@ -5,16 +5,16 @@ providers lists every provider, and Cancel task on a queued DashScope task ends 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.apprunner import start_app, stop_app
 from wanvideo.provider_choice import DEMO_DIALECTS
 from wanvideo.providers import PROFILES
 
-from .conftest import Studio, _free_port
+from .conftest import Studio
 from .test_journey import WAIT, open_studio
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,25 +25,22 @@ QUEUED_TASK_SECONDS = "80"
 
 @pytest.fixture(scope="module")
 def queued_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import app as studio_app
-    from wanvideo.settings import load_settings
-
-    settings = load_settings(
+    """A second app with long tasks, in a process (and a Gradio cache folder) of its own: an
+    in-process app shutting down empties the cache folder it shares with the package's
+    studio, which content-addresses the example clips to the same paths."""
+    running = start_app(
+        tmp_path_factory.mktemp("queued"),
         {
             "WAN_PROVIDER": "demo",
-            "WAN_DATA_DIR": str(tmp_path_factory.mktemp("queued-data")),
             "WAN_DEMO_TASK_SECONDS": QUEUED_TASK_SECONDS,
             "WAN_POLL_MIN_INTERVAL": "0.3",
             "WAN_POLL_MAX_INTERVAL": "0.6",
-        }
+        },
     )
-    running = studio_app.create(settings)
-    _, url, _ = running.launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", server_port=_free_port(), quiet=True
-    )
-    yield Studio(url=url, app=running)
-    running.close()
+    try:
+        yield Studio(url=running.url, app=None)
+    finally:
+        stop_app(running)
 
 
 def pick_provider(page, label: str) -> None:  # noqa: ANN001
