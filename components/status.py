@@ -283,22 +283,29 @@ def listen(
     async def stop(
         tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request
     ) -> tuple[str, None]:
-        """Stop following; where the provider can still cancel the task (Cancel task), cancel it."""
-        stops.stop(request.session_hash)
+        """Stop following; where the provider can still cancel the task (Cancel task), cancel it.
+        Generate ends with the same panel as its last update (`StopSignals`)."""
+        panel = await stopped_panel(tracking, api_key, owner_id, request)
+        stops.stop(request.session_hash, final=(panel, gr.skip(), gr.skip(), None))
+        return panel, None
+
+    async def stopped_panel(
+        tracking: dict[str, Any] | None, api_key: str | None, owner_id: Any, request: gr.Request
+    ) -> str:
         lang = lang_of(request)
         tracked = tracking or {}
         record_id = tracked.get("record_id")
         if not tracked.get("cancel") or not record_id:
-            return stop_message(tracking, lang), None
+            return stop_message(tracking, lang)
         who = identity.owner_of(ctx, owner_id, request)
         key = (api_key or "").strip() or None
         try:
             result = await asyncio.to_thread(ctx.manager.cancel, record_id, who, key)
         except WanError as exc:  # the provider could not be asked: the task goes on
-            return cancel_message(None, exc.message, tracking, lang), None
+            return cancel_message(None, exc.message, tracking, lang)
         if result is None:
-            return stop_message(tracking, lang), None
-        return cancel_message(result.outcome.value, result.message, tracking, lang), None
+            return stop_message(tracking, lang)
+        return cancel_message(result.outcome.value, result.message, tracking, lang)
 
     async def cancel_api(
         task_id: str,
@@ -353,7 +360,7 @@ def listen(
         stop,
         inputs=[status.tracking, form.api_key, owner],
         outputs=[status.panel, status.tracking],
-        cancels=[status.generate_event],
+        # no `cancels=`: Generate ends itself with Stop's panel as its last update (StopSignals)
         api_visibility="private",
     )
 

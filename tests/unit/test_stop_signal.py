@@ -1,4 +1,5 @@
-"""Stop wins: once a tab pressed Stop, its Generate sends no more updates over Stop's panel."""
+"""Stop wins: a tab's Stop ends its Generate with Stop's own panel as the last update, so
+Gradio's re-sent last value (or a late update) can never put an older panel back."""
 
 from __future__ import annotations
 
@@ -14,36 +15,29 @@ def _tab(session: str) -> SimpleNamespace:
     return SimpleNamespace(session_hash=session)
 
 
-def _collect(gen: AsyncIterator[str], on_each: object = None) -> list[str]:
-    async def run() -> list[str]:
-        seen = []
-        async for update in gen:
-            seen.append(update)
-            if on_each:
-                on_each(update)  # type: ignore[operator]
-        return seen
-
-    return asyncio.run(run())
-
-
-def test_no_update_goes_out_after_the_tab_stopped_and_the_handler_is_closed() -> None:
+def test_stop_while_waiting_ends_with_the_final_panel_and_cleans_up() -> None:
     stops = StopSignals()
     closed = []
 
     @stops.stoppable
     async def generate(prompt: str, request: object = None) -> AsyncIterator[str]:
         try:
-            for step in ("checking", "queued", "running", "done"):
-                yield f"{prompt}: {step}"
+            yield f"{prompt}: queued"
+            await asyncio.sleep(3600)  # a long wait for the provider: Stop must not wait for it
+            yield f"{prompt}: done"
         finally:
             closed.append(True)
 
-    def press_stop_after_queued(update: str) -> None:
-        if update.endswith("queued"):
-            stops.stop("tab-1")
+    async def run() -> list[str]:
+        seen = []
+        async for update in generate("p", request=_tab("tab-1")):
+            seen.append(update)
+            if update.endswith("queued"):
+                asyncio.get_running_loop().call_later(0.05, stops.stop, "tab-1", "Stopped watching")
+        return seen
 
-    seen = _collect(generate("p", request=_tab("tab-1")), press_stop_after_queued)
-    assert seen == ["p: checking", "p: queued"]
+    seen = asyncio.run(asyncio.wait_for(run(), timeout=5))
+    assert seen == ["p: queued", "Stopped watching"]  # the last update is Stop's panel
     assert closed == [True]
 
 
@@ -55,11 +49,18 @@ def test_stop_in_another_tab_or_before_generate_changes_nothing() -> None:
         for step in range(3):
             yield step
 
-    stops.stop("tab-1")  # pressed while nothing ran: not remembered for the next Generate
-    assert _collect(generate(request=_tab("tab-1"))) == [0, 1, 2]
-    seen = _collect(generate(request=_tab("tab-1")), lambda _: stops.stop("tab-2"))
-    assert seen == [0, 1, 2]
-    assert _collect(generate(request=None)) == [0, 1, 2]  # a direct call: nothing to gate
+    async def collect(tab: object, on_each: object = None) -> list[int]:
+        seen = []
+        async for update in generate(request=tab):
+            seen.append(update)
+            if on_each:
+                on_each()  # type: ignore[operator]
+        return seen
+
+    stops.stop("tab-1", "stopped")  # pressed while nothing ran: not remembered for the next Generate
+    assert asyncio.run(collect(_tab("tab-1"))) == [0, 1, 2]
+    assert asyncio.run(collect(_tab("tab-1"), lambda: stops.stop("tab-2", "stopped"))) == [0, 1, 2]
+    assert asyncio.run(collect(None)) == [0, 1, 2]  # a direct call: nothing to gate
 
 
 def test_a_new_generate_in_the_same_tab_is_not_stopped_by_the_old_ones_stop() -> None:
@@ -71,30 +72,40 @@ def test_a_new_generate_in_the_same_tab_is_not_stopped_by_the_old_ones_stop() ->
             yield step
             await asyncio.sleep(0)
 
-    async def run() -> tuple[list[int], list[int]]:
+    async def run() -> tuple[list[object], list[object]]:
         old = generate(request=_tab("tab-1"))
-        first = [await old.__anext__()]
-        stops.stop("tab-1")
+        first: list[object] = [await old.__anext__()]
+        stops.stop("tab-1", "stopped")
         new = generate(request=_tab("tab-1"))
         second = [update async for update in new]
-        first += [update async for update in old]  # the old one ends without another update
+        first += [update async for update in old]  # the old one ends on its Stop's panel
         return first, second
 
     first, second = asyncio.run(run())
-    assert first == [0]
+    assert first == [0, "stopped"]
     assert second == [0, 1, 2]
 
 
-def test_the_wrapped_handler_keeps_the_signature_gradio_reads() -> None:
+def test_errors_still_reach_gradio_and_the_signature_is_the_handlers() -> None:
     stops = StopSignals()
 
     async def generate(prompt: str, owner_id: object = None, request: object = None) -> AsyncIterator[str]:
         """Generate a video."""
         yield prompt
+        raise ValueError("refused")
 
     gated = stops.stoppable(generate)
     assert list(inspect.signature(gated).parameters) == ["prompt", "owner_id", "request"]
     assert gated.__doc__ == "Generate a video."
     assert inspect.isasyncgenfunction(gated)
-    # positional, as Gradio passes inputs and the request
-    assert _collect(gated("p", None, _tab("tab-1"))) == ["p"]
+
+    async def run() -> tuple[list[str], str]:
+        seen = []
+        try:
+            async for update in gated("p", None, _tab("tab-1")):  # positional, as Gradio passes them
+                seen.append(update)
+        except ValueError as exc:
+            return seen, str(exc)
+        return seen, ""
+
+    assert asyncio.run(run()) == (["p"], "refused")
