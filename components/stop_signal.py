@@ -54,6 +54,7 @@ class StopSignals:
             run = self._runs[session] = _Run()
             updates = handler(*args, **kwargs)
             stopped = asyncio.ensure_future(run.stopped.wait())
+            step: asyncio.Future[Any] | None = None
             try:
                 while True:
                     step = asyncio.ensure_future(updates.__anext__())
@@ -70,6 +71,9 @@ class StopSignals:
                     yield update
             finally:
                 stopped.cancel()
+                if step is not None and not step.done():  # this run itself was cancelled (API cancel)
+                    step.cancel()
+                    await asyncio.wait({step})  # the handler's own clean-up (the worker stops) first
                 await updates.aclose()
                 if self._runs.get(session) is run:
                     del self._runs[session]

@@ -109,3 +109,33 @@ def test_errors_still_reach_gradio_and_the_signature_is_the_handlers() -> None:
         return seen, ""
 
     assert asyncio.run(run()) == (["p"], "refused")
+
+
+def test_cancelling_the_run_itself_cleans_up_the_handler() -> None:
+    """An API caller's cancel cancels Gradio's task while the handler waits: the handler's own
+    clean-up runs (it stops the media worker), and nothing fails on the way out."""
+    stops = StopSignals()
+    closed = []
+
+    @stops.stoppable
+    async def generate(request: object = None) -> AsyncIterator[str]:
+        try:
+            yield "preparing"
+            await asyncio.sleep(3600)
+            yield "never"
+        finally:
+            closed.append(True)
+
+    async def run() -> None:
+        async def consume() -> None:
+            async for _ in generate(request=_tab("tab-1")):
+                pass
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        done, _ = await asyncio.wait({task})
+        assert task.cancelled()
+
+    asyncio.run(asyncio.wait_for(run(), timeout=5))
+    assert closed == [True]
