@@ -4,22 +4,27 @@
     identity.listen(ctx=ctx, owner=owner_state, demo=demo)     # mints an id on first visit
     ...
     def handler(..., owner_value, request: gr.Request):
-        owner = identity.owner_of(ctx, owner_value, request)   # "hf:<user>" | "anon:<hex>" | "session:<hash>"
+        owner = identity.owner_of(ctx, owner_value, request)   # "hf:<user>" | "anon:<hex>" | "api:<hex>"
         visitor = identity.visitor_of(ctx, request)            # "hf:<user>" | "ip:<address>"
 
-The browser keeps `{"id": "anon:<32 hex>", "sig": <HMAC>}` in gr.BrowserState. The signing is
-in the domain (`wanvideo.identity.Identity`); this module only reads gradio's request: the
-signed-in Hugging Face user (`request.username`), the socket peer and X-Forwarded-For.
+The browser keeps `{"id": "anon:<32 hex>", "sig": <HMAC>}` in gr.BrowserState. An API or MCP
+client has no BrowserState: its owner is the `api:<32 hex>` id the server minted into its signed
+`wan_api` cookie (`wanvideo.web.api_owner`), never the session hash (the client picks that).
+The signing is in the domain (`wanvideo.identity.Identity`); this module only reads gradio's
+request: the signed-in Hugging Face user (`request.username`), cookies, the socket peer and
+X-Forwarded-For.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 import gradio as gr
 
-from wanvideo.identity import user_owner, visitor_id
+from wanvideo.identity import API_PREFIX, user_owner, visitor_id
+from wanvideo.web.api_owner import owner_in
 
 from .context import AppContext
 
@@ -42,12 +47,13 @@ def resolve_owner(ctx: AppContext, value: Any, request: gr.Request | None, profi
 
 
 def owner_of(ctx: AppContext, value: Any, request: gr.Request | None) -> str:
-    """The owner of a task: `resolve_owner`, else (an API client with neither) its session."""
+    """The owner of a task: `resolve_owner`, else (an API or MCP client) the owner its signed
+    cookie proves, else a new owner nobody can claim (a client that keeps no cookies)."""
     who = resolve_owner(ctx, value, request)
     if who:
         return who
-    session = getattr(request, "session_hash", None) if request is not None else None
-    return f"session:{session}" if session else "session:anonymous"
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    return owner_in(cookies, ctx.identity) or API_PREFIX + secrets.token_hex(16)
 
 
 def on_space() -> bool:

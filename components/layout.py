@@ -173,5 +173,5 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         "i18n": lang.i18n(),
         # The owner-only video route (player, history cards, API downloads), and the routes
         # providers call (served references, wake-up callbacks).
-        **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager),
+        **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager, by_link=ctx.manager.store.get),
     }

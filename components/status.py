@@ -266,9 +266,7 @@ def listen(
                 continue  # already checked and shown above
             view.apply(event)
             if isinstance(event, Completed):
-                path, view.video_url_expires = signed_video_path(
-                    ctx.identity, record.id, who, now=time.time()
-                )
+                path, view.video_url_expires = signed_video_path(ctx.identity, record.id, now=time.time())
                 view.video_url = f"{public_root(request)}/{path}"
                 yield view.markdown(), player_html(record.id, lang), view.record(), None
                 return

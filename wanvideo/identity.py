@@ -3,9 +3,11 @@
     ident = Identity.for_settings(settings)
     value = ident.new_value()                 # {"id": "anon:<32 hex>", "sig": ...} for the browser
     ident.anonymous_owner(value)              # "anon:<hex>" when the signature is right, else None
+    cookie = ident.new_api_token()            # "api:<32 hex>.<sig>": an API/MCP client's owner cookie
+    ident.api_owner(cookie)                   # "api:<hex>" when the signature is right, else None
     token = ident.token(owner)                # the owner cookie of the video route
     ident.owner_from_token(token)             # owner, or None
-    sig = ident.sign_link("video:<id>", expires)          # a link that works for minutes
+    sig = ident.sign_link("video\n<id>", expires)         # a link that works for minutes (no owner in it)
     ident.verify_link("video:<id>", expires, sig, now)
     visitor_id(user=None, peer="1.2.3.4", forwarded_for=None, on_space=False)  # "ip:1.2.3.4"
 
@@ -42,8 +44,10 @@ SECRET_FILE = "session_secret"
 BROWSER_SECRET_FILE = "browser_state_secret"
 ANON_PREFIX = "anon:"
 USER_PREFIX = "hf:"
+API_PREFIX = "api:"  # an API or MCP client's owner, minted by the server (`new_api_token`)
 ADDRESS_PREFIX = "ip:"
 _ANON = re.compile(r"^anon:[0-9a-f]{32}$")
+_API = re.compile(r"^api:[0-9a-f]{32}$")
 _HF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # about 16 MB and tens of ms per guess
 _PUBLISH_WAIT = 5.0  # seconds a loser waits for the winner's file (no-hard-link fallback only)
@@ -137,6 +141,15 @@ class Identity:
             return None
         owner, _, signature = token.rpartition(".")
         return owner if self.verify(owner, signature) else None
+
+    def new_api_token(self) -> str:
+        """A new API/MCP owner as a signed token (the server chooses it, the cookie proves it)."""
+        return self.token(API_PREFIX + secrets.token_hex(16))
+
+    def api_owner(self, token: Any) -> str | None:
+        """The `api:` owner a client's token proves, else None (any other kind is refused)."""
+        owner = self.owner_from_token(token) if isinstance(token, str) else None
+        return owner if owner is not None and _API.match(owner) else None
 
     # ---------------------------------------------------------------- links
 

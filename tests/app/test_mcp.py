@@ -6,7 +6,9 @@ How an MCP call is identified (Gradio 6.31): the MCP endpoint replays each call 
 through a gradio_client on 127.0.0.1 with the caller's own HTTP headers. So the visitor
 (who spends) is the socket peer 127.0.0.1 off a Space (every MCP caller shares one visitor
 budget, and the overall limit applies), and on a Space the Space proxy's X-Forwarded-For
-entry, as for a browser; the owner of an MCP task is that replay client's session.
+entry, as for a browser. The owner of an MCP task is the signed `wan_api` cookie the app gives
+each MCP session (the replay carries the caller's Cookie header), not the replay client's
+session, which every MCP caller shares.
 
 References go in as links (`video_urls`), as the tool descriptions ask: Gradio 6.31's MCP
 schema for a list of files has a `$ref` the MCP server cannot resolve, so `videos` only works
@@ -117,6 +119,58 @@ def test_estimate_through_mcp(mcp_demo_app: RunningApp, clip_url: str) -> None:
     assert data["problems"] == []
     assert str(data["credits"]) == ONE_CLIP_CREDITS
     assert data["budget"] is None  # demo mode: no spending limits
+
+
+def _record(result: Any) -> dict[str, Any]:
+    """The task record among `generate`'s outputs (its JSON, sent as a Python repr)."""
+    assert not result.isError, result.content
+    for item in result.content:
+        try:
+            value = ast.literal_eval(getattr(item, "text", ""))
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, dict) and "task_id" in value:
+            return value
+    raise AssertionError(f"no task record in {result.content}")
+
+
+@pytest.fixture(scope="module")
+def sim_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """A provider (the simulator) that fetches links on 127.0.0.1, no spending limits."""
+    with Simulator(task_seconds=1.0, allow_private_urls=True) as sim:
+        env = {
+            **FAST,
+            "WAN_MCP_SERVER": "true",
+            "WAN_ALLOW_PRIVATE_URLS": "true",
+            "WAN_PROVIDER": "evolink",
+            "WAN_API_KEY": "server-key",
+            "WAN_API_BASE_URL": sim.base_url,
+            "WAN_FILES_BASE_URL": sim.base_url,
+        }
+        app = start_app(tmp_path_factory.mktemp("mcp-owner"), env, simulator=sim)
+        yield app
+        stop_app(app)
+
+
+def test_each_mcp_session_is_its_own_owner(sim_app: RunningApp, clip_url: str) -> None:
+    """Gradio replays every MCP call through one cached gradio_client (one session hash): the
+    owner is the signed cookie the app gives each MCP session (the `mcp` client keeps it), so
+    another session cannot cancel the task while the session that started it can."""
+
+    async def generate_then_cancel(session: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        record = _record(await session.call_tool("generate", generate_args(clip_url)))
+        own = tool_json(await session.call_tool("cancel", {"task_id": record["task_id"], "api_key": ""}))
+        return record, own
+
+    record, own = mcp(sim_app.url, generate_then_cancel)
+    assert record["task_id"] and record["status"] == "completed"
+    assert own["outcome"] == "too_late" and own["record_id"] == record["record_id"], own  # found: it ended
+
+    async def cancel(session: Any) -> dict[str, Any]:
+        return tool_json(await session.call_tool("cancel", {"task_id": record["task_id"], "api_key": ""}))
+
+    other = mcp(sim_app.url, cancel)
+    assert other["outcome"] == "not_found" and other["record_id"] is None, other
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import stat
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from tests.apprunner import start_app
 from wanvideo.identity import BROWSER_SECRET_FILE, SECRET_FILE
 
 from .conftest import RunningApp
-from .test_api import generate
+from .test_api import PROMPT, files, generate
 
 
 def test_a_result_reaches_only_its_owner(demo_app: RunningApp, videos: dict[str, Path]) -> None:
@@ -38,8 +38,11 @@ def test_a_result_reaches_only_its_owner(demo_app: RunningApp, videos: dict[str,
     assert httpx.get(bare, timeout=30).status_code == 404  # without the owner's cookie
     forged = link.replace("sig=", "sig=0")
     assert httpx.get(forged, timeout=30).status_code == 404
-    other_owner = link.replace("o=", "o=anon%3A0")
-    assert httpx.get(other_owner, timeout=30).status_code == 404
+    # The link names no owner (it used to carry `o=<owner>`): it signs the record and expiry only.
+    assert set(parse_qs(parts.query)) == {"exp", "sig"}, link
+    assert "anon" not in link and "api" not in parts.query and "session" not in link
+    elsewhere = link.replace(record["record_id"], "0" * len(record["record_id"]))
+    assert httpx.get(elsewhere, timeout=30).status_code == 404  # its signature opens that record only
 
     # Nothing under the data folder through Gradio's file route, and no copy in its cache.
     for path in (saved, data / "tasks.sqlite3", data / SECRET_FILE, data / "videos"):
@@ -50,6 +53,30 @@ def test_a_result_reaches_only_its_owner(demo_app: RunningApp, videos: dict[str,
         p for p in cache.rglob("*") if p.is_file() and hashlib.sha256(p.read_bytes()).digest() == digest
     ]
     assert copies == [], "the result must not be copied into Gradio's public cache"
+
+
+def test_a_copied_session_hash_does_not_make_a_client_the_owner(
+    demo_app: RunningApp, videos: dict[str, Path]
+) -> None:
+    """An API client's owner is the signed cookie the app gave it, not the session hash it
+    chose: another client that copies the hash cannot cancel (or see) the first one's task,
+    while the first cancels it with the README's call."""
+    alice = demo_app.client()
+    job = alice.submit(PROMPT, files(videos["a3"]), "", "720p", "16:9", 5, "single", api_name="/generate")
+    _status, _player, record = job.result(timeout=120)
+    task_id = record["task_id"]
+    assert task_id and record["status"] == "completed"
+
+    mallory = demo_app.client()
+    mallory.session_hash = alice.session_hash  # all a client sends of its session: copied
+    stolen = mallory.predict(task_id, api_name="/cancel")
+    assert stolen["outcome"] == "not_found" and stolen["record_id"] is None, stolen
+    by_record = mallory.predict(record["record_id"], api_name="/cancel")
+    assert by_record["outcome"] == "not_found", by_record
+
+    # The owner: the same client, the task_id, nothing more (it has ended, so too late).
+    own = alice.predict(task_id, api_name="/cancel")
+    assert own["outcome"] == "too_late" and own["record_id"] == record["record_id"], own
 
 
 def test_secret_and_database_are_private(demo_app: RunningApp) -> None:

@@ -13,10 +13,15 @@ from components.context import AppContext
 from components.identity import owner_of, resolve_owner, visitor_of
 from wanvideo.identity import Identity
 from wanvideo.settings import load_settings
+from wanvideo.web.api_owner import API_COOKIE
 
 
-def _request(peer: str, forwarded: str | None = None, username: str | None = None) -> gr.Request:
+def _request(
+    peer: str, forwarded: str | None = None, username: str | None = None, cookie: str | None = None
+) -> gr.Request:
     headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers, "client": (peer, 5555)}
     return gr.Request(request=Request(scope), username=username, session_hash="sess1")
 
@@ -48,9 +53,21 @@ def test_visitor_on_a_space_is_the_proxys_entry(ctx: AppContext, monkeypatch: py
     )  # a spoofed left entry or another proxy node: the same visitor
 
 
-def test_owner_is_the_user_else_the_verified_browser_id_else_the_session(ctx: AppContext) -> None:
+def test_owner_is_the_user_else_the_verified_browser_id_else_the_api_cookie(ctx: AppContext) -> None:
     value = ctx.identity.new_value()
     assert owner_of(ctx, value, _request("1.1.1.1", username="alice")) == "hf:alice"
     assert owner_of(ctx, value, _request("1.1.1.1")) == value["id"]
     assert resolve_owner(ctx, {**value, "id": "anon:" + "0" * 32}, _request("1.1.1.1")) is None
-    assert owner_of(ctx, None, _request("1.1.1.1")) == "session:sess1"
+    token = ctx.identity.new_api_token()
+    api = owner_of(ctx, None, _request("1.1.1.1", cookie=f"{API_COOKIE}={token}"))
+    assert api == token.rpartition(".")[0] and api.startswith("api:")
+    assert owner_of(ctx, value, _request("1.1.1.1", cookie=f"{API_COOKIE}={token}")) == value["id"]  # browser
+
+
+def test_the_session_hash_never_names_an_owner(ctx: AppContext) -> None:
+    """The client picks its session hash: without a valid cookie each call is a new owner
+    (it used to be `session:<hash>`, which another client could copy)."""
+    first, second = owner_of(ctx, None, _request("1.1.1.1")), owner_of(ctx, None, _request("1.1.1.1"))
+    assert first != second and first.startswith("api:") and "sess1" not in first
+    forged = f"{API_COOKIE}=api:{'0' * 32}.{'0' * 64}"
+    assert owner_of(ctx, None, _request("1.1.1.1", cookie=forged)) != f"api:{'0' * 32}"

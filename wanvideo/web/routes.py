@@ -4,13 +4,15 @@
     app_kwargs = {"routes": video_routes(manager.get, ident)}   # gr.Blocks.launch(app_kwargs=...)
     video_path(record.id)                                        # "wan/video/<id>" (relative: root_path safe)
     poster_url(record.id)                                        # "wan/poster/<id>" (cookie only)
-    signed_video_path(ident, record.id, owner)                   # ("wan/video/<id>?o=..&exp=..&sig=..", expires)
+    signed_video_path(ident, record.id)                          # ("wan/video/<id>?exp=..&sig=..", expires)
 
-Two ways in, both checked against the task store's owner:
+Two ways in:
 - the page's cookie `wan_owner` (the owner id signed with the server secret; set by the history
-  panel), which the browser sends with the player's and the history cards' requests;
-- a signed link (owner, expiry, HMAC) that works for `LINK_TTL` seconds without a cookie: what
-  `/generate` hands to API clients, so their download never needs a public copy.
+  panel), which the browser sends with the player's and the history cards' requests; checked
+  against the task store's owner;
+- a signed link (record id, expiry, HMAC) that works for `LINK_TTL` seconds without a cookie:
+  what `/generate` hands to API clients, so their download never needs a public copy. It names
+  no owner and opens that one record's video (and poster) only, found with `by_link`.
 Anybody else gets 404, the same answer as for a record that does not exist. Videos are never in
 Gradio's cache or `allowed_paths`, so "Delete local copy" removes the only copy.
 
@@ -38,6 +40,7 @@ from starlette.routing import Route
 from wanvideo.identity import Identity
 from wanvideo.links import REFERENCE_ROUTE, WAKE_ROUTE
 from wanvideo.media.poster import poster_path
+from wanvideo.web.api_owner import api_owner_middleware
 
 log = logging.getLogger("wanvideo.web")
 
@@ -57,6 +60,7 @@ class SavedVideo(Protocol):
 
 
 Lookup = Callable[[str, str], "SavedVideo | None"]  # (record_id, owner) -> record or None
+ByLink = Callable[[str], "SavedVideo | None"]  # record_id -> record (a signed link proved access)
 
 
 class ProviderLinks(Protocol):
@@ -77,18 +81,17 @@ def poster_url(record_id: str) -> str:
     return f"{POSTER_ROUTE}/{record_id}"
 
 
-def _resource(record_id: str, owner: str) -> str:
-    return f"video\n{record_id}\n{owner}"
+def _resource(record_id: str) -> str:
+    return f"video\n{record_id}"
 
 
 def signed_video_path(
-    ident: Identity, record_id: str, owner: str, *, now: float | None = None, ttl: int = LINK_TTL
+    ident: Identity, record_id: str, *, now: float | None = None, ttl: int = LINK_TTL
 ) -> tuple[str, int]:
-    """A link to the record's video that works without the cookie until the returned expiry."""
+    """A link to the record's video that works without the cookie until the returned expiry
+    (record id and expiry signed; no owner in it)."""
     expires = int((time.time() if now is None else now) + ttl)
-    query = urlencode(
-        {"o": owner, "exp": expires, "sig": ident.sign_link(_resource(record_id, owner), expires)}
-    )
+    query = urlencode({"exp": expires, "sig": ident.sign_link(_resource(record_id), expires)})
     return f"{video_path(record_id)}?{query}", expires
 
 
@@ -97,23 +100,30 @@ def download_name(record: SavedVideo) -> str:
     return f"wan-{stamp}-{record.id[:8]}.mp4"
 
 
-def requester(request: Request, ident: Identity, now: float | None = None) -> str | None:
-    """The owner this request proves: a valid signed link, else the signed cookie."""
-    record_id = request.path_params["record_id"]
+def linked(request: Request, ident: Identity, now: float | None = None) -> bool:
+    """True when the request carries a valid, unexpired signed link for its record."""
     q = request.query_params
-    if "sig" in q:
-        owner = q.get("o") or ""
-        if owner and ident.verify_link(_resource(record_id, owner), q.get("exp"), q.get("sig"), now):
-            return owner
+    return "sig" in q and ident.verify_link(
+        _resource(request.path_params["record_id"]), q.get("exp"), q.get("sig"), now
+    )
+
+
+def requester(request: Request, ident: Identity) -> str | None:
+    """The owner the request's signed cookie proves, else None."""
     return ident.owner_from_token(unquote(request.cookies.get(COOKIE) or ""))
 
 
-def video_routes(lookup: Lookup, ident: Identity) -> list[Route]:
-    """Starlette routes to add to Gradio's app (see the module docstring)."""
+def video_routes(lookup: Lookup, ident: Identity, by_link: ByLink | None = None) -> list[Route]:
+    """Starlette routes to add to Gradio's app (see the module docstring); without `by_link`
+    signed links open nothing."""
 
     def saved(request: Request) -> SavedVideo | None:
-        owner = requester(request, ident)
-        record = lookup(request.path_params["record_id"], owner) if owner else None
+        record_id = request.path_params["record_id"]
+        if by_link is not None and linked(request, ident):
+            record = by_link(record_id)
+        else:
+            owner = requester(request, ident)
+            record = lookup(record_id, owner) if owner else None
         if record is None or not record.has_video or record.video_path is None:
             return None
         return record
@@ -187,8 +197,10 @@ def provider_routes(links: ProviderLinks) -> list[Route]:
     ]
 
 
-def route_kwargs(lookup: Lookup, ident: Identity, links: ProviderLinks | None = None) -> dict[str, Any]:
-    """What `launch()` needs: `{"app_kwargs": {"routes": [...]}}` (with `links`, the
-    provider's routes too)."""
-    routes = video_routes(lookup, ident) + (provider_routes(links) if links is not None else [])
-    return {"app_kwargs": {"routes": routes}}
+def route_kwargs(
+    lookup: Lookup, ident: Identity, links: ProviderLinks | None = None, by_link: ByLink | None = None
+) -> dict[str, Any]:
+    """What `launch()` needs: `{"app_kwargs": {"routes": [...], "middleware": [...]}}` (with
+    `links`, the provider's routes too; the middleware gives API/MCP clients their owner)."""
+    routes = video_routes(lookup, ident, by_link) + (provider_routes(links) if links is not None else [])
+    return {"app_kwargs": {"routes": routes, "middleware": [api_owner_middleware(ident)]}}
