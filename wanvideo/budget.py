@@ -10,7 +10,8 @@ reservation holds across threads and app processes::
 Accounting (the store keeps one `spend_credits` per task started on the server's key):
 the estimate is reserved when a generation is accepted; the provider's charge replaces it
 when known; a task that failed without a charge releases it (0). Tasks on a visitor's own
-key count against nothing. Days are UTC days.
+key count against no credits; every task counts against its visitor's generations in flight
+(`WAN_VISITOR_MAX_ACTIVE`, `active_only`), in every mode. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "Limits",
     "SpendRefused",
     "Usage",
+    "active_only",
     "budget_status",
     "check",
     "day_start",
@@ -65,6 +67,9 @@ class Limits:
     visitor_daily: Decimal | None
     visitor_max_active: int | None
     source: str  # "configured", "space defaults" or "none": for the start-up log
+    # False: a generation in demo mode or on the visitor's own key, where only the visitor's
+    # generations in flight are limited (the refusal then says so, without the own-key hint).
+    server_key: bool = True
 
     @property
     def any(self) -> bool:
@@ -142,6 +147,17 @@ def _at(resets_at: datetime) -> str:
     return f"{resets_at:%H:%M} UTC"
 
 
+def active_only(settings: Settings) -> Limits:
+    """The limit in force where no credits are guarded (demo mode, a visitor's own key): the
+    visitor's generations in flight (`WAN_VISITOR_MAX_ACTIVE`), in every mode."""
+    return Limits(None, None, settings.visitor_max_active, "in flight only", server_key=False)
+
+
+def _active_message_id(n: int, server_key: bool) -> str:
+    base = "budget.visitor_active" if server_key else "budget.visitor_active_here"
+    return base if n != 1 else base + "_one"
+
+
 def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> SpendRefused | None:
     """The refusal for reserving `amount` more credits now, or None when it fits."""
     resets = next_reset(now)
@@ -152,9 +168,9 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
             n,
             None,
             Message(
-                "budget.visitor_active" if n != 1 else "budget.visitor_active_one",
+                _active_message_id(n, limits.server_key),
                 count=n,
-                hint=_OWN_KEY_HINT,
+                **({"hint": _OWN_KEY_HINT} if limits.server_key else {}),
             ),
         )
     daily = (Limit.DAILY, limits.daily, usage.spent, "budget.daily")

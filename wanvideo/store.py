@@ -90,9 +90,10 @@ class TaskRecord:
     download_attempts: int = 0
     lease_owner: str | None = None
     lease_expires: float | None = None
-    # Spend guard (server key only): who spends, and what this task counts against the limits
-    # (the reserved estimate, then the provider's charge; 0 once it failed uncharged). None:
-    # a visitor's own key, counted against nothing.
+    # Spend guard: who started it (every task counts against its visitor's generations in
+    # flight), and what it counts against the credit limits (server key only: the reserved
+    # estimate, then the provider's charge; 0 once it failed uncharged). None: a visitor's own
+    # key or demo mode, counted against no credits.
     visitor: str | None = None
     spend_credits: Decimal | None = None
     # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
@@ -243,7 +244,7 @@ class TaskStoreBase(ABC):
     @abstractmethod
     def usage(self, visitor: str | None, since: float) -> Usage:
         """Server-key credits counted since `since` (all, and `visitor`'s), and the visitor's
-        server-key generations in flight."""
+        generations in flight (on any key)."""
 
     @abstractmethod
     def set_spend(self, record_id: str, credits: Decimal) -> None:
@@ -574,9 +575,10 @@ class SQLiteTaskStore(TaskStoreBase):
                 visitor_spent += credits
         statuses = sorted(RUNNING_STATUSES)
         marks = ", ".join("?" for _ in statuses)
+        # Every key counts: the visitor's generations in flight are limited in every mode.
         active = conn.execute(
-            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND key_source = ? AND status IN ({marks})",
-            (visitor, KEY_SERVER, *statuses),
+            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND status IN ({marks})",
+            (visitor, *statuses),
         ).fetchone()[0]
         return Usage(spent=spent, visitor_spent=visitor_spent, visitor_active=int(active))
 
@@ -584,13 +586,13 @@ class SQLiteTaskStore(TaskStoreBase):
         return self._usage(self._conn(), visitor, since)
 
     def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
-        if record.spend_credits is None:
+        if record.spend_credits is None and limits.server_key:
             raise StoreError("a reservation needs spend_credits")
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")  # one reservation at a time, across processes
         try:
             usage = self._usage(conn, record.visitor, day_start(now).timestamp())
-            refusal = check(limits, usage, record.spend_credits, now)
+            refusal = check(limits, usage, record.spend_credits or Decimal(0), now)
             if refusal is not None:
                 raise refusal
             self._insert(conn, record)

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from ..budget import (
     BudgetStatus,
+    active_only,
     budget_status,
     day_start,
     describe_limits,
@@ -311,7 +312,9 @@ class TaskManager:
         On the server's key the estimate (from `probed`; without it, the most the request
         could cost) is reserved against the spend limits in the same transaction that stores
         the record: `budget.SpendRefused` is raised, and nothing stored, sent or uploaded,
-        when it does not fit. A visitor's own key is never limited.
+        when it does not fit. A visitor's own key spends no server credits, but in every mode
+        the visitor's generations in flight are limited (`WAN_VISITOR_MAX_ACTIVE`), checked in
+        the same transaction.
         """
         if not owner:
             raise ValueError("a task needs an owner")
@@ -351,17 +354,16 @@ class TaskManager:
             # Inserted already leased to this worker: no sweep can take it before the job starts.
             lease_owner=self.worker,
             lease_ttl=self.leases.ttl,
-            visitor=(visitor or owner) if guarded else None,
+            visitor=visitor or owner,  # its generations in flight are limited in every mode
             spend_credits=spend,
         )
         with self._lock:
             self._accepted.add(record.id)  # and no sweep of this process triages it meanwhile
         try:
-            if guarded:
-                # Raises SpendRefused before anything is uploaded or created.
-                self.store.insert_within_budget(record, self.limits, datetime.now(timezone.utc))
-            else:
-                self.store.insert(record)
+            # Raises SpendRefused before anything is uploaded or created: on the server's key
+            # by any spend limit, in every mode by the visitor's generations in flight.
+            limits = self.limits if guarded else active_only(self.settings)
+            self.store.insert_within_budget(record, limits, datetime.now(timezone.utc))
         except BaseException:
             with self._lock:
                 self._accepted.discard(record.id)
