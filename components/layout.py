@@ -18,8 +18,8 @@ from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
 from . import banner, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
-from .upload_guard import upload_middleware
 from .context import AppContext
+from .upload_guard import upload_middleware
 
 TITLE = "Wan 2.6 Reference Video Studio"
 

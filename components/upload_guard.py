@@ -169,7 +169,9 @@ class UploadGuard:
         headers = {"Connection": "close"}
         if refusal.retry_after is not None:
             headers["Retry-After"] = str(math.ceil(refusal.retry_after))
-        response = PlainTextResponse(render(refusal.message, lang), status_code=refusal.status, headers=headers)
+        response = PlainTextResponse(
+            render(refusal.message, lang), status_code=refusal.status, headers=headers
+        )
         await response({"type": "http"}, _no_body, send)
 
 

@@ -215,6 +215,11 @@ class TaskStoreBase(ABC):
         owner; newest first. A store that keeps no history has none."""
         return []
 
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        """Records (any owner) with a saved video finished before `cutoff`, oldest first: what
+        the retention sweep deletes (`WAN_KEEP_DAYS`). A store that keeps no files has none."""
+        return []
+
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
 
@@ -524,6 +529,18 @@ class SQLiteTaskStore(TaskStoreBase):
             .fetchall()
         )
         return [float(r[0]) for r in rows]
+
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM tasks WHERE video_path IS NOT NULL AND COALESCE(finished_at, created_at) < ?"
+                " ORDER BY COALESCE(finished_at, created_at) LIMIT ?",
+                (cutoff, limit),
+            )
+            .fetchall()
+        )
+        return [self._from_row(r) for r in rows]
 
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))

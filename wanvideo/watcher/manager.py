@@ -33,6 +33,7 @@ from ..budget import (
     reservation_for,
 )
 from ..client import CancelOutcome, CancelResult, WanClient, expected_generation_time
+from ..disk import keep_seconds
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..links import LinkBook
@@ -57,6 +58,7 @@ __all__ = ["TaskManager"]
 log = logging.getLogger("wanvideo.watcher")
 
 SWEEP_EVERY = 30.0
+KEEP_SWEEP_EVERY = 600.0  # seconds between two looks for saved videos past WAN_KEEP_DAYS
 INCOMING_MAX_AGE = MAX_TASK_AGE  # a partial download older than its link is of no use
 _Key = str | None  # the key a job uses: a visitor's, or the server's (None: demo placeholder)
 
@@ -117,6 +119,8 @@ class TaskManager:
         # record id -> cuts its poll or retry wait short (a callback, "try the download now")
         self._wakers: dict[str, asyncio.Event] = {}
         self.links = LinkBook(store, settings.public_base_url)  # served references, wake-ups
+        self.keep_seconds = keep_seconds(settings)  # saved videos' life (None: forever)
+        self._kept_swept_at = float("-inf")
 
     @property
     def worker(self) -> str:
@@ -201,6 +205,9 @@ class TaskManager:
         dead = self.leases.dead_workers()
         now = time.time()
         self.store.delete_expired_links(now)
+        if now - self._kept_swept_at >= KEEP_SWEEP_EVERY:
+            self._kept_swept_at = now
+            self.sweep_saved(now)
         for record in self.store.unfinished():
             decision = triage(
                 record,
@@ -554,7 +561,14 @@ class TaskManager:
     def delete_video(self, record_id: str, owner: str) -> bool:
         """Delete the local copy of the owner's video (the record stays in the history)."""
         record = self.get(record_id, owner)
-        if record is None or record.video_path is None:
+        if record is None:
+            return False
+        return self._delete_local_copy(record, Message("rec.deleted"))
+
+    def _delete_local_copy(self, record: TaskRecord, message: Message) -> bool:
+        """Remove a record's video and poster (and its prepared references); the record stays,
+        and the history says the local copy was deleted."""
+        if record.video_path is None:
             return False
         path = record.video_path
         if self.videos_dir.resolve() not in path.resolve().parents:
@@ -563,8 +577,24 @@ class TaskManager:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
         default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
-        self.recorder.update(record.id, video_path=None, message=Message("rec.deleted"))
+        self.recorder.update(record.id, video_path=None, message=message)
         return True
+
+    def sweep_saved(self, now: float | None = None) -> int:
+        """Delete the saved videos and posters finished more than `keep_seconds` before `now`
+        (`WAN_KEEP_DAYS`; nothing when they are kept forever), as "Delete local copy" does;
+        how many. Runs with the sweep, every `KEEP_SWEEP_EVERY` s."""
+        if self.keep_seconds is None:
+            return 0
+        now = time.time() if now is None else now
+        days = f"{self.keep_seconds / 86400:g}"
+        deleted = 0
+        for record in self.store.saved_before(now - self.keep_seconds):
+            if self._delete_local_copy(record, Message("rec.deleted_kept", days=days)):
+                deleted += 1
+        if deleted:
+            log.info("deleted %d saved videos older than %s days (WAN_KEEP_DAYS)", deleted, days)
+        return deleted
 
     async def follow(self, record_id: str, owner: str, *, refresh: float = 5.0) -> AsyncIterator[Event]:
         """Events of one task, from any event loop: its latest known state first, then live
