@@ -5,6 +5,7 @@
     grant.extend(more_bytes, now)                         # False: over the quota (nothing added)
     grant.settle(kept_bytes)                              # what the hour counts (0: nothing kept)
     low_disk(folder, floor_bytes, incoming)               # an UploadRefused when space is short
+    short_of_space(folder, floor_bytes, incoming)         # free bytes when short (prepare, download)
     cache_life(settings)                                  # Gradio's delete_cache=(every, age)
     keep_seconds(settings)                                # saved videos' life, None: forever
 
@@ -36,9 +37,11 @@ __all__ = [
     "UploadQuota",
     "UploadRefused",
     "cache_life",
+    "disk_low_message",
     "free_bytes",
     "keep_seconds",
     "low_disk",
+    "short_of_space",
 ]
 
 MB = 1000 * 1000
@@ -180,18 +183,25 @@ def free_bytes(folder: Path) -> int:
     return shutil.disk_usage(folder).free
 
 
-def low_disk(folder: Path, floor: int, incoming: int = 0) -> UploadRefused | None:
-    """The refusal (507) when writing `incoming` more bytes in `folder` would leave less than
-    `floor` bytes free; None when it fits (or `floor` is 0)."""
+def short_of_space(folder: Path, floor: int, incoming: int = 0) -> int | None:
+    """The free bytes on `folder`'s disk when writing `incoming` more would leave less than
+    `floor` free; None when it fits (or `floor` is 0)."""
     if floor <= 0:
         return None
     free = free_bytes(folder)
-    if free - incoming >= floor:
-        return None
-    return UploadRefused(
-        507,
-        Message("upload.disk_low", free=_mb(free), floor=_mb(floor), setting="WAN_MIN_FREE_DISK_MB"),
-    )
+    return None if free - incoming >= floor else free
+
+
+def disk_low_message(free: int, floor: int, message_id: str = "upload.disk_low", **params: str) -> Message:
+    """The sentence for a write refused under the floor (it names WAN_MIN_FREE_DISK_MB)."""
+    return Message(message_id, free=_mb(free), floor=_mb(floor), setting="WAN_MIN_FREE_DISK_MB", **params)
+
+
+def low_disk(folder: Path, floor: int, incoming: int = 0) -> UploadRefused | None:
+    """The refusal (507) when writing `incoming` more bytes in `folder` would leave less than
+    `floor` bytes free; None when it fits (or `floor` is 0)."""
+    free = short_of_space(folder, floor, incoming)
+    return None if free is None else UploadRefused(507, disk_low_message(free, floor))
 
 
 def cache_life(settings: Settings) -> tuple[int, int]:

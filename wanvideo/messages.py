@@ -244,6 +244,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "上传被拒绝：你在过去一小时内已上传 {used} MB，本次 {size} MB，而每位访客每小时最多可上传 {limit} MB"
         "（{setting}）。未保留任何内容。请约 {minutes} 分钟后重试，或上传更短、更小的片段。",
     ),
+    "download.disk_low": _m(
+        "{what}: the server is low on disk space ({free} MB free; it keeps at least {floor} MB "
+        "free, {setting}); the download is tried again later.",
+        "{what}：服务器磁盘空间不足（剩余 {free} MB；需至少保留 {floor} MB，{setting}）；稍后会重新下载。",
+    ),
     "upload.disk_low": _m(
         "Refused: the server is low on disk space ({free} MB free; it keeps at least {floor} MB "
         "free, {setting}). Nothing was kept. Try again later, or with a smaller clip.",
