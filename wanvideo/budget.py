@@ -122,7 +122,8 @@ def next_reset(now: datetime) -> datetime:
 
 def effective_limits(settings: Settings) -> Limits:
     """The limits in force. On a Space with a server key and no limit configured, the safe
-    defaults apply; visitors' own keys are never limited (the manager does not ask)."""
+    defaults apply. Visitors' own keys spend no credits of it; demo mode and own keys get
+    `active_only` (the in-flight limit)."""
     daily, visitor = settings.daily_credit_limit, settings.visitor_daily_credit_limit
     if daily is not None or visitor is not None:
         return Limits(daily, visitor, settings.visitor_max_active, "configured")
@@ -139,7 +140,7 @@ def describe_limits(limits: Limits) -> str:
     visitor = format_credits(limits.visitor_daily) if limits.visitor_daily is not None else "no limit"
     return (
         f"spend limits ({limits.source}): server key {daily} per UTC day, {visitor} per visitor per day, "
-        f"{limits.visitor_max_active} generations in flight per visitor; a visitor's own key is not limited"
+        f"{limits.visitor_max_active} generations in flight per visitor (on any key); a visitor's own key spends no credits"
     )
 
 

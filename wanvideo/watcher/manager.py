@@ -140,6 +140,11 @@ class TaskManager:
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
         if self._spends_server_credits(None):
             log.info(describe_limits(self.limits))
+        if self.keep_seconds is not None:
+            log.info(
+                "saved videos and posters are deleted %g days after they were saved (WAN_KEEP_DAYS)",
+                self.keep_seconds / 86400,
+            )
         self.leases.open()
         self._thread.start()
         self._thread.run(self._startup(), timeout=60)
