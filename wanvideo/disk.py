@@ -28,6 +28,7 @@ from .settings import Settings
 
 __all__ = [
     "CACHE_LIFE",
+    "BODY_ALLOWANCE",
     "HF_PERSISTENT_DIR",
     "HOUR",
     "MB",
@@ -56,6 +57,9 @@ SPACE_CACHE_LIFE = (900, 2 * 3600)
 # anyway; a busy Space would fill its disk first).
 SPACE_KEEP_DAYS = 7.0
 HF_PERSISTENT_DIR = Path("/data")  # where a Space's persistent storage is mounted
+# Bytes of a multipart body that are not the file (part headers, boundaries): allowed over the
+# quota, so that N clips of exactly quota/N MB fit as the setting promises.
+BODY_ALLOWANCE = MB
 
 
 class UploadRefused(Exception):
@@ -140,7 +144,7 @@ class UploadQuota:
             entry = _Entry(now, float(size))
             if self.limit is not None:
                 used, frees_at = self._used(visitor, now)
-                if used + size > self.limit:
+                if used + size > self.limit + BODY_ALLOWANCE:
                     raise self._refusal(used, size, frees_at, now)
                 self._entries[visitor].append(entry)
             return Grant(self, visitor, entry)
@@ -153,7 +157,7 @@ class UploadQuota:
             used, _ = self._used(grant.visitor, now)
             if not any(e is grant.entry for e in self._entries.get(grant.visitor, [])):
                 used += grant.entry.size  # its entry left the window: count it anyway
-            if used + extra > self.limit:
+            if used + extra > self.limit + BODY_ALLOWANCE:
                 return False
             grant.entry.size += extra
             return True

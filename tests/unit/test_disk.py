@@ -57,9 +57,9 @@ def test_streamed_bytes_extend_the_grant_and_a_refused_upload_counts_nothing():
     quota = UploadQuota(25 * MB)
     grant = quota.reserve("v", 0, now=1000.0)  # chunked: no length declared
     assert grant.extend(20 * MB, now=1001.0)
-    assert not grant.extend(6 * MB, now=1002.0)  # 26 MB would pass 25
-    refusal = quota.refusal_for(grant, 6 * MB, now=1002.0)
-    assert "you uploaded 0 MB" in str(refusal.message) and "this one is 26 MB" in str(refusal.message)
+    assert not grant.extend(7 * MB, now=1002.0)  # 27 MB would pass 25 (+ 1 MB of multipart)
+    refusal = quota.refusal_for(grant, 7 * MB, now=1002.0)
+    assert "you uploaded 0 MB" in str(refusal.message) and "this one is 27 MB" in str(refusal.message)
     grant.settle(0)  # cut off: nothing kept
     assert quota.used("v", now=1003.0) == 0
     kept = quota.reserve("v", 20 * MB, now=1003.0)
@@ -69,6 +69,15 @@ def test_streamed_bytes_extend_the_grant_and_a_refused_upload_counts_nothing():
     assert info.value.retry_after == pytest.approx(3600 - 1)
     assert quota.used("v", now=1003.0 + 3600) == 0  # the hour slides
     quota.reserve("v", 10 * MB, now=1003.0 + 3600)
+
+
+def test_the_hour_holds_what_the_setting_promises():
+    """2000 MB per hour: twenty 100 MB clips (each body a few hundred bytes more), not 21."""
+    quota = UploadQuota(2000 * MB)
+    for n in range(20):
+        quota.reserve("v", 100 * MB + 300, now=float(n)).settle(100 * MB + 300)
+    with pytest.raises(UploadRefused):
+        quota.reserve("v", 100 * MB + 300, now=21.0)
 
 
 def test_disk_floor(tmp_path: Path):
