@@ -122,6 +122,16 @@ class UploadQuota:
 
     def _refusal(self, used: float, size: float, frees_at: float, now: float) -> UploadRefused:
         assert self.limit is not None
+        if size > self.limit + BODY_ALLOWANCE:  # it would never fit: waiting does not help
+            return UploadRefused(
+                429,
+                Message(
+                    "upload.quota_too_big",
+                    size=_mb(size),
+                    limit=_mb(self.limit),
+                    setting="WAN_VISITOR_UPLOAD_MB_PER_HOUR",
+                ),
+            )
         wait = max(60.0, frees_at - now)
         return UploadRefused(
             429,

@@ -244,6 +244,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "上传被拒绝：你在过去一小时内已上传 {used} MB，本次 {size} MB，而每位访客每小时最多可上传 {limit} MB"
         "（{setting}）。未保留任何内容。请约 {minutes} 分钟后重试，或上传更短、更小的片段。",
     ),
+    "upload.quota_too_big": _m(
+        "Upload refused: this file is {size} MB, more than one visitor may upload per hour here "
+        "({limit} MB, {setting}). Nothing was kept. Upload a shorter or smaller clip.",
+        "上传被拒绝：此文件 {size} MB，超过每位访客每小时可上传的上限（{limit} MB，{setting}）。未保留任何内容。"
+        "请上传更短或更小的片段。",
+    ),
     "download.disk_low": _m(
         "{what}: the server is low on disk space ({free} MB free; it keeps at least {floor} MB "
         "free, {setting}); the download is tried again later.",

@@ -55,18 +55,20 @@ def test_concurrent_uploads_of_one_visitor_never_pass_the_quota():
 
 def test_streamed_bytes_extend_the_grant_and_a_refused_upload_counts_nothing():
     quota = UploadQuota(25 * MB)
+    quota.reserve("v", 10 * MB, now=999.0).settle(10 * MB)
     grant = quota.reserve("v", 0, now=1000.0)  # chunked: no length declared
-    assert grant.extend(20 * MB, now=1001.0)
+    assert grant.extend(10 * MB, now=1001.0)
     assert not grant.extend(7 * MB, now=1002.0)  # 27 MB would pass 25 (+ 1 MB of multipart)
     refusal = quota.refusal_for(grant, 7 * MB, now=1002.0)
-    assert "you uploaded 0 MB" in str(refusal.message) and "this one is 27 MB" in str(refusal.message)
+    assert "you uploaded 10 MB" in str(refusal.message) and "this one is 17 MB" in str(refusal.message)
+    assert refusal.retry_after == pytest.approx(3600 - 3)  # when the first upload leaves the hour
     grant.settle(0)  # cut off: nothing kept
-    assert quota.used("v", now=1003.0) == 0
-    kept = quota.reserve("v", 20 * MB, now=1003.0)
-    kept.settle(20 * MB)
+    assert quota.used("v", now=1003.0) == 10 * MB
+    kept = quota.reserve("v", 10 * MB, now=1003.0)
+    kept.settle(10 * MB)
     with pytest.raises(UploadRefused) as info:
         quota.reserve("v", 10 * MB, now=1004.0)
-    assert info.value.retry_after == pytest.approx(3600 - 1)
+    assert info.value.retry_after == pytest.approx(3600 - 5)
     assert quota.used("v", now=1003.0 + 3600) == 0  # the hour slides
     quota.reserve("v", 10 * MB, now=1003.0 + 3600)
 
@@ -78,6 +80,14 @@ def test_the_hour_holds_what_the_setting_promises():
         quota.reserve("v", 100 * MB + 300, now=float(n)).settle(100 * MB + 300)
     with pytest.raises(UploadRefused):
         quota.reserve("v", 100 * MB + 300, now=21.0)
+
+
+def test_a_file_larger_than_the_hour_is_not_told_to_wait():
+    with pytest.raises(UploadRefused) as info:
+        UploadQuota(1 * MB).reserve("v", 3 * MB, now=0.0)
+    message = str(info.value.message)
+    assert "this file is 3 MB" in message and "WAN_VISITOR_UPLOAD_MB_PER_HOUR" in message
+    assert "Try again" not in message and info.value.retry_after is None
 
 
 def test_disk_floor(tmp_path: Path):
