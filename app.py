@@ -23,6 +23,7 @@ import gradio as gr  # noqa: E402  (after the environment is complete)
 
 from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
+from wanvideo.fsutil import make_private  # noqa: E402
 from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
 from wanvideo.store import TaskStore  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
@@ -54,6 +55,7 @@ DB_FILE = "tasks.sqlite3"
 
 
 def create(settings: Settings) -> App:
+    make_private(settings.data_dir)  # first: everything written under it is the app user's only
     simulator = simulators = None
     if settings.is_demo:  # the built-in simulator plays the provider; its state survives restarts
         from wanvideo.simulator import Simulator  # only in demo mode: ~0.15 s of imports

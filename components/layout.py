@@ -13,11 +13,13 @@ from typing import Any
 
 import gradio as gr
 
+from wanvideo.disk import cache_life
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
 from . import banner, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
 from .context import AppContext
+from .upload_guard import upload_middleware
 
 TITLE = "Wan 2.6 Reference Video Studio"
 
@@ -105,7 +107,8 @@ ACCESSIBLE_NAMES_JS = """
 
 
 def build(ctx: AppContext) -> gr.Blocks:
-    with gr.Blocks(title=TITLE, delete_cache=(3600, 24 * 3600)) as demo:
+    # Uploads and prepared clips leave Gradio's cache on this schedule (sooner on a Space).
+    with gr.Blocks(title=TITLE, delete_cache=cache_life(ctx.settings)) as demo:
         # The owner id lives in the browser (identity: gr.BrowserState); handlers read a
         # gr.State copy so it never appears as a parameter of the public API.
         owner = identity.render(ctx)
@@ -150,7 +153,7 @@ def build(ctx: AppContext) -> gr.Blocks:
 def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     if ctx.settings.mcp_server:
         mcp_compat.install()
-    return {
+    kwargs: dict[str, Any] = {
         "css": CSS + history.CSS + result.CSS + lang.LANG_CSS,
         "js": ACCESSIBLE_NAMES_JS,
         "head": f"<script>{lang.LANG_JS}</script>",  # before the app renders: no flash of the other set
@@ -171,7 +174,11 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
         # Static text in the browser's language (English fallback); dynamic text follows the
         # request's Accept-Language on the server (components/lang.py).
         "i18n": lang.i18n(),
-        # The owner-only video route (player, history cards, API downloads), and the routes
-        # providers call (served references, wake-up callbacks).
-        **route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager, by_link=ctx.manager.store.get),
     }
+    # The owner-only video route (player, history cards, API downloads), and the routes
+    # providers call (served references, wake-up callbacks); the upload quota and disk floor
+    # in front of Gradio's upload routes.
+    routes = route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager, by_link=ctx.manager.store.get)
+    app = routes["app_kwargs"]
+    app_kwargs = {**app, "middleware": [*app["middleware"], upload_middleware(ctx)]}
+    return {**kwargs, "app_kwargs": app_kwargs}

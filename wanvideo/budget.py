@@ -10,7 +10,8 @@ reservation holds across threads and app processes::
 Accounting (the store keeps one `spend_credits` per task started on the server's key):
 the estimate is reserved when a generation is accepted; the provider's charge replaces it
 when known; a task that failed without a charge releases it (0). Tasks on a visitor's own
-key count against nothing. Days are UTC days.
+key count against no credits; every task counts against its visitor's generations in flight
+(`WAN_VISITOR_MAX_ACTIVE`, `active_only`), in every mode. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "Limits",
     "SpendRefused",
     "Usage",
+    "active_only",
     "budget_status",
     "check",
     "day_start",
@@ -65,6 +67,9 @@ class Limits:
     visitor_daily: Decimal | None
     visitor_max_active: int | None
     source: str  # "configured", "space defaults" or "none": for the start-up log
+    # False: a generation in demo mode or on the visitor's own key, where only the visitor's
+    # generations in flight are limited (the refusal then says so, without the own-key hint).
+    server_key: bool = True
 
     @property
     def any(self) -> bool:
@@ -117,7 +122,8 @@ def next_reset(now: datetime) -> datetime:
 
 def effective_limits(settings: Settings) -> Limits:
     """The limits in force. On a Space with a server key and no limit configured, the safe
-    defaults apply; visitors' own keys are never limited (the manager does not ask)."""
+    defaults apply. Visitors' own keys spend no credits of it; demo mode and own keys get
+    `active_only` (the in-flight limit)."""
     daily, visitor = settings.daily_credit_limit, settings.visitor_daily_credit_limit
     if daily is not None or visitor is not None:
         return Limits(daily, visitor, settings.visitor_max_active, "configured")
@@ -134,12 +140,23 @@ def describe_limits(limits: Limits) -> str:
     visitor = format_credits(limits.visitor_daily) if limits.visitor_daily is not None else "no limit"
     return (
         f"spend limits ({limits.source}): server key {daily} per UTC day, {visitor} per visitor per day, "
-        f"{limits.visitor_max_active} generations in flight per visitor; a visitor's own key is not limited"
+        f"{limits.visitor_max_active} generations in flight per visitor (on any key); a visitor's own key spends no credits"
     )
 
 
 def _at(resets_at: datetime) -> str:
     return f"{resets_at:%H:%M} UTC"
+
+
+def active_only(settings: Settings) -> Limits:
+    """The limit in force where no credits are guarded (demo mode, a visitor's own key): the
+    visitor's generations in flight (`WAN_VISITOR_MAX_ACTIVE`), in every mode."""
+    return Limits(None, None, settings.visitor_max_active, "in flight only", server_key=False)
+
+
+def _active_message_id(n: int, server_key: bool) -> str:
+    base = "budget.visitor_active" if server_key else "budget.visitor_active_here"
+    return base if n != 1 else base + "_one"
 
 
 def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> SpendRefused | None:
@@ -152,9 +169,9 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
             n,
             None,
             Message(
-                "budget.visitor_active" if n != 1 else "budget.visitor_active_one",
+                _active_message_id(n, limits.server_key),
                 count=n,
-                hint=_OWN_KEY_HINT,
+                **({"hint": _OWN_KEY_HINT} if limits.server_key else {}),
             ),
         )
     daily = (Limit.DAILY, limits.daily, usage.spent, "budget.daily")

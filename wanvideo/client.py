@@ -57,6 +57,7 @@ from pydantic import SecretStr, ValidationError
 
 from . import media
 from .adapters.base import CancelOutcome, CancelResult
+from .disk import MB, disk_low_message, short_of_space
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -534,6 +535,10 @@ class WanClient:
                 if total is not None and total > cap:
                     raise DownloadError(_too_large(what, total, cap))
                 received = offset
+                floor = self.settings.min_free_disk_mb * MB
+                free = short_of_space(part.parent, floor, (total - offset) if total is not None else 0)
+                if free is not None:  # transient: the .part stays; the watch tries again later
+                    raise APIConnectionError(disk_low_message(free, floor, "download.disk_low", what=what))
                 if on_progress:
                     on_progress(received, total or 0)
                 with part.open("ab" if resumed else "wb") as file:

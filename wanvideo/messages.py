@@ -215,6 +215,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Space's key; wait for one to finish. {hint}",
         "你已有 1 个生成任务在进行，这是每位访客使用本 Space 密钥的上限；请等它完成。{hint}",
     ),
+    "budget.visitor_active_here": _m(
+        "You already have {count} generations in flight, the most one visitor may have at once "
+        "here (WAN_VISITOR_MAX_ACTIVE); wait for one to finish, then generate again.",
+        "你已有 {count} 个生成任务在进行，这是每位访客同时可有的上限（WAN_VISITOR_MAX_ACTIVE）；请等其中一个完成后再生成。",
+    ),
+    "budget.visitor_active_here_one": _m(
+        "You already have 1 generation in flight, the most one visitor may have at once here "
+        "(WAN_VISITOR_MAX_ACTIVE); wait for it to finish, then generate again.",
+        "你已有 1 个生成任务在进行，这是每位访客同时可有的上限（WAN_VISITOR_MAX_ACTIVE）；请等它完成后再生成。",
+    ),
     "budget.daily": _m(
         "This Space's daily budget of {limit} is spent ({left} left, this generation needs up to "
         "{amount}); it resets at {resets}. {hint}",
@@ -226,6 +236,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "你在本 Space 的今日预算 {limit} 已用完（剩余 {left}，本次生成最多需要 {amount}）；将于 {resets} 重置。{hint}",
     ),
     "budget.title": _m("Limit reached", "已达上限"),
+    # ------------------------------------------------------------------ disk guards (wanvideo/disk.py)
+    "upload.quota": _m(
+        "Upload refused: you uploaded {used} MB in the last hour, this one is {size} MB, and one "
+        "visitor may upload {limit} MB per hour here ({setting}). Nothing was kept. Try again in "
+        "about {minutes} min, or upload shorter or smaller clips.",
+        "上传被拒绝：你在过去一小时内已上传 {used} MB，本次 {size} MB，而每位访客每小时最多可上传 {limit} MB"
+        "（{setting}）。未保留任何内容。请约 {minutes} 分钟后重试，或上传更短、更小的片段。",
+    ),
+    "upload.quota_too_big": _m(
+        "Upload refused: this file is {size} MB, more than one visitor may upload per hour here "
+        "({limit} MB, {setting}). Nothing was kept. Upload a shorter or smaller clip.",
+        "上传被拒绝：此文件 {size} MB，超过每位访客每小时可上传的上限（{limit} MB，{setting}）。未保留任何内容。"
+        "请上传更短或更小的片段。",
+    ),
+    "download.disk_low": _m(
+        "{what}: the server is low on disk space ({free} MB free; it keeps at least {floor} MB "
+        "free, {setting}); the download is tried again later.",
+        "{what}：服务器磁盘空间不足（剩余 {free} MB；需至少保留 {floor} MB，{setting}）；稍后会重新下载。",
+    ),
+    "upload.disk_low": _m(
+        "Refused: the server is low on disk space ({free} MB free; it keeps at least {floor} MB "
+        "free, {setting}). Nothing was kept. Try again later, or with a smaller clip.",
+        "已拒绝：服务器磁盘空间不足（剩余 {free} MB；需至少保留 {floor} MB，{setting}）。未保留任何内容。"
+        "请稍后重试，或使用更小的片段。",
+    ),
     # ------------------------------------------------------------------ one-click examples
     "example.duet.label": _m("Duet: Ruby sings, Sky dances", "二重唱：Ruby 唱歌，Sky 跳舞"),
     "example.duet.prompt": _m(
@@ -719,6 +754,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     ),
     "rec.generate_again": _m("Generate again when you are ready.", "准备好后可以重新生成。"),
     "rec.deleted": _m("The local copy was deleted.", "本地副本已删除。"),
+    "rec.deleted_kept": _m(
+        "The local copy was deleted: this app keeps saved videos for {days} days (WAN_KEEP_DAYS).",
+        "本地副本已删除：本应用保存视频 {days} 天（WAN_KEEP_DAYS）。",
+    ),
     "rec.save_retry": _m(
         "Saving the video failed; trying again in {delay} s.", "保存视频失败；{delay} 秒后重试。"
     ),

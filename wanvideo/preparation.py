@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .disk import MB, disk_low_message, short_of_space
 from .events import Failed, FailureReason, Preparing, Probed
 from .limits import MAX_REFERENCE_BYTES
 from .media import ProbeResult
@@ -103,6 +104,12 @@ async def prepare_references(
         name = probed.probes[i].name
         notes = plan.notes()
         yield Preparing(index=i + 1, count=count, name=name, percent=0.0, notes=notes)
+        floor = settings.min_free_disk_mb * MB
+        free = short_of_space(clips.root, floor)
+        if free is not None:  # the disk guard: no fixed clip (or link download) under the floor
+            message = disk_low_message(free, floor)
+            yield Failed(message=message, problems=(message,), reason=FailureReason.PREPARE_FAILED)
+            return
         latest: list[float] = []
 
         def report(percent: float, latest: list[float] = latest) -> None:

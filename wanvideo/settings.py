@@ -87,6 +87,16 @@ class Settings(BaseModel):
     # Results: the largest video the app downloads (MB of 10**6 bytes).
     max_result_mb: int = Field(default=1024, ge=1)
 
+    # Disk guards (`wanvideo/uploads.py` applies them). MB of 10**6 bytes a visitor may upload
+    # per hour (0: no quota); the free space the app keeps on the cache and data folders'
+    # disks (uploads, fixed clips and downloads are refused under it).
+    visitor_upload_mb_per_hour: int = Field(default=2000, ge=0)
+    min_free_disk_mb: int = Field(default=1000, ge=0)
+    # Days a saved video and its poster are kept (the history then says the local copy was
+    # deleted). Unset: forever, except on a Space without persistent storage (see
+    # `uploads.keep_seconds`); 0: forever.
+    keep_days: float | None = Field(default=None, ge=0, le=100000, allow_inf_nan=False)
+
     # Set from SPACE_ID (no WAN_ prefix): the app runs on a Hugging Face Space.
     space_id: str | None = None
     # Set from SPACE_HOST (no WAN_ prefix): the Space's public host name ("user-app.hf.space").

@@ -90,9 +90,10 @@ class TaskRecord:
     download_attempts: int = 0
     lease_owner: str | None = None
     lease_expires: float | None = None
-    # Spend guard (server key only): who spends, and what this task counts against the limits
-    # (the reserved estimate, then the provider's charge; 0 once it failed uncharged). None:
-    # a visitor's own key, counted against nothing.
+    # Spend guard: who started it (every task counts against its visitor's generations in
+    # flight), and what it counts against the credit limits (server key only: the reserved
+    # estimate, then the provider's charge; 0 once it failed uncharged). None: a visitor's own
+    # key or demo mode, counted against no credits.
     visitor: str | None = None
     spend_credits: Decimal | None = None
     # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
@@ -214,6 +215,11 @@ class TaskStoreBase(ABC):
         owner; newest first. A store that keeps no history has none."""
         return []
 
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        """Records (any owner) with a saved video finished before `cutoff`, oldest first: what
+        the retention sweep deletes (`WAN_KEEP_DAYS`). A store that keeps no files has none."""
+        return []
+
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
 
@@ -243,7 +249,7 @@ class TaskStoreBase(ABC):
     @abstractmethod
     def usage(self, visitor: str | None, since: float) -> Usage:
         """Server-key credits counted since `since` (all, and `visitor`'s), and the visitor's
-        server-key generations in flight."""
+        generations in flight (on any key)."""
 
     @abstractmethod
     def set_spend(self, record_id: str, credits: Decimal) -> None:
@@ -524,6 +530,18 @@ class SQLiteTaskStore(TaskStoreBase):
         )
         return [float(r[0]) for r in rows]
 
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM tasks WHERE video_path IS NOT NULL AND COALESCE(finished_at, created_at) < ?"
+                " ORDER BY COALESCE(finished_at, created_at) LIMIT ?",
+                (cutoff, limit),
+            )
+            .fetchall()
+        )
+        return [self._from_row(r) for r in rows]
+
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self._conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
         return cur.rowcount > 0
@@ -574,9 +592,10 @@ class SQLiteTaskStore(TaskStoreBase):
                 visitor_spent += credits
         statuses = sorted(RUNNING_STATUSES)
         marks = ", ".join("?" for _ in statuses)
+        # Every key counts: the visitor's generations in flight are limited in every mode.
         active = conn.execute(
-            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND key_source = ? AND status IN ({marks})",
-            (visitor, KEY_SERVER, *statuses),
+            f"SELECT COUNT(*) FROM tasks WHERE visitor = ? AND status IN ({marks})",
+            (visitor, *statuses),
         ).fetchone()[0]
         return Usage(spent=spent, visitor_spent=visitor_spent, visitor_active=int(active))
 
@@ -584,13 +603,13 @@ class SQLiteTaskStore(TaskStoreBase):
         return self._usage(self._conn(), visitor, since)
 
     def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
-        if record.spend_credits is None:
+        if record.spend_credits is None and limits.server_key:
             raise StoreError("a reservation needs spend_credits")
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")  # one reservation at a time, across processes
         try:
             usage = self._usage(conn, record.visitor, day_start(now).timestamp())
-            refusal = check(limits, usage, record.spend_credits, now)
+            refusal = check(limits, usage, record.spend_credits or Decimal(0), now)
             if refusal is not None:
                 raise refusal
             self._insert(conn, record)

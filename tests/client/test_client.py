@@ -387,6 +387,23 @@ async def test_download_atomic_and_verified(tmp_path, settings, profile, sleeps,
     assert "Authorization" not in script.requests[0].headers
 
 
+async def test_download_under_the_free_disk_floor_writes_nothing_and_is_retried_later(
+    tmp_path, profile, sleeps, video_bytes
+):
+    """Issue 15 item 3: no result is saved when the disk would fall under WAN_MIN_FREE_DISK_MB;
+    a transient error (the watch tries the download again later), nothing written."""
+    settings = make_settings(tmp_path, WAN_MIN_FREE_DISK_MB=str(10**12))  # more than any disk
+    script = Script(httpx.Response(200, content=video_bytes))
+    dest = tmp_path / "out" / "task-1.mp4"
+    async with WanClient(profile, SECRET, settings, transport=script.transport()) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.download(CDN + "/r.mp4", dest)
+    assert "WAN_MIN_FREE_DISK_MB" in str(info.value.message) and "tried again later" in str(
+        info.value.message
+    )
+    assert list(dest.parent.iterdir()) == []
+
+
 async def test_download_not_a_video_leaves_nothing(tmp_path, settings, profile, sleeps):
     script = Script(httpx.Response(200, content=b"<html>error page</html>"))
     dest = tmp_path / "out" / "task-1.mp4"

@@ -159,6 +159,22 @@ def test_fixing_off_refuses_as_before(
     assert clips.files == set()
 
 
+def test_no_clip_is_prepared_under_the_free_disk_floor(
+    sim: Simulator, clips: PreparedClips, tmp_path: Path, sources: dict[str, Path]
+) -> None:  # noqa: ANN001
+    """Issue 15 item 3: fixing a clip writes a new file; under WAN_MIN_FREE_DISK_MB it is
+    refused by name before anything is written, uploaded or created."""
+    settings = fast_settings(tmp_path, WAN_MIN_FREE_DISK_MB=str(10**12))  # more than any disk
+    profile = get_profile("demo").with_overrides(api_base_url=sim.base_url, files_base_url=sim.base_url)
+    request = GenerationRequest(prompt="character1 waves", videos=(str(sources["webm"]),), duration=2)
+    events = asyncio.run(collect(run_generation(request, profile=profile, settings=settings, api_key=None)))
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.reason is FailureReason.PREPARE_FAILED
+    assert "WAN_MIN_FREE_DISK_MB" in str(failed.message)
+    assert (sim.stats.uploads, sim.stats.creates) == (0, 0)
+    assert clips.files == set() and not any(clips.root.rglob("*.mp4"))
+
+
 def test_a_clip_that_needs_nothing_is_not_prepared(
     clips: PreparedClips, settings, sources: dict[str, Path]
 ) -> None:  # noqa: ANN001

@@ -521,7 +521,9 @@ async def test_a_lost_lease_stops_the_watch(sim, clip, tmp_path):
         manager.stop()
 
 
-async def test_visitor_in_flight_limit_counts_server_key_generations_only(sim, clip, tmp_path):
+async def test_visitor_in_flight_limit_counts_generations_on_every_key(sim, clip, tmp_path):
+    """Issue 15 item 4: WAN_VISITOR_MAX_ACTIVE applies on a visitor's own key too (it used to
+    count server-key generations only), and an own-key generation in flight counts."""
     settings = _settings(sim, tmp_path / "data", WAN_VISITOR_MAX_ACTIVE="1")
     manager = _manager(settings).start()
     try:
@@ -529,11 +531,16 @@ async def test_visitor_in_flight_limit_counts_server_key_generations_only(sim, c
         with pytest.raises(SpendRefused) as refused:  # same visitor, another browser/owner
             manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")
         assert refused.value.limit is Limit.VISITOR_ACTIVE and refused.value.resets_at is None
-        own = manager.submit(_request(clip), owner=OTHER, api_key="visitor-key-123", visitor="ip:203.0.113.7")
+        with pytest.raises(SpendRefused) as refused:  # the visitor's own key: limited as well
+            manager.submit(_request(clip), owner=OTHER, api_key="visitor-key-123", visitor="ip:203.0.113.7")
+        assert refused.value.limit is Limit.VISITOR_ACTIVE and "WAN_VISITOR_MAX_ACTIVE" in str(refused.value)
         assert manager.budget_status("ip:203.0.113.7").visitor_active == 1
-        for record in (first, own):
-            assert isinstance((await _collect(manager, record.id, record.owner))[-1], Completed)
+        assert isinstance((await _collect(manager, first.id, first.owner))[-1], Completed)
         assert manager.budget_status("ip:203.0.113.7").visitor_active == 0
+        own = manager.submit(_request(clip), owner=OTHER, api_key="visitor-key-123", visitor="ip:203.0.113.7")
+        with pytest.raises(SpendRefused):  # the own-key generation in flight counts
+            manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")
+        assert isinstance((await _collect(manager, own.id, own.owner))[-1], Completed)
         manager.submit(_request(clip), owner=OTHER, visitor="ip:203.0.113.7")  # room again
     finally:
         manager.stop()

@@ -164,3 +164,46 @@ def test_released_and_charged_spend(tmp_path: Path):
     assert store.get(own.id).spend_credits is None
     assert store.usage("v", since=0).spent == Decimal("28.56")
     store.close()
+
+
+def test_in_flight_limit_holds_in_every_mode_atomically(tmp_path: Path):
+    """Demo mode and a visitor's own key reserve no credits, but WAN_VISITOR_MAX_ACTIVE still
+    counts the visitor's generations in flight (any key), in the reservation's transaction."""
+    from wanvideo.budget import active_only
+    from wanvideo.store import KEY_VISITOR
+
+    path = tmp_path / "tasks.sqlite3"
+    stores = [TaskStore(path) for _ in range(5)]
+    limits = active_only(load_settings({"WAN_VISITOR_MAX_ACTIVE": "2"}))
+    barrier = threading.Barrier(5)
+    accepted: list[str] = []
+    refused: list[SpendRefused] = []
+
+    def click(n: int) -> None:
+        record = TaskRecord.new(
+            owner=f"anon:{n}",
+            provider="evolink",
+            request={"prompt": "p"},
+            visitor="ip:1.2.3.4",
+            key_source=KEY_VISITOR if n % 2 else "server",
+        )
+        barrier.wait()
+        try:
+            stores[n].insert_within_budget(record, limits, datetime.now(timezone.utc))
+            accepted.append(record.id)
+        except SpendRefused as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=click, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(accepted) == 2 and len(refused) == 3
+    assert all(r.limit is Limit.VISITOR_ACTIVE for r in refused)
+    message = refused[0].message
+    assert "2 generations in flight" in message and "WAN_VISITOR_MAX_ACTIVE" in message
+    assert "own key" not in message  # no key would lift it here
+    assert stores[0].usage("ip:1.2.3.4", since=0).visitor_active == 2
+    for s in stores:
+        s.close()

@@ -16,11 +16,14 @@ Protocol on the duplex pipe, one message each (pickled tuples):
 from __future__ import annotations
 
 import importlib
+import os
 import resource
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
+
+from ..fsutil import PRIVATE_UMASK
 
 JOB_PREFIX = "wanvideo."  # only the app's own functions run here
 PRELOAD = ("av", "wanvideo.media.local", "wanvideo.media.blocks")  # imported before the memory cap
@@ -57,6 +60,7 @@ def serve(fd: int, memory_bytes: int) -> None:
     """Worker entry point: warm up (imports), cap memory, then serve jobs until EOF."""
     global _conn, _job_id
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    os.umask(PRIVATE_UMASK)  # what it writes (fixed clips, posters) is private, however it started
     for module in PRELOAD:
         importlib.import_module(module)
     _limit_memory(memory_bytes)

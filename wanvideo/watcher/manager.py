@@ -25,6 +25,7 @@ from pydantic import SecretStr
 
 from ..budget import (
     BudgetStatus,
+    active_only,
     budget_status,
     day_start,
     describe_limits,
@@ -32,6 +33,7 @@ from ..budget import (
     reservation_for,
 )
 from ..client import CancelOutcome, CancelResult, WanClient, expected_generation_time
+from ..disk import keep_seconds
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import resume_generation, run_generation
 from ..links import LinkBook
@@ -56,6 +58,7 @@ __all__ = ["TaskManager"]
 log = logging.getLogger("wanvideo.watcher")
 
 SWEEP_EVERY = 30.0
+KEEP_SWEEP_EVERY = 600.0  # seconds between two looks for saved videos past WAN_KEEP_DAYS
 INCOMING_MAX_AGE = MAX_TASK_AGE  # a partial download older than its link is of no use
 _Key = str | None  # the key a job uses: a visitor's, or the server's (None: demo placeholder)
 
@@ -116,6 +119,8 @@ class TaskManager:
         # record id -> cuts its poll or retry wait short (a callback, "try the download now")
         self._wakers: dict[str, asyncio.Event] = {}
         self.links = LinkBook(store, settings.public_base_url)  # served references, wake-ups
+        self.keep_seconds = keep_seconds(settings)  # saved videos' life (None: forever)
+        self._kept_swept_at = float("-inf")
 
     @property
     def worker(self) -> str:
@@ -135,6 +140,11 @@ class TaskManager:
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
         if self._spends_server_credits(None):
             log.info(describe_limits(self.limits))
+        if self.keep_seconds is not None:
+            log.info(
+                "saved videos and posters are deleted %g days after they were saved (WAN_KEEP_DAYS)",
+                self.keep_seconds / 86400,
+            )
         self.leases.open()
         self._thread.start()
         self._thread.run(self._startup(), timeout=60)
@@ -200,6 +210,9 @@ class TaskManager:
         dead = self.leases.dead_workers()
         now = time.time()
         self.store.delete_expired_links(now)
+        if now - self._kept_swept_at >= KEEP_SWEEP_EVERY:
+            self._kept_swept_at = now
+            self.sweep_saved(now)
         for record in self.store.unfinished():
             decision = triage(
                 record,
@@ -311,7 +324,9 @@ class TaskManager:
         On the server's key the estimate (from `probed`; without it, the most the request
         could cost) is reserved against the spend limits in the same transaction that stores
         the record: `budget.SpendRefused` is raised, and nothing stored, sent or uploaded,
-        when it does not fit. A visitor's own key is never limited.
+        when it does not fit. A visitor's own key spends no server credits, but in every mode
+        the visitor's generations in flight are limited (`WAN_VISITOR_MAX_ACTIVE`), checked in
+        the same transaction.
         """
         if not owner:
             raise ValueError("a task needs an owner")
@@ -351,17 +366,16 @@ class TaskManager:
             # Inserted already leased to this worker: no sweep can take it before the job starts.
             lease_owner=self.worker,
             lease_ttl=self.leases.ttl,
-            visitor=(visitor or owner) if guarded else None,
+            visitor=visitor or owner,  # its generations in flight are limited in every mode
             spend_credits=spend,
         )
         with self._lock:
             self._accepted.add(record.id)  # and no sweep of this process triages it meanwhile
         try:
-            if guarded:
-                # Raises SpendRefused before anything is uploaded or created.
-                self.store.insert_within_budget(record, self.limits, datetime.now(timezone.utc))
-            else:
-                self.store.insert(record)
+            # Raises SpendRefused before anything is uploaded or created: on the server's key
+            # by any spend limit, in every mode by the visitor's generations in flight.
+            limits = self.limits if guarded else active_only(self.settings)
+            self.store.insert_within_budget(record, limits, datetime.now(timezone.utc))
         except BaseException:
             with self._lock:
                 self._accepted.discard(record.id)
@@ -552,7 +566,14 @@ class TaskManager:
     def delete_video(self, record_id: str, owner: str) -> bool:
         """Delete the local copy of the owner's video (the record stays in the history)."""
         record = self.get(record_id, owner)
-        if record is None or record.video_path is None:
+        if record is None:
+            return False
+        return self._delete_local_copy(record, Message("rec.deleted"))
+
+    def _delete_local_copy(self, record: TaskRecord, message: Message) -> bool:
+        """Remove a record's video and poster (and its prepared references); the record stays,
+        and the history says the local copy was deleted."""
+        if record.video_path is None:
             return False
         path = record.video_path
         if self.videos_dir.resolve() not in path.resolve().parents:
@@ -561,8 +582,24 @@ class TaskManager:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
         default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
-        self.recorder.update(record.id, video_path=None, message=Message("rec.deleted"))
+        self.recorder.update(record.id, video_path=None, message=message)
         return True
+
+    def sweep_saved(self, now: float | None = None) -> int:
+        """Delete the saved videos and posters finished more than `keep_seconds` before `now`
+        (`WAN_KEEP_DAYS`; nothing when they are kept forever), as "Delete local copy" does;
+        how many. Runs with the sweep, every `KEEP_SWEEP_EVERY` s."""
+        if self.keep_seconds is None:
+            return 0
+        now = time.time() if now is None else now
+        days = f"{self.keep_seconds / 86400:g}"
+        deleted = 0
+        for record in self.store.saved_before(now - self.keep_seconds):
+            if self._delete_local_copy(record, Message("rec.deleted_kept", days=days)):
+                deleted += 1
+        if deleted:
+            log.info("deleted %d saved videos older than %s days (WAN_KEEP_DAYS)", deleted, days)
+        return deleted
 
     async def follow(self, record_id: str, owner: str, *, refresh: float = 5.0) -> AsyncIterator[Event]:
         """Events of one task, from any event loop: its latest known state first, then live
