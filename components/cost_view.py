@@ -39,6 +39,7 @@ class Assessment:
     probed: Probed | None
     duration: int | None
     quality: str
+    given: int = 0  # references given (files and well-formed links), probed or not
     other: Estimate | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -270,6 +271,25 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
     return data
 
 
+def refused_json(provider: str, refusal: str, retry_after: int, quality: str = "") -> dict[str, Any]:
+    """The `/estimate` answer when the visitor may not run one now: nothing was probed or priced;
+    `retry_after` says when to ask again (seconds)."""
+    return {
+        "ok": False,
+        "provider": provider,
+        "quality": quality,
+        "references": [],
+        "problems": [refusal],
+        "retry_after": retry_after,
+        **{key: None for key in ("billed_input_seconds", "total_billed_seconds", "credits", "usd")},
+    }
+
+
+def refused_markdown(refusal: str, lang: str = EN) -> str:
+    """The cost panel when the visitor may not run an estimate now."""
+    return f"### {t('cost.title', lang)}\n{tr(refusal, lang)}"
+
+
 def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
     """The estimate inside a task record."""
     if e is None:
@@ -360,7 +380,8 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
     if budget_line(a.budget, lang):
         lines.append("")
         lines.append(budget_line(a.budget, lang))
-    pristine = not (a.probed and a.probed.probes) and len(a.problems) == 1 and a.duration is not None
+    given = a.given or (a.probed and a.probed.probes)
+    pristine = not given and len(a.problems) == 1 and a.duration is not None
     if a.problems and not pristine:  # an empty form needs no "fix" list, just the hint above
         lines.append("")
         lines.append(t("cost.fix_first", lang))

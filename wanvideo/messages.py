@@ -121,6 +121,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "input.link_invalid": _m("is not a valid web address", "不是有效的网址"),
     "input.link_not_http": _m("is not an http(s) link", "不是 http(s) 链接"),
     "input.link_no_host": _m("has no host name", "没有主机名"),
+    "limit.busy": _m(
+        "Too many estimates at once: one visitor may run {max} at a time (a few more wait their "
+        "turn); wait {seconds} s and try again.",
+        "同时进行的估价太多：每位访客一次最多 {max} 个（另有少量可排队等候）；请等待 {seconds} 秒后重试。",
+    ),
+    "limit.per_minute": _m(
+        "Too many estimates: one visitor may ask for at most {max} a minute; wait {seconds} s and try again.",
+        "估价次数太多：每位访客每分钟最多 {max} 次；请等待 {seconds} 秒后重试。",
+    ),
+    "input.links_box_too_big": _m(
+        "{lines} lines and {chars} characters; the box takes at most {max_lines} lines and {max_chars} "
+        "characters: paste one link per reference (at most {refs})",
+        "共 {lines} 行、{chars} 个字符；此框最多 {max_lines} 行、{max_chars} 个字符：每个参考视频一行链接（最多 {refs} 个）",
+    ),
     "input.duration_not_number": _m(
         "{value} is not a number of seconds; {choose}", "{value} 不是秒数；{choose}"
     ),
