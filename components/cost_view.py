@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from wanvideo.escape import for_markdown, markdown_text
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
 from wanvideo.messages import EN, t
@@ -287,7 +288,7 @@ def refused_json(provider: str, refusal: str, retry_after: int, quality: str = "
 
 def refused_markdown(refusal: str, lang: str = EN) -> str:
     """The cost panel when the visitor may not run an estimate now."""
-    return f"### {t('cost.title', lang)}\n{tr(refusal, lang)}"
+    return f"### {t('cost.title', lang)}\n{for_markdown(refusal, lang)}"
 
 
 def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
@@ -314,9 +315,10 @@ def preparation_lines(probed: Probed, lang: str = EN) -> list[str]:
         plan, clip = probed.plan(i), probed.clip(i)
         if plan is None or plan.job is None or plan.sent.problems:
             continue
-        notes = ", ".join(tr(n, lang) for n in (clip.notes() if clip is not None else plan.notes()))
+        notes = ", ".join(for_markdown(n, lang) for n in (clip.notes() if clip is not None else plan.notes()))
         done = t("cost.done", lang) if clip is not None else ""
-        lines.append(f"- character{i + 1} · {probed.probes[i].name.replace('|', '/')}: {notes}{done}")
+        name = markdown_text(probed.probes[i].name.replace("|", "/"))
+        lines.append(f"- character{i + 1} · {name}: {notes}{done}")
     if not lines:
         return []
     left = prepare_seconds(probed)
@@ -345,7 +347,7 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
             billed = seconds(bill.billed_high, lang)
             if bill.billed_low != bill.billed_high:
                 billed = t("cost.range", lang, low="0", high=billed)
-            name = probe.name.replace("|", "/")
+            name = markdown_text(probe.name.replace("|", "/"))  # a visitor's name: never markup
             sent = probed.sent(i).duration
             length = seconds(probe.duration, lang)
             if sent is not None and probe.duration is not None and sent != probe.duration:
@@ -376,7 +378,7 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
         lines.append(f"<small>{t('cost.prices', lang, when=e.prices_as_of, source=e.prices_source)}</small>")
     if a.notes:
         lines.append("")
-        lines.extend(f"**{tr(n, lang)}**" for n in a.notes)
+        lines.extend(f"**{for_markdown(n, lang)}**" for n in a.notes)
     if budget_line(a.budget, lang):
         lines.append("")
         lines.append(budget_line(a.budget, lang))
@@ -385,11 +387,11 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
     if a.problems and not pristine:  # an empty form needs no "fix" list, just the hint above
         lines.append("")
         lines.append(t("cost.fix_first", lang))
-        lines.extend(f"- {tr(p, lang)}" for p in a.problems)
+        lines.extend(f"- {for_markdown(p, lang)}" for p in a.problems)
     warnings = a.probed.warnings if a.probed else ()
     if warnings:
         lines.append("")
-        lines.extend("- " + t("cost.note", lang, text=tr(w, lang)) for w in warnings)
+        lines.extend("- " + t("cost.note", lang, text=for_markdown(w, lang)) for w in warnings)
     compared = compare_lines(a.quotes, a.profile, lang)
     if compared:
         lines.append("")

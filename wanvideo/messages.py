@@ -19,7 +19,8 @@ frontend does (the browser's first language, exact `zh-CN`, else English), so st
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 EN = "en"
@@ -1507,8 +1508,10 @@ class Message(str):
         self.params = params
         return self
 
-    def render(self, lang: str = EN) -> str:
-        return _format(self.id, lang, self.params)
+    def render(self, lang: str = EN, escape: Callable[[str], str] | None = None) -> str:
+        """The text in `lang`; with `escape`, every value it quotes (at any depth) goes through
+        it and the catalogue's own words do not (`wanvideo.escape`: markdown, HTML)."""
+        return _format(self.id, lang, self.params, escape)
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickling keeps id + params
         return (_rebuild, (self.id, self.params))
@@ -1521,20 +1524,33 @@ def _rebuild(id: str, params: dict[str, Any]) -> Message:  # noqa: A002
     return Message(id, **params)
 
 
-def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
+def _format(
+    id: str,  # noqa: A002
+    lang: str,
+    params: Mapping[str, Any],
+    escape: Callable[[str], str] | None = None,
+) -> str:
     entry = CATALOGUE[id]
     template = entry.get(lang) or entry[EN]
-    text = template.format_map(
-        {k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()}
-    )
+    text = template.format_map({k: _value(v, lang, escape) for k, v in params.items()})
     return text[:1].upper() + text[1:] if id in ("sentence", "sentence.full") else text
 
 
-def render(value: Any, lang: str = EN) -> str:
-    """Text in `lang`: a Message is rendered, anything else is shown as it is."""
+def _value(value: Any, lang: str, escape: Callable[[str], str] | None) -> Any:
     if isinstance(value, Message):
-        return value.render(lang)
-    return "" if value is None else str(value)
+        return value.render(lang, escape)
+    if escape is None or isinstance(value, int | float | Decimal):  # numbers carry no markup
+        return value
+    return escape(str(value))
+
+
+def render(value: Any, lang: str = EN, escape: Callable[[str], str] | None = None) -> str:
+    """Text in `lang`: a Message is rendered, anything else is shown as it is. With `escape`
+    (`wanvideo.escape`), the values a Message quotes, or the whole of a plain text, go through it."""
+    if isinstance(value, Message):
+        return value.render(lang, escape)
+    text = "" if value is None else str(value)
+    return escape(text) if escape is not None and text else text
 
 
 ECHO_CHARS = 40  # a visitor's own value quoted in a message: at most this many characters
