@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -166,3 +168,70 @@ def test_one_visitor_cannot_run_many_estimates_at_once(
     assert fetched, "no estimate was served"
     # Every refusal names the wait (seconds) and the limit it met.
     assert all("wait" in a["problems"][0] for a in refused)
+
+
+def _refresh_fn(app: RunningApp) -> int:
+    """The page's private cost refresh: the event whose first output is the cost panel."""
+    config = httpx.get(f"{app.url}config", timeout=10).json()
+    panel = next(
+        c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "cost-estimate"
+    )
+    refreshes = [d for d in config["dependencies"] if d.get("outputs") and d["outputs"][0] == panel]
+    assert refreshes and all(
+        d.get("api_name") in (None, "", False) or d.get("api_visibility") == "private" for d in refreshes
+    )
+    return int(refreshes[0]["id"])
+
+
+def _raw_refresh(app: RunningApp, fn_index: int, video_urls: str) -> str:
+    """What a raw /gradio_api/queue/join of the refresh answers: the panel's markdown."""
+    session = uuid.uuid4().hex[:10]
+    data = [None, video_urls, "720p", "5", True, "", "demo", "standard"]
+    with httpx.Client(base_url=app.url, timeout=60) as http:
+        joined = http.post(
+            "gradio_api/queue/join",
+            json={"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None},
+        )
+        assert joined.status_code == 200, joined.text
+        with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as events:
+            for line in events.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    assert message.get("success"), message
+                    return message["output"]["data"][0]
+    raise AssertionError("the refresh never completed")
+
+
+def test_the_pages_private_refresh_refuses_too_many_links_before_fetching(
+    open_app: RunningApp, files: tuple[str, ServerState]
+) -> None:
+    base, state = files
+    fn_index = _refresh_fn(open_app)
+    before = hits(state)
+    panel = _raw_refresh(open_app, fn_index, "\n".join(f"{base}/ruby.mp4?n={n}" for n in range(5000)))
+    assert "Reference video URLs" in panel and f"{MAX_LINKS_BOX_LINES} lines" in panel
+    panel = _raw_refresh(
+        open_app, fn_index, "\n".join(f"{base}/ruby.mp4?n={n}" for n in range(MAX_REFERENCES + 1))
+    )
+    assert f"at most {MAX_REFERENCES}" in panel
+    assert hits(state) == before
+    assert "38.08 credits" in _raw_refresh(
+        open_app, fn_index, f"{base}/ruby.mp4"
+    )  # the control: it is the refresh
+    assert hits(state) > before
+
+
+def test_the_pages_refresh_answers_a_refusal_in_the_panel_when_one_visitor_floods_it(
+    open_app: RunningApp, files: tuple[str, ServerState]
+) -> None:
+    base, _ = files
+    fn_index = _refresh_fn(open_app)
+    with ThreadPoolExecutor(20) as pool:
+        panels = list(pool.map(lambda _: _raw_refresh(open_app, fn_index, f"{base}/slow.mp4"), range(20)))
+    refused = [p for p in panels if "try again" in p]
+    served = [p for p in panels if "38.08 credits" in p]
+    assert len(refused) + len(served) == 20, panels
+    assert refused and served, (len(refused), len(served))
+    assert all(p.startswith("### Cost estimate\n") for p in refused)
