@@ -273,17 +273,11 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
 
 
 def refused_json(provider: str, refusal: str, retry_after: int, quality: str = "") -> dict[str, Any]:
-    """The `/estimate` answer when the visitor may not run one now: nothing was probed or priced;
-    `retry_after` says when to ask again (seconds)."""
-    return {
-        "ok": False,
-        "provider": provider,
-        "quality": quality,
-        "references": [],
-        "problems": [refusal],
-        "retry_after": retry_after,
-        **{key: None for key in ("billed_input_seconds", "total_billed_seconds", "credits", "usd")},
-    }
+    """The `/estimate` answer when the visitor may not run one now: the usual shape with nothing
+    probed or priced, the refusal as its problem, and `retry_after` (seconds) to ask again."""
+    data = as_json(provider, Assessment(probed=None, duration=None, quality=quality, problems=[refusal]))
+    data["retry_after"] = retry_after
+    return data
 
 
 def refused_markdown(refusal: str, lang: str = EN) -> str:

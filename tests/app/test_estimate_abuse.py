@@ -162,7 +162,8 @@ def test_one_visitor_cannot_run_many_estimates_at_once(
     assert len(served) + len(refused) == 20, [a["problems"] for a in answers]
     assert 1 <= len(served) <= ESTIMATES_AT_ONCE + ESTIMATES_WAITING, len(served)
     assert len(refused) >= 20 - (ESTIMATES_AT_ONCE + ESTIMATES_WAITING)
-    assert all(a["credits"] is None for a in refused)
+    assert all(a["credits"] is None and a["references"] == [] and a["providers"] == [] for a in refused)
+    assert all(isinstance(a["retry_after"], int) and a["retry_after"] >= 1 for a in refused)
     with state.lock:
         fetched = [h for h in state.log if h.path == "/slow.mp4"][before:]
     assert fetched, "no estimate was served"

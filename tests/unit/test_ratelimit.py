@@ -142,3 +142,24 @@ def test_the_defaults_leave_room_for_the_pages_own_bursts() -> None:
     limiter = VisitorLimiter()
     assert ESTIMATES_AT_ONCE + limiter.waiting >= 5
     assert ESTIMATES_PER_MINUTE >= 60
+
+
+def test_a_refusal_reads_in_the_panel_and_keeps_the_estimate_shape() -> None:
+    from components.cost_view import as_json, refused_json, refused_markdown
+
+    refused = LimitRefused(PER_MINUTE, 12.2, 60)
+    data = refused_json("demo", refused.message, refused.retry_after, "720p")
+    assert set(as_json("demo", _empty())) <= set(data)  # every key an API caller reads is there
+    assert data["ok"] is False and data["credits"] is None and data["retry_after"] == 13
+    assert data["problems"] == [refused.message]
+    assert refused_markdown(refused.message) == (
+        "### Cost estimate\nToo many estimates: one visitor may ask for at most 60 a minute; "
+        "wait 13 s and try again."
+    )
+    assert "请等待 13 秒后重试" in refused_markdown(refused.message, "zh-CN")
+
+
+def _empty():  # noqa: ANN202
+    from components.cost_view import Assessment
+
+    return Assessment(probed=None, duration=5, quality="720p")
