@@ -1,6 +1,6 @@
 """App-level singletons handed to every panel: settings, the effective provider profile, the
 providers a visitor may pick (`choice`), the TaskManager, the identity signer, the
-prepared-clip cache and, in demo mode, the simulators. Nothing per-user lives here
+prepared-clip cache, the per-visitor estimate limiter and, in demo mode, the simulators. Nothing per-user lives here
 (per-user data is in gr.State/gr.BrowserState).
 
     picked = ctx.choice.pick(provider, model)     # the profile a form or API pick means
@@ -9,7 +9,7 @@ prepared-clip cache and, in demo mode, the simulators. Nothing per-user lives he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from wanvideo.identity import Identity
 from wanvideo.media.clips import PreparedClips, use_clips
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ProviderProfile, effective_profile
+from wanvideo.ratelimit import VisitorLimiter
 from wanvideo.settings import Settings
 from wanvideo.watcher import TaskManager
 
@@ -37,6 +38,8 @@ class AppContext:
     clips: PreparedClips
     choice: ProviderChoice
     simulators: SimulatorPool | None = None
+    # Estimates (the /estimate API and the page's refreshes) per visitor: wanvideo/limits.py.
+    estimates: VisitorLimiter = field(default_factory=VisitorLimiter)
 
     @classmethod
     def create(

@@ -10,7 +10,7 @@ switch to previews of the prepared clips. Nothing is priced or parsed here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,12 +20,13 @@ from wanvideo.events import Failed, Preparing, Probed
 from wanvideo.job import check_references, prepare_step
 from wanvideo.messages import EN
 from wanvideo.pricing import compare_providers, estimate, other_quality
-from wanvideo.providers import QUALITIES
+from wanvideo.providers import MAX_REFERENCES, QUALITIES
+from wanvideo.ratelimit import LimitRefused
 from wanvideo.schemas import GenerationRequest, provider_problems
 
 from . import identity, inputs
 from .context import AppContext
-from .cost_view import Assessment, as_json, as_markdown
+from .cost_view import Assessment, as_json, as_markdown, refused_json, refused_markdown
 from .form import Form
 from .lang import lang_of, static
 from .reference_cards import CardState, card_html
@@ -53,22 +54,36 @@ async def assess(
     urls, url_problems = inputs.parse_urls(video_urls)
     starts, starts_problem = inputs.parse_starts(reference_starts)
     priced_seconds = seconds if seconds is not None else profile.default_duration
-    probed = await check_references(
-        inputs.file_paths(videos),
-        urls,
-        quality,
-        priced_seconds,
-        profile,
-        ctx.settings,
-        fix=inputs.parse_fix(fix_references),
-        starts=starts,
-    )
+    paths = inputs.file_paths(videos)
+    oversized = inputs.links_box_problem(video_urls)  # then `url_problems` is that refusal alone
+    given = len(paths) + (len(inputs.url_lines(video_urls)) if oversized else len(urls))
+
+    def check() -> Awaitable[Probed]:
+        return check_references(
+            paths,
+            urls,
+            quality,
+            priced_seconds,
+            profile,
+            ctx.settings,
+            fix=inputs.parse_fix(fix_references),
+            starts=starts,
+        )
+
+    if oversized:  # refused as a whole: nothing is probed, not even the files
+        probed = Probed(probes=(), estimate=None)
+    elif visitor and 0 < given <= MAX_REFERENCES:  # a look that probes: limited (LimitRefused)
+        async with ctx.estimates.admit(visitor):
+            probed = await check()
+    else:  # nothing to probe, or too many: refused before probing
+        probed = await check()
     on_server_key = not ctx.choice.is_other(profile)
     budget = (
         await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor and on_server_key else None
     )
     result = Assessment(
         probed=probed,
+        given=given,
         duration=seconds,
         quality=quality,
         problems=[*picked.problems, *probed.problems],
@@ -140,18 +155,22 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         may still spend today (budget); provider and model (empty: this app's provider and its
         default model) pick where it is priced, and providers prices it on every provider."""
         visitor = identity.visitor_of(ctx, request)
-        a = await assess(
-            ctx,
-            videos,
-            video_urls,
-            quality,
-            duration,
-            visitor,
-            fix_references,
-            reference_starts,
-            provider,
-            model,
-        )
+        try:
+            a = await assess(
+                ctx,
+                videos,
+                video_urls,
+                quality,
+                duration,
+                visitor,
+                fix_references,
+                reference_starts,
+                provider,
+                model,
+            )
+        except LimitRefused as refused:  # nothing probed: say when to ask again
+            name = ctx.choice.pick(provider, model).profile.name
+            return refused_json(name, refused.message, refused.retry_after, quality or QUALITIES[0])
         return as_json(a.profile.name if a.profile else ctx.profile.name, a)
 
     def view(
@@ -190,18 +209,22 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
     ) -> AsyncIterator[tuple[Any, ...]]:
         visitor = identity.visitor_of(ctx, request)
         lang = lang_of(request)
-        a = await assess(
-            ctx,
-            videos,
-            video_urls,
-            quality,
-            duration,
-            visitor,
-            fix_references,
-            reference_starts,
-            provider,
-            model,
-        )
+        try:
+            a = await assess(
+                ctx,
+                videos,
+                video_urls,
+                quality,
+                duration,
+                visitor,
+                fix_references,
+                reference_starts,
+                provider,
+                model,
+            )
+        except LimitRefused as refused:  # the panel says so; the cards stay as they were
+            yield (refused_markdown(refused.message, lang), *(gr.skip() for _ in outputs[1:]))
+            return
         yield view(a, lang=lang)
         probed = a.probed
         if probed is None or probed.estimate is None or not probed.to_prepare:

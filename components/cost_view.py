@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from wanvideo.escape import for_markdown, markdown_text
 from wanvideo.events import Probed
 from wanvideo.media.prepare import about
 from wanvideo.messages import EN, t
@@ -39,6 +40,7 @@ class Assessment:
     probed: Probed | None
     duration: int | None
     quality: str
+    given: int = 0  # references given (files and well-formed links), probed or not
     other: Estimate | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -270,6 +272,19 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
     return data
 
 
+def refused_json(provider: str, refusal: str, retry_after: int, quality: str = "") -> dict[str, Any]:
+    """The `/estimate` answer when the visitor may not run one now: the usual shape with nothing
+    probed or priced, the refusal as its problem, and `retry_after` (seconds) to ask again."""
+    data = as_json(provider, Assessment(probed=None, duration=None, quality=quality, problems=[refusal]))
+    data["retry_after"] = retry_after
+    return data
+
+
+def refused_markdown(refusal: str, lang: str = EN) -> str:
+    """The cost panel when the visitor may not run an estimate now."""
+    return f"### {t('cost.title', lang)}\n{for_markdown(refusal, lang)}"
+
+
 def estimate_summary(e: Estimate | None) -> dict[str, Any] | None:
     """The estimate inside a task record."""
     if e is None:
@@ -294,9 +309,10 @@ def preparation_lines(probed: Probed, lang: str = EN) -> list[str]:
         plan, clip = probed.plan(i), probed.clip(i)
         if plan is None or plan.job is None or plan.sent.problems:
             continue
-        notes = ", ".join(tr(n, lang) for n in (clip.notes() if clip is not None else plan.notes()))
+        notes = ", ".join(for_markdown(n, lang) for n in (clip.notes() if clip is not None else plan.notes()))
         done = t("cost.done", lang) if clip is not None else ""
-        lines.append(f"- character{i + 1} · {probed.probes[i].name.replace('|', '/')}: {notes}{done}")
+        name = markdown_text(probed.probes[i].name.replace("|", "/"))
+        lines.append(f"- character{i + 1} · {name}: {notes}{done}")
     if not lines:
         return []
     left = prepare_seconds(probed)
@@ -325,7 +341,7 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
             billed = seconds(bill.billed_high, lang)
             if bill.billed_low != bill.billed_high:
                 billed = t("cost.range", lang, low="0", high=billed)
-            name = probe.name.replace("|", "/")
+            name = markdown_text(probe.name.replace("|", "/"))  # a visitor's name: never markup
             sent = probed.sent(i).duration
             length = seconds(probe.duration, lang)
             if sent is not None and probe.duration is not None and sent != probe.duration:
@@ -356,19 +372,20 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
         lines.append(f"<small>{t('cost.prices', lang, when=e.prices_as_of, source=e.prices_source)}</small>")
     if a.notes:
         lines.append("")
-        lines.extend(f"**{tr(n, lang)}**" for n in a.notes)
+        lines.extend(f"**{for_markdown(n, lang)}**" for n in a.notes)
     if budget_line(a.budget, lang):
         lines.append("")
         lines.append(budget_line(a.budget, lang))
-    pristine = not (a.probed and a.probed.probes) and len(a.problems) == 1 and a.duration is not None
+    given = a.given or (a.probed and a.probed.probes)
+    pristine = not given and len(a.problems) == 1 and a.duration is not None
     if a.problems and not pristine:  # an empty form needs no "fix" list, just the hint above
         lines.append("")
         lines.append(t("cost.fix_first", lang))
-        lines.extend(f"- {tr(p, lang)}" for p in a.problems)
+        lines.extend(f"- {for_markdown(p, lang)}" for p in a.problems)
     warnings = a.probed.warnings if a.probed else ()
     if warnings:
         lines.append("")
-        lines.extend("- " + t("cost.note", lang, text=tr(w, lang)) for w in warnings)
+        lines.extend("- " + t("cost.note", lang, text=for_markdown(w, lang)) for w in warnings)
     compared = compare_lines(a.quotes, a.profile, lang)
     if compared:
         lines.append("")

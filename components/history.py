@@ -20,6 +20,7 @@ from typing import Any
 
 import gradio as gr
 
+from wanvideo.escape import html_text
 from wanvideo.messages import Message
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import NEEDS_KEY
@@ -51,7 +52,8 @@ MESSAGES = {  # what each action tells the visitor: catalogue ids (wanvideo.mess
 
 
 def _say(key: str, lang: str, **params: Any) -> str:
-    return Message(MESSAGES[key], **params).render(lang)
+    """A toast's text (Gradio renders toasts as HTML): the values it quotes are escaped."""
+    return Message(MESSAGES[key], **params).render(lang, html_text)
 
 
 SET_COOKIE_JS = f"""

@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from wanvideo.limits import MAX_LINKS_BOX_CHARS, MAX_LINKS_BOX_LINES
 from wanvideo.messages import Message
-from wanvideo.providers import MAX_CALLBACK_URL_CHARS, ProviderProfile
+from wanvideo.providers import MAX_CALLBACK_URL_CHARS, MAX_REFERENCES, ProviderProfile
 from wanvideo.schemas import FIELD_LABELS, duration_input_problem, starts_input_problem
 
 # The visible labels: the accessible names users and tests rely on (DESIGN.md), and the name a
@@ -58,13 +59,36 @@ def file_paths(videos: Any) -> list[str]:
     return paths
 
 
+def _links_text(video_urls: Any) -> str:
+    if not video_urls:
+        return ""
+    if isinstance(video_urls, list | tuple):
+        return "\n".join(str(u) for u in video_urls)
+    return str(video_urls)
+
+
 def url_lines(video_urls: Any) -> list[str]:
     """The non-empty lines of the links box (a list is accepted too)."""
-    if not video_urls:
-        return []
-    if isinstance(video_urls, list | tuple):
-        video_urls = "\n".join(str(u) for u in video_urls)
-    return [line.strip() for line in str(video_urls).splitlines() if line.strip()]
+    return [line.strip() for line in _links_text(video_urls).splitlines() if line.strip()]
+
+
+def links_box_problem(video_urls: Any) -> str | None:
+    """A refusal naming the field when the links box is larger than any real form
+    (`MAX_LINKS_BOX_LINES` lines, `MAX_LINKS_BOX_CHARS` characters); None when it fits.
+    Checked before any line is read, so a crafted megabyte costs nothing and answers briefly."""
+    text = _links_text(video_urls)
+    lines = len(text.splitlines())
+    if len(text) <= MAX_LINKS_BOX_CHARS and lines <= MAX_LINKS_BOX_LINES:
+        return None
+    problem = Message(
+        "input.links_box_too_big",
+        lines=f"{lines:,}",
+        chars=f"{len(text):,}",
+        max_lines=MAX_LINKS_BOX_LINES,
+        max_chars=f"{MAX_LINKS_BOX_CHARS:,}",
+        refs=MAX_REFERENCES,
+    )
+    return Message("field.problem", field=VIDEO_URLS, problem=problem)
 
 
 def link_problem(link: str) -> str | None:
@@ -86,7 +110,11 @@ def link_problem(link: str) -> str | None:
 
 
 def parse_urls(video_urls: Any) -> tuple[list[str], list[str]]:
-    """The links, and one problem per malformed line (naming the field and the line)."""
+    """The links, and one problem per malformed line (naming the field and the line); an
+    oversized box is one refusal and no links."""
+    oversized = links_box_problem(video_urls)
+    if oversized:
+        return [], [oversized]
     urls, problems = [], []
     for number, line in enumerate(url_lines(video_urls), start=1):
         why = link_problem(line)

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from wanvideo.budget import SpendRefused
 from wanvideo.errors import WanError
+from wanvideo.escape import for_html
 from wanvideo.events import Completed, Failed, FailureReason, Probed
 from wanvideo.job import check_references, prepare_step
 from wanvideo.messages import EN, Message
@@ -29,7 +30,7 @@ from wanvideo.web.routes import signed_video_path
 from . import identity, inputs
 from .context import AppContext
 from .form import Form
-from .lang import lang_of, static, t, tr
+from .lang import lang_of, static, t
 from .result import Result, empty_html, player_html, public_root
 from .status_view import (
     Started,
@@ -82,7 +83,7 @@ def render() -> Status:
 
 
 def refusal(problems: list[str], lang: str = EN) -> gr.Error:
-    shown = [tr(p, lang) for p in problems]
+    shown = [for_html(p, lang) for p in problems]  # a toast renders HTML: visitor values escaped
     text = t(
         "view.cannot_generate",
         lang,
@@ -236,7 +237,9 @@ def listen(
                     view.headline = t("view.ref_not_prepared", lang)
                     yield view.markdown(), gr.skip(), view.record(), None
                     raise gr.Error(
-                        tr(item.message, lang), title=t("view.prepare_failed", lang), print_exception=False
+                        for_html(item.message, lang),
+                        title=t("view.prepare_failed", lang),
+                        print_exception=False,
                     )
                 yield view.markdown(), gr.skip(), None, view.tracking()
 
@@ -257,7 +260,7 @@ def listen(
             view.headline = t("view.not_started_limit", lang)
             yield view.markdown(), gr.skip(), view.record(), None
             raise gr.Error(
-                tr(exc.message, lang), title=t("budget.title", lang), print_exception=False
+                for_html(exc.message, lang), title=t("budget.title", lang), print_exception=False
             ) from None
         view.apply(Started(record_id=record.id))
         yield view.markdown(), gr.skip(), gr.skip(), view.tracking()
@@ -271,7 +274,7 @@ def listen(
                 yield view.markdown(), player_html(record.id, lang), view.record(), None
                 return
             if isinstance(event, Failed):
-                gr.Warning(tr(event.message, lang))
+                gr.Warning(for_html(event.message, lang))
                 yield view.markdown(), gr.skip(), view.record(), None
                 return
             # The record travels with every update once handed over: API callers read task_id,
@@ -328,7 +331,7 @@ def listen(
         except WanError as exc:
             lang = lang_of(request)
             title = t("view.provider_unreachable", lang)
-            raise gr.Error(tr(exc.message, lang), title=title, print_exception=False) from None
+            raise gr.Error(for_html(exc.message, lang), title=title, print_exception=False) from None
         return cancel_json(result, record.task_id or task_id, record.id)
 
     status.generate_event = status.generate.click(

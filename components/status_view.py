@@ -15,11 +15,11 @@ Money goes through `wanvideo.pricing.format_amount` and status words through
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from wanvideo.escape import for_markdown, markdown_code, markdown_text
 from wanvideo.events import (
     Completed,
     Downloading,
@@ -83,9 +83,7 @@ STOPPED_HANDED_OVER = (
 
 def stopped_task(task_id: str, reserved: Decimal | None, unit: str = "credits", lang: str = EN) -> str:
     cost = t("view.about_cost", lang, money=format_amount(reserved, unit)) if reserved else ""
-    return (
-        f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=task_id, cost=cost)}"
-    )
+    return f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=markdown_code(task_id), cost=cost)}"
 
 
 @dataclass(frozen=True)
@@ -175,12 +173,12 @@ class View:
         elif isinstance(event, Preparing):
             self.phase = PREPARING
             self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
-            notes = ", ".join(tr(note, self.lang) for note in event.notes)
-            what = f": {html.escape(notes)}" if event.notes else ""
-            self.detail = f"{html.escape(event.name)}{what}\n\n{_bar(event.percent)}"
+            notes = ", ".join(for_markdown(note, self.lang) for note in event.notes)
+            what = f": {notes}" if event.notes else ""
+            self.detail = f"{markdown_text(event.name)}{what}\n\n{_bar(event.percent)}"
             if event.percent >= 100:
                 self.done.append(
-                    self.t("view.prepared", index=event.index, name=html.escape(event.name), what=what)
+                    self.t("view.prepared", index=event.index, name=markdown_text(event.name), what=what)
                 )
                 self.detail = ""
         elif isinstance(event, Uploading):
@@ -190,7 +188,7 @@ class View:
             )
             self.detail = self.t(
                 "view.upload_bytes",
-                name=html.escape(event.name),
+                name=markdown_text(event.name),
                 sent=_mb(event.bytes_sent),
                 total=_mb(event.bytes_total),
             )
@@ -208,7 +206,9 @@ class View:
                 if event.credits_reserved
                 else ""
             )
-            self.done.append(self.t("view.submitted_step", task_id=event.task_id, reserved=reserved))
+            self.done.append(
+                self.t("view.submitted_step", task_id=markdown_code(event.task_id), reserved=reserved)
+            )
             self.headline, self.detail = self.t("view.waiting"), ""
         elif isinstance(event, Progress) and not event.task_id:
             pass  # the runner's snapshot before the task exists: still starting
@@ -280,16 +280,18 @@ class View:
                 if self.credits_reserved
                 else ""
             )
-            parts.append(self.t("view.task_line", task_id=self.task_id, reserved=reserved))
+            parts.append(self.t("view.task_line", task_id=markdown_code(self.task_id), reserved=reserved))
         if self.error is not None:
             lang = self.lang
-            parts.append(self.t("view.what_happened", text=tr(self.error["message"], lang)))
+            parts.append(self.t("view.what_happened", text=for_markdown(self.error["message"], lang)))
             if self.error["suggestion"]:
-                parts.append(self.t("view.what_to_do", text=tr(self.error["suggestion"], lang)))
+                parts.append(self.t("view.what_to_do", text=for_markdown(self.error["suggestion"], lang)))
             if len(self.error["problems"]) > 1:
-                parts.append("\n".join(f"- {tr(p, lang)}" for p in self.error["problems"]))
+                parts.append("\n".join(f"- {for_markdown(p, lang)}" for p in self.error["problems"]))
             parts.append(
-                self.t("view.task", task_id=self.task_id) if self.task_id else self.t("view.no_task")
+                self.t("view.task", task_id=markdown_code(self.task_id))
+                if self.task_id
+                else self.t("view.no_task")
             )
             if self.error["charged"]:
                 parts.append(self.t("view.charged"))
@@ -363,8 +365,8 @@ def cancel_message(outcome: str | None, why: str, tracking: dict[str, Any] | Non
     """The panel after Cancel task: cancelled (not charged), or what Stop says plus why not."""
     task_id = (tracking or {}).get("task_id") or ""
     if outcome == "cancelled":
-        return f"### {t('view.cancelled', lang)}\n{t('view.cancelled_text', lang, task_id=task_id)}"
-    return t("view.cancel_failed", lang, stopped=stop_message(tracking, lang), why=tr(why, lang))
+        return f"### {t('view.cancelled', lang)}\n{t('view.cancelled_text', lang, task_id=markdown_code(task_id))}"
+    return t("view.cancel_failed", lang, stopped=stop_message(tracking, lang), why=for_markdown(why, lang))
 
 
 def cancel_json(result: Any, task_id: str, record_id: str | None = None) -> dict[str, Any]:

@@ -98,10 +98,16 @@ async def check_references(
     to its window from `starts[i]`, shrink) and price each as it will be sent.
 
     The estimate is given for 1 to 3 references (an unknown duration makes it a range);
-    with none or more than 3 there is no estimate and a problem says what to change.
+    with none or more than 3 there is no estimate and a problem says what to change. More
+    references than the pick takes are refused before any of them is probed: nothing is
+    fetched, read or started for them.
     """
     videos = [v for v in videos if v]
     video_urls = [u for u in video_urls if u and u.strip()]
+    count = len(videos) + len(video_urls)
+    too_many = reference_count_problem(count) if count > 0 else None
+    if too_many:
+        return Probed(probes=(), estimate=None, problems=(Message("sentence.full", text=too_many),))
     limit = probe_limit(fix)
     tasks: list[Awaitable[ProbeResult]] = [
         _safe_probe(

@@ -19,7 +19,8 @@ frontend does (the browser's first language, exact `zh-CN`, else English), so st
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 EN = "en"
@@ -121,6 +122,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "input.link_invalid": _m("is not a valid web address", "不是有效的网址"),
     "input.link_not_http": _m("is not an http(s) link", "不是 http(s) 链接"),
     "input.link_no_host": _m("has no host name", "没有主机名"),
+    "limit.busy": _m(
+        "Too many estimates at once: one visitor may run {max} at a time (a few more wait their "
+        "turn); wait {seconds} s and try again.",
+        "同时进行的估价太多：每位访客一次最多 {max} 个（另有少量可排队等候）；请等待 {seconds} 秒后重试。",
+    ),
+    "limit.per_minute": _m(
+        "Too many estimates: one visitor may ask for at most {max} a minute; wait {seconds} s and try again.",
+        "估价次数太多：每位访客每分钟最多 {max} 次；请等待 {seconds} 秒后重试。",
+    ),
+    "input.links_box_too_big": _m(
+        "{lines} lines and {chars} characters; the box takes at most {max_lines} lines and {max_chars} "
+        "characters: paste one link per reference (at most {refs})",
+        "共 {lines} 行、{chars} 个字符；此框最多 {max_lines} 行、{max_chars} 个字符：每个参考视频一行链接（最多 {refs} 个）",
+    ),
     "input.duration_not_number": _m(
         "{value} is not a number of seconds; {choose}", "{value} 不是秒数；{choose}"
     ),
@@ -1532,8 +1547,10 @@ class Message(str):
         self.params = params
         return self
 
-    def render(self, lang: str = EN) -> str:
-        return _format(self.id, lang, self.params)
+    def render(self, lang: str = EN, escape: Callable[[str], str] | None = None) -> str:
+        """The text in `lang`; with `escape`, every value it quotes (at any depth) goes through
+        it and the catalogue's own words do not (`wanvideo.escape`: markdown, HTML)."""
+        return _format(self.id, lang, self.params, escape)
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickling keeps id + params
         return (_rebuild, (self.id, self.params))
@@ -1546,20 +1563,33 @@ def _rebuild(id: str, params: dict[str, Any]) -> Message:  # noqa: A002
     return Message(id, **params)
 
 
-def _format(id: str, lang: str, params: Mapping[str, Any]) -> str:  # noqa: A002
+def _format(
+    id: str,  # noqa: A002
+    lang: str,
+    params: Mapping[str, Any],
+    escape: Callable[[str], str] | None = None,
+) -> str:
     entry = CATALOGUE[id]
     template = entry.get(lang) or entry[EN]
-    text = template.format_map(
-        {k: v.render(lang) if isinstance(v, Message) else v for k, v in params.items()}
-    )
+    text = template.format_map({k: _value(v, lang, escape) for k, v in params.items()})
     return text[:1].upper() + text[1:] if id in ("sentence", "sentence.full") else text
 
 
-def render(value: Any, lang: str = EN) -> str:
-    """Text in `lang`: a Message is rendered, anything else is shown as it is."""
+def _value(value: Any, lang: str, escape: Callable[[str], str] | None) -> Any:
     if isinstance(value, Message):
-        return value.render(lang)
-    return "" if value is None else str(value)
+        return value.render(lang, escape)
+    if escape is None or isinstance(value, int | float | Decimal):  # numbers carry no markup
+        return value
+    return escape(str(value))
+
+
+def render(value: Any, lang: str = EN, escape: Callable[[str], str] | None = None) -> str:
+    """Text in `lang`: a Message is rendered, anything else is shown as it is. With `escape`
+    (`wanvideo.escape`), the values a Message quotes, or the whole of a plain text, go through it."""
+    if isinstance(value, Message):
+        return value.render(lang, escape)
+    text = "" if value is None else str(value)
+    return escape(text) if escape is not None and text else text
 
 
 ECHO_CHARS = 40  # a visitor's own value quoted in a message: at most this many characters

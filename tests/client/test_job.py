@@ -218,6 +218,31 @@ async def test_check_references_counts(profile, settings, remote_probe):
     assert three.problems == () and three.estimate.input_seconds == Decimal("4.95")
 
 
+async def test_too_many_references_are_refused_before_any_is_probed(profile, settings, monkeypatch):
+    """Issue 15: 20,000 links were each fetched; now none is when there are more than the pick takes."""
+    probed_sources: list[str] = []
+
+    async def counting_url(url, *, allow_private=False, timeout=20.0, max_bytes=None):
+        probed_sources.append(url)
+        return ProbeResult(name="x.mp4", source=url, duration=4.0, container="mp4")
+
+    async def counting_local(path, name=None, max_bytes=None):
+        probed_sources.append(path)
+        return ProbeResult(name="x.mp4", source=path, duration=4.0, container="mp4")
+
+    monkeypatch.setattr(media, "probe_url", counting_url)
+    monkeypatch.setattr(media, "probe_local", counting_local)
+    urls = [f"https://e.com/{i}.mp4" for i in range(2000)]
+    many = await check_references(["/tmp/a.mp4", "/tmp/b.mp4"], urls, "720p", 5, profile, settings)
+    assert probed_sources == []
+    assert many.probes == () and many.estimate is None
+    assert many.problems == ("2002 references given; the model takes at most 3: remove 1999.",)
+    four = await check_references(["/tmp/a.mp4"], urls[:3], "720p", 5, profile, settings)
+    assert probed_sources == [] and "remove 1" in four.problems[0]
+    three = await check_references(["/tmp/a.mp4"], urls[:2], "720p", 5, profile, settings)
+    assert len(probed_sources) == 3 and three.problems == ()
+
+
 async def test_check_references_probe_crash_is_a_problem(profile, settings, monkeypatch):
     async def boom(path, name=None, max_bytes=None):
         raise RuntimeError("decoder exploded")

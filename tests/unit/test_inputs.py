@@ -72,3 +72,21 @@ def test_file_values() -> None:
     assert file_paths(None) == [] and file_paths("/a.mp4") == ["/a.mp4"]
     assert file_paths([{"path": "/a.mp4"}, "/b.mp4", None]) == ["/a.mp4", "/b.mp4"]
     assert url_lines(["https://a", " ", "https://b "]) == ["https://a", "https://b"]
+
+
+def test_an_oversized_links_box_is_one_refusal_naming_the_field_and_the_limits() -> None:
+    from wanvideo.limits import MAX_LINKS_BOX_CHARS, MAX_LINKS_BOX_LINES
+
+    many_lines = "\n".join(f"https://e.com/{i}.mp4" for i in range(20_000))
+    long_text = "https://e.com/" + "a" * MAX_LINKS_BOX_CHARS
+    blank_lines = "https://e.com/a.mp4" + "\n" * (MAX_LINKS_BOX_LINES + 1)
+    for text in (many_lines, long_text, blank_lines, many_lines.splitlines()):
+        urls, problems = parse_urls(text)
+        assert urls == [] and len(problems) == 1
+        assert problems[0].startswith(f"{VIDEO_URLS}: ")
+        assert f"at most {MAX_LINKS_BOX_LINES} lines and {MAX_LINKS_BOX_CHARS:,} characters" in problems[0]
+        assert len(problems[0]) < 300
+    assert "20,000 lines" in parse_urls(many_lines)[1][0]
+    assert "最多 20 行" in parse_urls(many_lines)[1][0].render("zh-CN")
+    fits = "\n".join(f"https://e.com/{i}.mp4" for i in range(MAX_LINKS_BOX_LINES))
+    assert parse_urls(fits) == ([f"https://e.com/{i}.mp4" for i in range(MAX_LINKS_BOX_LINES)], [])
