@@ -10,13 +10,16 @@ from pathlib import Path
 import pytest
 
 from wanvideo.messages import (
+    AREAS,
     CATALOGUE,
     EN,
     LANGUAGES,
+    LOCALES,
     ZH,
     Message,
     decode,
     encode,
+    load_catalogue,
     negotiate,
     placeholders,
     render,
@@ -145,3 +148,26 @@ def test_an_unknown_provider_or_model_is_echoed_short() -> None:
     assert len(pick.problems) == 1 and "p" * 41 not in str(pick.problems[0])
     problem = get_profile("fal").model_problem("m" * 5000)
     assert problem is not None and "m" * 41 not in str(problem)
+
+
+def _area_ids(lang: str, area: str) -> set[str]:
+    return set(json.loads((LOCALES / lang / f"{area}.json").read_text(encoding="utf-8")))
+
+
+def test_each_language_file_has_the_same_ids_and_no_id_is_in_two_areas():
+    for area in AREAS:
+        assert _area_ids(EN, area) == _area_ids(ZH, area), area
+    assert not _area_ids(EN, "domain") & _area_ids(EN, "page")
+    assert load_catalogue() == CATALOGUE
+
+
+def test_the_domain_uses_only_domain_messages():
+    """The page's labels and panels are the UI's words: wanvideo/ never names one."""
+    page = _area_ids(EN, "page")
+    used = {
+        (mid, str(path.relative_to(ROOT)))
+        for path in (ROOT / "wanvideo").rglob("*.py")
+        for mid in _USE.findall(path.read_text(encoding="utf-8"))
+    }
+    assert {pair for pair in used if pair[0] in page} == set()
+    assert len(used) > 50
