@@ -43,9 +43,21 @@ def static_text(value: Message | str) -> I18nData | str:
     return static(value.id, **value.params) if isinstance(value, Message) else value
 
 
+# Keys Gradio's frontend translates but its own tables lack, in every language (Gradio 6.31: the
+# status tracker says `common.complete` to screen readers when a run ends; only
+# `chatbot.complete` exists). svelte-i18n shows a missing key as it is, so the page announced
+# "common.complete". Our tables give them catalogue text (a flat key is looked up before
+# Gradio's nested ones; other languages fall back to the English table like the rest).
+GRADIO_KEYS = {"common.complete": "gradio.complete"}
+
+
 def i18n() -> gr.I18n:
-    """The translations of every `static` text, for `launch(i18n=...)`."""
-    tables = {lang: {key: texts[lang] for key, texts in _STATIC.items()} for lang in LANGUAGES}
+    """The translations of every `static` text and of `GRADIO_KEYS`, for `launch(i18n=...)`."""
+    tables = {
+        lang: {key: texts[lang] for key, texts in _STATIC.items()}
+        | {key: t(id, lang) for key, id in GRADIO_KEYS.items()}
+        for lang in LANGUAGES
+    }
     return gr.I18n(**tables)
 
 

@@ -22,10 +22,34 @@ FIELDS = ("prompt", "videos", "video_urls", "duration")  # labelled inputs (thei
 GROUPS = ("quality", "aspect_ratio", "shot_type")  # radio groups
 
 
+# What Gradio's screen-reader status region (`div.sr-only[role=status]`) says lasts 1 s and is
+# throttled to one announcement per 5 s, so reading it at one moment sees it only by luck (the
+# issue: it failed on a fresh clone, passed on a warm one). A MutationObserver, installed before
+# Gradio's scripts run, keeps every text it ever held.
+ANNOUNCED = """
+window.__wanAnnounced = [];
+new MutationObserver(() => {
+  for (const region of document.querySelectorAll("div.sr-only[role=status]")) {
+    const text = region.textContent.trim();
+    if (text) window.__wanAnnounced.push(text);
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+# A Gradio translation key shown as it is (svelte-i18n shows the key when no table has it).
+RAW_KEY = re.compile(
+    r"\b(?:common|upload_text|status|blocks|errors|file|video|audio|image|dropdown|chatbot|"
+    r"dataframe|radio|number|slider|checkbox|textbox|label|login|plot|code)\.[a-z_]+\b"
+)
+
+
+def _raw_keys(text: str) -> list[str]:
+    return RAW_KEY.findall(text)
+
+
 def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    context, page = open_studio(browser, studio, locale=locale)
+    context, page = open_studio(browser, studio, locale=locale, init_script=ANNOUNCED)
     try:
         # The frontend and the server chose the same language.
         assert page.evaluate("navigator.language") == locale
@@ -70,6 +94,19 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         card = page.locator("#history-list .wan-hist-card").first
         expect(card.locator(".wan-chip")).to_have_text(t("status.completed", lang), timeout=WAIT)
         expect(card.get_by_role("button", name=t("history.remix", lang))).to_be_visible()
+        # The screen reader heard that the run finished, in this language (Gradio's own key
+        # `common.complete`), and never a translation key.
+        # (Waits for either, so a raw key fails on the assertion, with what was heard.)
+        done = t("gradio.complete", lang)
+        page.wait_for_function(
+            "([done, key]) => window.__wanAnnounced.some(t => t === done || new RegExp(key).test(t))",
+            arg=[done, RAW_KEY.pattern],
+            timeout=WAIT,
+        )
+        announced = page.evaluate("window.__wanAnnounced")
+        assert not [text for text in announced if _raw_keys(text)], announced
+        assert done in announced, announced
+        assert not _raw_keys(page.locator("body").inner_text())
         if lang == ZH:
             page.get_by_text(t("form.advanced", lang)).click()
             expect(page.get_by_label(t("field.api_key", lang))).to_be_visible()
