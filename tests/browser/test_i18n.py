@@ -107,6 +107,11 @@ def _journey(browser, studio: Studio, artifacts: Path, locale: str, lang: str) -
         assert not [text for text in announced if _raw_keys(text)], announced
         assert done in announced, announced
         assert not _raw_keys(page.locator("body").inner_text())
+        # Nor in the names and tooltips of Gradio's own buttons (gr.File's upload button).
+        named = page.locator("[aria-label], [title], [alt], [placeholder]").evaluate_all(
+            "els => els.flatMap(e => ['aria-label', 'title', 'alt', 'placeholder'].map(a => e.getAttribute(a)))"
+        )
+        assert not [name for name in named if name and _raw_keys(name)], named
         if lang == ZH:
             page.get_by_text(t("form.advanced", lang)).click()
             expect(page.get_by_label(t("field.api_key", lang))).to_be_visible()
