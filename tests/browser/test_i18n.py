@@ -172,3 +172,69 @@ def test_other_languages_fall_back_to_english(browser, studio: Studio) -> None: 
         expect(page.locator("#history-list")).to_contain_text(t("history.empty", EN))
     finally:
         context.close()
+
+
+def test_gradio_status_tracker_speaks_chinese_in_a_queue(browser) -> None:  # noqa: ANN001
+    """Gradio's status tracker tells screen readers the queue position with its own key
+    `status.queue_position`, which Gradio has no Chinese text for: the app's tables (lang.i18n())
+    give it, as a template Gradio fills. A one-button app with the studio's tables and a queue
+    of one (the studio's own queue depends on its settings): the second Chinese tab waits."""
+    import threading
+
+    import gradio as gr
+
+    from components import lang
+
+    from .conftest import _free_port
+
+    started, release = threading.Event(), threading.Event()
+
+    def held(text: str) -> str:  # runs until the test has heard the second tab's queue position
+        started.set()
+        release.wait(WAIT / 1000)
+        return text
+
+    with gr.Blocks() as demo:  # delete_cache=None: closing it leaves Gradio's cache folder alone
+        box, out, go = gr.Textbox(), gr.Textbox(), gr.Button("go")
+        go.click(held, box, out, concurrency_limit=1)
+    _, url, _ = demo.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=_free_port(),
+        quiet=True,
+        i18n=lang.i18n(),
+    )
+    contexts = []
+    try:
+        pages = []
+        for _ in range(2):
+            context = browser.new_context(locale="zh-CN")
+            contexts.append(context)
+            context.add_init_script(ANNOUNCED)
+            page = context.new_page()
+            page.goto(url)
+            pages.append(page)
+        first, second = pages
+        first.get_by_role("button", name="go").click()
+        assert started.wait(WAIT / 1000)
+        second.get_by_role("button", name="go").click()  # queued behind the first
+        queued = t("gradio.queue_position", ZH, position=1, size=1).split("1")[0]  # "排队中：第 "
+        second.wait_for_function(
+            "([queued, key]) => window.__wanAnnounced.some(t => t.startsWith(queued) || new RegExp(key).test(t)"
+            " || /In queue/.test(t))",
+            arg=[queued, RAW_KEY.pattern],
+            timeout=WAIT,
+        )
+        release.set()
+        done = t("gradio.complete", ZH)
+        heard = []
+        for page in pages:
+            page.wait_for_function("done => window.__wanAnnounced.includes(done)", arg=done, timeout=WAIT)
+            heard += page.evaluate("window.__wanAnnounced")
+        assert any(text.startswith(queued) for text in heard), heard
+        assert not [text for text in heard if _raw_keys(text) or _english_words(text)], heard
+    finally:
+        release.set()
+        for context in contexts:
+            context.close()
+        demo.close()
