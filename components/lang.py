@@ -21,7 +21,7 @@ from typing import Any
 import gradio as gr
 from gradio.i18n import I18nData
 
-from wanvideo.messages import EN, LANGUAGES, Message, negotiate, render, t
+from wanvideo.messages import CATALOGUE, EN, LANGUAGES, Message, negotiate, render, t
 
 _STATIC: dict[str, dict[str, str]] = {}  # i18n key -> {lang: text}, filled while the UI is built
 
@@ -43,9 +43,27 @@ def static_text(value: Message | str) -> I18nData | str:
     return static(value.id, **value.params) if isinstance(value, Message) else value
 
 
+# Gradio's own keys whose text Gradio 6.31 lacks. In every language (svelte-i18n then shows the
+# key as it is): `common.complete`, which the status tracker says to screen readers when a run
+# ends (only `chatbot.complete` exists), and `common.upload`, the name and tooltip of gr.File's
+# upload button. In Chinese only (English is shown): the status tracker's progress and queue
+# position. Our tables give them catalogue text, as a template Gradio fills itself ({position});
+# a flat key is looked up before Gradio's nested ones, other languages fall back to English.
+GRADIO_KEYS = {
+    "common.complete": "gradio.complete",
+    "common.upload": "gradio.upload",
+    "common.progress": "gradio.progress",
+    "status.queue_position": "gradio.queue_position",
+}
+
+
 def i18n() -> gr.I18n:
-    """The translations of every `static` text, for `launch(i18n=...)`."""
-    tables = {lang: {key: texts[lang] for key, texts in _STATIC.items()} for lang in LANGUAGES}
+    """The translations of every `static` text and of `GRADIO_KEYS`, for `launch(i18n=...)`."""
+    tables = {
+        lang: {key: texts[lang] for key, texts in _STATIC.items()}
+        | {key: CATALOGUE[id][lang] for key, id in GRADIO_KEYS.items()}
+        for lang in LANGUAGES
+    }
     return gr.I18n(**tables)
 
 

@@ -31,12 +31,14 @@ RECORD_STATUS_JS = """
 """
 
 
-def open_studio(browser, studio: Studio, **context_args):  # noqa: ANN001, ANN201
+def open_studio(browser, studio: Studio, init_script: str | None = None, **context_args):  # noqa: ANN001, ANN201
     from playwright.sync_api import expect
 
     # en-US unless a test asks for another language (the accessible names below are English).
     defaults = {"viewport": {"width": 1280, "height": 1000}, "locale": "en-US"}
     context = browser.new_context(**{**defaults, **context_args})
+    if init_script:  # runs in the page before Gradio's own scripts
+        context.add_init_script(init_script)
     page = context.new_page()
     page.set_default_timeout(WAIT)
     page.goto(studio.url)

@@ -122,6 +122,19 @@ def test_static_text_is_registered_for_gradio_in_both_languages() -> None:
     assert tables[ZH][prompt.key] == "提示词" and tables[EN][prompt.key] == "Prompt"
 
 
+def test_gradio_keys_without_gradio_text_are_in_both_tables() -> None:
+    """Gradio 6.31 has no text for `common.complete` / `common.upload` (the page showed the keys)
+    and none in Chinese for its status tracker's queue position and progress (English on a
+    Chinese page); the tables give them ours, as templates Gradio fills itself."""
+    tables = lang.i18n().translations
+    assert (tables[EN]["common.complete"], tables[ZH]["common.complete"]) == ("Complete", "完成")
+    assert (tables[EN]["common.upload"], tables[ZH]["common.upload"]) == ("Upload", "上传")
+    assert tables[ZH]["common.progress"] == "进度"
+    queue = tables[ZH]["status.queue_position"]  # Gradio replaces {position} and {size}
+    assert "{position}" in queue and "{size}" in queue and "排队" in queue
+    assert tables[EN]["status.queue_position"] == "In queue: {position} of {size}"  # Gradio's own
+
+
 def test_language_of_a_request() -> None:
     assert lang.lang_of(SimpleNamespace(headers={"accept-language": "zh-CN,zh;q=0.9"})) == ZH
     assert lang.lang_of(SimpleNamespace(headers={"accept-language": "en-US"})) == EN
