@@ -181,7 +181,7 @@ def test_wire_body_sizes_durations_and_explicit_defaults(profile, settings):
             },
             context={"profile": profile},
         )
-        wire = DashScopeAdapter(WanClient(profile, KEY, settings)).wire_body(body)
+        wire = DashScopeAdapter(profile, WanClient(profile, KEY, settings).transport).wire_body(body)
         assert wire == {
             "model": "wan2.6-r2v",
             "input": {"prompt": "character1 waves", "reference_urls": ["oss://dir/a.mp4"]},
@@ -192,7 +192,7 @@ def test_wire_body_sizes_durations_and_explicit_defaults(profile, settings):
         {"prompt": "character1", "video_urls": ["https://a.test/v.mp4"], "duration": 5},
         context={"profile": flash},
     )
-    wire = DashScopeAdapter(WanClient(flash, KEY, settings)).wire_body(body)
+    wire = DashScopeAdapter(flash, WanClient(flash, KEY, settings).transport).wire_body(body)
     assert wire["model"] == "wan2.6-r2v-flash" and wire["parameters"]["audio"] is True
 
 

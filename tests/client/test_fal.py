@@ -166,7 +166,7 @@ def test_wire_body_sends_the_defaults_fal_would_change(profile, settings):
         duration=10,
         model_params={"shot_type": "multi"},
     )
-    wire = FalAdapter(WanClient(profile, KEY, settings)).wire_body(body)
+    wire = FalAdapter(profile, WanClient(profile, KEY, settings).transport).wire_body(body)
     assert wire == {
         "prompt": "@Video1 waves",
         "video_urls": ["https://v3.fal.media/files/a.mp4"],
