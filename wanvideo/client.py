@@ -206,8 +206,8 @@ class WanClient:
             ) from None
 
     async def create_task(self, body: CreateTaskBody, idempotency_key: str) -> Task:
-        """Create a generation task: the PAID call. Retried only safely (see the module
-        docstring); the key is sent where the provider honours it."""
+        """Create a generation task: the PAID call. Retried only safely (see
+        `wanvideo.transport`); the idempotency key is sent where the provider honours it."""
         return await self.adapter.create(body, idempotency_key)
 
     async def get_task(self, task_id: str) -> Task:
