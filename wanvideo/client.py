@@ -10,30 +10,9 @@
 
 The provider's dialect is spoken by an adapter chosen by the profile (`profile.adapter`:
 `wanvideo/adapters/{evolink,dashscope,fal}.py`): it turns `upload_file`, `create_task`,
-`get_task` and `cancel_task` into its own requests and its answers into `Task`. This module
-keeps what every provider shares: the transport, retries, error mapping, key secrecy,
-polling and the download.
-
-Retry policy (one function, `_retry_delay`, decides):
-
-- reads (task polls, uploads, downloads): timeouts, connection errors, 429 and 5xx are
-  retried up to `settings.max_retries` times with exponential backoff + jitter
-  (`backoff_delay`), or after `Retry-After` when the server sends one (capped at
-  `settings.max_retry_after`).
-- create (paid): never a blind retry. Retried only on the adapter's `create_retry_statuses`
-  (EvoLink: 429/503, always with the same `Idempotency-Key`; DashScope and fal, which have
-  no idempotency key: 429 only, a refusal that created nothing) or when the request provably
-  never left this machine (connect error/timeout, pool timeout). A read timeout or a dropped
-  connection after sending is NOT retried: the task may exist;
-  `request_may_have_reached_server(exc)` tells the caller so.
-
-Every error response is turned into an exception in `status_error` (via
-`errors.error_for_status`); every httpx transport error in `_transport_error`. The key is
-only ever put in the Authorization header of requests to the provider's own hosts (never
-to a result CDN, an upload host named by the provider, or a URL on another host), and it is
-scrubbed from any message the server echoes back.
-
-Waiting between retries goes through `retry_sleep`, the one function tests patch.
+`get_task` and `cancel_task` into its own requests and its answers into `Task`. The HTTP they
+all speak through (send, retries, auth, key scrubbing, multipart bodies) is
+`wanvideo/transport.py`; this module keeps polling and the download.
 """
 
 from __future__ import annotations
@@ -41,44 +20,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import mimetypes
 import os
-import random
 import statistics
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from . import media
+from .adapters import adapter_class
 from .adapters.base import CancelOutcome, CancelResult
+from .adapters.evolink import CREATE_PATH  # noqa: F401  (tests and tools name EvoLink's create path)
 from .disk import MB, disk_low_message, short_of_space
-from .errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    DownloadError,
-    ServerError,
-    TaskDeadlineError,
-    UploadError,
-    WanError,
-    error_for_status,
-)
+from .errors import APIConnectionError, APIStatusError, DownloadError, TaskDeadlineError, UploadError
 from .fsutil import fsync_dir
+from .media.sandbox import SandboxError, default_sandbox
 from .messages import Message
 from .providers import GenerationTime, ProviderProfile
 from .schemas import CreateTaskBody, Task
 from .settings import Settings
 from .task_status import PROVIDER_PENDING
+from .transport import (  # noqa: F401  (importable from here, as before)
+    ProgressCallback,
+    Transport,
+    backoff_delay,
+    request_may_have_reached_server,
+)
 
 __all__ = [
-    "CHUNK_SIZE",
-    "DEMO_KEY",
+    "CREATE_PATH",
     "CancelOutcome",
     "CancelResult",
     "TaskDeadlineError",
@@ -88,13 +59,10 @@ __all__ = [
     "expected_generation_time",
     "poll_interval",
     "request_may_have_reached_server",
-    "retry_sleep",
 ]
 
 log = logging.getLogger("wanvideo.client")
 
-CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
-DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
 # Without progress or an estimate (DashScope, fal), once the task may be done: a poll every
 # 4 s keeps completion-to-saved under the 5 s target (about 1 s is left for the final read,
@@ -104,43 +72,6 @@ LATE_FACTOR = 2.0  # past this many typical runs a task is stuck, not nearly don
 MIN_OBSERVED = 3  # completed runs needed before they replace the profile's prior
 EARLIEST_MARGIN = 0.8  # the learned earliest end: this share of the quickest recent run
 VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
-# EvoLink's paths (the other providers' are in their adapters).
-CREATE_PATH = "/v1/videos/generations"
-TASK_PATH = "/v1/tasks/{task_id}"
-UPLOAD_PATH = "/api/v1/files/upload/stream"
-
-# Transport errors raised before a single byte of the request was sent.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
-T = TypeVar("T")
-
-
-async def retry_sleep(seconds: float) -> None:
-    """The only place the client waits before a retry (tests patch it to record and skip)."""
-    await asyncio.sleep(seconds)
-
-
-def backoff_delay(attempt: int, settings: Settings) -> float:
-    """Exponential backoff with jitter for retry number `attempt` (0-based)."""
-    delay = min(settings.retry_max_delay, settings.retry_base_delay * (2**attempt))
-    return delay * (1 - 0.25 * random.random())
-
-
-def request_may_have_reached_server(exc: BaseException) -> bool:
-    """For a failed create: could the provider have created (and later bill) the task?
-
-    False only when the request provably never left (connect errors) or was clearly
-    refused (4xx, 503). A read timeout, a dropped connection, a 500/502/504 or an
-    unreadable success answer is unknown.
-    """
-    if isinstance(exc, APIConnectionError):
-        return not isinstance(exc.__cause__, _NOT_SENT)
-    if isinstance(exc, APIStatusError):
-        if exc.status_code < 400:  # accepted, but the answer was unreadable: it likely exists
-            return True
-        return exc.status_code >= 500 and exc.status_code != 503
-    return False
 
 
 def estimate_remaining(task: Task, elapsed: float) -> float | None:
@@ -209,130 +140,20 @@ async def _verify_video(path: Path) -> None:
     read in the media sandbox like any other file from outside (a crafted answer costs a
     worker, never the app)."""
     try:
-        duration = await media.default_sandbox().run(
+        duration = await default_sandbox().run(
             "wanvideo.media.local:video_duration", str(path), timeout=VERIFY_SECONDS
         )
-    except media.SandboxError as exc:
+    except SandboxError as exc:
         raise DownloadError(Message("download.unreadable", reason=exc.reason.value)) from None
     if not duration or duration <= 0:
         raise DownloadError(Message("download.not_playable"))
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return (parts.scheme, (parts.hostname or "").lower(), parts.port)
-
-
-def _quote_filename(name: str) -> str:
-    """A multipart filename: no quotes or line breaks (UTF-8 as browsers send it)."""
-    return name.replace("\\", "\\\\").replace('"', "%22").replace("\r", "").replace("\n", "")
-
-
-class _MultipartFile:
-    """A `multipart/form-data` body with text `fields` first and one file field last,
-    streamed in 1 MiB chunks (OSS, behind DashScope's temporary upload, reads only the fields
-    before the file).
-
-    Its length is known up front (so the request carries a Content-Length), and at most one
-    chunk of the file is in memory at a time.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        field: str = "file",
-        on_progress: ProgressCallback | None = None,
-        *,
-        fields: Sequence[tuple[str, str]] = (),
-        filename: str | None = None,
-    ):
-        self.path = path
-        self.size = path.stat().st_size
-        self.boundary = uuid.uuid4().hex
-        name = filename or path.name
-        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        text = "".join(
-            f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{_quote_filename(key)}"\r\n\r\n{value}\r\n'
-            for key, value in fields
-        )
-        self.head = (
-            text + f"--{self.boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{_quote_filename(name)}"\r\n'
-            f"Content-Type: {mime}\r\n\r\n"
-        ).encode()
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.on_progress = on_progress
-
-    @property
-    def content_length(self) -> int:
-        return len(self.head) + self.size + len(self.tail)
-
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield self.head
-        async for chunk in _file_chunks(self.path, self.size, self.on_progress):
-            yield chunk
-        yield self.tail
-
-
-class _RawFile:
-    """A file as a raw request body (fal's PUT to its presigned upload URL), streamed in
-    1 MiB chunks with a known length."""
-
-    def __init__(self, path: Path, on_progress: ProgressCallback | None = None) -> None:
-        self.path = path
-        self.size = path.stat().st_size
-        self.on_progress = on_progress
-
-    @property
-    def content_length(self) -> int:
-        return self.size
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in _file_chunks(self.path, self.size, self.on_progress):
-            yield chunk
-
-
-async def _file_chunks(path: Path, size: int, on_progress: ProgressCallback | None) -> AsyncIterator[bytes]:
-    """The file's bytes in CHUNK_SIZE pieces, read ahead in a thread; refuses a file that
-    changes size while it is sent."""
-    sent = 0
-    if on_progress:
-        on_progress(0, size)
-    with path.open("rb") as file:
-        # Read ahead: the next chunk is read in a thread while this one is sent.
-        ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
-        try:
-            while True:
-                chunk = await ahead
-                if not chunk:
-                    break
-                ahead = asyncio.ensure_future(asyncio.to_thread(file.read, CHUNK_SIZE))
-                sent += len(chunk)
-                if sent > size:
-                    raise UploadError(Message("upload.grew", name=path.name))
-                yield chunk
-                if on_progress:
-                    on_progress(sent, size)
-        finally:
-            if not ahead.done():
-                # Let the thread finish its read before the file is closed.
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(ahead)
-    if sent != size:
-        raise UploadError(Message("upload.shrank", name=path.name))
-
-
 class WanClient:
     """Async client for one provider profile and one API key. Use as an async context manager.
 
-    The provider's dialect is `self.adapter` (chosen by `profile.adapter`). Adapters use the
-    small surface below (`http`, `auth_headers`, `send`, `send_raw`, `read_json`, `task_from`,
-    `status_error`, `with_retries`, `scrub`, `is_key_host`) and never hold the key."""
+    The provider's dialect is `self.adapter` (chosen by `profile.adapter`); it speaks through
+    `self.transport` (`wanvideo.transport.Transport`, which alone holds the key)."""
 
     def __init__(
         self,
@@ -341,27 +162,19 @@ class WanClient:
         settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        from .adapters import adapter_for
-
-        if isinstance(api_key, SecretStr):
-            api_key = api_key.get_secret_value()
-        self._key = SecretStr(api_key or DEMO_KEY)
         self.profile = profile
         self.settings = settings
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.read_timeout,
-            pool=settings.connect_timeout,
-        )
-        self._http = httpx.AsyncClient(
+        adapter = adapter_class(profile.adapter)
+        # The key lives in the transport, which sends it to the provider's own hosts only.
+        self.transport = Transport(
+            settings,
+            api_key,
+            key_urls=(profile.api_base_url, profile.files_base_url),
+            auth_scheme=adapter.auth_scheme,
+            create_retry_statuses=adapter.create_retry_statuses,
             transport=transport,
-            timeout=timeout,
-            follow_redirects=True,
-            headers={"User-Agent": "wan-reference-video-studio/0.1"},
         )
-        self._key_hosts = {_origin(profile.api_base_url), _origin(profile.files_base_url)}
-        self.adapter = adapter_for(self)
+        self.adapter = adapter(profile, self.transport)
 
     def __repr__(self) -> str:
         return f"WanClient(provider={self.profile.name!r}, api_base_url={self.profile.api_base_url!r})"
@@ -373,7 +186,7 @@ class WanClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self.transport.aclose()
 
     # ----------------------------------------------------------------- public API
 
@@ -393,8 +206,8 @@ class WanClient:
             ) from None
 
     async def create_task(self, body: CreateTaskBody, idempotency_key: str) -> Task:
-        """Create a generation task: the PAID call. Retried only safely (see the module
-        docstring); the key is sent where the provider honours it."""
+        """Create a generation task: the PAID call. Retried only safely (see
+        `wanvideo.transport`); the idempotency key is sent where the provider honours it."""
         return await self.adapter.create(body, idempotency_key)
 
     async def get_task(self, task_id: str) -> Task:
@@ -506,25 +319,26 @@ class WanClient:
         part = dest.with_name(f".{dest.name}.part")
         what = Message("transport.downloading")
         cap = self.settings.max_result_bytes
+        net = self.transport
 
         async def attempt() -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
             have = part.stat().st_size if part.exists() else 0
-            headers = {**self.auth_headers(url), "Accept-Encoding": "identity"}
+            headers = {**net.auth_headers(url), "Accept-Encoding": "identity"}
             if have:
                 headers["Range"] = f"bytes={have}-"
-            request = self._http.build_request("GET", url, headers=headers)
+            request = net.http.build_request("GET", url, headers=headers)
             try:
-                response = await self._http.send(request, stream=True)
+                response = await net.http.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise self._transport_error(exc, what, request) from exc
+                raise net.transport_error(exc, what, request) from exc
             try:
                 if response.status_code == 416 and have:
                     part.unlink(missing_ok=True)  # our piece is not a prefix of theirs: start over
                     raise APIConnectionError(Message("download.partial_mismatch", what=what))
                 if response.status_code >= 400:
                     await response.aread()
-                    raise self.status_error(response)
+                    raise net.status_error(response)
                 encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
                 if encoding not in ("", "identity"):
                     raise DownloadError(Message("download.compressed", what=what, encoding=encoding))
@@ -553,7 +367,7 @@ class WanClient:
                             if on_progress:
                                 on_progress(received, total or 0)
                     except httpx.HTTPError as exc:
-                        raise self._transport_error(exc, what, request) from exc
+                        raise net.transport_error(exc, what, request) from exc
                     finally:
                         file.flush()
                         await asyncio.to_thread(os.fsync, file.fileno())
@@ -570,7 +384,7 @@ class WanClient:
             return dest
 
         try:
-            return await self.with_retries(attempt, what=what, paid=False)
+            return await net.with_retries(attempt, what=what, paid=False)
         except DownloadError:
             part.unlink(missing_ok=True)  # refused for good: nothing to resume from
             raise
@@ -582,34 +396,6 @@ class WanClient:
         except asyncio.CancelledError:
             part.unlink(missing_ok=True)  # stopped: leave nothing behind
             raise
-
-    # ----------------------------------------------------------------- the adapters' surface
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        return self._http
-
-    def is_key_host(self, url: str) -> bool:
-        """Is `url` on one of the provider's own hosts (the only ones that see the key)?"""
-        return _origin(url) in self._key_hosts
-
-    def auth_headers(self, url: str) -> dict[str, str]:
-        """The key, for the provider's own hosts only (a result CDN never sees it), in the
-        adapter's scheme (`Bearer`, fal's `Key`)."""
-        if self.is_key_host(url):
-            return {"Authorization": f"{self.adapter.auth_scheme} {self._key.get_secret_value()}"}
-        return {}
-
-    def scrub(self, text: str) -> str:
-        """`text` without the key. A Message stays a Message (its parameters are scrubbed: the
-        catalogue's own words never hold a key), so it still shows in the visitor's language."""
-        key = self._key.get_secret_value()
-        if not key or key == DEMO_KEY or len(key) < 4:
-            return text
-        if isinstance(text, Message):
-            params = {k: self.scrub(v) if isinstance(v, str) else v for k, v in text.params.items()}
-            return Message(text.id, **params)
-        return text.replace(key, "***")
 
     def _deadline_error(self, task_id: str, task: Task | None) -> TaskDeadlineError:
         minutes = f"{self.settings.poll_deadline / 60:g}"
@@ -623,109 +409,6 @@ class WanClient:
             task_id=task_id,
             last=task,
         )
-
-    async def with_retries(self, attempt: Callable[[], Awaitable[T]], *, what: str, paid: bool) -> T:
-        tries = 0
-        while True:
-            try:
-                return await attempt()
-            except WanError as exc:
-                delay = self._retry_delay(exc, tries, paid)
-                if delay is None or tries >= self.settings.max_retries:
-                    raise
-                tries += 1
-                log.info(
-                    "%s failed (%s); retry %d of %d in %.1f s",
-                    what,
-                    type(exc).__name__,
-                    tries,
-                    self.settings.max_retries,
-                    delay,
-                )
-                await retry_sleep(delay)
-
-    def _retry_delay(self, exc: WanError, tries: int, paid: bool) -> float | None:
-        """Seconds to wait before retrying after `exc`, or None when it must not be retried."""
-        if isinstance(exc, APIStatusError):
-            if paid and exc.status_code not in self.adapter.create_retry_statuses:
-                return None
-            if not paid and not (exc.retryable or exc.status_code == 429 or exc.status_code >= 500):
-                return None
-            if exc.retry_after is not None:
-                return min(exc.retry_after, self.settings.max_retry_after)
-            return backoff_delay(tries, self.settings)
-        if isinstance(exc, APIConnectionError):
-            if paid and not isinstance(exc.__cause__, _NOT_SENT):
-                return None
-            return backoff_delay(tries, self.settings)
-        return None
-
-    async def send_raw(self, request: httpx.Request, what: str) -> httpx.Response:
-        """Send a non-streamed request; map transport errors (any status is returned)."""
-        try:
-            response = await self._http.send(request)
-        except httpx.HTTPError as exc:
-            raise self._transport_error(exc, what, request) from exc
-        log.debug("%s %s -> %d", request.method, request.url, response.status_code)
-        return response
-
-    async def send(self, request: httpx.Request, what: str) -> httpx.Response:
-        """Send a non-streamed request; map transport errors and error statuses."""
-        response = await self.send_raw(request, what)
-        if response.status_code >= 400:
-            raise self.status_error(response)
-        return response
-
-    async def send_json(self, request: httpx.Request, what: str) -> Any:
-        return self.read_json(await self.send(request, what), what)
-
-    def read_json(self, response: httpx.Response, what: str) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise ServerError(
-                Message("transport.not_json", what=what), status_code=response.status_code
-            ) from None
-
-    def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
-        """A `Task` from a task object (EvoLink's, or one an adapter normalised)."""
-        if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
-            data = data["data"]
-        try:
-            return Task.model_validate(data)
-        except ValidationError:
-            raise ServerError(
-                Message("transport.unexpected_task", what=what), status_code=status_code
-            ) from None
-
-    def task_from_response(self, response: httpx.Response, what: str) -> Task:
-        return self.task_from(self.read_json(response, what), what, response.status_code)
-
-    def status_error(self, response: httpx.Response) -> APIStatusError:
-        """The one place an error response becomes an exception."""
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = response.text[:500]
-        error = error_for_status(response.status_code, body, response.headers.get("Retry-After"))
-        if isinstance(body, dict) and "error" not in body and body.get("msg"):
-            error.message = str(body["msg"])  # the files host: {"success": false, "msg": ...}
-        retryable = response.headers.get("X-Fal-Retryable", "").strip().lower()
-        if retryable in ("true", "false"):
-            error.retryable = retryable == "true"  # fal says whether a retry can help [B7]
-        error.message = self.scrub(error.message)
-        if error.suggestion:
-            error.suggestion = self.scrub(error.suggestion)
-        error.args = (error.message,)
-        log.debug("HTTP %d from %s: %s", response.status_code, response.request.url, error.message)
-        return error
-
-    def _transport_error(self, exc: httpx.HTTPError, what: str, request: httpx.Request) -> APIConnectionError:
-        """The one place an httpx transport error becomes an exception."""
-        host, kind = request.url.host, type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(Message("transport.timeout", what=what, host=host, kind=kind))
-        return APIConnectionError(Message("transport.connection_failed", what=what, host=host, kind=kind))
 
 
 async def _wait(seconds: float, wake: asyncio.Event | None) -> None:

@@ -11,8 +11,8 @@ from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
-from .media import ProbeResult
 from .media.prepare import PreparedClip, PrepPlan
+from .media.result import ProbeResult
 from .pricing import Estimate
 
 

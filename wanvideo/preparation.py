@@ -21,9 +21,9 @@ from pathlib import Path
 from .disk import MB, disk_low_message, short_of_space
 from .events import Failed, FailureReason, Preparing, Probed
 from .limits import MAX_REFERENCE_BYTES
-from .media import ProbeResult
 from .media.clips import PreparedClips, PrepareError, default_clips
 from .media.prepare import MAX_SOURCE_BYTES, Limits, PreparedClip, PrepPlan, plan_preparation
+from .media.result import ProbeResult
 from .media.rules import FIX_CHOICE
 from .messages import Message
 from .providers import ProviderProfile

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf
 
@@ -43,8 +43,7 @@ from .limits import (  # noqa: F401  (the API's limits, importable from here too
 from .messages import Message, echoed, either
 
 if TYPE_CHECKING:
-    from .media import ProbeResult
-    from .settings import Settings
+    from .media.result import ProbeResult
 
 MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
@@ -689,7 +688,21 @@ def get_profile(name: str, region: str | None = None) -> ProviderProfile:
     return found
 
 
-def effective_profile(settings: Settings) -> ProviderProfile:
+class ProfileSettings(Protocol):
+    """What `effective_profile` reads of `settings.Settings` (which imports this module to
+    check its provider and region names: a Protocol here keeps the import one-way)."""
+
+    provider: str
+    dashscope_region: str
+    api_base_url: str | None
+    files_base_url: str | None
+    prices_json: str | None
+
+    @property
+    def public_base_url(self) -> str | None: ...
+
+
+def effective_profile(settings: ProfileSettings) -> ProviderProfile:
     """The configured provider's profile with the host and price overrides from the settings."""
     region = settings.dashscope_region if settings.provider == "dashscope" else None
     return get_profile(settings.provider, region).with_overrides(

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import wanvideo.client as client_mod
+import wanvideo.transport as transport_mod
 from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo.client import WanClient, poll_interval, request_may_have_reached_server
@@ -67,7 +68,7 @@ def sleeps(monkeypatch):
     async def fake_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(client_mod, "retry_sleep", fake_sleep)
+    monkeypatch.setattr(transport_mod, "retry_sleep", fake_sleep)
     return waited
 
 
@@ -283,7 +284,7 @@ async def test_get_task_404_not_retried(settings, profile, sleeps):
 
 
 def test_backoff_grows_and_is_capped(settings):
-    delays = [client_mod.backoff_delay(n, settings) for n in range(10)]
+    delays = [transport_mod.backoff_delay(n, settings) for n in range(10)]
     assert all(0.75 * min(30, 2**n) <= d <= min(30, 2**n) for n, d in enumerate(delays))
     assert max(delays) <= settings.retry_max_delay
 
@@ -298,7 +299,7 @@ def _parse_multipart(request: httpx.Request, raw: bytes):
 
 
 async def test_upload_streams_multipart_with_content_length(tmp_path, settings, profile, sleeps, monkeypatch):
-    monkeypatch.setattr(client_mod, "CHUNK_SIZE", 1000)
+    monkeypatch.setattr(transport_mod, "CHUNK_SIZE", 1000)
     data = bytes(range(256)) * 40  # 10240 bytes: several 1000-byte chunks
     path = tmp_path / 'clip "one".mp4'
     path.write_bytes(data)

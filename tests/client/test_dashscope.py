@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import wanvideo.client as client_mod
+import wanvideo.transport as transport_mod
 from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo.client import CancelOutcome, WanClient
@@ -65,7 +65,7 @@ def sleeps(monkeypatch):
     async def fake_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(client_mod, "retry_sleep", fake_sleep)
+    monkeypatch.setattr(transport_mod, "retry_sleep", fake_sleep)
     return waited
 
 
@@ -181,7 +181,7 @@ def test_wire_body_sizes_durations_and_explicit_defaults(profile, settings):
             },
             context={"profile": profile},
         )
-        wire = DashScopeAdapter(WanClient(profile, KEY, settings)).wire_body(body)
+        wire = DashScopeAdapter(profile, WanClient(profile, KEY, settings).transport).wire_body(body)
         assert wire == {
             "model": "wan2.6-r2v",
             "input": {"prompt": "character1 waves", "reference_urls": ["oss://dir/a.mp4"]},
@@ -192,7 +192,7 @@ def test_wire_body_sizes_durations_and_explicit_defaults(profile, settings):
         {"prompt": "character1", "video_urls": ["https://a.test/v.mp4"], "duration": 5},
         context={"profile": flash},
     )
-    wire = DashScopeAdapter(WanClient(flash, KEY, settings)).wire_body(body)
+    wire = DashScopeAdapter(flash, WanClient(flash, KEY, settings).transport).wire_body(body)
     assert wire["model"] == "wan2.6-r2v-flash" and wire["parameters"]["audio"] is True
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import wanvideo.client as client_mod
+import wanvideo.transport as transport_mod
 from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo.client import CancelOutcome, WanClient
@@ -63,7 +63,7 @@ def sleeps(monkeypatch):
     async def fake_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(client_mod, "retry_sleep", fake_sleep)
+    monkeypatch.setattr(transport_mod, "retry_sleep", fake_sleep)
     return waited
 
 
@@ -166,7 +166,7 @@ def test_wire_body_sends_the_defaults_fal_would_change(profile, settings):
         duration=10,
         model_params={"shot_type": "multi"},
     )
-    wire = FalAdapter(WanClient(profile, KEY, settings)).wire_body(body)
+    wire = FalAdapter(profile, WanClient(profile, KEY, settings).transport).wire_body(body)
     assert wire == {
         "prompt": "@Video1 waves",
         "video_urls": ["https://v3.fal.media/files/a.mp4"],

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import wanvideo.client as client_mod
+import wanvideo.transport as transport_mod
 from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo import media
@@ -60,7 +61,7 @@ def sleeps(monkeypatch):
     async def fake_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(client_mod, "retry_sleep", fake_sleep)
+    monkeypatch.setattr(transport_mod, "retry_sleep", fake_sleep)
     return waited
 
 

@@ -25,9 +25,9 @@ def _settings(tmp_path):
 async def test_a_failed_connection_reads_in_chinese_with_its_host(tmp_path):
     profile = get_profile("evolink").with_overrides(api_base_url="http://api.test")
     async with WanClient(profile, SECRET, _settings(tmp_path)) as client:
-        request = client.http.build_request("GET", "http://api.test/v1/tasks/t-1")
+        request = client.transport.http.build_request("GET", "http://api.test/v1/tasks/t-1")
         what = Message("transport.reading", task_id="t-1")
-        error = client._transport_error(httpx.ConnectError("refused"), what, request)
+        error = client.transport.transport_error(httpx.ConnectError("refused"), what, request)
     assert type(error) is APIConnectionError
     assert str(error.message) == "Reading task t-1: the connection to api.test failed (ConnectError)."
     chinese = render(error.message, ZH)
@@ -53,7 +53,9 @@ async def test_scrubbing_the_key_keeps_a_message_translatable(tmp_path):
     profile = get_profile("evolink")
     async with WanClient(profile, SECRET, _settings(tmp_path)) as client:
         what = Message("transport.uploading", name="a.mp4")
-        scrubbed = client.scrub(Message("upload.files_host_said", what=what, reason=f"bad key {SECRET}"))
+        scrubbed = client.transport.scrub(
+            Message("upload.files_host_said", what=what, reason=f"bad key {SECRET}")
+        )
     assert isinstance(scrubbed, Message)
     assert str(scrubbed) == "Uploading a.mp4 failed: bad key ***."
     assert SECRET not in scrubbed.render(ZH) and CJK.search(scrubbed.render(ZH))

@@ -11,13 +11,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+from pydantic import ValidationError
+
+from ..errors import ServerError
 from ..messages import Message
+from ..providers import ProviderProfile
 from ..schemas import CreateTaskBody, Task
-
-if TYPE_CHECKING:
-    from ..client import ProgressCallback, WanClient
+from ..transport import ProgressCallback, Transport
 
 
 class CancelOutcome(str, enum.Enum):
@@ -48,7 +50,7 @@ class CancelResult:
 
 
 class Adapter:
-    """One provider's dialect over a `WanClient` (which holds the transport and the key)."""
+    """One provider's dialect over a `Transport` (which holds the httpx client and the key)."""
 
     name = ""
     auth_scheme = "Bearer"  # the Authorization scheme of the provider's own hosts
@@ -56,9 +58,9 @@ class Adapter:
     # nothing (and, with an idempotency key, could not create a second task).
     create_retry_statuses: tuple[int, ...] = (429,)
 
-    def __init__(self, client: WanClient) -> None:
-        self.client = client
-        self.profile = client.profile
+    def __init__(self, profile: ProviderProfile, transport: Transport) -> None:
+        self.profile = profile
+        self.transport = transport
 
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
         raise NotImplementedError
@@ -81,3 +83,18 @@ class Adapter:
 
     def files_url(self, path: str) -> str:
         return self.profile.files_base_url + path
+
+    def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
+        """A `Task` from a task object (EvoLink's, or one an adapter normalised)."""
+        if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
+            data = data["data"]
+        try:
+            return Task.model_validate(data)
+        except ValidationError:
+            raise ServerError(
+                Message("transport.unexpected_task", what=what), status_code=status_code
+            ) from None
+
+    def task_from_response(self, response: Any, what: str) -> Task:
+        """A `Task` from an httpx response's JSON body."""
+        return self.task_from(self.transport.read_json(response, what), what, response.status_code)

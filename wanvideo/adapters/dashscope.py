@@ -34,11 +34,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..client import ProgressCallback, _MultipartFile
 from ..errors import APIStatusError, BadRequestError, ServerError, UploadError
 from ..messages import Message
-from ..providers import OUTPUT_SIZES
+from ..providers import OUTPUT_SIZES, ProviderProfile
 from ..schemas import CreateTaskBody, Task
+from ..transport import MultipartFile, ProgressCallback, Transport
 from .base import Adapter, CancelOutcome, CancelResult
 
 log = logging.getLogger("wanvideo.client")
@@ -89,14 +89,14 @@ class DashScopeAdapter(Adapter):
     auth_scheme = "Bearer"
     create_retry_statuses = (429,)
 
-    def __init__(self, client: Any) -> None:
-        super().__init__(client)
+    def __init__(self, profile: ProviderProfile, transport: Transport) -> None:
+        super().__init__(profile, transport)
         self._bound: dict[str, str] = {}  # oss:// URL -> the model its upload policy named
 
     # ----------------------------------------------------------------- the temporary upload [D4]
 
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
-        client = self.client
+        transport = self.transport
         model = self.profile.variant.wire
         what = Message("transport.uploading", name=path.name)
         if not self.profile.local_files:
@@ -114,20 +114,20 @@ class DashScopeAdapter(Adapter):
                     log.info("%s: the upload policy expired; asking for a new one", what)
             raise UploadError(Message("upload.policy_expiring", what=what))
 
-        url = await client.with_retries(attempt, what=what, paid=False)
+        url = await transport.with_retries(attempt, what=what, paid=False)
         self._bound[url] = model
         return url
 
     async def _policy(self, model: str, what: str) -> dict[str, Any]:
-        client = self.client
+        transport = self.transport
         url = self.files_url(UPLOADS_PATH)
-        request = client.http.build_request(
+        request = transport.http.build_request(
             "GET",
             url,
             params={"action": "getPolicy", "model": model},
-            headers={**client.auth_headers(url), "Content-Type": "application/json"},
+            headers={**transport.auth_headers(url), "Content-Type": "application/json"},
         )
-        data = await client.send_json(request, what)
+        data = await transport.send_json(request, what)
         policy = data.get("data") if isinstance(data, dict) else None
         needed = ("policy", "signature", "upload_dir", "upload_host", "oss_access_key_id")
         if not isinstance(policy, dict) or any(not policy.get(name) for name in needed):
@@ -137,7 +137,7 @@ class DashScopeAdapter(Adapter):
     async def _post_form(
         self, policy: dict[str, Any], path: Path, on_progress: ProgressCallback | None, what: str
     ) -> str:
-        client = self.client
+        transport = self.transport
         size = path.stat().st_size
         limit_mb = _number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1_000_000:
@@ -156,11 +156,13 @@ class DashScopeAdapter(Adapter):
             ("key", key),
             ("success_action_status", "200"),
         ]
-        body = _MultipartFile(path, on_progress=on_progress, fields=fields)  # `file` goes last [D4]
+        body = MultipartFile(path, on_progress=on_progress, fields=fields)  # `file` goes last [D4]
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
         # The upload host is OSS, named by the policy: it never gets the key.
-        request = client.http.build_request("POST", str(policy["upload_host"]), headers=headers, content=body)
-        response = await client.send_raw(request, what)
+        request = transport.http.build_request(
+            "POST", str(policy["upload_host"]), headers=headers, content=body
+        )
+        response = await transport.send_raw(request, what)
         if response.status_code < 300:
             return OSS_SCHEME + key
         code, message = _oss_words(response.text[:4000])
@@ -182,7 +184,7 @@ class DashScopeAdapter(Adapter):
                 "upload.host_refused",
                 what=what,
                 code=code or response.status_code,
-                reason=client.scrub(message) or Message("upload.no_reason"),
+                reason=transport.scrub(message) or Message("upload.no_reason"),
             )
         )
 
@@ -207,7 +209,7 @@ class DashScopeAdapter(Adapter):
         }
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
-        client = self.client
+        transport = self.transport
         what = Message("transport.creating")
         for url in body.video_urls:
             bound = self._bound.get(url)
@@ -219,7 +221,7 @@ class DashScopeAdapter(Adapter):
                     suggestion=Message("transport.dashscope_wrong_model_hint"),
                 )
         url = self.api_url(CREATE_PATH)
-        headers = {**client.auth_headers(url), "X-DashScope-Async": "enable"}
+        headers = {**transport.auth_headers(url), "X-DashScope-Async": "enable"}
         if any(u.startswith(OSS_SCHEME) for u in body.video_urls):
             headers["X-DashScope-OssResourceResolve"] = "enable"  # [D4]
         payload = self.wire_body(body)
@@ -227,22 +229,22 @@ class DashScopeAdapter(Adapter):
         log.debug("create for idempotency key %s (not sent: DashScope has none)", idempotency_key)
 
         async def attempt() -> Task:
-            request = client.http.build_request("POST", url, headers=headers, json=payload)
-            response = await client.send(request, what)
-            return self._task(client.read_json(response, what), None, what)
+            request = transport.http.build_request("POST", url, headers=headers, json=payload)
+            response = await transport.send(request, what)
+            return self._task(transport.read_json(response, what), None, what)
 
-        return await client.with_retries(attempt, what=what, paid=True)
+        return await transport.with_retries(attempt, what=what, paid=True)
 
     async def get_task(self, task_id: str) -> Task:
-        client = self.client
+        transport = self.transport
         url = self.api_url(TASK_PATH.format(task_id=task_id))
         what = Message("transport.reading", task_id=task_id)
 
         async def attempt() -> Task:
-            request = client.http.build_request("GET", url, headers=client.auth_headers(url))
-            return self._task(client.read_json(await client.send(request, what), what), task_id, what)
+            request = transport.http.build_request("GET", url, headers=transport.auth_headers(url))
+            return self._task(transport.read_json(await transport.send(request, what), what), task_id, what)
 
-        return await client.with_retries(attempt, what=what, paid=False)
+        return await transport.with_retries(attempt, what=what, paid=False)
 
     def _task(self, data: Any, task_id: str | None, what: str) -> Task:
         """DashScope's answer as a `Task` [D1, A5]."""
@@ -265,26 +267,26 @@ class DashScopeAdapter(Adapter):
             found["error"] = {"code": "UNKNOWN", "message": _UNKNOWN_MESSAGE}
         elif status == "CANCELED":
             found["error"] = {"code": "CANCELED", "message": _CANCELED_MESSAGE}
-        return self.client.task_from(found, what)
+        return self.task_from(found, what)
 
     async def cancel(self, task_id: str) -> CancelResult:
         """Only a PENDING task can be cancelled [D5]. A refusal is checked against the task
         itself: a cancel whose answer was lost and was asked again reads CANCELED there."""
-        client = self.client
+        transport = self.transport
         url = self.api_url(CANCEL_PATH.format(task_id=task_id))
         what = Message("transport.cancelling", task_id=task_id)
 
         async def attempt() -> CancelResult | None:
-            request = client.http.build_request("POST", url, headers=client.auth_headers(url))
+            request = transport.http.build_request("POST", url, headers=transport.auth_headers(url))
             try:
-                await client.send(request, what)
+                await transport.send(request, what)
             except APIStatusError as exc:
                 if exc.status_code == 400 and exc.code == "UnsupportedOperation":
                     return None
                 raise
             return CancelResult(CancelOutcome.CANCELLED, _CANCELED_MESSAGE, task_id)
 
-        result = await client.with_retries(attempt, what=what, paid=False)
+        result = await transport.with_retries(attempt, what=what, paid=False)
         if result is not None:
             return result
         task = await self.get_task(task_id)

@@ -36,10 +36,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..client import ProgressCallback, _RawFile
 from ..errors import APIStatusError, ServerError, UploadError
 from ..messages import Message
+from ..providers import ProviderProfile
 from ..schemas import CreateTaskBody, Task
+from ..transport import ProgressCallback, RawFile, Transport
 from .base import Adapter, CancelOutcome, CancelResult
 
 log = logging.getLogger("wanvideo.client")
@@ -62,8 +63,8 @@ class FalAdapter(Adapter):
     auth_scheme = "Key"
     create_retry_statuses = (429,)
 
-    def __init__(self, client: Any) -> None:
-        super().__init__(client)
+    def __init__(self, profile: ProviderProfile, transport: Transport) -> None:
+        super().__init__(profile, transport)
         self._urls: dict[str, dict[str, str]] = {}  # request id -> the submit's URLs
 
     # ----------------------------------------------------------------- URLs
@@ -81,7 +82,7 @@ class FalAdapter(Adapter):
         for kind in ("status_url", "response_url", "cancel_url"):
             url = answer.get(kind)
             if isinstance(url, str) and url:
-                if self.client.is_key_host(url):
+                if self.transport.is_key_host(url):
                     urls[kind] = url
                 else:  # never send the key to a host we did not configure
                     log.warning("fal named a %s on another host; the documented path is used instead", kind)
@@ -90,41 +91,41 @@ class FalAdapter(Adapter):
     # ----------------------------------------------------------------- storage upload [F3]
 
     async def upload(self, path: Path, on_progress: ProgressCallback | None) -> str:
-        client = self.client
+        transport = self.transport
         what = Message("transport.uploading", name=path.name)
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         url = self.files_url(INITIATE_PATH)
 
         async def attempt() -> str:
-            request = client.http.build_request(
+            request = transport.http.build_request(
                 "POST",
                 url,
                 params={"storage_type": STORAGE_TYPE},
-                headers=client.auth_headers(url),
+                headers=transport.auth_headers(url),
                 json={"content_type": mime, "file_name": path.name},
             )
-            urls = await client.send_json(request, what)
+            urls = await transport.send_json(request, what)
             upload_url = urls.get("upload_url") if isinstance(urls, dict) else None
             file_url = urls.get("file_url") if isinstance(urls, dict) else None
             if not upload_url or not file_url:
                 raise ServerError(Message("upload.fal_no_urls", what=what), status_code=200)
-            body = _RawFile(path, on_progress)
+            body = RawFile(path, on_progress)
             # A presigned URL: no key (fal's own host or not).
-            put = client.http.build_request(
+            put = transport.http.build_request(
                 "PUT",
                 str(upload_url),
                 headers={"Content-Type": mime, "Content-Length": str(body.content_length)},
                 content=body,
             )
-            response = await client.send_raw(put, what)
+            response = await transport.send_raw(put, what)
             if response.status_code >= 400:
-                error = client.status_error(response)
+                error = transport.status_error(response)
                 if error.retryable or response.status_code == 429 or response.status_code >= 500:
                     raise error
                 raise UploadError(Message("upload.fal_refused", what=what, detail=error.message))
             return str(file_url)
 
-        return await client.with_retries(attempt, what=what, paid=False)
+        return await transport.with_retries(attempt, what=what, paid=False)
 
     # ----------------------------------------------------------------- submit, status, result
 
@@ -141,7 +142,7 @@ class FalAdapter(Adapter):
         }
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
-        client = self.client
+        transport = self.transport
         what = Message("transport.creating")
         endpoint = next(
             (v.wire for v in self.profile.variants if v.wire == body.model), self.profile.variant.wire
@@ -153,17 +154,17 @@ class FalAdapter(Adapter):
         log.debug("submit for idempotency key %s (not sent: fal has none)", idempotency_key)
 
         async def attempt() -> Task:
-            request = client.http.build_request(
-                "POST", url, params=params, headers=client.auth_headers(url), json=payload
+            request = transport.http.build_request(
+                "POST", url, params=params, headers=transport.auth_headers(url), json=payload
             )
-            answer = client.read_json(await client.send(request, what), what)
+            answer = transport.read_json(await transport.send(request, what), what)
             if not isinstance(answer, dict) or not answer.get("request_id"):
                 raise ServerError(Message("transport.fal_no_request_id", what=what), status_code=200)
             request_id = str(answer["request_id"])
             self._remember(request_id, answer)
             return self._running(request_id, answer, what)
 
-        return await client.with_retries(attempt, what=what, paid=True)
+        return await transport.with_retries(attempt, what=what, paid=True)
 
     def _running(self, request_id: str, answer: dict[str, Any], what: str) -> Task:
         state = str(answer.get("status") or "IN_QUEUE").upper()
@@ -171,21 +172,21 @@ class FalAdapter(Adapter):
         position = answer.get("queue_position")
         if state == "IN_QUEUE" and isinstance(position, int) and not isinstance(position, bool):
             found["queue_position"] = position
-        return self.client.task_from(found, what)
+        return self.task_from(found, what)
 
     async def get_task(self, task_id: str) -> Task:
-        client = self.client
+        transport = self.transport
         what = Message("transport.reading", task_id=task_id)
         url = self._url(task_id, "status_url")
 
         async def attempt() -> dict[str, Any]:
-            request = client.http.build_request("GET", url, headers=client.auth_headers(url))
-            answer = client.read_json(await client.send(request, what), what)
+            request = transport.http.build_request("GET", url, headers=transport.auth_headers(url))
+            answer = transport.read_json(await transport.send(request, what), what)
             if not isinstance(answer, dict):
                 raise ServerError(Message("transport.fal_unexpected_status", what=what), status_code=200)
             return answer
 
-        status = await client.with_retries(attempt, what=what, paid=False)
+        status = await transport.with_retries(attempt, what=what, paid=False)
         state = str(status.get("status") or "").upper()
         if state != "COMPLETED":
             return self._running(task_id, status, what)
@@ -196,28 +197,28 @@ class FalAdapter(Adapter):
 
     def _ended(self, task_id: str, kind: str, message: str, what: str) -> Task:
         if kind in _CANCELLED_TYPES:
-            return self.client.task_from(
+            return self.task_from(
                 {"id": task_id, "status": "cancelled", "error": {"code": kind, "message": _CANCELLED}}, what
             )
-        return self.client.task_from(
+        return self.task_from(
             {"id": task_id, "status": "failed", "error": {"code": kind, "message": message or None}}, what
         )
 
     async def _result(self, task_id: str, what: str) -> Task:
         """The output of a COMPLETED request; a request that failed answers its model's error
         status here (422 ...), which is the task's failure, not a failed read [F4]."""
-        client = self.client
+        transport = self.transport
         url = self._url(task_id, "response_url")
 
         async def attempt() -> Task:
-            request = client.http.build_request("GET", url, headers=client.auth_headers(url))
+            request = transport.http.build_request("GET", url, headers=transport.auth_headers(url))
             try:
-                response = await client.send(request, what)
+                response = await transport.send(request, what)
             except APIStatusError as exc:
                 if 400 <= exc.status_code < 500 and exc.status_code not in (401, 403, 404, 429):
                     return self._ended(task_id, str(exc.code or exc.status_code), exc.message, what)
                 raise
-            output = client.read_json(response, what)
+            output = transport.read_json(response, what)
             video = output.get("video") if isinstance(output, dict) else None
             found: dict[str, Any] = {"id": task_id, "status": "completed"}
             if isinstance(video, dict) and video.get("url"):
@@ -228,22 +229,22 @@ class FalAdapter(Adapter):
                     found["billed_seconds"] = str(Decimal(units.strip()))
                 except InvalidOperation:
                     log.warning("x-fal-billable-units is not a number: %r", units[:40])
-            return client.task_from(found, what)
+            return self.task_from(found, what)
 
-        return await client.with_retries(attempt, what=what, paid=False)
+        return await transport.with_retries(attempt, what=what, paid=False)
 
     # ----------------------------------------------------------------- cancel [F4]
 
     async def cancel(self, task_id: str) -> CancelResult:
         """A queued request is removed (never run, never charged); a running one can only be
         signalled and may still finish and be charged [F4], so that is reported as too late."""
-        client = self.client
+        transport = self.transport
         url = self._url(task_id, "cancel_url")
         what = Message("transport.cancelling", task_id=task_id)
 
         async def attempt() -> tuple[int, str]:
-            request = client.http.build_request("PUT", url, headers=client.auth_headers(url))
-            response = await client.send_raw(request, what)
+            request = transport.http.build_request("PUT", url, headers=transport.auth_headers(url))
+            response = await transport.send_raw(request, what)
             word = ""
             try:
                 answer = response.json()
@@ -251,10 +252,10 @@ class FalAdapter(Adapter):
             except ValueError:
                 pass
             if response.status_code >= 400 and word not in ("ALREADY_COMPLETED", "NOT_FOUND"):
-                raise client.status_error(response)
+                raise transport.status_error(response)
             return response.status_code, word
 
-        _, word = await client.with_retries(attempt, what=what, paid=False)
+        _, word = await transport.with_retries(attempt, what=what, paid=False)
         if word == "NOT_FOUND":
             return CancelResult(CancelOutcome.NOT_FOUND, Message("cancel.fal_unknown"), task_id)
         if word == "ALREADY_COMPLETED":

@@ -29,9 +29,9 @@ from dataclasses import replace
 
 import httpx
 
+from ..limits import MAX_REFERENCE_BYTES
 from ..messages import Message
 from ..netguard import FetchError, FetchFailure, GuardedClient, Resolver, read_body, reading_body
-from ..providers import MAX_REFERENCE_BYTES
 from ..urls import display_name, is_http_url
 from .blocks import Blocks, NeedBytes
 from .result import ProbeResult

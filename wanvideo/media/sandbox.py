@@ -17,7 +17,7 @@ trip, not a process start; a killed worker is replaced on its slot's next job.
 Async callers on any event loop (Gradio's, the task manager's) await `run`: the waiting
 is done by the pool's own threads (one per worker, never asyncio's default executor) and
 handed back with `asyncio.wrap_future`. Sync callers use `run_blocking`. Jobs may send
-progress (`worker.report(payload)`), delivered to `on_report` (in a pool thread): the seam
+progress (`progress.report(payload)`), delivered to `on_report` (in a pool thread): the seam
 for long transcodes with progress.
 
 Cancelling `run` (or setting the `cancel` event given to `submit`) stops the job: a queued

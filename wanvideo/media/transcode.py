@@ -9,7 +9,7 @@ are packets moved as they are. The output is MP4 with its index first (`+faststa
 written to `dest.part` and renamed; an output over `job.max_bytes` (a rare rate-control
 overshoot, or a remux whose new audio grew it) is encoded once more with a lower cap.
 
-Progress goes to the parent with `worker.report({"percent": p})`. The result is the
+Progress goes to the parent with `progress.report({"percent": p})`. The result is the
 prepared file's probe (`local.probe_file`), so the caller gets facts read back from it.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import av
 
-from . import worker
+from . import progress
 from .local import probe_file
 from .prepare import TranscodeFailure, TranscodeJob, TranscodeResult
 
@@ -46,7 +46,7 @@ class _Progress:
         now = time.monotonic()
         if percent > self.sent and now - self.at >= REPORT_EVERY:
             self.sent, self.at = percent, now
-            worker.report({"percent": percent})
+            progress.report({"percent": percent})
 
 
 def _first_video(container: Any) -> Any:
@@ -330,5 +330,5 @@ def prepare_clip(source: str, dest: str, job: TranscodeJob, name: str) -> Transc
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(part)
-    worker.report({"percent": 100})
+    progress.report({"percent": 100})
     return TranscodeResult(probe=probe_file(dest, name))

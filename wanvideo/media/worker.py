@@ -2,9 +2,10 @@
 
 Runs in its own process with an address-space cap (`RLIMIT_AS`), so a crafted file that
 makes FFmpeg allocate gigabytes fails an allocation here, never in the app. Jobs are named
-functions (`"wanvideo.media.local:probe_file"`), called with picklable arguments; a job
-may call `report(payload)` to send progress to the parent before it returns (issue 9's
-clip preparation reports transcoding progress this way).
+functions (`"wanvideo.media.local:probe_file"`), called with picklable arguments; only the
+names in `JOBS` run (imported explicitly, before the memory cap). A job may call
+`progress.report(payload)` to send progress to the parent before it returns (issue 9's clip
+preparation reports transcoding progress this way).
 
 Protocol on the duplex pipe, one message each (pickled tuples):
     parent -> worker: (job_id, "module:function", args, kwargs)
@@ -15,7 +16,6 @@ Protocol on the duplex pipe, one message each (pickled tuples):
 
 from __future__ import annotations
 
-import importlib
 import os
 import resource
 import signal
@@ -24,25 +24,37 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..fsutil import PRIVATE_UMASK
+from . import progress
 
-JOB_PREFIX = "wanvideo."  # only the app's own functions run here
-PRELOAD = ("av", "wanvideo.media.local", "wanvideo.media.blocks")  # imported before the memory cap
-
-_conn: Connection | None = None
-_job_id: int | None = None
+PING = "wanvideo.media.worker:ping"
 
 
-def report(payload: Any) -> None:
-    """Send progress for the running job to the parent (no-op outside a worker)."""
-    if _conn is not None and _job_id is not None:
-        _conn.send(("report", _job_id, payload))
+def ping() -> bool:
+    """A no-op job: proves a worker is up and warm."""
+    return True
 
 
-def _resolve(name: str) -> Callable[..., Any]:
-    module, _, func = name.partition(":")
-    if not module.startswith(JOB_PREFIX) or not func:
+def jobs() -> dict[str, Callable[..., Any]]:
+    """Every job a worker runs, by the name the parent sends. The imports are explicit (no
+    module is loaded by name) and happen in the worker before its memory cap; the parent,
+    which only names jobs, never loads PyAV's job modules for this."""
+    from . import blocks, local, poster, transcode
+
+    return {
+        PING: ping,
+        "wanvideo.media.local:probe_file": local.probe_file,
+        "wanvideo.media.local:read_streams": local.read_streams,
+        "wanvideo.media.local:video_duration": local.video_duration,
+        "wanvideo.media.blocks:probe_blocks": blocks.probe_blocks,
+        "wanvideo.media.poster:extract_poster": poster.extract_poster,
+        "wanvideo.media.transcode:prepare_clip": transcode.prepare_clip,
+    }
+
+
+def _resolve(table: dict[str, Callable[..., Any]], name: str) -> Callable[..., Any]:
+    if name not in table:
         raise ValueError(f"not a media job: {name}")
-    return getattr(importlib.import_module(module), func)
+    return table[name]
 
 
 def _limit_memory(memory_bytes: int) -> None:
@@ -51,34 +63,28 @@ def _limit_memory(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
-def ping() -> bool:
-    """A no-op job: proves a worker is up and warm."""
-    return True
-
-
 def serve(fd: int, memory_bytes: int) -> None:
     """Worker entry point: warm up (imports), cap memory, then serve jobs until EOF."""
-    global _conn, _job_id
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     os.umask(PRIVATE_UMASK)  # what it writes (fixed clips, posters) is private, however it started
-    for module in PRELOAD:
-        importlib.import_module(module)
+    table = jobs()  # PyAV and the job modules load before the cap
     _limit_memory(memory_bytes)
-    conn = _conn = Connection(fd)
+    conn = Connection(fd)
+    progress.attach(conn)
     conn.send(("ready",))
     while True:
         try:
             job_id, name, args, kwargs = conn.recv()
         except (EOFError, OSError):
             return
-        _job_id = job_id
+        progress.running(job_id)
         conn.send(("start", job_id))
         try:
-            value = _resolve(name)(*args, **kwargs)
+            value = _resolve(table, name)(*args, **kwargs)
             conn.send(("ok", job_id, value))
         except MemoryError:
             conn.send(("error", job_id, "memory", "the job needed more memory than allowed"))
         except Exception as exc:  # any job failure is reported, the worker lives on
             conn.send(("error", job_id, "failed", f"{type(exc).__name__}: {exc}"))
         finally:
-            _job_id = None
+            progress.running(None)
