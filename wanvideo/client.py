@@ -9,7 +9,7 @@
         result = await client.cancel_task(task.id)   # CancelResult: cancelled / too late / ...
 
 The provider's dialect is spoken by an adapter chosen by the profile (`profile.adapter`:
-`wanvideo/adapters/{evolink,dashscope,fal}.py`): it turns `upload_file`, `create_task`,
+`wanvideo/adapters/<key>.py`): it turns `upload_file`, `create_task`,
 `get_task` and `cancel_task` into its own requests and its answers into `Task`. This module
 keeps what every provider shares: the transport, retries, error mapping, key secrecy,
 polling and the download.
@@ -21,8 +21,8 @@ Retry policy (one function, `_retry_delay`, decides):
   (`backoff_delay`), or after `Retry-After` when the server sends one (capped at
   `settings.max_retry_after`).
 - create (paid): never a blind retry. Retried only on the adapter's `create_retry_statuses`
-  (EvoLink: 429/503, always with the same `Idempotency-Key`; DashScope and fal, which have
-  no idempotency key: 429 only, a refusal that created nothing) or when the request provably
+  (with an idempotency key: 429/503, always with the same `Idempotency-Key`; without one
+  (`profile.idempotent_create`): 429 only, a refusal that created nothing) or when the request provably
   never left this machine (connect error/timeout, pool timeout). A read timeout or a dropped
   connection after sending is NOT retried: the task may exist;
   `request_may_have_reached_server(exc)` tells the caller so.
@@ -68,6 +68,7 @@ from .errors import (
     UploadError,
     WanError,
     error_for_status,
+    retry_hint,
 )
 from .fsutil import fsync_dir
 from .messages import Message
@@ -96,7 +97,7 @@ log = logging.getLogger("wanvideo.client")
 CHUNK_SIZE = 1024 * 1024  # upload/download chunk: 1 MiB
 DEMO_KEY = "demo"  # sent when no key is configured (demo mode); the simulator accepts any key
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
-# Without progress or an estimate (DashScope, fal), once the task may be done: a poll every
+# Without progress or an estimate (a queue provider), once the task may be done: a poll every
 # 4 s keeps completion-to-saved under the 5 s target (about 1 s is left for the final read,
 # the download, its check and the poster).
 NEAR_INTERVAL = 4.0
@@ -104,7 +105,7 @@ LATE_FACTOR = 2.0  # past this many typical runs a task is stuck, not nearly don
 MIN_OBSERVED = 3  # completed runs needed before they replace the profile's prior
 EARLIEST_MARGIN = 0.8  # the learned earliest end: this share of the quickest recent run
 VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
-# EvoLink's paths (the other providers' are in their adapters).
+# The API's common paths (the reference contract's; other providers' are in their adapters).
 CREATE_PATH = "/v1/videos/generations"
 TASK_PATH = "/v1/tasks/{task_id}"
 UPLOAD_PATH = "/api/v1/files/upload/stream"
@@ -230,7 +231,7 @@ def _quote_filename(name: str) -> str:
 
 class _MultipartFile:
     """A `multipart/form-data` body with text `fields` first and one file field last,
-    streamed in 1 MiB chunks (OSS, behind DashScope's temporary upload, reads only the fields
+    streamed in 1 MiB chunks (OSS, behind a provider's temporary upload, reads only the fields
     before the file).
 
     Its length is known up front (so the request carries a Content-Length), and at most one
@@ -280,7 +281,7 @@ class _MultipartFile:
 
 
 class _RawFile:
-    """A file as a raw request body (fal's PUT to its presigned upload URL), streamed in
+    """A file as a raw request body (a PUT to a presigned upload URL), streamed in
     1 MiB chunks with a known length."""
 
     def __init__(self, path: Path, on_progress: ProgressCallback | None = None) -> None:
@@ -381,8 +382,8 @@ class WanClient:
         self, path: str | os.PathLike[str], on_progress: ProgressCallback | None = None
     ) -> str:
         """Stream-upload a local file the way the provider takes it; returns the URL to put in
-        the create (EvoLink: a temporary public URL; DashScope: ``oss://...``, bound to the
-        profile's model; fal: a CDN URL)."""
+        the create (a temporary public URL, a CDN URL, or ``oss://...`` bound to the profile's
+        model: `profile.upload_url_schemes`)."""
         path = Path(path)
         try:
             return await self.adapter.upload(path, on_progress)
@@ -402,13 +403,13 @@ class WanClient:
         return await self.adapter.get_task(task_id)
 
     async def cancel_task(self, task_id: str) -> CancelResult:
-        """Cancel a task where the provider can (DashScope while PENDING, fal while queued).
+        """Cancel a task where the provider can (`profile.cancel`: while pending, or while queued).
         Returns what happened as a value; raises `WanError` only when the provider could not
         be asked (then nothing is known)."""
         return await self.adapter.cancel(task_id)
 
     def sent_prompt(self, body: CreateTaskBody) -> str:
-        """The prompt as the provider receives it (fal: character1 -> @Video1)."""
+        """The prompt as the provider receives it (`profile.reference_word`: character1 -> @Video1)."""
         return self.profile.prompt_as_sent(body.prompt, len(body.video_urls))
 
     async def watch_task(
@@ -436,7 +437,7 @@ class WanClient:
         settings = self.settings
         deadline = time.monotonic() + settings.poll_deadline
         # Until seen otherwise it runs since the submit; once seen waiting in the provider's
-        # queue (fal's IN_QUEUE, DashScope's PENDING), no sooner than that sighting.
+        # queue (its IN_QUEUE or PENDING), no sooner than that sighting.
         running_since = started_at
         task = initial
         if task is not None:
@@ -595,7 +596,7 @@ class WanClient:
 
     def auth_headers(self, url: str) -> dict[str, str]:
         """The key, for the provider's own hosts only (a result CDN never sees it), in the
-        adapter's scheme (`Bearer`, fal's `Key`)."""
+        adapter's scheme (`Bearer`, or e.g. `Key`)."""
         if self.is_key_host(url):
             return {"Authorization": f"{self.adapter.auth_scheme} {self._key.get_secret_value()}"}
         return {}
@@ -688,7 +689,7 @@ class WanClient:
             ) from None
 
     def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
-        """A `Task` from a task object (EvoLink's, or one an adapter normalised)."""
+        """A `Task` from a task object (the API's common shape, or one an adapter normalised)."""
         if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
             data = data["data"]
         try:
@@ -710,9 +711,9 @@ class WanClient:
         error = error_for_status(response.status_code, body, response.headers.get("Retry-After"))
         if isinstance(body, dict) and "error" not in body and body.get("msg"):
             error.message = str(body["msg"])  # the files host: {"success": false, "msg": ...}
-        retryable = response.headers.get("X-Fal-Retryable", "").strip().lower()
-        if retryable in ("true", "false"):
-            error.retryable = retryable == "true"  # fal says whether a retry can help [B7]
+        hint = retry_hint(response.headers)  # the provider says whether a retry can help
+        if hint is not None:
+            error.retryable = hint
         error.message = self.scrub(error.message)
         if error.suggestion:
             error.suggestion = self.scrub(error.suggestion)

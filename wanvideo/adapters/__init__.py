@@ -4,7 +4,7 @@
 
 | module       | speaks                                                                  |
 |--------------|-------------------------------------------------------------------------|
-| `evolink`    | EvoLink's contract (EvoLink, odkkk, the demo simulator)                 |
+| `evolink`    | EvoLink's contract (EvoLink, its look-alikes, the demo simulator)       |
 | `dashscope`  | Alibaba Cloud DashScope's native wan2.6-r2v API (PROVIDERS.md A)        |
 | `fal`        | fal.ai's queue API for wan/v2.6/reference-to-video (PROVIDERS.md B)     |
 

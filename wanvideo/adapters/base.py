@@ -25,7 +25,7 @@ class CancelOutcome(str, enum.Enum):
 
     CANCELLED = "cancelled"  # it will not run; nothing is charged
     TOO_LATE = "too_late"  # it runs (or ran) on; it is charged if it succeeds
-    NOT_SUPPORTED = "not_supported"  # the provider has no cancel (EvoLink)
+    NOT_SUPPORTED = "not_supported"  # the provider has no cancel (`profile.cancel`)
     NOT_FOUND = "not_found"  # the provider no longer knows the task
     NOT_SUBMITTED = "not_submitted"  # not at the provider yet (TaskManager.cancel): nothing to cancel there
 
