@@ -21,7 +21,7 @@ earlier version keep the same names, so they stay readable.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import dashscope, evolink, fal
 from .dashscope import CNY_PER_USD, DASHSCOPE_REGION_NAMES, DASHSCOPE_REGIONS, DEFAULT_DASHSCOPE_REGION
@@ -53,9 +53,6 @@ from .profile import (
     duration_rule,
     reference_count_problem,
 )
-
-if TYPE_CHECKING:
-    from ..settings import Settings
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -91,6 +88,7 @@ __all__ = [
     "ErrorDialect",
     "GenerationTime",
     "ModelVariant",
+    "ProfileSettings",
     "PriceTable",
     "ProviderProfile",
     "ReferenceRules",
@@ -156,7 +154,21 @@ def get_profile(name: str, region: str | None = None) -> ProviderProfile:
     return found
 
 
-def effective_profile(settings: Settings) -> ProviderProfile:
+class ProfileSettings(Protocol):
+    """What `effective_profile` reads of `settings.Settings` (which imports this module to
+    check its provider and region names: a Protocol here keeps the import one-way)."""
+
+    provider: str
+    dashscope_region: str
+    api_base_url: str | None
+    files_base_url: str | None
+    prices_json: str | None
+
+    @property
+    def public_base_url(self) -> str | None: ...
+
+
+def effective_profile(settings: ProfileSettings) -> ProviderProfile:
     """The configured provider's profile with the host and price overrides from the settings."""
     region = settings.dashscope_region if settings.provider in REGIONS else None
     return get_profile(settings.provider, region).with_overrides(

@@ -29,7 +29,7 @@ from ..limits import (  # noqa: F401  (the API's limits, importable from here to
 from ..messages import Message, echoed, either
 
 if TYPE_CHECKING:
-    from ..media import ProbeResult
+    from ..media.result import ProbeResult
 
 MODEL_NAME = "wan2.6-reference-video"
 QUALITIES = ("720p", "1080p")
