@@ -96,7 +96,7 @@ async def assess(
         result.problems.append(duration_problem)
     if starts_problem:
         result.problems.append(starts_problem)
-    # The provider's rules on the references themselves (DashScope Virginia takes links only).
+    # The provider's rules on the references themselves (a region may take links only).
     shape = GenerationRequest.model_construct(
         prompt="", videos=tuple(inputs.file_paths(videos)), video_urls=tuple(urls), model=profile.model
     )

@@ -248,7 +248,7 @@ def listen(ctx: AppContext, form: Form) -> None:
         return provider_updates(ctx.choice.pick(provider).profile, duration, lang_of(request))
 
     def follow_model(provider: str, model: str, request: gr.Request) -> tuple[str, str]:
-        """A model variant has its own reference rules (fal's flash takes 100 MB)."""
+        """A model variant has its own reference rules (a flash variant may take 100 MB)."""
         profile = ctx.choice.pick(provider, model).profile
         lang = lang_of(request)
         return provider_view.facts(profile, lang), provider_view.reference_hint(profile, lang)

@@ -137,7 +137,7 @@ def _estimate(est: dict[str, Any]) -> Estimate | None:
 
 
 def billed_text(record: TaskRecord, lang: str = EN) -> str:
-    """The provider's own billed seconds (DashScope, fal), flagged where the estimate differs."""
+    """The provider's own billed seconds (a queue provider), flagged where the estimate differs."""
     TEXT = texts(lang)
     est = record.estimate or {}
     billed = _decimal(est.get("provider_billed_seconds"))

@@ -3,7 +3,7 @@ durations and its rules in one line. Pure (no gradio import); money through
 `wanvideo.pricing.format_amount`, rules from the profile.
 
     model_choices(profile)    # [("Standard: $0.10/s at 720p", "standard"), ("Flash: $0.05/s at 720p", "flash")]
-    facts(profile)            # "fal.ai: 5 or 10 seconds; references mp4 or mov, ..., at least 16 fps. ..."
+    facts(profile)            # "<label>: 5 or 10 seconds; references mp4 or mov, ..., at least 16 fps. ..."
     reference_hint(profile)   # the hint under the references, with the pick's reference rules
 """
 

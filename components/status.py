@@ -314,8 +314,8 @@ def listen(
         owner_id: Any = None,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict[str, Any]:
-        """Cancel one of your own tasks at the provider, where it can (DashScope while the task
-        waits in its queue, fal while queued): nothing is charged then. task_id: the task record's
+        """Cancel one of your own tasks at the provider, where it can (while the task
+        still waits in the provider's queue): nothing is charged then. task_id: the task record's
         task_id (or record_id). api_key: the key the task was started with, when it was your own
         and the app has restarted since. Returns outcome (cancelled, too_late, not_supported,
         not_found, not_submitted), cancelled, charged (false when cancelled; null: charged only if

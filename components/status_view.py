@@ -68,7 +68,7 @@ WATCHING_PHASES = (SUBMITTED, RUNNING, DOWNLOADING)
 FINAL_PHASES = (DONE, FAILED_PHASE)
 
 # The Stop button's two faces: Stop (stop following) and Cancel task (the provider can still
-# cancel it: DashScope while PENDING, fal while queued). Their words: the catalogue's view.*.
+# cancel it: while pending, or while queued). Their words: the catalogue's view.*.
 STOP_LABEL = t("form.stop", EN)
 CANCEL_LABEL = t("view.cancel_label", EN)
 
@@ -137,7 +137,7 @@ class View:
     error: dict[str, Any] | None = None
     outcome: str = ""
     queued: bool = True  # not yet seen running at the provider (it may still be cancelled)
-    billed_seconds: Decimal | None = None  # the provider's own billed figure (DashScope, fal)
+    billed_seconds: Decimal | None = None  # the provider's own billed figure (a queue provider)
     lang: str = EN  # the visitor's language (components/lang.py); the record stays language-free
 
     def __post_init__(self) -> None:
@@ -225,7 +225,7 @@ class View:
             self.detail = f"{_bar(event.percent)}\n\n" + self.t(
                 "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
             )
-            if event.queue_position is not None:  # fal: 0 = next in line
+            if event.queue_position is not None:  # a queue provider: 0 = next in line
                 place = (
                     self.t("view.next_in_line")
                     if event.queue_position == 0

@@ -24,7 +24,15 @@ from wanvideo.limits import (
     MIN_REFERENCE_SECONDS,
 )
 from wanvideo.pricing import CAP_BY_COUNT, format_credits
-from wanvideo.providers import ASPECT_RATIOS, FLASH, QUALITIES, SHOT_TYPES, STANDARD, ProviderProfile
+from wanvideo.providers import (
+    ASPECT_RATIOS,
+    FLASH,
+    PROFILES,
+    QUALITIES,
+    SHOT_TYPES,
+    STANDARD,
+    ProviderProfile,
+)
 from wanvideo.web.routes import LINK_TTL
 
 from .context import AppContext
@@ -123,8 +131,22 @@ def _models() -> str:
     return f"the provider's model variant, {' or '.join((STANDARD, FLASH))} where it sells both (empty: {STANDARD})."
 
 
+def _cancel_rules() -> tuple[str, str]:
+    """Who can cancel and when ("<brand> while ..."), and the original contracts with no
+    cancel, from the catalogue (`brand`, `cancel_words`; one brand per provider key)."""
+    can, cannot = {}, {}
+    for profile in PROFILES.values():
+        brand = profile.brand or profile.provider
+        if profile.cancel_words:
+            can.setdefault(brand, f"{brand} {profile.cancel_words}")
+        elif profile.adapter == profile.provider:  # a look-alike shares its original's rule
+            cannot.setdefault(brand, brand)
+    return ", ".join(can.values()), " and ".join(cannot.values())
+
+
 def cancel_doc() -> str:
-    return """Cancel one of your own tasks at the provider, where the provider can: DashScope while the task waits in its queue (PENDING), fal while it is queued. Nothing is charged for a cancelled task. EvoLink tasks, and tasks already running, cannot be cancelled: they go on and are charged if the video is made. Only the caller who started the task can cancel it.
+    can, cannot = _cancel_rules()
+    return f"""Cancel one of your own tasks at the provider, where the provider can: {can}. Nothing is charged for a cancelled task. {cannot} tasks, and tasks already running, cannot be cancelled: they go on and are charged if the video is made. Only the caller who started the task can cancel it.
 
 Args:
     task_id: the task_id (or record_id) from generate's task record.

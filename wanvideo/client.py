@@ -9,7 +9,7 @@
         result = await client.cancel_task(task.id)   # CancelResult: cancelled / too late / ...
 
 The provider's dialect is spoken by an adapter chosen by the profile (`profile.adapter`:
-`wanvideo/adapters/{evolink,dashscope,fal}.py`): it turns `upload_file`, `create_task`,
+`wanvideo/adapters/<key>.py`): it turns `upload_file`, `create_task`,
 `get_task` and `cancel_task` into its own requests and its answers into `Task`. The HTTP they
 all speak through (send, retries, auth, key scrubbing, multipart bodies) is
 `wanvideo/transport.py`; this module keeps polling and the download.
@@ -29,9 +29,11 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from .adapters import adapter_class
+from .adapters import (
+    CREATE_PATH,  # noqa: F401  (tests and tools name the reference contract's create path)
+    adapter_class,
+)
 from .adapters.base import CancelOutcome, CancelResult
-from .adapters.evolink import CREATE_PATH  # noqa: F401  (tests and tools name EvoLink's create path)
 from .disk import MB, disk_low_message, short_of_space
 from .errors import APIConnectionError, APIStatusError, DownloadError, TaskDeadlineError, UploadError
 from .fsutil import fsync_dir
@@ -64,7 +66,7 @@ __all__ = [
 log = logging.getLogger("wanvideo.client")
 
 POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
-# Without progress or an estimate (DashScope, fal), once the task may be done: a poll every
+# Without progress or an estimate (a queue provider), once the task may be done: a poll every
 # 4 s keeps completion-to-saved under the 5 s target (about 1 s is left for the final read,
 # the download, its check and the poster).
 NEAR_INTERVAL = 4.0
@@ -194,8 +196,8 @@ class WanClient:
         self, path: str | os.PathLike[str], on_progress: ProgressCallback | None = None
     ) -> str:
         """Stream-upload a local file the way the provider takes it; returns the URL to put in
-        the create (EvoLink: a temporary public URL; DashScope: ``oss://...``, bound to the
-        profile's model; fal: a CDN URL)."""
+        the create (a temporary public URL, a CDN URL, or ``oss://...`` bound to the profile's
+        model)."""
         path = Path(path)
         try:
             return await self.adapter.upload(path, on_progress)
@@ -215,13 +217,13 @@ class WanClient:
         return await self.adapter.get_task(task_id)
 
     async def cancel_task(self, task_id: str) -> CancelResult:
-        """Cancel a task where the provider can (DashScope while PENDING, fal while queued).
+        """Cancel a task where the provider can (`profile.cancel`: while pending, or while queued).
         Returns what happened as a value; raises `WanError` only when the provider could not
         be asked (then nothing is known)."""
         return await self.adapter.cancel(task_id)
 
     def sent_prompt(self, body: CreateTaskBody) -> str:
-        """The prompt as the provider receives it (fal: character1 -> @Video1)."""
+        """The prompt as the provider receives it (`profile.reference_word`: character1 -> @Video1)."""
         return self.profile.prompt_as_sent(body.prompt, len(body.video_urls))
 
     async def watch_task(
@@ -249,7 +251,7 @@ class WanClient:
         settings = self.settings
         deadline = time.monotonic() + settings.poll_deadline
         # Until seen otherwise it runs since the submit; once seen waiting in the provider's
-        # queue (fal's IN_QUEUE, DashScope's PENDING), no sooner than that sighting.
+        # queue (its IN_QUEUE or PENDING), no sooner than that sighting.
         running_since = started_at
         task = initial
         if task is not None:

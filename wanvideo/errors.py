@@ -19,11 +19,11 @@
 A task that ends without a video is not an exception: the job returns it as a value
 (`events.Failed`, with a typed `reason`).
 
-`error_for_status` reads every provider's error body: EvoLink's ``{"error": {...}}``,
-DashScope's ``{"request_id", "code", "message"}`` [PROVIDERS.md A7] and fal's
-``{"detail": "..." | [{loc, msg, type}], "error_type"?}`` [B7]. A documented code picks the
-class where the status alone would mislead (DashScope's 400 ``Arrearage`` is a quota error,
-fal's 403 "Exhausted balance" too) and the suggestion (`PROVIDER_SUGGESTIONS`).
+`error_for_status` reads every provider's error body: the API's common envelope
+``{"error": {...}}`` (`schemas.ErrorEnvelope`), else each provider's own shape (its
+`ErrorDialect`, data in its catalogue entry `wanvideo/providers/<key>.py`). A documented code
+picks the class where the status alone would mislead (a 400 that means an unpaid account is a
+quota error) and the suggestion (`PROVIDER_SUGGESTIONS`, merged from the dialects).
 
 Every message is written for people: what happened and what to do. No message ever
 contains the API key (the client never puts it anywhere but the Authorization header).
@@ -31,8 +31,10 @@ contains the API key (the client never puts it anywhere but the Authorization he
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .messages import Message
-from .providers import REFERENCE_LIMITS
+from .providers import ERROR_DIALECTS, REFERENCE_LIMITS
 from .schemas import ErrorEnvelope
 
 
@@ -163,19 +165,22 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _queue_provider_error(body: dict) -> tuple[str | None, str | None, str | None]:
-    """(message, code, param) of a DashScope or fal error body; Nones when it is neither."""
-    if isinstance(body.get("code"), str) and "message" in body:  # DashScope [A7]
-        return str(body.get("message") or ""), body["code"], None
-    detail = body.get("detail")
-    if isinstance(detail, str):  # fal: request/infrastructure errors [F6]
-        kind = body.get("error_type")
-        return detail, str(kind) if kind else None, None
-    if isinstance(detail, list) and detail and isinstance(detail[0], dict):  # fal: 422 [F6]
-        first = detail[0]
-        loc = first.get("loc") or []
-        param = str(loc[-1]) if loc and loc[-1] != "body" else None
-        return str(first.get("msg") or ""), str(first.get("type") or "") or None, param
+    """(message, code, param) of a provider's own error body; Nones when no dialect reads it."""
+    for dialect in ERROR_DIALECTS:
+        found = dialect.read(body) if dialect.read is not None else None
+        if found is not None:
+            return found
     return None, None, None
+
+
+def retry_hint(headers: Mapping[str, str]) -> bool | None:
+    """Whether the provider says a retry can help (its `retryable_header`); None: it does not say."""
+    for dialect in ERROR_DIALECTS:
+        if dialect.retryable_header:
+            said = headers.get(dialect.retryable_header, "").strip().lower()
+            if said in ("true", "false"):
+                return said == "true"
+    return None
 
 
 def error_for_status(status_code: int, body: object, retry_after: str | None = None) -> APIStatusError:
@@ -198,8 +203,12 @@ def error_for_status(status_code: int, body: object, retry_after: str | None = N
             message = Message("transport.field", message=message, field=param)
     if code is not None and str(code) in _BY_CODE:
         cls = _BY_CODE[str(code)]
-    elif status_code == 403 and "balance" in message.lower():  # fal: "User is locked. ... balance" [B7]
-        cls, code = InsufficientQuotaError, code or "exhausted_balance"
+    else:
+        for dialect in ERROR_DIALECTS:  # a status that misleads, told by the words (a quota)
+            rule = dialect.quota_words
+            if rule is not None and status_code == rule[0] and rule[1] in message.lower():
+                cls, code = InsufficientQuotaError, code or rule[2]
+                break
     if suggestion is None and code is not None:
         suggestion = PROVIDER_SUGGESTIONS.get(str(code))
     return cls(
@@ -230,72 +239,23 @@ TASK_ERROR_SUGGESTIONS: dict[str, Message] = {
 }
 
 
-# The queue providers' documented codes (DashScope [PROVIDERS.md A7, D6], fal [B7, F6]) with
-# what a person should do. Used for HTTP errors and for tasks that end with such a code.
+# The providers' documented codes (each provider's `ErrorDialect.suggestions`) with what a
+# person should do. Used for HTTP errors and for tasks that end with such a code.
 PROVIDER_SUGGESTIONS: dict[str, Message] = {
-    "InvalidApiKey": Message("code.InvalidApiKey"),
-    "AccessDenied": Message("code.AccessDenied"),
-    "AccessDenied.Unpurchased": Message("code.AccessDenied.Unpurchased"),
-    "Model.AccessDenied": Message("code.Model.AccessDenied"),
-    "AllocationQuota.FreeTierOnly": Message("code.AllocationQuota.FreeTierOnly"),
-    "Arrearage": Message("code.Arrearage"),
-    "ModelNotFound": Message("code.ModelNotFound"),
-    "InvalidParameter": Message("code.InvalidParameter"),
-    "InvalidParameter.DataInspection": Message("code.InvalidParameter.DataInspection"),
-    "InvalidURL": Message("code.InvalidURL"),
-    "InvalidURL.ConnectionRefused": Message("code.InvalidURL.ConnectionRefused"),
-    "InvalidURL.Timeout": Message("code.InvalidURL.Timeout"),
-    "DataInspectionFailed": Message("code.DataInspectionFailed"),
-    "data_inspection_failed": Message("code.DataInspectionFailed"),
-    "IPInfringementSuspect": Message("code.IPInfringementSuspect"),
-    "Throttling": Message("code.Throttling"),
-    "Throttling.RateQuota": Message("code.Throttling"),
-    "Throttling.BurstRate": Message("code.Throttling.BurstRate"),
-    "Throttling.AllocationQuota": Message("code.Throttling.AllocationQuota"),
-    "InternalError": Message("code.InternalError"),
-    "InternalError.Algo": Message("code.InternalError.Algo"),
-    "InternalError.Timeout": Message("code.InternalError.Timeout"),
-    "UnsupportedOperation": Message("code.UnsupportedOperation"),
-    "UNKNOWN": Message("code.UNKNOWN"),
-    "CANCELED": Message("code.CANCELED"),
-    "bad_request": Message("code.bad_request"),
-    "request_timeout": Message("code.request_timeout"),
-    "startup_timeout": Message("code.startup_timeout"),
-    "runner_scheduling_failure": Message("code.runner_scheduling_failure"),
-    "runner_connection_timeout": Message("code.runner_lost"),
-    "runner_disconnected": Message("code.runner_lost"),
-    "runner_connection_refused": Message("code.runner_lost"),
-    "runner_connection_error": Message("code.runner_lost"),
-    "runner_incomplete_response": Message("code.runner_incomplete_response"),
-    "runner_server_error": Message("code.runner_server_error"),
-    "internal_error": Message("code.internal_error"),
-    "client_cancelled": Message("code.client_cancelled"),
-    "client_disconnected": Message("code.client_disconnected"),
-    "exhausted_balance": Message("code.exhausted_balance"),
-    "content_policy_violation": Message("code.content_policy_violation"),
-    "file_download_error": Message("code.file_download_error"),
-    "video_duration_too_long": Message("code.video_duration_too_long"),
-    "video_duration_too_short": Message("code.video_duration_too_short"),
-    "file_too_large": Message("code.file_too_large"),
-    "video_fps_too_low": Message("code.video_fps_too_low"),
-    "unsupported_video_format": Message("code.unsupported_video_format"),
-    "no_media_generated": Message("code.no_content"),
-    "string_too_long": Message("code.string_too_long"),
-    "literal_error": Message("code.literal_error"),
-    "value_error": Message("code.value_error"),
+    code: Message(message_id)
+    for dialect in ERROR_DIALECTS
+    for code, message_id in dialect.suggestions.items()
 }
 
+_KINDS: dict[str, type[APIStatusError]] = {
+    "auth": AuthenticationError,
+    "quota": InsufficientQuotaError,
+    "permission": PermissionDeniedError,
+    "rate_limit": RateLimitError,
+}
 # Codes whose meaning differs from what the HTTP status says.
 _BY_CODE: dict[str, type[APIStatusError]] = {
-    "Arrearage": InsufficientQuotaError,
-    "InvalidApiKey": AuthenticationError,
-    "AccessDenied.Unpurchased": PermissionDeniedError,
-    "Model.AccessDenied": PermissionDeniedError,
-    "AllocationQuota.FreeTierOnly": InsufficientQuotaError,
-    "Throttling": RateLimitError,
-    "Throttling.RateQuota": RateLimitError,
-    "Throttling.BurstRate": RateLimitError,
-    "Throttling.AllocationQuota": RateLimitError,
+    code: _KINDS[kind] for dialect in ERROR_DIALECTS for code, kind in dialect.kinds.items()
 }
 
 TASK_ERROR_SUGGESTIONS.update(

@@ -87,7 +87,7 @@ class Submitted:
     task_id: str
     credits_reserved: Decimal | None
     idempotency_key: str
-    # The prompt as the provider received it (fal: character1 -> @Video1) and its model.
+    # The prompt as the provider received it (e.g. character1 -> @Video1) and its model.
     sent_prompt: str | None = None
     model: str | None = None
 
@@ -100,7 +100,7 @@ class Progress:
     percent: float
     elapsed: float  # seconds since submit
     eta: float | None  # seconds left, when the provider gives an estimate
-    queue_position: int | None = None  # while queued at the provider (fal): 0 = next in line
+    queue_position: int | None = None  # while queued at the provider: 0 = next in line
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class Completed:
     video_path: Path
     credits_charged: Decimal | None  # when the provider reports it
     estimate: Estimate | None = None
-    # The seconds the provider says it billed (DashScope's usage.duration, fal's
-    # x-fal-billable-units); None where it reports credits instead (EvoLink).
+    # The seconds the provider says it billed (its usage or billable-units figure); None
+    # where it reports credits instead.
     billed_seconds: Decimal | None = None
 
 

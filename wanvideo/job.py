@@ -156,7 +156,7 @@ def price_probes(
     shell = Probed(probes=tuple(probes), estimate=None, plans=tuple(plans), prepared=tuple(prepared))
     sent = [shell.sent(i) for i in range(len(shell.probes))]
     problems = [p for probe in sent for p in probe.problems]
-    problems += profile.reference_problems(sent)  # the provider's stricter limits (fal: 30 MB, 16 fps)
+    problems += profile.reference_problems(sent)  # the provider's stricter limits (size, fps)
     warnings = [w for probe in sent for w in probe.warnings]
     result_estimate: Estimate | None = None
     count_problem = reference_count_problem(len(sent))
@@ -674,7 +674,7 @@ def _task_failed(task: Task) -> Failed:
     suggestion = TASK_ERROR_SUGGESTIONS.get(str(code), "") if code is not None else ""
     if not suggestion:
         suggestion = Message("job.task_failed_hint")
-    # DashScope's UNKNOWN and a gateway's "expired" mean the provider forgot the task (24 h).
+    # A queue provider's UNKNOWN and a gateway's "expired" mean the provider forgot the task (24 h).
     reason = FailureReason.EXPIRED if task.status in PROVIDER_GONE else FailureReason.PROVIDER_FAILED
     if task.status in ("cancelled", "canceled"):
         reason = FailureReason.CANCELLED  # cancelled at the provider before it ran
@@ -691,7 +691,7 @@ def _task_failed(task: Task) -> Failed:
 def _create_failed(exc: WanError, key: str, profile: ProviderProfile) -> Failed:
     if request_may_have_reached_server(exc):
         # The create is never sent again by itself; where the provider has no idempotency key
-        # (DashScope, fal) only its task list can tell whether the task exists.
+        # (a queue provider) only its task list can tell whether the task exists.
         return Failed(
             message=Message("job.create_unclear", detail=exc.message),
             suggestion=(

@@ -12,11 +12,11 @@ WAN_PUBLIC_URL, else https://<SPACE_HOST> on a Space). Every link is an unguessa
     book.reference_path(token)                  # the file, or None: unknown, expired or gone
     book.wake_record(token)                     # the record to poll now, or None (rate-limited)
 
-- A served reference: where the provider has no upload API for the region (DashScope in
+- A served reference: where the provider has no upload API for the region (one provider in
   Virginia), the (prepared) reference is served by the app itself from `GET /wan/ref/<token>`
   (`web/routes.py`), with Range. The token opens exactly that file, from before the create
   until the task was created plus `REFERENCE_MARGIN`; a create refused for sure revokes it.
-- A wake-up: EvoLink's `callback_url` and fal's `fal_webhook` point to `POST /wan/wake/<token>`.
+- A wake-up: the provider's callback (`callback_url`, or a webhook query parameter) points to `POST /wan/wake/<token>`.
   A call only makes the watcher poll that task now: its body is never read (nobody signs it
   that we could check, and the poll reads the truth with the key), polling stays the
   fallback, and a flood of calls wakes a task at most once per `WAKE_EVERY` seconds.
@@ -46,7 +46,7 @@ REFERENCE_ROUTE = "wan/ref"  # GET  /wan/ref/<token>: a served reference
 WAKE_ROUTE = "wan/wake"  # POST /wan/wake/<token>: "look at this task now"
 REFERENCE_MARGIN = 3600.0  # a served reference works until the task's creation + this (s)
 WAKE_EVERY = 3.0  # at most one wake-up per task per this many seconds
-WAKE_LIFETIME = 26 * 3600.0  # a task lives 24 h at the provider; fal retries a webhook for 2 h
+WAKE_LIFETIME = 26 * 3600.0  # a task lives 24 h at the provider; a webhook is retried for up to 2 h
 
 # Sentences for people live in the message catalogue (wanvideo.messages, both languages); the
 # code sends Message("links.no_public_address", ...) / Message("links.prepared_not_servable", ...).

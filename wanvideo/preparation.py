@@ -43,7 +43,7 @@ class Ready:
 
 
 def limits_for(profile: ProviderProfile) -> Limits:
-    """What a prepared clip must meet on this provider (model variant): fal's 30 MB, for one."""
+    """What a prepared clip must meet on this provider (model variant): a smaller size cap, for one."""
     rules = profile.reference
     common = Limits()
     return Limits(

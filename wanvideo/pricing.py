@@ -1,14 +1,14 @@
 """Cost estimate: pure functions of the reference durations, quality, output duration and
 the provider's price table. Exact decimal arithmetic: 10 billed s at 720p is 47.6 credits.
 
-Input truncation (EvoLink's rule, `PriceTable.input_caps`): each reference is cut, total
+Input truncation (the reference seller's rule, `PriceTable.input_caps`): each reference is cut, total
 capped at 5 s::
 
     1 reference : min(d, 5)
     2 references: min(d, 2.5) each
     3 references: min(d, 1.65) each
 
-A price table without `input_caps` (fal) bills the output seconds only. A reference whose
+A price table without `input_caps` bills the output seconds only. A reference whose
 duration is unknown (a link that cannot be read) is billed anywhere from 0 to its cap, so the
 estimate becomes a low-high range. Amounts are in the table's `unit` (credits, USD or CNY).
 
@@ -150,8 +150,8 @@ def estimate(
 
 
 def charge_for(billed_seconds: Decimal, priced: Estimate) -> Decimal:
-    """What `billed_seconds` (the provider's own figure: DashScope's `usage.duration`, fal's
-    `x-fal-billable-units`) cost at the estimate's rate, in its unit (minimum applied)."""
+    """What `billed_seconds` (the provider's own figure: its usage or billable-units
+    figure) cost at the estimate's rate, in its unit (minimum applied)."""
     charge, _ = _charge(Decimal(billed_seconds), priced.credits_per_second, priced.minimum_credits)
     return charge
 
@@ -232,13 +232,13 @@ def format_rate(amount: Decimal, unit: str) -> str:
 class ProviderQuote(BaseModel):
     """One row of "Compare providers": the same job on one provider and model variant.
 
-    `offered` is False when the provider does not sell this output duration (fal: 5 or 10 s);
+    `offered` is False when the provider does not sell this output duration (e.g. 5 or 10 s only);
     the amounts are None then. `confirmed` is False when the price or the rule for reference
     seconds is not the provider's word (`notes` say which)."""
 
     model_config = ConfigDict(frozen=True)
 
-    provider: str  # the profile name ("fal", "dashscope-singapore", ...)
+    provider: str  # the profile name (`ProviderProfile.name`)
     label: InstanceOf[Message] | str  # Messages render in the visitor's language; JSON: English
     short_label: InstanceOf[Message] | str = ""  # for narrow tables
     model: str  # the variant id ("standard", "flash")

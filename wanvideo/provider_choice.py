@@ -8,9 +8,9 @@ every provider is offered with no key: each runs against a simulator of its own 
 
     choice = ProviderChoice(configured=ctx.profile, demo=settings.is_demo)
     choice.options()                                   # [(name, label), ...], configured first
-    picked = choice.pick("fal", "flash")               # Pick(profile, problems)
+    picked = choice.pick(name, "flash")                # Pick(profile, problems)
     picked.profile.prices, picked.problems             # [] or sentences naming what to change
-    choice.key_problem(picked.profile, has_own_key=False)   # "fal.ai needs your own fal.ai key: ..."
+    choice.key_problem(picked.profile, has_own_key=False)   # "<label> needs your own <label> key: ..."
     run_profile = choice.for_run(picked.profile, pool.base_url)  # demo: pointed at its simulator
     choice.stored(record.provider, record.model, own_key=False)  # a stored task's, or None
 
@@ -23,20 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .messages import Message, echoed
-from .providers import PROFILES, ProviderProfile, compared_profiles
+from .providers import DEMO, PROFILES, REAL_PROVIDERS, ProviderProfile, compared_profiles, demo_profiles
 from .schemas import field_problem
 
-# The simulator dialect (and DashScope region) that plays each provider in demo mode.
-DEMO_DIALECTS: dict[str, tuple[str, str | None]] = {
-    "demo": ("string", None),
-    "odkkk": ("integer", None),
-    "dashscope-singapore": ("dashscope", "singapore"),
-    "dashscope-virginia": ("dashscope", "virginia"),
-    "dashscope-beijing": ("dashscope", "beijing"),
-    "fal": ("fal", None),
-}
-# The real providers a visitor may pick (with their own key), in the order they are listed.
-REAL_PROVIDERS = ("evolink", "odkkk", "dashscope-singapore", "dashscope-virginia", "dashscope-beijing", "fal")
+# The simulator dialect (and region) that plays each provider in demo mode: each catalogue
+# entry's `dialect` (the demo first).
+DEMO_DIALECTS: dict[str, tuple[str, str | None]] = demo_profiles()
 
 # Visible text: the catalogue's choice.* messages (wanvideo.messages, both languages).
 
@@ -70,7 +62,7 @@ class ProviderChoice:
     def label(self, name: str) -> Message | str:
         profile = self.profile_of(name)  # short labels: the choice must fit a phone's dropdown
         if self.demo:
-            return profile.label if name == "demo" else Message("choice.simulated", label=profile.short)
+            return profile.label if name == DEMO else Message("choice.simulated", label=profile.short)
         if name == self.configured.name:
             return Message("choice.this_app", label=profile.short)
         return Message("choice.own_key", label=profile.short)

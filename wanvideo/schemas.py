@@ -2,8 +2,8 @@
 
 - `GenerationRequest`: what a person asks for (local files and/or URLs), every API rule
   checked locally so no money is spent on a request the provider would refuse.
-- `CreateTaskBody`: the paid create, provider-neutral: EvoLink's JSON body as it is, which
-  the DashScope and fal adapters translate (`wanvideo/adapters/`).
+- `CreateTaskBody`: the paid create, provider-neutral: the API's common JSON body as it is, which
+  the other adapters translate (`wanvideo/adapters/`).
 - `Task`: the task object; tolerant of unknown fields, status case and result shapes (the
   queue providers' answers are normalised into it by their adapters).
 - `ErrorEnvelope`: `{"error": {...}}` in both dialects (string or integer `code`).
@@ -11,7 +11,7 @@
 The provider's rules (durations, prompt length, model variants, local files, callbacks)
 apply when validating with `context={"profile": profile}`::
 
-    GenerationRequest.model_validate(data, context={"profile": get_profile("odkkk")})
+    GenerationRequest.model_validate(data, context={"profile": get_profile(name)})
 """
 
 from __future__ import annotations
@@ -269,10 +269,10 @@ class ModelParams(BaseModel):
 
 
 class CreateTaskBody(BaseModel):
-    """The paid create, as EvoLink's JSON body; the other adapters translate it.
+    """The paid create, as the API's common JSON body; the other adapters translate it.
 
     Validated with `context={"profile": profile}`, `model` defaults to the profile's selected
-    variant (its wire name), and `video_urls` may use the schemes its uploads give (DashScope:
+    variant (its wire name), and `video_urls` may use the schemes its uploads give (e.g.
     ``oss://``)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -351,8 +351,8 @@ class Task(BaseModel):
     error: TaskError | None = None
     usage: dict[str, Any] | None = None
     billing: dict[str, Any] | None = None
-    # Set by the queue adapters: the place in the provider's queue (fal, 0 = next) and the
-    # seconds the provider says it billed (DashScope's usage.duration, fal's x-fal-billable-units).
+    # Set by the queue adapters: the place in the provider's queue (0 = next) and the
+    # seconds the provider says it billed (its usage or billable-units figure).
     queue_position: int | None = None
     billed_seconds: Decimal | None = None
 

@@ -38,7 +38,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     provider: str = "demo"
-    # DashScope's region: its host, its key and its rules (durations, models, uploads) go together.
+    # The region of a provider with regions: its host, its key and its rules (durations, models,
+    # uploads) go together.
     dashscope_region: str = "singapore"
     api_key: SecretStr | None = None
     api_base_url: str | None = None
@@ -244,7 +245,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = False)
         field: env[name] for name, field in _FIELD_FOR_ENV.items() if env.get(name, "") != ""
     }
     if "provider" not in values:
-        values["provider"] = "evolink" if values.get("api_key") else "demo"
+        from .providers import DEFAULT_PROVIDER, DEMO
+
+        values["provider"] = DEFAULT_PROVIDER if values.get("api_key") else DEMO
     try:
         return Settings(**values)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ A record is written when a generation is accepted (before anything is paid), upd
 the provider confirms the task (before the first poll), and on every change after that::
 
     store = TaskStore(settings.data_dir / "tasks.sqlite3")
-    record = store.insert(TaskRecord.new(owner="anon:...", provider="evolink", request={...}))
+    record = store.insert(TaskRecord.new(owner="anon:...", provider=profile.name, request={...}))
     store.update(record.id, task_id="task-...", status="submitted")
     store.list_for_owner("anon:...")      # newest first, that owner's only
     store.get(record.id, owner="anon:...")  # None for anybody else
@@ -97,7 +97,7 @@ class TaskRecord:
     visitor: str | None = None
     spend_credits: Decimal | None = None
     # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
-    # profile name, which holds a DashScope region) it rebuilds the task's profile after a
+    # profile name, which holds its region) it rebuilds the task's profile after a
     # restart. None: a record from before schema v4 without a model (the provider's default).
     model: str | None = None
 

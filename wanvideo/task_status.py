@@ -42,7 +42,7 @@ PROVIDER_OK = frozenset({"completed", "succeeded", "success", "done", "finished"
 PROVIDER_FAILED = frozenset(
     {"failed", "failure", "error", "cancelled", "canceled", "expired", "unknown", "timeout"}
 )
-# Final words that mean the provider no longer knows the task (DashScope: UNKNOWN after 24 h).
+# Final words that mean the provider no longer knows the task (e.g. UNKNOWN after 24 h).
 PROVIDER_GONE = frozenset({"expired", "unknown"})
 PROVIDER_PENDING = frozenset({"pending", "queued", "submitted", "created"})
 PROVIDER_RUNNING = PROVIDER_PENDING | {"processing", "running", "in_progress"}  # any other word is final

@@ -19,8 +19,8 @@ Retry policy (one method, `retry_delay`, decides):
   (`backoff_delay`), or after `Retry-After` when the server sends one (capped at
   `settings.max_retry_after`).
 - create (paid): never a blind retry. Retried only on the adapter's `create_retry_statuses`
-  (EvoLink: 429/503, always with the same `Idempotency-Key`; DashScope and fal, which have
-  no idempotency key: 429 only, a refusal that created nothing) or when the request provably
+  (with an idempotency key: 429/503, always with the same `Idempotency-Key`; without one
+  (`profile.idempotent_create`): 429 only, a refusal that created nothing) or when the request provably
   never left this machine (connect error/timeout, pool timeout). A read timeout or a dropped
   connection after sending is NOT retried: the task may exist;
   `request_may_have_reached_server(exc)` tells the caller so.
@@ -54,6 +54,7 @@ from .errors import (
     UploadError,
     WanError,
     error_for_status,
+    retry_hint,
 )
 from .messages import Message
 from .settings import Settings
@@ -122,7 +123,7 @@ def _quote_filename(name: str) -> str:
 
 class MultipartFile:
     """A `multipart/form-data` body with text `fields` first and one file field last,
-    streamed in 1 MiB chunks (OSS, behind DashScope's temporary upload, reads only the fields
+    streamed in 1 MiB chunks (the storage behind a provider's temporary upload reads only the fields
     before the file).
 
     Its length is known up front (so the request carries a Content-Length), and at most one
@@ -172,7 +173,7 @@ class MultipartFile:
 
 
 class RawFile:
-    """A file as a raw request body (fal's PUT to its presigned upload URL), streamed in
+    """A file as a raw request body (a PUT to a presigned upload URL), streamed in
     1 MiB chunks with a known length."""
 
     def __init__(self, path: Path, on_progress: ProgressCallback | None = None) -> None:
@@ -267,7 +268,7 @@ class Transport:
 
     def auth_headers(self, url: str) -> dict[str, str]:
         """The key, for the provider's own hosts only (a result CDN never sees it), in the
-        adapter's scheme (`Bearer`, fal's `Key`)."""
+        adapter's scheme (`Bearer`, or e.g. `Key`)."""
         if self.is_key_host(url):
             return {"Authorization": f"{self.auth_scheme} {self._key.get_secret_value()}"}
         return {}
@@ -355,9 +356,9 @@ class Transport:
         error = error_for_status(response.status_code, body, response.headers.get("Retry-After"))
         if isinstance(body, dict) and "error" not in body and body.get("msg"):
             error.message = str(body["msg"])  # the files host: {"success": false, "msg": ...}
-        retryable = response.headers.get("X-Fal-Retryable", "").strip().lower()
-        if retryable in ("true", "false"):
-            error.retryable = retryable == "true"  # fal says whether a retry can help [B7]
+        hint = retry_hint(response.headers)  # the provider says whether a retry can help
+        if hint is not None:
+            error.retryable = hint
         error.message = self.scrub(error.message)
         if error.suggestion:
             error.suggestion = self.scrub(error.suggestion)

@@ -141,7 +141,7 @@ def test_lazy_and_type_only_imports_are_in_the_graph():
     # inside a function (the worker's job table)
     assert graph.direct_import_exists(importer="wanvideo.media.worker", imported="wanvideo.media.transcode")
     # under `if TYPE_CHECKING:`
-    assert graph.direct_import_exists(importer="wanvideo.providers", imported="wanvideo.media.result")
+    assert graph.direct_import_exists(importer="wanvideo.providers.profile", imported="wanvideo.media.result")
 
 
 def test_the_layering_contract_holds(capsys):

@@ -4,7 +4,7 @@
 
 | module       | speaks                                                                  |
 |--------------|-------------------------------------------------------------------------|
-| `evolink`    | EvoLink's contract (EvoLink, odkkk, the demo simulator)                 |
+| `evolink`    | EvoLink's contract (EvoLink, its look-alikes, the demo simulator)       |
 | `dashscope`  | Alibaba Cloud DashScope's native wan2.6-r2v API (PROVIDERS.md A)        |
 | `fal`        | fal.ai's queue API for wan/v2.6/reference-to-video (PROVIDERS.md B)     |
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from .base import Adapter, CancelOutcome, CancelResult
 from .dashscope import DashScopeAdapter
-from .evolink import EvoLinkAdapter
+from .evolink import CREATE_PATH, EvoLinkAdapter
 from .fal import FalAdapter
 
-__all__ = ["ADAPTERS", "Adapter", "CancelOutcome", "CancelResult", "adapter_class"]
+__all__ = ["ADAPTERS", "CREATE_PATH", "Adapter", "CancelOutcome", "CancelResult", "adapter_class"]
 
 # profile.adapter -> the class that speaks it
 ADAPTERS: dict[str, type[Adapter]] = {

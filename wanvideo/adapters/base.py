@@ -27,7 +27,7 @@ class CancelOutcome(str, enum.Enum):
 
     CANCELLED = "cancelled"  # it will not run; nothing is charged
     TOO_LATE = "too_late"  # it runs (or ran) on; it is charged if it succeeds
-    NOT_SUPPORTED = "not_supported"  # the provider has no cancel (EvoLink)
+    NOT_SUPPORTED = "not_supported"  # the provider has no cancel (`profile.cancel`)
     NOT_FOUND = "not_found"  # the provider no longer knows the task
     NOT_SUBMITTED = "not_submitted"  # not at the provider yet (TaskManager.cancel): nothing to cancel there
 
@@ -85,7 +85,7 @@ class Adapter:
         return self.profile.files_base_url + path
 
     def task_from(self, data: Any, what: str, status_code: int = 200) -> Task:
-        """A `Task` from a task object (EvoLink's, or one an adapter normalised)."""
+        """A `Task` from a task object (the reference contract's, or one an adapter normalised)."""
         if isinstance(data, dict) and "id" not in data and isinstance(data.get("data"), dict):
             data = data["data"]
         try:

@@ -90,7 +90,7 @@ class Limits:
     min_seconds: float = MIN_REFERENCE_SECONDS
     max_seconds: float = MAX_REFERENCE_SECONDS
     max_source_bytes: int = MAX_SOURCE_BYTES
-    min_fps: float | None = None  # a provider's floor (fal: 16); slower clips get frames repeated
+    min_fps: float | None = None  # a provider's floor (e.g. 16); slower clips get frames repeated
 
 
 @dataclass(frozen=True)

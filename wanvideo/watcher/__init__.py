@@ -4,7 +4,7 @@
     manager = TaskManager(settings, store)          # its own asyncio loop in a daemon thread
     manager.start()                                 # idempotent; resumes unfinished tasks
     record = manager.submit(request, owner=owner, api_key=None, probed=probed)  # at once
-    # (profile=get_profile("fal")...: another provider than the configured one, with the visitor's key)
+    # (profile=get_profile(name)...: another provider than the configured one, with the visitor's key)
     async for event in manager.follow(record.id, owner=owner):    # from any event loop
         ...   # latest known state first, then live events; ends on Completed / Failed
     manager.records(owner); manager.get(record_id, owner); manager.delete_video(record_id, owner)

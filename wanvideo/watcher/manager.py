@@ -317,7 +317,7 @@ class TaskManager:
         `profile`: another provider than the configured one (a visitor's choice, with its
         host overrides); it needs the visitor's own key (the server's key belongs to the
         configured provider), except in demo mode. The record keeps the provider's name (with
-        its DashScope region) and the model, never the key: after a restart the profile is
+        its region) and the model, never the key: after a restart the profile is
         rebuilt from them (in demo mode on that dialect's simulator), and a task on a
         visitor's key waits as `needs_key` until `resume(..., api_key)`.
 
@@ -477,13 +477,13 @@ class TaskManager:
     def cancel(
         self, record_id: str, owner: str, api_key: str | SecretStr | None = None, *, timeout: float = 60.0
     ) -> CancelResult | None:
-        """Cancel the owner's task at the provider, where the provider can (DashScope while it
-        is PENDING, fal while it is queued). None when the record is not the owner's.
+        """Cancel the owner's task at the provider, where the provider can (`profile.cancel`:
+        while pending, or while queued). None when the record is not the owner's.
 
         Returns what happened as a `CancelResult`: CANCELLED (the record is settled `failed`
         with reason CANCELLED, nothing charged, its reservation freed, followers told),
         TOO_LATE (it runs on and is charged if it succeeds; the watch goes on), NOT_SUPPORTED
-        (EvoLink has no cancel; or the visitor's key it was started with is gone: pass it as
+        (a provider without a cancel; or the visitor's key it was started with is gone: pass it as
         `api_key`), NOT_FOUND, NOT_SUBMITTED (still being checked or uploaded: nothing was sent
         to the provider yet). Raises `WanError` when the provider could not be asked."""
         record = self.get(record_id, owner)

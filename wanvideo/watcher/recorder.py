@@ -278,7 +278,7 @@ class EventRecorder:
             # Stored before the job is asked for its next event, i.e. before the first poll.
             changes: dict[str, Any] = {}
             if event.sent_prompt is not None or event.model is not None:
-                # What the provider received (fal: character1 -> @Video1), for the history.
+                # What the provider received (e.g. character1 -> @Video1), for the history.
                 known = self.store.get(record_id)
                 if known is not None:
                     sent = {"prompt": event.sent_prompt, "model": event.model}
@@ -296,7 +296,7 @@ class EventRecorder:
             eta = Message("rec.eta", seconds=f"{event.eta:.0f}") if event.eta else ""
             word = status_label(record_status_for(event.status))
             message = Message("rec.progress", word=word, percent=f"{event.percent:.0f}", eta=eta)
-            if event.queue_position is not None:  # fal: 0 = next in line
+            if event.queue_position is not None:  # a queue provider: 0 = next in line
                 ahead = event.queue_position
                 message = (
                     Message("rec.next_in_line") if ahead == 0 else Message("rec.queue_ahead", ahead=ahead)

@@ -1,0 +1,438 @@
+"""The shared types of the provider catalogue: a provider's profile, its model variants, price
+tables, reference rules, generation-time prior and error dialect, and the API's common rules.
+
+Each provider's entries (the data) live in its own module of this package; `__init__` builds
+the registry from them. Rules are data here and are checked before anything is spent
+(`schemas.GenerationRequest` with `context={"profile": profile}`, `reference_problems` on the
+probed references); the adapters only translate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
+
+from ..limits import (  # noqa: F401  (the API's limits, importable from here too)
+    MAX_CALLBACK_URL_CHARS,
+    MAX_PROMPT_CHARS,
+    MAX_REFERENCE_BYTES,
+    MAX_REFERENCE_SECONDS,
+    MAX_REFERENCES,
+    MIN_REFERENCE_SECONDS,
+)
+from ..messages import Message, echoed, either
+
+if TYPE_CHECKING:
+    from ..media.result import ProbeResult
+
+MODEL_NAME = "wan2.6-reference-video"
+QUALITIES = ("720p", "1080p")
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4")
+SHOT_TYPES = ("single", "multi")
+# The API's output durations (any whole second 2..10); also the rule when no profile is known.
+DEFAULT_DURATIONS: tuple[int, ...] = tuple(range(2, 11))
+STANDARD, FLASH = "standard", "flash"  # model variant ids (what a person or the API picks)
+
+
+def reference_count_problem(count: int) -> str | None:
+    """The reference-count rule (1 to MAX_REFERENCES) in words; None when `count` is fine."""
+    if count <= 0:
+        return Message("refs.none")
+    if count > MAX_REFERENCES:
+        return Message("refs.too_many", count=count, max=MAX_REFERENCES, remove=count - MAX_REFERENCES)
+    return None
+
+
+def duration_rule(durations: tuple[int, ...]) -> str:
+    """A set of offered durations in words, for error messages."""
+    if durations == tuple(range(durations[0], durations[-1] + 1)):
+        return Message("duration.rule_range", low=durations[0], high=durations[-1])
+    return Message("duration.rule_list", choices=either([str(d) for d in durations]))
+
+
+# Output pixel sizes by quality and aspect ratio (API_NOTES.md section 7; a provider that takes
+# a `size` preset takes the same ten, written "W*H" [PROVIDERS.md A2]).
+OUTPUT_SIZES: dict[str, dict[str, tuple[int, int]]] = {
+    "720p": {
+        "16:9": (1280, 720),
+        "9:16": (720, 1280),
+        "1:1": (960, 960),
+        "4:3": (1088, 832),
+        "3:4": (832, 1088),
+    },
+    "1080p": {
+        "16:9": (1920, 1080),
+        "9:16": (1080, 1920),
+        "1:1": (1440, 1440),
+        "4:3": (1632, 1248),
+        "3:4": (1248, 1632),
+    },
+}
+
+# How the billed input seconds are capped per reference, by reference count: 5 s in all, split
+# evenly (the reference seller's documented rule, API_NOTES.md; others' tables say whether they
+# follow it).
+SPLIT_INPUT_CAPS: dict[int, Decimal] = {1: Decimal("5"), 2: Decimal("2.5"), 3: Decimal("1.65")}
+
+
+class PriceTable(BaseModel):
+    """What one model variant costs per billed second, and how seconds are billed.
+
+    `unit` is what the amounts are in: "credits" (a credit seller) or a currency ("USD", "CNY");
+    `credits_per_usd` converts it to USD (1 for USD). 1080p = `credits_per_second_1080p`
+    when given, else 720p x `factor_1080p`. `input_caps` is the per-reference cap on billed
+    input seconds by reference count; None means reference seconds are not billed.
+    `confirmed` is False when the price itself is not an official list price;
+    `input_rule_confirmed` is False when the provider does not state the input rule.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    credits_per_second_720p: Decimal
+    factor_1080p: Decimal = Decimal(1)
+    credits_per_second_1080p: Decimal | None = None
+    minimum_credits: Decimal = Decimal(0)
+    credits_per_usd: Decimal = Decimal(1)
+    unit: str = "credits"
+    input_caps: dict[int, Decimal] | None = Field(default_factory=lambda: dict(SPLIT_INPUT_CAPS))
+    confirmed: bool = True
+    input_rule_confirmed: bool = True
+    # Reference counts for which the input rule is the provider's word even when it is not
+    # confirmed in general (one video is min(d, 5) in a provider's words; the split of 2-3 is not).
+    input_confirmed_counts: tuple[int, ...] = ()
+    # Where the price and the reference-seconds rule come from: a Message for the built-in
+    # tables (shown in the visitor's language), plain text from WAN_PRICES_JSON.
+    input_rule_source: InstanceOf[Message] | str = ""
+    as_of: str
+    source: InstanceOf[Message] | str
+
+    def credits_per_second(self, quality: str) -> Decimal:
+        if quality == "1080p":
+            if self.credits_per_second_1080p is not None:
+                return self.credits_per_second_1080p
+            return self.credits_per_second_720p * self.factor_1080p
+        return self.credits_per_second_720p
+
+    @property
+    def bills_input(self) -> bool:
+        return self.input_caps is not None
+
+    def rule_confirmed(self, reference_count: int) -> bool:
+        """Is the rule for billed reference seconds the provider's word for this many references?"""
+        return self.input_rule_confirmed or reference_count in self.input_confirmed_counts
+
+    def fully_confirmed(self, reference_count: int) -> bool:
+        """The price and the rule for reference seconds are both the provider's word."""
+        return self.confirmed and self.rule_confirmed(reference_count)
+
+
+class ReferenceRules(BaseModel):
+    """What one provider (model variant) takes as a reference video."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_seconds: float = MIN_REFERENCE_SECONDS
+    max_seconds: float = MAX_REFERENCE_SECONDS
+    max_bytes: int = MAX_REFERENCE_BYTES
+    min_fps: float | None = None
+    formats: tuple[str, ...] = ("mp4", "mov")
+
+    def in_words(self) -> Message:
+        """ "mp4 or mov, 2 to 30 s, at most 100 MB[, at least 16 fps]" (in any language)."""
+        params = {
+            "formats": either(self.formats),
+            "low": f"{self.min_seconds:g}",
+            "high": f"{self.max_seconds:g}",
+            "mb": self.max_bytes // 1_000_000,
+        }
+        if self.min_fps:
+            return Message("refs.rules_fps", **params, fps=f"{self.min_fps:g}")
+        return Message("refs.rules", **params)
+
+
+# The API's reference limits in words (any language), for any message that states them.
+REFERENCE_LIMITS = ReferenceRules().in_words()
+
+
+class GenerationTime(BaseModel):
+    """How long a generation runs at the provider (from when it leaves the queue to its end),
+    for pacing the polls of a task whose provider reports neither progress nor an estimate
+    (`client.poll_interval`): few polls before `earliest`, then quick ones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    earliest: float = Field(gt=0)  # s: a task is not expected to end sooner
+    typical: float = Field(gt=0)  # s: the usual run; far past it the polls back off again
+
+
+# The prior, until the app has seen enough of its own runs (`client.expected_generation_time`):
+# a generation takes about 1 to 5 minutes (API_NOTES.md 7; PROVIDERS.md A1 [D1]) and the reference
+# seller's create answers estimated_time 120 (API_NOTES.md 1). `earliest` is half the documented minimum, so a
+# quicker task is still caught within one quick poll.
+GENERATION_TIME = GenerationTime(earliest=30.0, typical=120.0)
+
+
+class ModelVariant(BaseModel):
+    """One model a provider sells (standard, flash), with its own rules and prices."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # STANDARD or FLASH: what a person or the API picks
+    label: str
+    wire: str  # the provider's own name for it (its model name or endpoint id)
+    prices: PriceTable
+    prompt_max: int = MAX_PROMPT_CHARS
+    reference: ReferenceRules = ReferenceRules()
+    # Parameters sent on every create even where they equal the provider's default, so a
+    # change of the provider's defaults never changes (or raises the price of) what we ask for.
+    explicit_defaults: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProviderProfile(BaseModel):
+    """One provider (and region) as data: its catalogue entry (`wanvideo/providers/<key>.py`).
+
+    `provider` is the one key that names it everywhere (WAN_PROVIDER, its adapter in
+    `wanvideo/adapters/`, its simulator dialect, its messages); `name` is the key, with the
+    region where it has regions ("<key>-<region>"), and is what a task record keeps. A
+    look-alike of another provider names the adapter it borrows (`adapter`) and the simulator
+    dialect that plays it (`dialect`); both default to the key.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # default: the key, with "-<region>" where it has a region
+    # A Message where the name is words ("Demo (simulated)", a region), shown in the visitor's
+    # language; a plain brand name otherwise.
+    label: InstanceOf[Message] | str
+    api_base_url: str
+    short_label: InstanceOf[Message] | str = ""  # for narrow tables (brand and region); default: label
+    files_base_url: str
+    durations: tuple[int, ...]
+    default_duration: int
+    # The selected model variant's price table (see `with_model`).
+    prices: PriceTable
+    provider: str  # the one key (WAN_PROVIDER; every region of a provider shares it)
+    adapter: str = ""  # the key whose adapter speaks this API; default: the key
+    # The simulator dialect that plays it (also its error envelope's `code` style where the
+    # adapter's contract has two: "string" or "integer"); default: the key.
+    dialect: str = ""
+    in_demo: bool = True  # offered in demo mode (the demo itself stands in for its original)
+    brand: str = ""  # the plain brand name for the API's descriptions; default: the key
+    cancel_words: str = ""  # when a task can be cancelled, in the API's words (English)
+    region: str | None = None
+    model: str = STANDARD  # the selected variant's id
+    models: tuple[ModelVariant, ...] = ()  # empty: one standard variant made of the fields here
+    prompt_max: int = MAX_PROMPT_CHARS  # the selected variant's
+    reference: ReferenceRules = ReferenceRules()  # the selected variant's
+    local_files: bool = True  # local files can be uploaded (else: public links only)
+    # No upload, but the app serves local files itself from its public address (`links.py`).
+    served_files: bool = False
+    files_on_api_host: bool = False  # the upload API is on the API host (WAN_API_BASE_URL moves both)
+    callbacks: bool = True  # a per-request completion callback exists
+    cancel: str = "none"  # when a task can be cancelled: "none", "pending" or "queued"
+    idempotent_create: bool = True  # the create honours an Idempotency-Key
+    reference_word: str = "character"  # how the provider names reference N in a prompt (+ N)
+    upload_url_schemes: tuple[str, ...] = ()  # non-http URLs its uploads give (e.g. oss)
+    # Paces the polls when the provider reports no progress or estimate (a queue provider); the
+    # watcher replaces it with what it observed of this provider's recent runs.
+    generation_time: GenerationTime = GENERATION_TIME
+    rules_source: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_names(cls, data: Any) -> Any:
+        """`name`, `adapter` and `dialect` follow from the key unless an entry says otherwise."""
+        if isinstance(data, dict) and data.get("provider"):
+            key, region = data["provider"], data.get("region")
+            data = {
+                "name": f"{key}-{region}" if region else key,
+                **data,
+            }
+            data["adapter"] = data.get("adapter") or key
+            data["dialect"] = data.get("dialect") or key
+        return data
+
+    @property
+    def error_code_style(self) -> str:
+        """The error envelope's `code` style: the dialect the simulator plays it with."""
+        return self.dialect
+
+    # ------------------------------------------------------------------ variants
+
+    @property
+    def short(self) -> Message | str:
+        return self.short_label or self.label
+
+    @property
+    def family(self) -> str:
+        """The provider's one key (every region shares it)."""
+        return self.provider
+
+    @property
+    def variants(self) -> tuple[ModelVariant, ...]:
+        if self.models:
+            return self.models
+        return (
+            ModelVariant(
+                id=STANDARD,
+                label="Standard",
+                wire=MODEL_NAME,
+                prices=self.prices,
+                prompt_max=self.prompt_max,
+                reference=self.reference,
+            ),
+        )
+
+    @property
+    def variant(self) -> ModelVariant:
+        """The selected model variant."""
+        return next(v for v in self.variants if v.id == self.model)
+
+    def model_problem(self, model: str | None) -> str | None:
+        """None when `model` (a variant id, or None for the default) is sold here."""
+        if model is None or any(v.id == model for v in self.variants):
+            return None
+        offered = either([v.id for v in self.variants])
+        return Message("input.no_model", provider=self.label, model=echoed(model), offered=offered)
+
+    def with_model(self, model: str | None) -> ProviderProfile:
+        """This provider with another model variant selected (None: unchanged). Raises
+        ValueError for a variant it does not sell."""
+        if model is None or model == self.model:
+            return self
+        problem = self.model_problem(model)
+        if problem:
+            raise ValueError(problem)
+        chosen = next(v for v in self.variants if v.id == model)
+        return self.model_copy(
+            update={
+                "model": chosen.id,
+                "prices": chosen.prices,
+                "prompt_max": chosen.prompt_max,
+                "reference": chosen.reference,
+            }
+        )
+
+    # ------------------------------------------------------------------ overrides
+
+    def with_overrides(
+        self,
+        *,
+        api_base_url: str | None = None,
+        files_base_url: str | None = None,
+        prices_json: str | None = None,
+        public_url: str | None = None,
+    ) -> ProviderProfile:
+        """The profile with a deployment's hosts and prices; with `public_url` (the app's
+        public address) a provider without an upload takes local files the app serves."""
+        update: dict[str, object] = {}
+        if public_url and not self.local_files:
+            update["served_files"] = True
+        if api_base_url:
+            update["api_base_url"] = api_base_url
+            if self.files_on_api_host and not files_base_url:
+                update["files_base_url"] = api_base_url
+        if files_base_url:
+            update["files_base_url"] = files_base_url
+        if prices_json:
+            overrides = json.loads(prices_json)
+            prices = PriceTable(**{**self.prices.model_dump(), **overrides})
+            update["prices"] = prices
+            if self.models:
+                update["models"] = tuple(
+                    v.model_copy(update={"prices": prices}) if v.id == self.model else v for v in self.models
+                )
+        return self.model_copy(update=update)
+
+    # ------------------------------------------------------------------ rules in words
+
+    def duration_rule(self) -> str:
+        """The duration rule in words, for error messages."""
+        return duration_rule(self.durations)
+
+    def duration_problem(self, seconds: int) -> str | None:
+        """The output-duration rule of this provider; None when `seconds` is offered.
+        (`schemas.read_duration` turns any form input into whole seconds first.)"""
+        if seconds in self.durations:
+            return None
+        choose = Message("input.duration_choose", rule=self.duration_rule())
+        return Message("input.duration_not_offered", seconds=seconds, provider=self.label, choose=choose)
+
+    def reference_problems(self, probes: list[ProbeResult] | tuple[ProbeResult, ...]) -> list[str]:
+        """This provider's reference rules that are stricter than the API's common ones
+        (`limits.py`, checked by `media.rules`): a smaller size cap or an fps floor."""
+        rules = self.reference
+        problems: list[str] = []
+        for probe in probes:
+            size = probe.size_bytes
+            if size is not None and rules.max_bytes < size <= MAX_REFERENCE_BYTES:
+                problems.append(
+                    Message(
+                        "refs.provider_too_big",
+                        name=probe.name,
+                        size=f"{size / 1_000_000:.1f}",
+                        provider=self.label,
+                        max=rules.max_bytes // 1_000_000,
+                    )
+                )
+            if rules.min_fps and probe.fps is not None and probe.fps < rules.min_fps:
+                fps, least = f"{probe.fps:g}", f"{rules.min_fps:g}"
+                problems.append(Message("refs.fps", name=probe.name, fps=fps, provider=self.label, min=least))
+            duration = probe.duration
+            if duration is not None and MIN_REFERENCE_SECONDS <= duration < rules.min_seconds:
+                low, high = f"{rules.min_seconds:g}", f"{rules.max_seconds:g}"
+                lasts = f"{duration:.1f}"
+                problems.append(
+                    Message(
+                        "refs.provider_short",
+                        name=probe.name,
+                        lasts=lasts,
+                        provider=self.label,
+                        low=low,
+                        high=high,
+                    )
+                )
+        return problems
+
+    def prompt_as_sent(self, prompt: str, reference_count: int) -> str:
+        """The prompt in the provider's own naming: a person writes character1..3 everywhere;
+        a provider may name references otherwise (`reference_word`: "@Video" -> @Video1..3,
+        PROVIDERS.md B2). Names beyond the
+        references given are left as written."""
+        if self.reference_word == "character":
+            return prompt
+
+        def swap(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            return f"{self.reference_word}{number}" if 1 <= number <= reference_count else match.group(0)
+
+        return re.sub(r"\b[Cc]haracter(\d+)\b", swap, prompt)
+
+
+# What an error body says: (message, code, param), or None when the body is not in this shape.
+ErrorBodyReader = Callable[[dict], "tuple[str | None, str | None, str | None] | None"]
+
+
+@dataclass(frozen=True)
+class ErrorDialect:
+    """How one provider's error bodies look and what its documented codes mean, read by
+    `errors.error_for_status` (which sits below the adapters, so this is data here).
+
+    `read` parses the body; `suggestions` maps a code to the catalogue message that says what
+    to do; `kinds` maps a code whose meaning differs from the HTTP status to the error it is
+    ("auth", "quota", "permission", "rate_limit"); `quota_words` is a (status, word, code) rule
+    for an answer whose status misleads; `retryable_header` is a header that says whether a
+    retry can help ("true"/"false").
+    """
+
+    read: ErrorBodyReader | None = None
+    suggestions: Mapping[str, str] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    quota_words: tuple[int, str, str] | None = None
+    retryable_header: str | None = None
