@@ -43,6 +43,7 @@ from .providers import GenerationTime, ProviderProfile
 from .schemas import CreateTaskBody, Task
 from .settings import Settings
 from .task_status import PROVIDER_PENDING
+from .timings import EARLIEST_MARGIN, LATE_FACTOR, MIN_OBSERVED, NEAR_INTERVAL, POLL_FRACTION, VERIFY_SECONDS
 from .transport import (  # noqa: F401  (importable from here, as before)
     ProgressCallback,
     Transport,
@@ -64,16 +65,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("wanvideo.client")
-
-POLL_FRACTION = 0.5  # wait about this fraction of the remaining estimate between polls
-# Without progress or an estimate (a queue provider), once the task may be done: a poll every
-# 4 s keeps completion-to-saved under the 5 s target (about 1 s is left for the final read,
-# the download, its check and the poster).
-NEAR_INTERVAL = 4.0
-LATE_FACTOR = 2.0  # past this many typical runs a task is stuck, not nearly done: back off
-MIN_OBSERVED = 3  # completed runs needed before they replace the profile's prior
-EARLIEST_MARGIN = 0.8  # the learned earliest end: this share of the quickest recent run
-VERIFY_SECONDS = 30.0  # reading a downloaded result's headers in the media sandbox
 
 
 def estimate_remaining(task: Task, elapsed: float) -> float | None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from .ids import new_link_token
 from .messages import CATALOGUE, EN
 from .store import LINK_REFERENCE, LINK_WAKE, Link, TaskStoreBase
+from .timings import REFERENCE_MARGIN, WAKE_EVERY, WAKE_LIFETIME
 
 __all__ = [
     "REFERENCE_MARGIN",
@@ -44,9 +45,6 @@ __all__ = [
 
 REFERENCE_ROUTE = "wan/ref"  # GET  /wan/ref/<token>: a served reference
 WAKE_ROUTE = "wan/wake"  # POST /wan/wake/<token>: "look at this task now"
-REFERENCE_MARGIN = 3600.0  # a served reference works until the task's creation + this (s)
-WAKE_EVERY = 3.0  # at most one wake-up per task per this many seconds
-WAKE_LIFETIME = 26 * 3600.0  # a task lives 24 h at the provider; a webhook is retried for up to 2 h
 
 # Sentences for people live in the message catalogue (wanvideo.messages, both languages); the
 # code sends Message("links.no_public_address", ...) / Message("links.prepared_not_servable", ...).

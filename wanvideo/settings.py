@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from . import timings
+
 ENV_PREFIX = "WAN_"
 
 
@@ -67,9 +69,9 @@ class Settings(BaseModel):
     max_retry_after: float = Field(default=120.0, ge=0)
 
     # Polling.
-    poll_min_interval: float = Field(default=3.0, ge=0)
-    poll_max_interval: float = Field(default=15.0, gt=0)
-    poll_deadline: float = Field(default=20 * 60.0, gt=0)
+    poll_min_interval: float = Field(default=timings.POLL_MIN_INTERVAL, ge=0)
+    poll_max_interval: float = Field(default=timings.POLL_MAX_INTERVAL, gt=0)
+    poll_deadline: float = Field(default=timings.POLL_DEADLINE, gt=0)
 
     # Remote URL probing.
     probe_timeout: float = Field(default=20.0, gt=0)

@@ -19,11 +19,12 @@ import pytest
 from tests.client.appserver import AppServer
 from tests.videos import make_video
 from wanvideo.events import Completed
-from wanvideo.links import REFERENCE_MARGIN, REFERENCE_ROUTE, WAKE_ROUTE
+from wanvideo.links import REFERENCE_ROUTE, WAKE_ROUTE
 from wanvideo.schemas import GenerationRequest
 from wanvideo.settings import load_settings
 from wanvideo.simulator import Simulator
 from wanvideo.store import COMPLETED, LINK_REFERENCE, LINK_WAKE, TaskStore
+from wanvideo.timings import REFERENCE_MARGIN
 from wanvideo.watcher import TaskManager
 
 OWNER = "anon:" + "e" * 32

@@ -8,8 +8,9 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from wanvideo.links import REFERENCE_MARGIN, REFERENCE_ROUTE, WAKE_ROUTE, LinkBook
+from wanvideo.links import REFERENCE_ROUTE, WAKE_ROUTE, LinkBook
 from wanvideo.store import LINK_REFERENCE, TaskStore
+from wanvideo.timings import REFERENCE_MARGIN
 from wanvideo.web.routes import provider_routes
 
 BASE = "https://studio.example.com"

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from wanvideo.client import NEAR_INTERVAL, expected_generation_time, poll_interval
+from wanvideo.client import expected_generation_time, poll_interval
 from wanvideo.providers import GENERATION_TIME, PROFILES, GenerationTime
 from wanvideo.schemas import Task
 from wanvideo.settings import Settings, load_settings
 from wanvideo.store import COMPLETED, FAILED, TaskRecord, TaskStore
+from wanvideo.timings import NEAR_INTERVAL
 
 LEARNED = GenerationTime(earliest=48.0, typical=60.0)  # what 60 s runs teach (0.8 x 60, 60)
 

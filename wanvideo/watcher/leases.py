@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Iterable
 
 from ..store import TaskStoreBase
+from ..timings import LEASE_RENEW_EVERY, LEASE_TTL
 
 __all__ = ["RENEW_EVERY", "TTL", "LeaseKeeper", "new_worker_id", "worker_is_dead"]
 
-TTL = 90.0
-RENEW_EVERY = 30.0
+TTL = LEASE_TTL
+RENEW_EVERY = LEASE_RENEW_EVERY
 
 # Workers of this very process that are running (several managers may share a process, e.g.
 # in tests); any other id with our pid is an earlier incarnation, e.g. pid 1 before a restart.

@@ -46,6 +46,7 @@ from ..schemas import GenerationRequest
 from ..settings import Settings
 from ..store import KEY_SERVER, KEY_VISITOR, TaskRecord, TaskStoreBase
 from ..task_status import COMPLETED, DOWNLOADING, EXPIRED, FAILED, NEEDS_KEY, SUBMITTED
+from ..timings import KEEP_SWEEP_EVERY, SWEEP_EVERY
 from .fanout import FanOut
 from .leases import RENEW_EVERY, TTL, LeaseKeeper
 from .loop_thread import LoopThread
@@ -57,8 +58,6 @@ __all__ = ["TaskManager"]
 
 log = logging.getLogger("wanvideo.watcher")
 
-SWEEP_EVERY = 30.0
-KEEP_SWEEP_EVERY = 600.0  # seconds between two looks for saved videos past WAN_KEEP_DAYS
 INCOMING_MAX_AGE = MAX_TASK_AGE  # a partial download older than its link is of no use
 _Key = str | None  # the key a job uses: a visitor's, or the server's (None: demo placeholder)
 

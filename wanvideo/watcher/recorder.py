@@ -55,12 +55,12 @@ from ..task_status import (
     record_status_for,
     status_label,
 )
+from ..timings import STORE_WRITE_EVERY
 
 __all__ = ["EventRecorder", "Outcome", "Step", "estimate_of", "request_summary", "snapshot_event"]
 
 log = logging.getLogger("wanvideo.watcher")
 
-STORE_WRITE_EVERY = 2.0  # seconds between stored upload/download progress updates
 
 # For records stored before `reason` was: the status says it.
 _REASON_OF_STATUS = {

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..timings import DOWNLOAD_MAX_DELAY, DOWNLOAD_RETRY_DELAYS, PROVIDER_TASK_LIFETIME
+
 __all__ = ["DOWNLOAD_RETRY_DELAYS", "RetrySchedule"]
 
-DOWNLOAD_RETRY_DELAYS = (5.0, 15.0, 60.0, 180.0, 600.0)
-DOWNLOAD_MAX_DELAY = 3600.0  # after the listed delays, double up to hourly
-LINK_LIFETIME = 24 * 3600.0  # the provider's result links expire this long after the task
+LINK_LIFETIME = PROVIDER_TASK_LIFETIME  # the provider's result links expire this long after the task
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..messages import Message
 from ..providers import ProviderProfile
 from ..store import KEY_VISITOR, TaskRecord
 from ..task_status import DOWNLOADING, EXPIRED, FAILED, INTERRUPTED, NEEDS_KEY
+from ..timings import PROVIDER_TASK_LIFETIME
 
 __all__ = [
     "MAX_TASK_AGE",
@@ -41,7 +42,7 @@ __all__ = [
     "triage",
 ]
 
-MAX_TASK_AGE = 24 * 3600.0  # the provider keeps tasks and result links about 24 h
+MAX_TASK_AGE = PROVIDER_TASK_LIFETIME
 
 NEEDS_KEY_MESSAGE = Message("triage.needs_key")
 EXPIRED_MESSAGE = Message("triage.expired")
