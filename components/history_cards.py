@@ -17,6 +17,7 @@ in the browser. Every visible word is a constant below.
 from __future__ import annotations
 
 import html
+import time
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -27,7 +28,8 @@ from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, for
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable, ProviderProfile
 from wanvideo.store import TaskRecord
-from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY
+from wanvideo.task_status import COMPLETED, NEEDS_KEY
+from wanvideo.watcher.triage import download_resumable
 from wanvideo.web.routes import poster_url, video_path
 
 PAGE_SIZE = 20  # cards per page; more are paged in the browser
@@ -212,9 +214,10 @@ def references_line(record: TaskRecord, lang: str = EN) -> str:
     return TEXT["references"].format(names=names) if names else ""
 
 
-def can_retry_download(record: TaskRecord) -> bool:
-    """The video was made (the provider gave its link) but is not saved here."""
-    return record.status == FAILED and record.result_url is not None and not record.has_video
+def can_retry_download(record: TaskRecord, now: float | None = None) -> bool:
+    """The card offers "Retry download" exactly when the manager would try (one rule, the
+    domain's `download_resumable`)."""
+    return download_resumable(record, time.time() if now is None else now)
 
 
 def chip_kind(record: TaskRecord) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ from wanvideo.providers import EVOLINK_PRICES as PRICES
 from wanvideo.providers import PROFILES, get_profile
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED, NEEDS_KEY, PROCESSING, STATUS_LABELS
+from wanvideo.watcher.triage import download_resumable
 
 REQUEST = {
     "prompt": "character1 <dances>",
@@ -89,10 +91,22 @@ def test_cards_without_a_video() -> None:
 
 
 def test_a_made_but_unsaved_video_can_be_downloaded_again(tmp_path: Path) -> None:
-    lost = _record(status=FAILED, result_url="https://cdn.example/r.mp4", error={"charged": True})
+    now = time.time()
+    lost = _record(
+        status=FAILED,
+        task_id="task-1",
+        created_at=now - 60,
+        submitted_at=now - 60,
+        result_url="https://cdn.example/r.mp4",
+        error={"charged": True},
+    )
     assert can_retry_download(lost) and RETRY in actions(lost)
     assert 'data-action="retry"' in card(lost, PRICES) and "press Retry download" in card(lost, PRICES)
-    assert not can_retry_download(replace(lost, result_url=None))
+    # The card's rule is the manager's (`download_resumable`): they used to disagree.
+    assert can_retry_download(lost, now) == download_resumable(lost, now)
+    assert not can_retry_download(replace(lost, error={"charged": False}))  # nothing was made
+    assert not can_retry_download(replace(lost, task_id=None))
+    assert not can_retry_download(lost, now + 25 * 3600)  # the provider's link is gone
     assert not can_retry_download(replace(lost, status=COMPLETED))
 
 
