@@ -39,11 +39,10 @@ from wanvideo.task_status import (
     COMPLETED,
     FAILED,
     PENDING,
-    PROVIDER_OK,
-    STATUS_LABELS,
-    record_status_for,
+    progress_status,
     status_label,
 )
+from wanvideo.task_status import DOWNLOADING as SAVING
 
 from .cost_view import estimate_summary
 
@@ -110,10 +109,7 @@ def _mb(n: int | None) -> str:
 
 def progress_word(provider_or_record_status: str) -> str:
     """The headline word for a Progress event's status (a record status or a provider word)."""
-    status = provider_or_record_status.lower()
-    if status not in STATUS_LABELS:
-        status = record_status_for(status)
-    return status_label(status)
+    return status_label(progress_status(provider_or_record_status))
 
 
 @dataclass
@@ -214,8 +210,8 @@ class View:
             pass  # the runner's snapshot before the task exists: still starting
         elif isinstance(event, Progress):
             self.phase, self.task_id = RUNNING, event.task_id
-            self.queued = self.queued and record_status_for(event.status) == PENDING
-            if event.status.lower() in PROVIDER_OK:
+            self.queued = self.queued and progress_status(event.status) == PENDING
+            if progress_status(event.status) == SAVING:
                 # Made at the provider, not yet saved here: "Done" is said once the video is saved.
                 self.headline = self.t("view.downloading")
             else:

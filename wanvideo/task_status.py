@@ -60,5 +60,17 @@ def record_status_for(provider_status: str) -> str:
     return PROCESSING
 
 
+def progress_status(word: str) -> str:
+    """The record status a `Progress` event's word stands for: one rule for the status panel and
+    the record. A provider's word (normalised by its adapter) is mapped, so its "queued" is its
+    queue (pending), never the app's own "queued" (preparing, before any task exists); a record
+    status from a snapshot (downloading, ...) is kept."""
+    word = word.lower()
+    provider_words = PROVIDER_OK | PROVIDER_FAILED | PROVIDER_GONE | PROVIDER_RUNNING
+    if word in STATUS_LABELS and word not in provider_words:
+        return word
+    return record_status_for(word)
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())

@@ -27,7 +27,7 @@ from wanvideo.events import (
 from wanvideo.media import ProbeResult
 from wanvideo.pricing import estimate
 from wanvideo.providers import EVOLINK_PRICES
-from wanvideo.task_status import STATUS_LABELS
+from wanvideo.task_status import STATUS_LABELS, progress_status
 
 EST = estimate([3.0, 4.0], "720p", 5, EVOLINK_PRICES)  # 10 s billed: 47.60 credits, $0.70
 
@@ -80,7 +80,11 @@ def test_demo_mode_says_nothing_was_charged_and_falls_back_to_the_estimate() -> 
 
 def test_progress_words_come_from_task_status() -> None:
     assert progress_word("pending") == STATUS_LABELS["pending"] == "Queued at provider"
-    assert progress_word("QUEUED") == STATUS_LABELS["queued"]
+    # A provider's "queued" is its queue (fal's IN_QUEUE), not the app's own "Preparing": the
+    # panel said "Preparing: 0%" for a task waiting in fal's queue while the record said queued.
+    assert progress_word("QUEUED") == STATUS_LABELS["pending"]
+    assert progress_word("downloading") == STATUS_LABELS["downloading"]  # a snapshot's record status
+    assert progress_status("queued") == progress_status("pending") == "pending"
     assert progress_word("in_progress") == STATUS_LABELS["processing"]  # provider word -> record status
     assert progress_word("succeeded") == STATUS_LABELS["downloading"]
 

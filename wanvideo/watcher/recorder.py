@@ -52,7 +52,7 @@ from ..task_status import (
     INTERRUPTED,
     NEEDS_KEY,
     SUBMITTED,
-    record_status_for,
+    progress_status,
     status_label,
 )
 from ..timings import STORE_WRITE_EVERY
@@ -294,7 +294,8 @@ class EventRecorder:
             )
         elif isinstance(event, Progress):
             eta = Message("rec.eta", seconds=f"{event.eta:.0f}") if event.eta else ""
-            word = status_label(record_status_for(event.status))
+            status = progress_status(event.status)
+            word = status_label(status)
             message = Message("rec.progress", word=word, percent=f"{event.percent:.0f}", eta=eta)
             if event.queue_position is not None:  # a queue provider: 0 = next in line
                 ahead = event.queue_position
@@ -303,7 +304,7 @@ class EventRecorder:
                 )
             self.update(
                 record_id,
-                status=record_status_for(event.status),
+                status=status,
                 progress=event.percent,
                 message=message,
             )
