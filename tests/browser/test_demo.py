@@ -56,8 +56,16 @@ def generate_example(page, example) -> None:  # noqa: ANN001
     click_example(page, example)
     expect(page.get_by_label("Prompt")).to_have_value(example.prompt)
     expect(page.locator("#cost-estimate")).to_contain_text("Cost estimate:")
+    # The panel may still say "Done" for the previous run: wait for this run's own "Done" (its
+    # task id differs), not for a word the last one left there.
+    before = page.locator("#status-panel").inner_text()
     page.get_by_role("button", name="Generate").click()
-    expect(page.locator("#status-panel")).to_contain_text("Done", timeout=WAIT)
+    page.wait_for_function(
+        "([before]) => { const t = document.querySelector('#status-panel').innerText;"
+        " return t !== before && t.includes('Done') }",
+        arg=[before],
+        timeout=WAIT,
+    )
 
 
 def test_an_example_click_shows_its_cost_then_generates_a_playing_video(
