@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The test command: sets up a fresh Debian machine (Chromium for the browser tests, the
-# Python test dependencies), then runs the whole suite. Extra arguments go to pytest.
+# Python test dependencies), then runs the whole suite on two pytest-xdist workers. Extra
+# arguments go to pytest (`-n 0` runs in one process). `--dist loadfile` keeps each test file
+# on one worker, so the apps, simulators and Chromium a module or package starts once are
+# shared by its tests as in a serial run; every worker has its own ports, temp and data dirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +19,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 python -m pip install -q -r requirements-dev.txt
-python -m pytest "$@"
+python -m pytest -n 2 --dist loadfile "$@"

@@ -42,7 +42,9 @@ def open_studio(browser, studio: Studio, init_script: str | None = None, **conte
     page = context.new_page()
     page.set_default_timeout(WAIT)
     page.goto(studio.url)
-    expect(page.locator("#generate")).to_be_visible()  # named "Generate" in English, "生成" in Chinese
+    # expect() has its own 5 s default, not the page's: on a loaded machine (two xdist workers
+    # on 2 cores) Gradio's front end can take longer than that to render the form.
+    expect(page.locator("#generate")).to_be_visible(timeout=WAIT)  # "Generate" in English, "生成" in Chinese
     return context, page
 
 
