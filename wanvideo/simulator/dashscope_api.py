@@ -19,7 +19,8 @@ the account's queue (5 running per model [D3]) and its result carries `usage` [D
 a test schedules (`Simulator.fail_next_task`) ends the task FAILED with ``output.code``.
 
 The temporary upload (getPolicy, the OSS-style upload host, ``oss://`` keys) is
-`dashscope_uploads`; the error shapes, the key check and the time format are `dashscope_http`.
+`dashscope_uploads`; the error shapes, the key check and the time format are `dashscope_http`;
+a create's refusal codes, its task record and billing are `dashscope_create`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import shutil
 import time
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -39,6 +38,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import dashscope_rules as rules
+from .dashscope_create import new_record, references_problem, refusal_code
 from .dashscope_http import bearer_key, dashscope_time, error, oss_error
 from .dashscope_uploads import DashScopeUploads
 from .envelopes import new_request_id
@@ -166,65 +166,24 @@ class DashScopeAPI(QueueDialect):
             )
         except ReferenceRefused as refused:
             shutil.rmtree(work_dir, ignore_errors=True)
-            if refused.fetched:
-                code = "InvalidParameter"  # the media breaks a rule
-            elif body.urls[refused.index].startswith("oss://"):
-                code = "InvalidParameter.DataInspection"  # not resolvable [D4, D6]
-            else:
-                code = "InvalidURL"  # [D6]
+            code = refusal_code(refused, body.urls[refused.index])
             return error(400, code, f"Reference {refused.index + 1} cannot be used: {refused.reason}")
-        videos = [r for r in references if r.kind == "video"]
-        images = [r for r in references if r.kind == "image"]
-        problem = None
-        if len(videos) > rules.MAX_VIDEOS:
-            problem = f"at most {rules.MAX_VIDEOS} reference videos (there are {len(videos)})"
-        elif images and not self.region.images:
-            problem = f"{self.region.label} takes video references only (reference {references.index(images[0]) + 1} is an image)"
+        problem = references_problem(references, self.region)
         if problem is not None:
             shutil.rmtree(work_dir, ignore_errors=True)
             return error(400, "InvalidParameter", f"input.reference_urls: {problem}")
 
-        billed = rules.billed_seconds([r.duration for r in videos], body.duration)
-        rate = rules.price_per_second(self.region, body.model, audio=body.audio, tier=body.tier)
-        record = SimTask(
-            id=task_id,
-            owner=owner,
-            created=time.time(),
-            task_seconds=self.state.task_seconds,
-            prompt=body.prompt,
-            video_urls=list(body.urls),
-            quality=f"{body.tier}p",
-            aspect_ratio=body.aspect_ratio,
-            duration=body.duration,
-            shot_type=body.shot_type,
-            callback_url=None,  # no per-request callback [A8]
-            credits_reserved=float(rate * Decimal(str(billed.total))),
-            reference_durations=[r.duration for r in references],
-            reference_paths=[str(r.path) for r in references],
-            failure=self.take_failure(),
-            render_path=self.state.results_dir / f"{task_id}.mp4",
-            dialect=self.name,
-            extra={
-                "model": body.model,
-                "region": self.region.name,
-                "size": body.size,
-                "tier": body.tier,
-                "orig_prompt": body.orig_prompt,
-                "negative_prompt": body.negative_prompt,
-                "audio": body.audio,
-                "watermark": body.watermark,
-                "seed": body.seed if body.seed is not None else secrets.randbelow(rules.SEED_MAX + 1),
-                "prompt_extend": body.prompt_extend,
-                "reference_kinds": [r.kind for r in references],
-                "input_video_duration": billed.input,
-                "output_video_duration": billed.output,
-                "billed_seconds": billed.total,
-                "price_per_second": str(rate),
-                "currency": self.region.currency,
-                "oss_resolve": resolve,
-                "request": payload,
-                "render": {"audio": body.audio},
-            },
+        record = new_record(
+            self.state,
+            self.name,
+            self.region,
+            task_id,
+            owner,
+            body,
+            payload,
+            references,
+            resolve,
+            self.take_failure(),
         )
         self.add_task(record)
         return JSONResponse(
