@@ -253,34 +253,31 @@ def _container_name(container: str | None) -> str:
     return CONTAINER_NAMES.get(container or "", (container or "another format").upper())
 
 
-def plan_preparation(
-    probe: ProbeResult,
-    start: float = 0.0,
-    *,
-    limits: Limits | None = None,
-    encoding: Encoding | None = None,
-) -> PrepPlan:
-    """What `probe`'s clip needs so the provider takes it, with its window from `start`."""
-    limits = limits or Limits()
-    encoding = encoding or Encoding()
-    bare = replace(probe, problems=(), warnings=())
-    start_issue = start_problem(probe, start, limits)
+@dataclass(frozen=True)
+class Decisions:
+    """What a fixable clip needs, decided from its probe (the plan's yes/no questions)."""
 
-    if probe.size_bytes is not None and probe.size_bytes > limits.max_source_bytes:
-        problem = Message(
-            "prep.too_big_to_fix",
-            name=probe.name,
-            size=megabytes(probe.size_bytes),
-            max=megabytes(limits.max_source_bytes),
-            provider_max=megabytes(limits.max_bytes),
-        )
-        return PrepPlan(source=probe, sent=replace(bare, problems=(problem,)), start=start)
-    if not _fixable(probe):
-        if start and not probe.problems and not start_issue:
-            start_issue = Message("prep.start_length_unknown", name=probe.name, start=f"{start:g}")
-        extra = (start_issue,) if start_issue else ()
-        return PrepPlan(source=probe, sent=replace(probe, problems=extra + probe.problems), start=start)
+    end: float  # the window is [start, end)
+    window: float
+    trim: bool  # a start other than 0, or longer than the longest window
+    rotate: bool  # a rotation flag to apply to the pixels
+    container_ok: bool
+    video_ok: bool  # H.264 in 8-bit 4:2:0
+    audio_ok: bool  # no audio, or AAC
+    share: float | int | None  # the window's share of the file's bytes
+    shrink: bool  # the window's share is over the byte limit
+    slow: bool  # under the provider's minimum frame rate
+    video_work: bool  # the video must be re-encoded
+    audio_work: bool  # the audio must be re-encoded
+    remux: bool  # only a new container (streams copied)
 
+    @property
+    def needed(self) -> bool:
+        return self.video_work or self.remux
+
+
+def decide(probe: ProbeResult, start: float, limits: Limits) -> Decisions:
+    """Convert, remux, rotate, trim, shrink, frame rate: each from the probe's facts."""
     length = probe.duration
     end = min(length, start + limits.max_seconds) if length is not None else start + limits.max_seconds
     window = end - start
@@ -296,107 +293,199 @@ def plan_preparation(
     video_work = trim or rotate or shrink or slow or not video_ok
     audio_work = probe.has_audio and (trim or not audio_ok)
     remux = not video_work and (not container_ok or probe.stray_bytes > 0 or audio_work)
-    needed = video_work or remux
+    return Decisions(
+        end=end,
+        window=window,
+        trim=trim,
+        rotate=rotate,
+        container_ok=container_ok,
+        video_ok=video_ok,
+        audio_ok=audio_ok,
+        share=share,
+        shrink=shrink,
+        slow=slow,
+        video_work=video_work,
+        audio_work=audio_work,
+        remux=remux,
+    )
 
-    steps: list[Step] = []
+
+def _unfixable_plan(
+    probe: ProbeResult, start: float, limits: Limits, start_issue: str | None
+) -> PrepPlan | None:
+    """The plan of a clip too big to fix or whose facts do not allow fixing (None: fixable)."""
+    if probe.size_bytes is not None and probe.size_bytes > limits.max_source_bytes:
+        problem = Message(
+            "prep.too_big_to_fix",
+            name=probe.name,
+            size=megabytes(probe.size_bytes),
+            max=megabytes(limits.max_source_bytes),
+            provider_max=megabytes(limits.max_bytes),
+        )
+        bare = replace(probe, problems=(), warnings=())
+        return PrepPlan(source=probe, sent=replace(bare, problems=(problem,)), start=start)
+    if not _fixable(probe):
+        if start and not probe.problems and not start_issue:
+            start_issue = Message("prep.start_length_unknown", name=probe.name, start=f"{start:g}")
+        extra = (start_issue,) if start_issue else ()
+        return PrepPlan(source=probe, sent=replace(probe, problems=extra + probe.problems), start=start)
+    return None
+
+
+def expected_bytes(probe: ProbeResult, d: Decisions, cap: int, encoding: Encoding) -> int | None:
+    """About how large the sent clip will be, when it can be told before the work."""
+    size = probe.size_bytes
+    if d.shrink and size is not None:
+        return min(int(d.share or size), int((cap * (d.window + 1) + encoding.audio_bitrate * d.window) / 8))
+    if not d.video_work and d.share is not None:
+        return int(d.share)
+    return None
+
+
+def _notes(
+    probe: ProbeResult,
+    d: Decisions,
+    start: float,
+    size: tuple[int | None, int | None],
+    expected: int | None,
+    limits: Limits,
+    encoding: Encoding,
+) -> list[str]:
+    """What will be done, in words, in the order a person reads it."""
+    width, height = size
     notes: list[str] = []
-    # The encoder's size (also a remux's, should it have to be re-encoded to fit).
-    enc_width, enc_height = output_size(probe.width, probe.height, encoding.max_long_side)
-    width, height = (enc_width, enc_height) if video_work else (probe.width, probe.height)
-    if not container_ok:
-        verb = "prep.converted" if video_work else "prep.remuxed_from"
+    if not d.container_ok:
+        verb = "prep.converted" if d.video_work else "prep.remuxed_from"
         notes.append(Message(verb, source=_container_name(probe.container)))
-    elif not video_ok:
+    elif not d.video_ok:
         notes.append(
             Message("prep.converted", source=CODEC_LABELS.get(probe.video_codec or "", probe.video_codec))
         )
-    if probe.has_audio and not audio_ok and (container_ok or not video_work):
+    if probe.has_audio and not d.audio_ok and (d.container_ok or not d.video_work):
         label = CODEC_LABELS.get(probe.audio_codec or "", (probe.audio_codec or "unknown").upper())
         notes.append(Message("prep.audio", source=label))
-    if remux and container_ok and probe.stray_bytes:
+    if d.remux and d.container_ok and probe.stray_bytes:
         notes.append(Message("prep.remuxed", count=f"{probe.stray_bytes:,}"))
-    if rotate and probe.rotation == 180:
+    if d.rotate and probe.rotation == 180:
         notes.append(Message("prep.upright"))
-    elif rotate:
+    elif d.rotate:
         notes.append(Message("prep.portrait" if (height or 0) > (width or 0) else "prep.landscape"))
-    if trim:
-        notes.append(Message("prep.trimmed", start=_seconds(start), end=_seconds(end)))
-    if slow:
+    if d.trim:
+        notes.append(Message("prep.trimmed", start=_seconds(start), end=_seconds(d.end)))
+    if d.slow:
         notes.append(Message("prep.fps", before=f"{probe.fps:g}", after=f"{limits.min_fps:g}"))
-    cap = video_bitrate_cap(window, limits.max_bytes, encoding, probe.has_audio)
-    expected: int | None = None
-    if shrink and size is not None:
-        expected = min(int(share or size), int((cap * (window + 1) + encoding.audio_bitrate * window) / 8))
-        notes.append(Message("prep.shrunk", before=megabytes(size), after=megabytes(expected)))
-    elif not video_work and share is not None:
-        expected = int(share)
-    scale = video_work and max(probe.width or 0, probe.height or 0) > encoding.max_long_side
-    if scale:
+    if d.shrink and probe.size_bytes is not None and expected is not None:
+        notes.append(Message("prep.shrunk", before=megabytes(probe.size_bytes), after=megabytes(expected)))
+    if _scales(probe, d, encoding):
         notes.append(Message("prep.scaled", width=width, height=height))
+    return notes
 
-    if remux:
-        steps.append(Step.REMUX)
+
+def _scales(probe: ProbeResult, d: Decisions, encoding: Encoding) -> bool:
+    return d.video_work and max(probe.width or 0, probe.height or 0) > encoding.max_long_side
+
+
+def _steps(probe: ProbeResult, d: Decisions, encoding: Encoding) -> tuple[Step, ...]:
+    """The steps, in the order the plan lists them."""
+    steps: list[Step] = [Step.REMUX] if d.remux else []
     if (
-        (video_work and not video_ok)
-        or (probe.has_audio and not audio_ok)
-        or (video_work and not container_ok)
+        (d.video_work and not d.video_ok)
+        or (probe.has_audio and not d.audio_ok)
+        or (d.video_work and not d.container_ok)
     ):
         steps.append(Step.CONVERT)
     steps += [
         s
         for s, on in (
-            (Step.ROTATE, rotate),
-            (Step.TRIM, trim),
-            (Step.SHRINK, shrink),
-            (Step.FRAME_RATE, slow),
+            (Step.ROTATE, d.rotate),
+            (Step.TRIM, d.trim),
+            (Step.SHRINK, d.shrink),
+            (Step.FRAME_RATE, d.slow),
+            (Step.SCALE, _scales(probe, d, encoding)),
         )
         if on
     ]
-    if scale:
-        steps.append(Step.SCALE)
+    return tuple(steps)
+
+
+def _sent(
+    probe: ProbeResult,
+    d: Decisions,
+    size: tuple[int | None, int | None],
+    expected: int | None,
+    limits: Limits,
+    encoding: Encoding,
+) -> ProbeResult:
+    """The clip as it will be sent (not yet validated)."""
+    return replace(
+        probe,
+        problems=(),
+        warnings=(),
+        container=SENT_CONTAINER if d.needed else probe.container,
+        video_codec=SENT_VIDEO_CODEC if d.video_work else probe.video_codec,
+        audio_codec=SENT_AUDIO_CODEC if probe.has_audio and d.needed else probe.audio_codec,
+        pixel_format=encoding.pixel_format if d.video_work else probe.pixel_format,
+        duration=round(d.window, 3) if probe.duration is not None else None,
+        size_bytes=expected if d.needed else probe.size_bytes,
+        width=size[0],
+        height=size[1],
+        rotation=0 if d.video_work else probe.rotation,
+        stray_bytes=0 if d.needed else probe.stray_bytes,
+        fps=limits.min_fps if d.slow else probe.fps,
+    )
+
+
+def plan_preparation(
+    probe: ProbeResult,
+    start: float = 0.0,
+    *,
+    limits: Limits | None = None,
+    encoding: Encoding | None = None,
+) -> PrepPlan:
+    """What `probe`'s clip needs so the provider takes it, with its window from `start`."""
+    limits = limits or Limits()
+    encoding = encoding or Encoding()
+    start_issue = start_problem(probe, start, limits)
+    unfixable = _unfixable_plan(probe, start, limits, start_issue)
+    if unfixable is not None:
+        return unfixable
+
+    d = decide(probe, start, limits)
+    # The encoder's size (also a remux's, should it have to be re-encoded to fit).
+    enc_width, enc_height = output_size(probe.width, probe.height, encoding.max_long_side)
+    size = (enc_width, enc_height) if d.video_work else (probe.width, probe.height)
+    cap = video_bitrate_cap(d.window, limits.max_bytes, encoding, probe.has_audio)
+    expected = expected_bytes(probe, d, cap, encoding)
+    notes = _notes(probe, d, start, size, expected, limits, encoding)
 
     job = None
     seconds = 0.0
-    if needed:
+    if d.needed:
         job = TranscodeJob(
             start=start,
-            end=end,
-            copy_video=not video_work,
-            copy_audio=probe.has_audio and not audio_work,
+            end=d.end,
+            copy_video=not d.video_work,
+            copy_audio=probe.has_audio and not d.audio_work,
             has_audio=probe.has_audio,
-            rotation=probe.rotation if video_work else 0,
+            rotation=probe.rotation if d.video_work else 0,
             width=enc_width,
             height=enc_height,
             max_video_bitrate=cap,
             max_bytes=limits.max_bytes,
             encoding=encoding,
-            min_fps=limits.min_fps if slow else None,
+            min_fps=limits.min_fps if d.slow else None,
         )
-        seconds = preparing_seconds(probe, window, width, height, video_work)
-    sent = replace(
-        bare,
-        container=SENT_CONTAINER if needed else probe.container,
-        video_codec=SENT_VIDEO_CODEC if video_work else probe.video_codec,
-        audio_codec=SENT_AUDIO_CODEC if probe.has_audio and needed else probe.audio_codec,
-        pixel_format=encoding.pixel_format if video_work else probe.pixel_format,
-        duration=round(window, 3) if length is not None else None,
-        size_bytes=expected if needed else probe.size_bytes,
-        width=width,
-        height=height,
-        rotation=0 if video_work else probe.rotation,
-        stray_bytes=0 if needed else probe.stray_bytes,
-        fps=limits.min_fps if slow else probe.fps,
-    )
+        seconds = preparing_seconds(probe, d.window, size[0], size[1], d.video_work)
     return PrepPlan(
         source=probe,
-        sent=_validated(sent, start_issue),
-        steps=tuple(steps) if needed else (),
+        sent=_validated(_sent(probe, d, size, expected, limits, encoding), start_issue),
+        steps=_steps(probe, d, encoding) if d.needed else (),
         start=start,
-        end=end if length is not None else None,
+        end=d.end if probe.duration is not None else None,
         job=job,
         expected_bytes=expected,
         seconds_to_prepare=seconds,
-        notes_=tuple(notes) if needed else (),
+        notes_=tuple(notes) if d.needed else (),
     )
 
 

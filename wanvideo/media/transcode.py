@@ -172,129 +172,154 @@ class _VideoPackets:
         self.out.mux(last)
 
 
+class _Pass:
+    """One pass over the source: the streams set up, the demux loop, the flush at the end."""
+
+    def __init__(self, inp: Any, out: Any, job: TranscodeJob, cap: int) -> None:
+        self.inp, self.out, self.job = inp, out, job
+        self.progress = _Progress(job.end - job.start)
+        vin = _first_video(inp)
+        if vin is None:
+            raise ValueError("the clip has no video stream")
+        self.vin = vin
+        self.ain = next(iter(inp.streams.audio), None) if job.has_audio else None
+        vin.thread_type = "AUTO"
+        self.graph = None
+        if job.copy_video:
+            self.vout = out.add_stream_from_template(vin)
+        else:
+            self.vout = _video_encoder(out, vin, job, cap)
+            self.graph = _video_graph(vin, job)
+        self.aout = self.resampler = self.audio_window = None
+        if self.ain is not None and job.copy_audio:
+            self.aout = out.add_stream_from_template(self.ain)
+        elif self.ain is not None:
+            self.aout, self.resampler, rate = _audio_encoder(out, self.ain, job)
+            self.audio_window = _AudioWindow(job.start, job.end, rate)
+        if job.start > 0:
+            inp.seek(int(job.start * av.time_base), backward=True)
+
+        self.last_pts = -1
+        self.video_done = False
+        self.audio_done = self.ain is None
+        self.held: list[Any] = []  # the latest frame at or before `start`: it is what shows at `start`
+        self.packets = _VideoPackets(out)
+        self.step = 1.0 / float(_rate(vin))
+        self.video_end = 0  # where the last frame encoded stops showing (output time base)
+
+    def emit(self, frame: Any, at: float, until: float) -> None:
+        """Encode `frame`, shown from `at` to `until` (source seconds)."""
+        job = self.job
+        pts = max(self.last_pts + 1, round((at - job.start) / OUTPUT_TIME_BASE))
+        self.last_pts = pts
+        self.video_end = max(
+            self.video_end, pts + 1, round((min(until, job.end) - job.start) / OUTPUT_TIME_BASE)
+        )
+        frame.pts, frame.time_base = pts, OUTPUT_TIME_BASE
+        self.packets.mux(self.vout.encode(frame))
+        self.progress(at - job.start)
+
+    def length_of(self, frame: Any) -> float:
+        return float(frame.duration * frame.time_base) if frame.duration and frame.time_base else self.step
+
+    def encode_video(self, frame: Any) -> None:
+        """Frames shown inside [start, end): the one showing at `start` is moved to it,
+        and a frame is kept only when it ends by `end` (the clip never runs past it)."""
+        job = self.job
+        t = frame.time
+        if t is None or self.video_done:
+            return
+        if t <= job.start + _EDGE:
+            self.held[:] = [frame]
+            return
+        if self.held:
+            self.emit(self.held.pop(), job.start, t)
+        length = self.length_of(frame)
+        if t + min(length, self.step * 1.5) > job.end + _EDGE:
+            self.video_done = True
+            return
+        self.emit(frame, t, t + min(length, self.step * 1.5))
+
+    def encode_audio(self, frame: Any) -> None:
+        assert self.resampler is not None
+        for piece in self.resampler.resample(frame):
+            self.mux_audio(piece)
+        self.audio_done = self.audio_window.done
+
+    def mux_audio(self, piece: Any) -> None:
+        assert self.audio_window is not None
+        cut = self.audio_window.cut(piece)
+        if cut is not None:
+            self.out.mux(self.aout.encode(cut))
+
+    def copy_packet(self, packet: Any, stream: Any) -> bool:
+        """Move a copied stream's packet to the output (False: it has no timestamps)."""
+        if packet.dts is None and packet.pts is None:
+            return False
+        packet.stream = stream
+        self.out.mux(packet)
+        return True
+
+    def video_packet(self, packet: Any) -> None:
+        if self.job.copy_video:
+            time_of = float(packet.pts * packet.time_base) if packet.pts is not None else None
+            if self.copy_packet(packet, self.vout) and time_of is not None:
+                self.progress(time_of)
+            return
+        if self.video_done:
+            return
+        for frame in packet.decode():
+            self.graph.push(frame)
+            for filtered in _drain(self.graph):
+                self.encode_video(filtered)
+
+    def audio_packet(self, packet: Any) -> None:
+        if self.job.copy_audio:
+            self.copy_packet(packet, self.aout)
+            return
+        for frame in packet.decode():
+            self.encode_audio(frame)
+
+    def run(self) -> None:
+        """The frame loop: demux both streams until each is past the window's end."""
+        streams = [self.vin] + ([self.ain] if self.ain is not None else [])
+        for packet in self.inp.demux(*streams):
+            if self.video_done and self.audio_done:
+                break
+            if packet.stream is self.vin:
+                self.video_packet(packet)
+            elif packet.stream is self.ain and not self.audio_done:
+                self.audio_packet(packet)
+        # (The demuxer's last empty packet per stream has flushed the decoders above.)
+
+    def flush(self) -> None:
+        """Drain the filter graph and the encoders; mux the last video packet with its length."""
+        job = self.job
+        if self.graph is not None:
+            if job.min_fps and not self.video_done:  # the fps filter holds its last frames until EOF
+                self.graph.push(None)
+                for filtered in _drain(self.graph):
+                    self.encode_video(filtered)
+            if self.held:  # the clip ended on the frame showing at `start`
+                frame = self.held.pop()
+                self.emit(frame, job.start, frame.time + self.length_of(frame))
+            self.packets.mux(self.vout.encode(None))
+            self.packets.close(self.video_end)
+        if self.resampler is not None:
+            if not self.audio_done:
+                for piece in self.resampler.resample(None):
+                    self.mux_audio(piece)
+            self.out.mux(self.aout.encode(None))
+
+
 def _transcode(source: str, part: str, job: TranscodeJob, cap: int) -> None:
-    window = job.end - job.start
-    progress = _Progress(window)
     with (
         av.open(source, mode="r", metadata_errors="replace") as inp,
         av.open(part, mode="w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
-        vin = _first_video(inp)
-        if vin is None:
-            raise ValueError("the clip has no video stream")
-        ain = next(iter(inp.streams.audio), None) if job.has_audio else None
-        vin.thread_type = "AUTO"
-        graph = None
-        if job.copy_video:
-            vout = out.add_stream_from_template(vin)
-        else:
-            vout = _video_encoder(out, vin, job, cap)
-            graph = _video_graph(vin, job)
-        aout = resampler = audio_window = None
-        if ain is not None and job.copy_audio:
-            aout = out.add_stream_from_template(ain)
-        elif ain is not None:
-            aout, resampler, rate = _audio_encoder(out, ain, job)
-            audio_window = _AudioWindow(job.start, job.end, rate)
-        if job.start > 0:
-            inp.seek(int(job.start * av.time_base), backward=True)
-
-        last_pts = -1
-        video_done = False
-        audio_done = ain is None
-        held: list[Any] = []  # the latest frame at or before `start`: it is what shows at `start`
-        packets = _VideoPackets(out)
-        step = 1.0 / float(_rate(vin))
-
-        video_end = 0  # where the last frame encoded stops showing (output time base)
-
-        def emit(frame: Any, at: float, until: float) -> None:
-            """Encode `frame`, shown from `at` to `until` (source seconds)."""
-            nonlocal last_pts, video_end
-            pts = max(last_pts + 1, round((at - job.start) / OUTPUT_TIME_BASE))
-            last_pts = pts
-            video_end = max(video_end, pts + 1, round((min(until, job.end) - job.start) / OUTPUT_TIME_BASE))
-            frame.pts, frame.time_base = pts, OUTPUT_TIME_BASE
-            packets.mux(vout.encode(frame))
-            progress(at - job.start)
-
-        def length_of(frame: Any) -> float:
-            return float(frame.duration * frame.time_base) if frame.duration and frame.time_base else step
-
-        def encode_video(frame: Any) -> None:
-            """Frames shown inside [start, end): the one showing at `start` is moved to it,
-            and a frame is kept only when it ends by `end` (the clip never runs past it)."""
-            nonlocal video_done
-            t = frame.time
-            if t is None or video_done:
-                return
-            if t <= job.start + _EDGE:
-                held[:] = [frame]
-                return
-            if held:
-                emit(held.pop(), job.start, t)
-            length = length_of(frame)
-            if t + min(length, step * 1.5) > job.end + _EDGE:
-                video_done = True
-                return
-            emit(frame, t, t + min(length, step * 1.5))
-
-        def encode_audio(frame: Any) -> None:
-            nonlocal audio_done
-            assert resampler is not None and audio_window is not None
-            for piece in resampler.resample(frame):
-                cut = audio_window.cut(piece)
-                if cut is not None:
-                    out.mux(aout.encode(cut))
-            audio_done = audio_window.done
-
-        streams = [vin] + ([ain] if ain is not None else [])
-        for packet in inp.demux(*streams):
-            if video_done and audio_done:
-                break
-            if packet.stream is vin:
-                if job.copy_video:
-                    if packet.dts is None and packet.pts is None:
-                        continue
-                    time_of = float(packet.pts * packet.time_base) if packet.pts is not None else None
-                    packet.stream = vout
-                    out.mux(packet)
-                    if time_of is not None:
-                        progress(time_of)
-                    continue
-                if video_done:
-                    continue
-                for frame in packet.decode():
-                    graph.push(frame)
-                    for filtered in _drain(graph):
-                        encode_video(filtered)
-            elif packet.stream is ain and not audio_done:
-                if job.copy_audio:
-                    if packet.dts is None and packet.pts is None:
-                        continue
-                    packet.stream = aout
-                    out.mux(packet)
-                    continue
-                for frame in packet.decode():
-                    encode_audio(frame)
-        # (The demuxer's last empty packet per stream has flushed the decoders above.)
-        if graph is not None:
-            if job.min_fps and not video_done:  # the fps filter holds its last frames until EOF
-                graph.push(None)
-                for filtered in _drain(graph):
-                    encode_video(filtered)
-            if held:  # the clip ended on the frame showing at `start`
-                frame = held.pop()
-                emit(frame, job.start, frame.time + length_of(frame))
-            packets.mux(vout.encode(None))
-            packets.close(video_end)
-        if resampler is not None:
-            if not audio_done:
-                for piece in resampler.resample(None):
-                    cut = audio_window.cut(piece)
-                    if cut is not None:
-                        out.mux(aout.encode(cut))
-            out.mux(aout.encode(None))
+        one = _Pass(inp, out, job, cap)
+        one.run()
+        one.flush()
 
 
 def _drain(graph: Any) -> list[Any]:

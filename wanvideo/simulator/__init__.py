@@ -18,8 +18,9 @@ against the spec's schema), `references` (a create's videos made local and check
 idempotency, stats), `faults` (fault injection API), `render` (the result MP4), `envelopes`
 (error bodies in every dialect), `config`/`auth` (shared settings, Bearer keys).
 
-The queue dialects, written from ../shared/PROVIDERS.md: `dashscope_rules`/`dashscope_api`,
-`fal_rules`/`fal_api` (each rule with its source key), `queue_base` (what they share),
+The queue dialects, written from ../shared/PROVIDERS.md: `dashscope_rules`/`dashscope_api`
+(+ `dashscope_create`, `dashscope_uploads`, `dashscope_http`), `fal_rules`/`fal_api` (+ `fal_submit`, `fal_results`,
+`fal_storage`, `fal_http`) (each rule with its source key), `queue_base` (what they share),
 `queueing` (an account's tasks running at once, FIFO), `notify` (completion callbacks:
 EvoLink's `callback_url`, fal's `fal_webhook`, sent by `fetch.post_json`).
 """
