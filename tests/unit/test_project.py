@@ -267,7 +267,6 @@ PENDING_SPLITS = {
     "components/status_view.py:apply",
     "wanvideo/job.py",
     "wanvideo/job.py:run_generation",
-    "wanvideo/store.py",
     "wanvideo/watcher/manager.py",
     "wanvideo/watcher/manager.py:TaskManager",
 }
