@@ -44,9 +44,17 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+# What a page shows after a server round trip (a re-price probes clips in the media sandbox)
+# may take seconds on a loaded 2-core machine: every `expect` waits up to this long for its
+# condition (Playwright's own default is 5 s), as a person would wait for the panel.
+EXPECT_TIMEOUT_MS = 60_000
+
+
 @pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
