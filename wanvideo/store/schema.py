@@ -1,0 +1,97 @@
+"""Schema changes of the task database: `MIGRATIONS`, applied in order, tracked in
+`PRAGMA user_version`. Another backend keeps its own migrations for the same fields."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+MIGRATIONS: list[str] = [
+    # v1
+    """
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        request TEXT NOT NULL,
+        status TEXT NOT NULL,
+        progress REAL NOT NULL DEFAULT 0,
+        message TEXT NOT NULL DEFAULT '',
+        task_id TEXT,
+        estimate TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        submitted_at REAL,
+        finished_at REAL,
+        result_url TEXT,
+        video_path TEXT,
+        video_token TEXT NOT NULL,
+        credits_reserved TEXT,
+        credits_charged TEXT,
+        error TEXT,
+        key_source TEXT NOT NULL DEFAULT 'server',
+        idempotency_key TEXT NOT NULL DEFAULT '',
+        download_attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_expires REAL
+    );
+    CREATE INDEX tasks_owner_created ON tasks (owner, created_at DESC);
+    CREATE INDEX tasks_status ON tasks (status);
+    CREATE UNIQUE INDEX tasks_video_token ON tasks (video_token);
+    """,
+    # v2: the spend guard
+    """
+    ALTER TABLE tasks ADD COLUMN visitor TEXT;
+    ALTER TABLE tasks ADD COLUMN spend_credits TEXT;
+    CREATE INDEX tasks_created ON tasks (created_at);
+    """,
+    # v3: links providers call (served references, wake-up callbacks)
+    """
+    CREATE TABLE links (
+        token TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        path TEXT
+    );
+    CREATE INDEX links_record ON links (record_id, kind);
+    """,
+    # v4: the model variant a task runs on (with `provider`, what rebuilds its profile after a
+    # restart); older records take the model their request named, when it named one.
+    """
+    ALTER TABLE tasks ADD COLUMN model TEXT;
+    UPDATE tasks SET model = json_extract(request, '$.model') WHERE json_valid(request)
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the database to `SCHEMA_VERSION` in one transaction (one worker migrates; the
+    others wait); refuse a database of a newer app."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} has schema version {version}, newer than this app ({SCHEMA_VERSION}); "
+                "upgrade the app or use another WAN_DATA_DIR"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
