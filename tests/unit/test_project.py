@@ -267,8 +267,6 @@ PENDING_SPLITS = {
     "components/status_view.py:apply",
     "wanvideo/job.py",
     "wanvideo/job.py:run_generation",
-    "wanvideo/watcher/manager.py",
-    "wanvideo/watcher/manager.py:TaskManager",
 }
 
 

@@ -189,3 +189,56 @@ def test_a_lost_lease_is_reported_on_renewal(store):
     assert other.claim(record.id)  # a stalled worker's lease lapsed: another one takes the task
     assert mine.renew([record.id]) == [record.id]
     assert store.get(record.id).lease_owner == "host:2:b"
+
+
+# --- key custody and the store's concerns (the parts TaskManager and TaskStore compose) ---
+
+
+def test_key_custody_binds_a_visitors_key_and_never_falls_back_to_the_servers() -> None:
+    from types import SimpleNamespace
+
+    from pydantic import SecretStr
+
+    from wanvideo.store import KEY_VISITOR
+    from wanvideo.watcher.keys import KeyCustody
+
+    keys = KeyCustody(SimpleNamespace(api_key=SecretStr(" server-key ")))  # type: ignore[arg-type]
+    own = TaskRecord.new(owner="anon:a", provider="evolink", request={}, key_source=KEY_VISITOR)
+    server = TaskRecord.new(owner="anon:a", provider="evolink", request={})
+    assert keys.for_record(server) == (True, "server-key")
+    assert keys.for_record(own) == (False, None)  # gone (a restart): never the server's key
+    assert keys.for_record(own, SecretStr("given-now")) == (True, "given-now")
+    keys.bind(own.id, "visitor-key")
+    assert keys.for_record(own) == (True, "visitor-key")
+    assert own.id in keys.bound
+    keys.forget(own.id)
+    assert keys.for_record(own) == (False, None)
+
+
+def test_the_stores_concerns_share_one_connection_and_a_refused_reservation_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    from datetime import datetime, timezone
+
+    from wanvideo.budget import Limits, SpendRefused
+    from wanvideo.store import SQLiteDatabase, SQLiteLeases, SQLiteRecords, SQLiteSpend
+
+    db = SQLiteDatabase(tmp_path / "tasks.sqlite3")
+    records = SQLiteRecords(db)
+    spend = SQLiteSpend(db, records)
+    leases = SQLiteLeases(db)
+    limits = Limits(Decimal(50), None, None, "configured")
+    now = datetime.now(timezone.utc)
+
+    def reserved(credits: str) -> TaskRecord:
+        return TaskRecord.new(
+            owner="v", provider="evolink", request={}, visitor="v", spend_credits=Decimal(credits)
+        )
+
+    first = spend.insert_within_budget(reserved("40"), limits, now)
+    with pytest.raises(SpendRefused):
+        spend.insert_within_budget(reserved("40"), limits, now)
+    assert [r.id for r in records.list_for_owner("v")] == [first.id]  # the refused one is not there
+    assert not db.conn().in_transaction  # rolled back, the connection free for the next write
+    assert leases.claim(first.id, "w1", ttl=60) and leases.lease_holders() == {"w1"}
+    db.close()

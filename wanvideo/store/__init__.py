@@ -9,18 +9,22 @@ the provider confirms the task (before the first poll), and on every change afte
     store.list_for_owner("anon:...")      # newest first, that owner's only
     store.get(record.id, owner="anon:...")  # None for anybody else
 
-`TaskStoreBase` is the small contract the watcher and the UI use; `SQLiteTaskStore` (alias
-`TaskStore`) implements it with one SQLite file in WAL mode, a busy timeout and short
-transactions, so several app processes can share one data folder. A server database can
-replace it later by implementing the same methods.
+`TaskStoreBase` is the contract the watcher and the UI use, one interface per concern, each
+with its SQLite implementation on one shared connection (WAL, busy timeout, short
+transactions, so several app processes can share one data folder):
 
-Schema changes go through `MIGRATIONS` (applied in order, tracked in `PRAGMA user_version`).
+    records.py     TaskRecord; RecordStore: CRUD and owner-scoped reads
+    leases.py      LeaseStore: which worker watches which task
+    spend.py       SpendStore: usage, and the atomic reservation `insert_within_budget`
+    links.py       Link; LinkStore: links a provider may call
+    schema.py      MIGRATIONS (applied in order, tracked in `PRAGMA user_version`)
+    sqlite.py      SQLiteDatabase: the connection per thread, WAL, 0600 file, transactions
+    base.py        TaskStoreBase: all the concerns' contracts in one
+    task_store.py  SQLiteTaskStore (alias TaskStore): the concerns composed
+
+A second backend implements the concerns one by one and composes them the same way.
 A record never holds an API key: `key_source` only says whose key started the task; `provider`
 and `model` say which profile it runs on (rebuilt after a restart, never a key).
-
-The store is split by concern (`contract.py`: records, leases, spend, links), each with its
-SQLite part (`sqlite_*.py`) over one connection (`sqlite_base.py`) and schema (`schema.py`).
-The spend guard is in the store because it must be atomic across workers:
 `insert_within_budget` checks `budget.check` and inserts in one `BEGIN IMMEDIATE` transaction,
 so simultaneous clicks (threads or processes) create only what fits.
 """
@@ -41,20 +45,14 @@ from ..task_status import (
     RUNNING_STATUSES,
     SUBMITTED,
 )
-from .contract import LeaseStore, LinkStore, RecordStore, SpendStore, TaskStoreBase
-from .record import KEY_SERVER, KEY_VISITOR, LINK_REFERENCE, LINK_WAKE, Link, TaskRecord
+from .base import TaskStoreBase
+from .leases import LeaseStore, SQLiteLeases
+from .links import LINK_REFERENCE, LINK_WAKE, Link, LinkStore, SQLiteLinks
+from .records import KEY_SERVER, KEY_VISITOR, RecordStore, SQLiteRecords, TaskRecord
 from .schema import MIGRATIONS, SCHEMA_VERSION, StoreError
-from .sqlite_leases import SQLiteLeases
-from .sqlite_links import SQLiteLinks
-from .sqlite_records import SQLiteRecords
-from .sqlite_spend import SQLiteSpend
-
-
-class SQLiteTaskStore(SQLiteRecords, SQLiteLeases, SQLiteSpend, SQLiteLinks, TaskStoreBase):
-    """The store on one SQLite file: every concern over one connection per thread."""
-
-
-TaskStore = SQLiteTaskStore
+from .spend import SpendStore, SQLiteSpend
+from .sqlite import SQLiteDatabase
+from .task_store import SQLiteTaskStore, TaskStore
 
 __all__ = [
     "COMPLETED",
@@ -79,6 +77,11 @@ __all__ = [
     "Link",
     "LinkStore",
     "RecordStore",
+    "SQLiteDatabase",
+    "SQLiteLeases",
+    "SQLiteLinks",
+    "SQLiteRecords",
+    "SQLiteSpend",
     "SQLiteTaskStore",
     "SpendStore",
     "StoreError",

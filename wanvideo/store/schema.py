@@ -1,11 +1,15 @@
-"""The SQLite schema: numbered migrations applied in order (tracked in `PRAGMA user_version`)
-by one worker while the others wait, and the database file created private."""
+"""Schema changes of the task database: `MIGRATIONS`, applied in order, tracked in
+`PRAGMA user_version`. Another backend keeps its own migrations for the same fields."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
+
+
+class StoreError(RuntimeError):
+    pass
+
 
 MIGRATIONS: list[str] = [
     # v1
@@ -67,13 +71,10 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class StoreError(RuntimeError):
-    pass
-
-
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the database up to `SCHEMA_VERSION` in one `BEGIN IMMEDIATE` transaction."""
-    conn.execute("BEGIN IMMEDIATE")  # one worker migrates; the others wait
+    """Bring the database to `SCHEMA_VERSION` in one transaction (one worker migrates; the
+    others wait); refuse a database of a newer app."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -92,11 +93,5 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
-def create_private(path: Path) -> None:
-    """Create the database 0600 before SQLite opens it (its -wal/-shm files take the
-    database's mode), and tighten one an older version left readable."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if name.exists():
-            os.chmod(name, 0o600)
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -41,6 +41,12 @@ How a task is kept safe:
 The parts, one module each (`TaskManager` only composes them):
 
     loop_thread.LoopThread      the asyncio loop in a daemon thread
+    runner.JobRunner            the job and retry loop; wake-ups, posters, cancel
+    keys.KeyCustody             a visitor's key bound to its task (memory only)
+    profiles.Profiles           each task's profile (given or rebuilt) and pacing
+    spend_guard.SpendGuard      the reservation on the server's key; budget status
+    sweeps.Sweeps               incoming cleanup, lease renewal, sweep, retention
+    following.Following         follow / follow_owner over fanout
     leases.LeaseKeeper          claim / renew / release; dead workers
     triage.triage               what to do with an unfinished task (pure, table-tested)
     recorder.EventRecorder      job events -> store writes; record -> snapshot event

@@ -1,21 +1,46 @@
-"""The spend guard in SQLite: usage counted and a record inserted in one `BEGIN IMMEDIATE`
-transaction, so simultaneous clicks (threads or processes) create only what fits."""
+"""The spend guard's storage: usage, and the atomic reservation. `insert_within_budget`
+checks `budget.check` and inserts the record in one `BEGIN IMMEDIATE` transaction on the
+shared connection, so simultaneous clicks (threads or processes) create only what fits."""
 
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from ..budget import Limits, Usage, check, day_start
 from ..task_status import RUNNING_STATUSES
-from .record import TaskRecord
+from .records import SQLiteRecords, TaskRecord
 from .schema import StoreError
-from .sqlite_base import SQLiteConnection
+from .sqlite import SQLiteDatabase
 
 
-class SQLiteSpend(SQLiteConnection):
-    """The spend guard: usage and the atomic reservation."""
+class SpendStore(ABC):
+    """What counts against the spend limits. Every method is thread-safe."""
+
+    @abstractmethod
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        """Insert `record` (its `spend_credits` reserved) only if it fits `limits`, atomically
+        with every other reservation (across threads and processes); else raise SpendRefused
+        and insert nothing."""
+
+    @abstractmethod
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        """Server-key credits counted since `since` (all, and `visitor`'s), and the visitor's
+        generations in flight (on any key)."""
+
+    @abstractmethod
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        """Replace what a task counts against the limits (no effect on own-key tasks)."""
+
+
+class SQLiteSpend(SpendStore):
+    """The `visitor` / `spend_credits` columns of `tasks`; inserts through `records`."""
+
+    def __init__(self, db: SQLiteDatabase, records: SQLiteRecords) -> None:
+        self.db = db
+        self.records = records
 
     def _usage(self, conn: sqlite3.Connection, visitor: str | None, since: float) -> Usage:
         rows = conn.execute(
@@ -41,27 +66,21 @@ class SQLiteSpend(SQLiteConnection):
         return Usage(spent=spent, visitor_spent=visitor_spent, visitor_active=int(active))
 
     def usage(self, visitor: str | None, since: float) -> Usage:
-        return self._usage(self._conn(), visitor, since)
+        return self._usage(self.db.conn(), visitor, since)
 
     def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
         if record.spend_credits is None and limits.server_key:
             raise StoreError("a reservation needs spend_credits")
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")  # one reservation at a time, across processes
-        try:
+        with self.db.transaction() as conn:  # one reservation at a time, across processes
             usage = self._usage(conn, record.visitor, day_start(now).timestamp())
             refusal = check(limits, usage, record.spend_credits or Decimal(0), now)
             if refusal is not None:
                 raise refusal
-            self._insert(conn, record)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            self.records.insert_in(conn, record)
         return record
 
     def set_spend(self, record_id: str, credits: Decimal) -> None:
-        self._conn().execute(
+        self.db.conn().execute(
             "UPDATE tasks SET spend_credits = ? WHERE id = ? AND spend_credits IS NOT NULL",
             (str(credits), record_id),
         )

@@ -1,0 +1,311 @@
+"""Task records: `TaskRecord` (never a key), the record contract `RecordStore` (CRUD and
+owner-scoped reads) and its SQLite implementation on the shared connection."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..ids import new_idempotency_key, new_record_id, new_video_token
+from ..messages import Message, decode, encode
+from ..task_status import (
+    COMPLETED,
+    FINAL_STATUSES,
+    NEEDS_KEY,
+    QUEUED,
+    RUNNING_STATUSES,
+    status_label,
+)
+from .schema import StoreError
+from .sqlite import SQLiteDatabase
+
+KEY_SERVER = "server"
+KEY_VISITOR = "visitor"
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One generation as the app remembers it."""
+
+    id: str
+    owner: str
+    provider: str
+    request: dict[str, Any]  # prompt, settings, reference names; never a key
+    status: str = QUEUED
+    progress: float = 0.0
+    message: str = ""
+    task_id: str | None = None
+    estimate: dict[str, Any] | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    submitted_at: float | None = None
+    finished_at: float | None = None
+    result_url: str | None = None
+    video_path: Path | None = None  # absolute; stored relative to the data folder
+    video_token: str = ""
+    credits_reserved: Decimal | None = None
+    credits_charged: Decimal | None = None
+    error: dict[str, Any] | None = None  # {"code", "message", "suggestion"}
+    key_source: str = KEY_SERVER
+    idempotency_key: str = ""
+    download_attempts: int = 0
+    lease_owner: str | None = None
+    lease_expires: float | None = None
+    # Spend guard: who started it (every task counts against its visitor's generations in
+    # flight), and what it counts against the credit limits (server key only: the reserved
+    # estimate, then the provider's charge; 0 once it failed uncharged). None: a visitor's own
+    # key or demo mode, counted against no credits.
+    visitor: str | None = None
+    spend_credits: Decimal | None = None
+    # The model variant id the task runs on (`ProviderProfile.model`). With `provider` (the
+    # profile name, which holds its region) it rebuilds the task's profile after a
+    # restart. None: a record from before schema v4 without a model (the provider's default).
+    model: str | None = None
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        owner: str,
+        provider: str,
+        request: Mapping[str, Any],
+        key_source: str = KEY_SERVER,
+        estimate: Mapping[str, Any] | None = None,
+        now: float | None = None,
+        message: str = "",
+        lease_owner: str | None = None,
+        lease_ttl: float = 0.0,
+        visitor: str | None = None,
+        spend_credits: Decimal | None = None,
+        model: str | None = None,
+    ) -> TaskRecord:
+        """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
+        so no start-up sweep (of this or another process) can take it between insert and claim."""
+        now = time.time() if now is None else now
+        if "api_key" in request:
+            raise ValueError("a task record never holds an API key")
+        return cls(
+            id=new_record_id(),
+            owner=owner,
+            provider=provider,
+            request=dict(request),
+            estimate=dict(estimate) if estimate else None,
+            created_at=now,
+            updated_at=now,
+            video_token=new_video_token(),
+            key_source=key_source,
+            idempotency_key=new_idempotency_key(),
+            message=message,
+            lease_owner=lease_owner,
+            lease_expires=now + lease_ttl if lease_owner else None,
+            visitor=visitor,
+            spend_credits=spend_credits,
+            model=model,
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def has_video(self) -> bool:
+        return self.video_path is not None and self.video_path.is_file()
+
+    def public_dict(self) -> dict[str, Any]:
+        """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
+        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner", "visitor"}
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in hidden:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Decimal | Path):
+                value = str(value)
+            out[f.name] = value
+        return out
+
+
+class RecordStore(ABC):
+    """Records by id and by owner. Every method is thread-safe."""
+
+    @abstractmethod
+    def insert(self, record: TaskRecord) -> TaskRecord: ...
+
+    @abstractmethod
+    def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
+        """The record, or None when missing or (with `owner`) owned by somebody else."""
+
+    @abstractmethod
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None: ...
+
+    @abstractmethod
+    def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        """That owner's records, newest first."""
+
+    @abstractmethod
+    def unfinished(self) -> list[TaskRecord]:
+        """Records in a running (or needs-key) state, oldest first, any owner."""
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        """Seconds from submit to saved of the `limit` latest completed tasks of one provider
+        profile whose request named one of `models` (a variant id; None: the default), any
+        owner; newest first. A store that keeps no history has none."""
+        return []
+
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        """Records (any owner) with a saved video finished before `cutoff`, oldest first: what
+        the retention sweep deletes (`WAN_KEEP_DAYS`). A store that keeps no files has none."""
+        return []
+
+    @abstractmethod
+    def delete(self, record_id: str, owner: str) -> bool: ...
+
+
+_COLUMNS = [f.name for f in fields(TaskRecord)]
+_JSON_COLUMNS = {"request", "estimate", "error"}
+_DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
+
+
+class SQLiteRecords(RecordStore):
+    """The `tasks` table. `video_path` is stored relative to the data folder."""
+
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self.db = db
+        self.base_dir = db.base_dir
+
+    # conversion --------------------------------------------------------------------
+    def _to_row(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in _COLUMNS:
+                raise StoreError(f"unknown task field {name!r}")
+            if name in _JSON_COLUMNS:  # messages keep their id and parameters (wanvideo.messages)
+                value = None if value is None else json.dumps(encode(value), default=str)
+            elif name == "message" and isinstance(value, Message):
+                value = json.dumps(encode(value))
+            elif name in _DECIMAL_COLUMNS:
+                value = None if value is None else str(value)
+            elif name == "video_path" and value is not None:
+                path = Path(value)
+                try:
+                    value = str(path.resolve().relative_to(self.base_dir))
+                except ValueError:
+                    value = str(path.resolve())
+            row[name] = value
+        return row
+
+    def _from_row(self, row: sqlite3.Row) -> TaskRecord:
+        values: dict[str, Any] = {}
+        for name in _COLUMNS:
+            value = row[name]
+            if name in _JSON_COLUMNS:
+                value = None if value is None else decode(json.loads(value))
+            elif name == "message" and isinstance(value, str) and value.startswith('{"__msg__"'):
+                value = _message(value)
+            elif name in _DECIMAL_COLUMNS:
+                try:
+                    value = None if value is None else Decimal(value)
+                except InvalidOperation:
+                    value = None
+            elif name == "video_path" and value is not None:
+                value = self.base_dir / value
+            values[name] = value
+        if values["request"] is None:
+            values["request"] = {}
+        return TaskRecord(**values)
+
+    def _select(self, sql: str, params: Sequence[Any]) -> list[TaskRecord]:
+        return [self._from_row(r) for r in self.db.conn().execute(sql, params).fetchall()]
+
+    # contract ----------------------------------------------------------------------
+    def insert(self, record: TaskRecord) -> TaskRecord:
+        self.insert_in(self.db.conn(), record)
+        return record
+
+    def insert_in(self, conn: sqlite3.Connection, record: TaskRecord) -> None:
+        """Insert within the caller's transaction on `conn` (the spend reservation's)."""
+        if "api_key" in record.request:
+            raise StoreError("a task record never holds an API key")
+        row = self._to_row(asdict(record) | {"video_path": record.video_path})
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        conn.execute(f"INSERT INTO tasks ({names}) VALUES ({marks})", list(row.values()))
+
+    def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
+        if owner is None:
+            found = self._select("SELECT * FROM tasks WHERE id = ?", (record_id,))
+        else:
+            found = self._select("SELECT * FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
+        return found[0] if found else None
+
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None:
+        changes.setdefault("updated_at", time.time())
+        for forbidden in ("id", "owner"):
+            if forbidden in changes:
+                raise StoreError(f"{forbidden} cannot change")
+        row = self._to_row(changes)
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        with self.db.transaction() as conn:
+            conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*row.values(), record_id])
+            found = conn.execute("SELECT * FROM tasks WHERE id = ?", (record_id,)).fetchone()
+        return None if found is None else self._from_row(found)
+
+    def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        return self._select(
+            "SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)
+        )
+
+    def unfinished(self) -> list[TaskRecord]:
+        statuses = sorted(RUNNING_STATUSES | {NEEDS_KEY})
+        marks = ", ".join("?" for _ in statuses)
+        return self._select(f"SELECT * FROM tasks WHERE status IN ({marks}) ORDER BY created_at", statuses)
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        if not models:
+            return []
+        named = " OR ".join("json_extract(request, '$.model') IS ?" for _ in models)
+        rows = (
+            self.db.conn()
+            .execute(
+                "SELECT finished_at - submitted_at FROM tasks WHERE provider = ? AND status = ?"
+                f" AND ({named}) AND submitted_at IS NOT NULL AND finished_at IS NOT NULL"
+                " ORDER BY finished_at DESC LIMIT ?",
+                (provider, COMPLETED, *models, limit),
+            )
+            .fetchall()
+        )
+        return [float(r[0]) for r in rows]
+
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        return self._select(
+            "SELECT * FROM tasks WHERE video_path IS NOT NULL AND COALESCE(finished_at, created_at) < ?"
+            " ORDER BY COALESCE(finished_at, created_at) LIMIT ?",
+            (cutoff, limit),
+        )
+
+    def delete(self, record_id: str, owner: str) -> bool:
+        cur = self.db.conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
+        return cur.rowcount > 0
+
+
+def _message(text: str) -> str:
+    """A stored message column: a Message again (its JSON), or the text as it was."""
+    try:
+        return decode(json.loads(text))
+    except ValueError:
+        return text

@@ -1,0 +1,108 @@
+"""`SQLiteTaskStore`: the concerns (records, leases, spend, links) over one SQLite
+connection per thread, behind the `TaskStoreBase` contract. Each method hands over to the
+concern that owns it; a write that spans concerns (a record inserted within the budget) is
+one transaction on the one connection (`SQLiteSpend` inserts through `SQLiteRecords`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..budget import Limits, Usage
+from .base import TaskStoreBase
+from .leases import SQLiteLeases
+from .links import Link, SQLiteLinks
+from .records import SQLiteRecords, TaskRecord
+from .schema import schema_version
+from .spend import SQLiteSpend
+from .sqlite import SQLiteDatabase
+
+
+class SQLiteTaskStore(TaskStoreBase):
+    """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
+        self.db = SQLiteDatabase(path, busy_timeout=busy_timeout)
+        self.path = self.db.path
+        self.base_dir = self.db.base_dir
+        self.busy_timeout = busy_timeout
+        self.task_records = SQLiteRecords(self.db)
+        self.leases = SQLiteLeases(self.db)
+        self.spend = SQLiteSpend(self.db, self.task_records)
+        self.links = SQLiteLinks(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def schema_version(self) -> int:
+        return schema_version(self.db.conn())
+
+    # records -----------------------------------------------------------------------
+    def insert(self, record: TaskRecord) -> TaskRecord:
+        return self.task_records.insert(record)
+
+    def get(self, record_id: str, owner: str | None = None) -> TaskRecord | None:
+        return self.task_records.get(record_id, owner)
+
+    def update(self, record_id: str, **changes: Any) -> TaskRecord | None:
+        return self.task_records.update(record_id, **changes)
+
+    def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
+        return self.task_records.list_for_owner(owner, limit)
+
+    def unfinished(self) -> list[TaskRecord]:
+        return self.task_records.unfinished()
+
+    def recent_run_seconds(self, provider: str, models: Sequence[str | None], limit: int = 20) -> list[float]:
+        return self.task_records.recent_run_seconds(provider, models, limit)
+
+    def saved_before(self, cutoff: float, limit: int = 200) -> list[TaskRecord]:
+        return self.task_records.saved_before(cutoff, limit)
+
+    def delete(self, record_id: str, owner: str) -> bool:
+        return self.task_records.delete(record_id, owner)
+
+    # leases ------------------------------------------------------------------------
+    def claim(self, record_id: str, worker: str, ttl: float, *, steal_from: Iterable[str] = ()) -> bool:
+        return self.leases.claim(record_id, worker, ttl, steal_from=steal_from)
+
+    def renew(self, record_id: str, worker: str, ttl: float) -> bool:
+        return self.leases.renew(record_id, worker, ttl)
+
+    def release(self, record_id: str, worker: str) -> None:
+        self.leases.release(record_id, worker)
+
+    def lease_holders(self) -> set[str]:
+        return self.leases.lease_holders()
+
+    # spend -------------------------------------------------------------------------
+    def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
+        return self.spend.insert_within_budget(record, limits, now)
+
+    def usage(self, visitor: str | None, since: float) -> Usage:
+        return self.spend.usage(visitor, since)
+
+    def set_spend(self, record_id: str, credits: Decimal) -> None:
+        self.spend.set_spend(record_id, credits)
+
+    # links -------------------------------------------------------------------------
+    def add_link(self, link: Link) -> Link:
+        return self.links.add_link(link)
+
+    def find_link(self, token: str, kind: str, now: float) -> Link | None:
+        return self.links.find_link(token, kind, now)
+
+    def links_for(self, record_id: str, kind: str) -> list[Link]:
+        return self.links.links_for(record_id, kind)
+
+    def set_link_expiry(self, record_id: str, kind: str, expires_at: float) -> None:
+        self.links.set_link_expiry(record_id, kind, expires_at)
+
+    def delete_expired_links(self, now: float) -> int:
+        return self.links.delete_expired_links(now)
+
+
+TaskStore = SQLiteTaskStore
