@@ -265,8 +265,7 @@ PENDING_SPLITS = {
     "components/status.py:generate",
     "components/status.py:listen",
     "components/status_view.py:apply",
-    "wanvideo/job.py",
-    "wanvideo/job.py:run_generation",
+    "wanvideo/job/run.py:run_generation",
 }
 
 
