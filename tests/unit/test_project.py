@@ -265,7 +265,6 @@ PENDING_SPLITS = {
     "components/status.py:generate",
     "components/status.py:listen",
     "components/status_view.py:apply",
-    "wanvideo/job/run.py:run_generation",
 }
 
 

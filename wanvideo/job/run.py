@@ -9,7 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,161 +79,26 @@ async def run_generation(
     wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
     """
     task_id: str | None = None
+    run = _Run(request, profile, settings, links, probed)
     try:
-        refusals = tuple(provider_problems(request, profile))
-        if refusals:  # the provider's own rules (checked in the form too, when it validated with it)
-            yield Failed(
-                message=Message("job.refused_before_sending"),
-                suggestion=refusals[0],
-                problems=refusals,
-                reason=FailureReason.REFUSED,
-            )
-            return
-        profile = profile.with_model(request.model)  # the chosen model's prices and rules
-        if probed is None:
-            probed = await check_references(
-                request.videos,
-                request.video_urls,
-                request.quality,
-                request.duration,
-                profile,
-                settings,
-                fix=request.fix_references,
-                starts=request.reference_starts,
-            )
-        elif len(probed.probes) != request.reference_count:
-            raise ValueError(
-                f"probed {len(probed.probes)} references for a request with {request.reference_count}"
-            )
-        else:
-            repriced = price_probes(
-                probed.probes,
-                request.quality,
-                request.duration,
-                profile,
-                plans=probed.plans,
-                prepared=probed.prepared,
-            )
-            probed = replace(probed, estimate=repriced.estimate)
-        yield probed
-        if probed.problems:
-            yield Failed(
-                message=Message("job.references_unusable"),
-                suggestion=probed.problems[0],
-                problems=probed.problems,
-                reason=FailureReason.REFUSED,
-            )
-            return
-        callback_problem = await _callback_problem(request.callback_url)
-        if callback_problem:
-            yield Failed(
-                message=Message("job.refused_before_sending"),
-                suggestion=callback_problem,
-                problems=(callback_problem,),
-                reason=FailureReason.REFUSED,
-            )
-            return
-        sources = [*request.videos, *request.video_urls]
-        serve = not profile.local_files and links is not None  # the app serves local files itself
-        if probed.to_prepare and not profile.local_files and not serve:
-            problem = Message("links.prepared_not_servable", provider=profile.label)
-            yield Failed(
-                message=Message("job.refused_before_sending"),
-                suggestion=problem,
-                problems=(problem,),
-                reason=FailureReason.REFUSED,
-            )
-            return
-        if probed.to_prepare:
-            async with contextlib.aclosing(
-                prepare_step(probed, sources, request.quality, request.duration, profile, settings)
-            ) as steps:
-                async for step in steps:
-                    if isinstance(step, Probed):
-                        probed = step
-                    else:
-                        yield step
-                        if isinstance(step, Failed):
-                            return
-
-        async with WanClient(profile, api_key, settings, transport=transport) as client:
-            # Local files and prepared clips are uploaded; links that needed nothing are sent as they are.
-            local = [i for i in range(len(sources)) if i < len(request.videos) or probed.clip(i)]
-            sent_urls: dict[int, str] = {}
-            count = len(local)
-            for index, i in enumerate(local, start=1):
-                clip = probed.clip(i)
-                path = str(clip.path) if clip is not None else sources[i]
-                name = probed.probes[i].name or Path(path).name
-                if serve:
-                    assert links is not None
-                    sent_urls[i] = links.reference_url(Path(path))
-                    continue
-
-                def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
-                    return Uploading(index, count, name, done, all_)
-
-                file_url = None
-                try:
-                    total = Path(path).stat().st_size
-                    yield Uploading(index, count, name, 0, total)
-                    async with contextlib.aclosing(
-                        with_progress(
-                            lambda report, path=path: client.upload_file(path, on_progress=report), uploading
-                        )
-                    ) as items:
-                        async for item in items:
-                            if isinstance(item, Uploading):
-                                yield item
-                            else:
-                                file_url = item.value
-                except (WanError, OSError) as exc:
-                    detail = exc.message if isinstance(exc, WanError) else (exc.strerror or str(exc))
-                    hint = exc.suggestion if isinstance(exc, WanError) else ""
-                    shown = detail.rstrip(".") if not isinstance(detail, Message) else detail
-                    if name not in detail:
-                        shown = Message("job.upload_failed_detail", name=name, detail=shown)
-                    if isinstance(shown, Message) and shown.endswith("."):  # already a sentence
-                        told = Message("job.upload_failed_sentence", detail=shown)
-                    else:
-                        told = Message("job.upload_failed", detail=shown)
-                    yield Failed(
-                        message=told,
-                        suggestion=Message("job.upload_hint", hint=hint)
-                        if hint
-                        else Message("job.upload_hint_alone"),
-                        code=getattr(exc, "code", None),
-                        reason=FailureReason.UPLOAD_FAILED,
-                    )
-                    return
-                yield Uploading(index, count, name, total, total)
-                sent_urls[i] = str(file_url)
-            urls = [sent_urls.get(i, source) for i, source in enumerate(sources)]
-
-            try:
-                body = CreateTaskBody.model_validate(
-                    {
-                        "prompt": request.prompt,
-                        "video_urls": urls,
-                        "aspect_ratio": request.aspect_ratio,
-                        "quality": request.quality,
-                        "duration": request.duration,
-                        "model_params": {"shot_type": request.shot_type},
-                        "callback_url": request.callback_url,
-                    },
-                    context={"profile": profile},
-                )
-            except ValidationError as exc:
-                problems = tuple(plain_problems(exc))
-                yield Failed(
-                    message=Message("job.refused_before_sending"),
-                    suggestion=problems[0] if problems else "",
-                    problems=problems,
-                    reason=FailureReason.REFUSED,
-                )
+        for step in (_checked, _prepared):
+            async with contextlib.aclosing(step(run)) as events:
+                async for event in events:
+                    yield event
+                    if isinstance(event, Failed):
+                        return
+        async with WanClient(run.profile, api_key, settings, transport=transport) as client:
+            urls: list[str] = []
+            async with contextlib.aclosing(_uploaded(run, client, urls)) as events:
+                async for event in events:
+                    yield event
+                    if isinstance(event, Failed):
+                        return
+            body = _create_body(run, urls)
+            if isinstance(body, Failed):
+                yield body
                 return
-
-            woken = body.callback_url is None and profile.callbacks and links is not None
+            woken = body.callback_url is None and run.profile.callbacks and links is not None
             if woken:
                 assert links is not None
                 # Our own wake-up (built from the validated public address, not a visitor's
@@ -245,10 +110,10 @@ async def run_generation(
             except WanError as exc:
                 if links is not None and not request_may_have_reached_server(exc):
                     links.revoke()  # no task: nobody will fetch its references
-                yield _create_failed(exc, key, profile)
+                yield _create_failed(exc, key, run.profile)
                 return
             submitted_at = time.time()
-            if links is not None and serve:
+            if links is not None and run.serve:
                 links.created(submitted_at)
             task_id = task.id
             yield Submitted(
@@ -259,15 +124,193 @@ async def run_generation(
                 model=body.model,
             )
             # Lazy from here: the consumer has had the chance to persist the task id.
+            estimate = run.probed.estimate if run.probed is not None else None
             async with contextlib.aclosing(
-                follow_task(
-                    client, task.id, submitted_at, settings, dest_dir, probed.estimate, task, wake, woken
-                )
-            ) as events:
-                async for event in events:
+                follow_task(client, task.id, submitted_at, settings, dest_dir, estimate, task, wake, woken)
+            ) as watched:
+                async for event in watched:
                     yield event
     except Exception as exc:
         yield _unexpected(exc, task_id is not None, task_id)
+
+
+@dataclass
+class _Run:
+    """What the steps of one generation hand on to the next."""
+
+    request: GenerationRequest
+    profile: ProviderProfile
+    settings: Settings
+    links: TaskLinks | None
+    probed: Probed | None = None
+    serve: bool = False  # the app serves local files itself (the provider has no upload)
+
+    @property
+    def sources(self) -> list[str]:
+        return [*self.request.videos, *self.request.video_urls]
+
+
+def _refused(problem: str, problems: tuple[str, ...] | None = None) -> Failed:
+    return Failed(
+        message=Message("job.refused_before_sending"),
+        suggestion=problem,
+        problems=problems if problems is not None else (problem,),
+        reason=FailureReason.REFUSED,
+    )
+
+
+async def _checked(run: _Run) -> AsyncIterator[Event]:
+    """The provider's rules, the references (probed, or the caller's probe re-priced), the
+    callback: a Failed ends the run before anything is sent."""
+    request, settings = run.request, run.settings
+    refusals = tuple(provider_problems(request, run.profile))
+    if refusals:  # the provider's own rules (checked in the form too, when it validated with it)
+        yield _refused(refusals[0], refusals)
+        return
+    run.profile = profile = run.profile.with_model(request.model)  # the chosen model's prices and rules
+    probed = run.probed
+    if probed is None:
+        probed = await check_references(
+            request.videos,
+            request.video_urls,
+            request.quality,
+            request.duration,
+            profile,
+            settings,
+            fix=request.fix_references,
+            starts=request.reference_starts,
+        )
+    elif len(probed.probes) != request.reference_count:
+        raise ValueError(
+            f"probed {len(probed.probes)} references for a request with {request.reference_count}"
+        )
+    else:
+        repriced = price_probes(
+            probed.probes,
+            request.quality,
+            request.duration,
+            profile,
+            plans=probed.plans,
+            prepared=probed.prepared,
+        )
+        probed = replace(probed, estimate=repriced.estimate)
+    run.probed = probed
+    yield probed
+    if probed.problems:
+        yield Failed(
+            message=Message("job.references_unusable"),
+            suggestion=probed.problems[0],
+            problems=probed.problems,
+            reason=FailureReason.REFUSED,
+        )
+        return
+    callback_problem = await _callback_problem(request.callback_url)
+    if callback_problem:
+        yield _refused(callback_problem)
+        return
+    run.serve = not profile.local_files and run.links is not None
+    if probed.to_prepare and not profile.local_files and not run.serve:
+        yield _refused(Message("links.prepared_not_servable", provider=profile.label))
+
+
+async def _prepared(run: _Run) -> AsyncIterator[Event]:
+    """The references that need it fixed (converted, trimmed, ...) before upload."""
+    probed = run.probed
+    assert probed is not None
+    if not probed.to_prepare:
+        return
+    request = run.request
+    async with contextlib.aclosing(
+        prepare_step(probed, run.sources, request.quality, request.duration, run.profile, run.settings)
+    ) as steps:
+        async for step in steps:
+            if isinstance(step, Probed):
+                run.probed = step
+            else:
+                yield step
+                if isinstance(step, Failed):
+                    return
+
+
+async def _uploaded(run: _Run, client: WanClient, urls: list[str]) -> AsyncIterator[Event]:
+    """Local files and prepared clips uploaded (or served by the app); links that needed
+    nothing are sent as they are. `urls` gets what the create sends, in reference order."""
+    probed, sources = run.probed, run.sources
+    assert probed is not None
+    local = [i for i in range(len(sources)) if i < len(run.request.videos) or probed.clip(i)]
+    sent_urls: dict[int, str] = {}
+    count = len(local)
+    for index, i in enumerate(local, start=1):
+        clip = probed.clip(i)
+        path = str(clip.path) if clip is not None else sources[i]
+        name = probed.probes[i].name or Path(path).name
+        if run.serve:
+            assert run.links is not None
+            sent_urls[i] = run.links.reference_url(Path(path))
+            continue
+
+        def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
+            return Uploading(index, count, name, done, all_)
+
+        file_url = None
+        try:
+            total = Path(path).stat().st_size
+            yield Uploading(index, count, name, 0, total)
+            async with contextlib.aclosing(
+                with_progress(
+                    lambda report, path=path: client.upload_file(path, on_progress=report), uploading
+                )
+            ) as items:
+                async for item in items:
+                    if isinstance(item, Uploading):
+                        yield item
+                    else:
+                        file_url = item.value
+        except (WanError, OSError) as exc:
+            yield _upload_failed(exc, name)
+            return
+        yield Uploading(index, count, name, total, total)
+        sent_urls[i] = str(file_url)
+    urls.extend(sent_urls.get(i, source) for i, source in enumerate(sources))
+
+
+def _upload_failed(exc: WanError | OSError, name: str) -> Failed:
+    detail = exc.message if isinstance(exc, WanError) else (exc.strerror or str(exc))
+    hint = exc.suggestion if isinstance(exc, WanError) else ""
+    shown = detail.rstrip(".") if not isinstance(detail, Message) else detail
+    if name not in detail:
+        shown = Message("job.upload_failed_detail", name=name, detail=shown)
+    if isinstance(shown, Message) and shown.endswith("."):  # already a sentence
+        told = Message("job.upload_failed_sentence", detail=shown)
+    else:
+        told = Message("job.upload_failed", detail=shown)
+    return Failed(
+        message=told,
+        suggestion=Message("job.upload_hint", hint=hint) if hint else Message("job.upload_hint_alone"),
+        code=getattr(exc, "code", None),
+        reason=FailureReason.UPLOAD_FAILED,
+    )
+
+
+def _create_body(run: _Run, urls: list[str]) -> CreateTaskBody | Failed:
+    """The create's body, validated against the provider's rules (a Failed names the problem)."""
+    request = run.request
+    try:
+        return CreateTaskBody.model_validate(
+            {
+                "prompt": request.prompt,
+                "video_urls": urls,
+                "aspect_ratio": request.aspect_ratio,
+                "quality": request.quality,
+                "duration": request.duration,
+                "model_params": {"shot_type": request.shot_type},
+                "callback_url": request.callback_url,
+            },
+            context={"profile": run.profile},
+        )
+    except ValidationError as exc:
+        problems = tuple(plain_problems(exc))
+        return _refused(problems[0] if problems else "", problems)
 
 
 async def resume_generation(
