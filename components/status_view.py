@@ -15,6 +15,7 @@ Money goes through `wanvideo.pricing.format_amount` and status words through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -155,116 +156,128 @@ class View:
         return self.cancel != "none" and self.phase in (SUBMITTED, RUNNING) and self.queued
 
     def apply(self, event: Started | Event) -> None:
-        if isinstance(event, Started):
-            self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
-        elif isinstance(event, Probed):
-            self.estimate = event.estimate or self.estimate
-            if not event.problems:
-                cost = (
-                    self.t("view.checked_cost", money=self.money(event.estimate.credits, event.estimate.usd))
-                    if event.estimate
-                    else ""
-                )
-                self.done.append(self.t("view.checked", count=len(event.probes), cost=cost))
-        elif isinstance(event, Preparing):
-            self.phase = PREPARING
-            self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
-            notes = ", ".join(for_markdown(note, self.lang) for note in event.notes)
-            what = f": {notes}" if event.notes else ""
-            self.detail = f"{markdown_text(event.name)}{what}\n\n{_bar(event.percent)}"
-            if event.percent >= 100:
-                self.done.append(
-                    self.t("view.prepared", index=event.index, name=markdown_text(event.name), what=what)
-                )
-                self.detail = ""
-        elif isinstance(event, Uploading):
-            self.phase = UPLOADING
-            self.headline = self.t(
-                "view.uploading", index=event.index, count=event.count, percent=f"{event.percent:.0f}"
-            )
-            self.detail = self.t(
-                "view.upload_bytes",
-                name=markdown_text(event.name),
-                sent=_mb(event.bytes_sent),
-                total=_mb(event.bytes_total),
-            )
-            if event.index == event.count and event.bytes_total and event.bytes_sent >= event.bytes_total:
-                many = event.count > 1
-                step = self.t("view.uploaded", count=event.count) if many else self.t("view.uploaded_one")
-                if not self.done or self.done[-1] != step:  # the last file's 100% can arrive twice
-                    self.done.append(step)
-                self.detail = ""
-        elif isinstance(event, Submitted):
-            self.phase, self.task_id = SUBMITTED, event.task_id
-            self.credits_reserved = event.credits_reserved
-            reserved = (
-                self.t("view.reserved_suffix", money=self.money(event.credits_reserved))
-                if event.credits_reserved
+        if isinstance(event, Progress) and not event.task_id:
+            return  # the runner's snapshot before the task exists: still starting
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _on_started(self, event: Started) -> None:
+        self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
+
+    def _on_probed(self, event: Probed) -> None:
+        self.estimate = event.estimate or self.estimate
+        if not event.problems:
+            cost = (
+                self.t("view.checked_cost", money=self.money(event.estimate.credits, event.estimate.usd))
+                if event.estimate
                 else ""
             )
+            self.done.append(self.t("view.checked", count=len(event.probes), cost=cost))
+
+    def _on_preparing(self, event: Preparing) -> None:
+        self.phase = PREPARING
+        self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
+        notes = ", ".join(for_markdown(note, self.lang) for note in event.notes)
+        what = f": {notes}" if event.notes else ""
+        self.detail = f"{markdown_text(event.name)}{what}\n\n{_bar(event.percent)}"
+        if event.percent >= 100:
             self.done.append(
-                self.t("view.submitted_step", task_id=markdown_code(event.task_id), reserved=reserved)
+                self.t("view.prepared", index=event.index, name=markdown_text(event.name), what=what)
             )
-            self.headline, self.detail = self.t("view.waiting"), ""
-        elif isinstance(event, Progress) and not event.task_id:
-            pass  # the runner's snapshot before the task exists: still starting
-        elif isinstance(event, Progress):
-            self.phase, self.task_id = RUNNING, event.task_id
-            self.queued = self.queued and progress_status(event.status) == PENDING
-            if progress_status(event.status) == SAVING:
-                # Made at the provider, not yet saved here: "Done" is said once the video is saved.
-                self.headline = self.t("view.downloading")
-            else:
-                word = tr(progress_word(event.status), self.lang)
-                self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
-            eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
-            self.detail = f"{_bar(event.percent)}\n\n" + self.t(
-                "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
-            )
-            if event.queue_position is not None:  # a queue provider: 0 = next in line
-                place = (
-                    self.t("view.next_in_line")
-                    if event.queue_position == 0
-                    else self.t("view.ahead", count=event.queue_position)
-                )
-                self.detail += f" · {place}"
-        elif isinstance(event, Downloading):
-            self.phase, self.task_id = DOWNLOADING, event.task_id
-            if self.done and self.done[-1] != self.t("view.made"):
-                self.done.append(self.t("view.made"))
-            total = self.t("view.of_total", total=_mb(event.bytes_total)) if event.bytes_total else ""
+            self.detail = ""
+
+    def _on_uploading(self, event: Uploading) -> None:
+        self.phase = UPLOADING
+        self.headline = self.t(
+            "view.uploading", index=event.index, count=event.count, percent=f"{event.percent:.0f}"
+        )
+        self.detail = self.t(
+            "view.upload_bytes",
+            name=markdown_text(event.name),
+            sent=_mb(event.bytes_sent),
+            total=_mb(event.bytes_total),
+        )
+        if event.index == event.count and event.bytes_total and event.bytes_sent >= event.bytes_total:
+            many = event.count > 1
+            step = self.t("view.uploaded", count=event.count) if many else self.t("view.uploaded_one")
+            if not self.done or self.done[-1] != step:  # the last file's 100% can arrive twice
+                self.done.append(step)
+            self.detail = ""
+
+    def _on_submitted(self, event: Submitted) -> None:
+        self.phase, self.task_id = SUBMITTED, event.task_id
+        self.credits_reserved = event.credits_reserved
+        reserved = (
+            self.t("view.reserved_suffix", money=self.money(event.credits_reserved))
+            if event.credits_reserved
+            else ""
+        )
+        self.done.append(
+            self.t("view.submitted_step", task_id=markdown_code(event.task_id), reserved=reserved)
+        )
+        self.headline, self.detail = self.t("view.waiting"), ""
+
+    def _on_progress(self, event: Progress) -> None:
+        self.phase, self.task_id = RUNNING, event.task_id
+        self.queued = self.queued and progress_status(event.status) == PENDING
+        if progress_status(event.status) == SAVING:
+            # Made at the provider, not yet saved here: "Done" is said once the video is saved.
             self.headline = self.t("view.downloading")
-            self.detail = self.t("view.received", received=_mb(event.bytes_received), total=total)
-        elif isinstance(event, Completed):
-            self.phase, self.task_id = DONE, event.task_id
-            self.video_name = event.video_path.name
-            self.estimate = event.estimate or self.estimate
-            self.headline, self.detail = self.t("view.done"), ""
-            self.billed_seconds = event.billed_seconds
-            demo = self.simulated or self.provider == "demo"
-            if event.credits_charged is not None:
-                word = "view.simulated_charge" if demo else "view.final_charge"
-                self.outcome = self.t(word, money=self.money(event.credits_charged))
-            elif self.estimate is not None:
-                self.outcome = self.t(
-                    "view.charge_pending", money=self.money(self.estimate.credits, self.estimate.usd)
-                )
-            self.outcome += billed_lines(self.estimate, event.billed_seconds, self.lang)
-            if demo:
-                self.outcome += self.t("view.demo_free")
-        elif isinstance(event, Failed):
-            self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
-            cancelled = event.reason is FailureReason.CANCELLED
-            self.headline, self.detail = self.t("view.cancelled_headline" if cancelled else "view.failed"), ""
-            self.error = {
-                "message": event.message,
-                "suggestion": event.suggestion,
-                "code": event.code,
-                "reason": event.reason.value,
-                "problems": list(event.problems),
-                "charged": event.charged,
-                "task_continues": event.task_continues,
-            }
+        else:
+            word = tr(progress_word(event.status), self.lang)
+            self.headline = self.t("view.progress", word=word, percent=f"{event.percent:.0f}")
+        eta = self.t("view.eta", left=_clock(event.eta)) if event.eta else ""
+        self.detail = f"{_bar(event.percent)}\n\n" + self.t(
+            "view.elapsed", elapsed=_clock(event.elapsed), eta=eta
+        )
+        if event.queue_position is not None:  # a queue provider: 0 = next in line
+            place = (
+                self.t("view.next_in_line")
+                if event.queue_position == 0
+                else self.t("view.ahead", count=event.queue_position)
+            )
+            self.detail += f" · {place}"
+
+    def _on_downloading(self, event: Downloading) -> None:
+        self.phase, self.task_id = DOWNLOADING, event.task_id
+        if self.done and self.done[-1] != self.t("view.made"):
+            self.done.append(self.t("view.made"))
+        total = self.t("view.of_total", total=_mb(event.bytes_total)) if event.bytes_total else ""
+        self.headline = self.t("view.downloading")
+        self.detail = self.t("view.received", received=_mb(event.bytes_received), total=total)
+
+    def _on_completed(self, event: Completed) -> None:
+        self.phase, self.task_id = DONE, event.task_id
+        self.video_name = event.video_path.name
+        self.estimate = event.estimate or self.estimate
+        self.headline, self.detail = self.t("view.done"), ""
+        self.billed_seconds = event.billed_seconds
+        demo = self.simulated or self.provider == "demo"
+        if event.credits_charged is not None:
+            word = "view.simulated_charge" if demo else "view.final_charge"
+            self.outcome = self.t(word, money=self.money(event.credits_charged))
+        elif self.estimate is not None:
+            self.outcome = self.t(
+                "view.charge_pending", money=self.money(self.estimate.credits, self.estimate.usd)
+            )
+        self.outcome += billed_lines(self.estimate, event.billed_seconds, self.lang)
+        if demo:
+            self.outcome += self.t("view.demo_free")
+
+    def _on_failed(self, event: Failed) -> None:
+        self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
+        cancelled = event.reason is FailureReason.CANCELLED
+        self.headline, self.detail = self.t("view.cancelled_headline" if cancelled else "view.failed"), ""
+        self.error = {
+            "message": event.message,
+            "suggestion": event.suggestion,
+            "code": event.code,
+            "reason": event.reason.value,
+            "problems": list(event.problems),
+            "charged": event.charged,
+            "task_continues": event.task_continues,
+        }
 
     def markdown(self) -> str:
         parts = [f"### {self.headline}"]
@@ -332,6 +345,20 @@ class View:
             "unit": self.unit,
             "cancel": self.can_cancel,
         }
+
+
+# event type -> what it does to the view
+_HANDLERS: dict[type, Callable[[View, Any], None]] = {
+    Started: View._on_started,
+    Probed: View._on_probed,
+    Preparing: View._on_preparing,
+    Uploading: View._on_uploading,
+    Submitted: View._on_submitted,
+    Progress: View._on_progress,
+    Downloading: View._on_downloading,
+    Completed: View._on_completed,
+    Failed: View._on_failed,
+}
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -264,7 +264,6 @@ PENDING_SPLITS = {
     "components/history.py:listen",
     "components/status.py:generate",
     "components/status.py:listen",
-    "components/status_view.py:apply",
 }
 
 
