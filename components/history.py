@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,11 +156,11 @@ def _error(key: str, lang: str) -> gr.Error:
     return gr.Error(_say(key, lang), print_exception=False)
 
 
-def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.Blocks, form: Form) -> None:
-    """Wire the panel: the live list, and each card's actions."""
+def _live_history(ctx: AppContext) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
+    """The history's live stream for one page: the owner's cookie first, then the cards again
+    on every change of that owner's records (or a heartbeat, so a closed page is noticed)."""
     manager = ctx.manager
     prices = ctx.profile.prices
-    private = {"api_visibility": "private"}
 
     async def stream(value: Any, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
         owner_id = identity.resolve_owner(ctx, value, request)
@@ -190,6 +190,16 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
                 await asyncio.sleep(RENDER_EVERY)
         finally:
             await changes.aclose()
+
+    return stream
+
+
+def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.Blocks, form: Form) -> None:
+    """Wire the panel: the live list, and each card's actions."""
+    manager = ctx.manager
+    private = {"api_visibility": "private"}
+
+    stream = _live_history(ctx)
 
     live = {**private, "concurrency_limit": None, "show_progress": "hidden"}
     outputs = [history.running, history.panel, history.token]

@@ -261,7 +261,6 @@ MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 600, 350, 100
 PENDING_SPLITS = {
     "components/cost.py:listen",
     "components/form.py:render",
-    "components/history.py:listen",
     "components/status.py:generate",
     "components/status.py:listen",
 }
