@@ -10,7 +10,8 @@ switch to previews of the prepared clips. Nothing is priced or parsed here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -133,9 +134,8 @@ def render() -> Cost:
     return Cost(panel=panel, data=data, api_trigger=api_trigger)
 
 
-def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
-    refs = form.refs
-    slots = len(refs.slots)
+def _estimate_api(ctx: AppContext) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """The `/estimate` endpoint (its parameters, defaults and docstring are the API's)."""
 
     async def estimate_api(
         videos: Any = None,
@@ -173,6 +173,14 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             return refused_json(name, refused.message, refused.retry_after, quality or QUALITIES[0])
         return as_json(a.profile.name if a.profile else ctx.profile.name, a)
 
+    return estimate_api
+
+
+def _card_view(form: Form) -> Callable[..., tuple[Any, ...]]:
+    """An assessment as the panel, the reference cards, their starts and the character buttons."""
+    refs = form.refs
+    slots = len(refs.slots)
+
     def view(
         a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True, lang: str = EN
     ) -> tuple[Any, ...]:
@@ -195,6 +203,48 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
             *starts,
             *buttons,
         )
+
+    return view
+
+
+async def _previews(
+    ctx: AppContext,
+    a: Assessment,
+    videos: Any,
+    video_urls: Any,
+    view: Callable[..., tuple[Any, ...]],
+    lang: str,
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Prepare now (cached): the cards preview what the model gets, and Generate reuses it."""
+    probed = a.probed
+    assert probed is not None
+    urls, _ = inputs.parse_urls(video_urls)
+    sources = [*inputs.file_paths(videos), *urls]
+    states: dict[int, CardState] = {}
+    current = probed.to_prepare[0]
+    profile = a.profile or ctx.profile
+    seconds = a.duration if a.duration is not None else profile.default_duration
+    async for item in prepare_step(probed, sources, a.quality, seconds, profile, ctx.settings):
+        if isinstance(item, Preparing):
+            current = item.index - 1
+            states[current] = CardState(percent=item.percent)
+            yield view(a, states, panel=False, lang=lang)
+        elif isinstance(item, Failed):
+            why = item.problems[0] if item.problems else item.message
+            states = {current: CardState(failure=why)}
+            a.problems.append(why)
+            yield view(a, states, lang=lang)
+        elif isinstance(item, Probed):
+            a = replace(a, probed=item)
+            reprice(ctx, a)
+            yield view(a, lang=lang)
+
+
+def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
+    refs = form.refs
+    estimate_api = _estimate_api(ctx)
+
+    view = _card_view(form)
 
     async def refresh(
         videos: Any,
@@ -229,27 +279,9 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         probed = a.probed
         if probed is None or probed.estimate is None or not probed.to_prepare:
             return
-        # Prepare now (cached): the cards preview what the model gets, and Generate reuses it.
-        urls, _ = inputs.parse_urls(video_urls)
-        sources = [*inputs.file_paths(videos), *urls]
-        states: dict[int, CardState] = {}
-        current = probed.to_prepare[0]
-        profile = a.profile or ctx.profile
-        seconds = a.duration if a.duration is not None else profile.default_duration
-        async for item in prepare_step(probed, sources, a.quality, seconds, profile, ctx.settings):
-            if isinstance(item, Preparing):
-                current = item.index - 1
-                states[current] = CardState(percent=item.percent)
-                yield view(a, states, panel=False, lang=lang)
-            elif isinstance(item, Failed):
-                why = item.problems[0] if item.problems else item.message
-                states = {current: CardState(failure=why)}
-                a.problems.append(why)
-                yield view(a, states, lang=lang)
-            elif isinstance(item, Probed):
-                a = replace(a, probed=item)
-                reprice(ctx, a)
-                yield view(a, lang=lang)
+        async with contextlib.aclosing(_previews(ctx, a, videos, video_urls, view, lang)) as previews:
+            async for update in previews:
+                yield update
 
     cost.api_trigger.click(
         estimate_api,
