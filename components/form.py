@@ -94,6 +94,53 @@ class Form:
         ]
 
 
+def _render_advanced(ctx: AppContext) -> tuple[Any, ...]:
+    """The Advanced section: callback, the visitor's own key, provider and model with its facts."""
+    profile = ctx.profile
+    if ctx.settings.is_demo:
+        key_info = static("form.key_demo")
+    elif ctx.needs_user_key:
+        key_info = static("form.key_required")
+    else:
+        key_info = static("form.key_optional")
+    with gr.Accordion(static("form.advanced"), open=ctx.needs_user_key, elem_id="advanced"):
+        callback_url = gr.Textbox(
+            label=static("field.callback_url"),
+            placeholder=static("form.callback_placeholder"),
+            info=static("form.callback_info"),
+        )
+        api_key = gr.Textbox(
+            label=static("field.api_key"),
+            type="password",
+            placeholder="sk-...",
+            info=key_info,
+            elem_id="api-key",
+        )
+        provider = gr.Dropdown(
+            choices=[(static_text(label), name) for name, label in ctx.choice.options()],
+            value=profile.name,
+            label=static("field.provider"),
+            info=static(
+                provider_view.PROVIDER_INFO_DEMO if ctx.settings.is_demo else provider_view.PROVIDER_INFO
+            ),
+            allow_custom_value=True,  # API values: our own refusal names the choices
+            elem_id="provider",
+        )
+        model = gr.Dropdown(
+            choices=[
+                (static_text(label), value) for label, value in provider_view.model_choice_messages(profile)
+            ],
+            value=profile.model,
+            label=static("field.model"),
+            info=static(provider_view.MODEL_INFO),
+            allow_custom_value=True,  # the choices follow the provider; our refusal names them
+            elem_id="model",
+        )
+        facts = provider_view.facts_message(profile)
+        provider_facts = gr.Markdown(static_text(facts), elem_id="provider-facts", elem_classes=["wan-hint"])
+    return callback_url, api_key, provider, model, provider_facts
+
+
 def render(ctx: AppContext) -> Form:
     profile = ctx.profile
     prompt = gr.Textbox(
@@ -156,47 +203,7 @@ def render(ctx: AppContext) -> Form:
         label=static("field.shot_type"),
         info=static("form.shot_type_info"),
     )
-    if ctx.settings.is_demo:
-        key_info = static("form.key_demo")
-    elif ctx.needs_user_key:
-        key_info = static("form.key_required")
-    else:
-        key_info = static("form.key_optional")
-    with gr.Accordion(static("form.advanced"), open=ctx.needs_user_key, elem_id="advanced"):
-        callback_url = gr.Textbox(
-            label=static("field.callback_url"),
-            placeholder=static("form.callback_placeholder"),
-            info=static("form.callback_info"),
-        )
-        api_key = gr.Textbox(
-            label=static("field.api_key"),
-            type="password",
-            placeholder="sk-...",
-            info=key_info,
-            elem_id="api-key",
-        )
-        provider = gr.Dropdown(
-            choices=[(static_text(label), name) for name, label in ctx.choice.options()],
-            value=profile.name,
-            label=static("field.provider"),
-            info=static(
-                provider_view.PROVIDER_INFO_DEMO if ctx.settings.is_demo else provider_view.PROVIDER_INFO
-            ),
-            allow_custom_value=True,  # API values: our own refusal names the choices
-            elem_id="provider",
-        )
-        model = gr.Dropdown(
-            choices=[
-                (static_text(label), value) for label, value in provider_view.model_choice_messages(profile)
-            ],
-            value=profile.model,
-            label=static("field.model"),
-            info=static(provider_view.MODEL_INFO),
-            allow_custom_value=True,  # the choices follow the provider; our refusal names them
-            elem_id="model",
-        )
-        facts = provider_view.facts_message(profile)
-        provider_facts = gr.Markdown(static_text(facts), elem_id="provider-facts", elem_classes=["wan-hint"])
+    callback_url, api_key, provider, model, provider_facts = _render_advanced(ctx)
     return Form(
         prompt=prompt,
         prompt_count=prompt_count,
