@@ -39,15 +39,17 @@ async def assess(
     video_urls: Any,
     quality: str,
     duration: Any,
-    visitor: str | None = None,
     fix_references: Any = True,
     reference_starts: Any = "",
     provider: Any = None,
     model: Any = None,
+    *,
+    visitor: str | None = None,
 ) -> Assessment:
     """Probe, plan and price the form's references (the one probe per look) on the picked
     provider and model, and compare every provider; with `visitor`, also what the server's key
-    may still spend today (on the configured provider only)."""
+    may still spend today (on the configured provider only). The values come in the order of
+    `Form.reference_inputs`."""
     quality = quality or QUALITIES[0]
     picked = ctx.choice.pick(provider, model)
     profile = picked.profile
@@ -155,19 +157,9 @@ def _estimate_api(ctx: AppContext) -> Callable[..., Awaitable[dict[str, Any]]]:
         may still spend today (budget); provider and model (empty: this app's provider and its
         default model) pick where it is priced, and providers prices it on every provider."""
         visitor = identity.visitor_of(ctx, request)
+        values = (videos, video_urls, quality, duration, fix_references, reference_starts, provider, model)
         try:
-            a = await assess(
-                ctx,
-                videos,
-                video_urls,
-                quality,
-                duration,
-                visitor,
-                fix_references,
-                reference_starts,
-                provider,
-                model,
-            )
+            a = await assess(ctx, *values, visitor=visitor)
         except LimitRefused as refused:  # nothing probed: say when to ask again
             name = ctx.choice.pick(provider, model).profile.name
             return refused_json(name, refused.message, refused.retry_after, quality or QUALITIES[0])
@@ -259,19 +251,9 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
     ) -> AsyncIterator[tuple[Any, ...]]:
         visitor = identity.visitor_of(ctx, request)
         lang = lang_of(request)
+        values = (videos, video_urls, quality, duration, fix_references, reference_starts, provider, model)
         try:
-            a = await assess(
-                ctx,
-                videos,
-                video_urls,
-                quality,
-                duration,
-                visitor,
-                fix_references,
-                reference_starts,
-                provider,
-                model,
-            )
+            a = await assess(ctx, *values, visitor=visitor)
         except LimitRefused as refused:  # the panel says so; the cards stay as they were
             yield (refused_markdown(refused.message, lang), *(gr.skip() for _ in outputs[1:]))
             return
