@@ -9,7 +9,7 @@ prepared-clip cache, the per-visitor estimate limiter and, in demo mode, the sim
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from wanvideo.identity import Identity
 from wanvideo.media.clips import PreparedClips, use_clips
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ProviderProfile, effective_profile
-from wanvideo.ratelimit import VisitorLimiter
+from wanvideo.service import Service
 from wanvideo.settings import Settings
 from wanvideo.watcher import TaskManager
 
@@ -37,9 +37,8 @@ class AppContext:
     identity: Identity
     clips: PreparedClips
     choice: ProviderChoice
+    service: Service  # what the page, the API and MCP call: estimate and generate
     simulators: SimulatorPool | None = None
-    # Estimates (the /estimate API and the page's refreshes) per visitor: wanvideo/limits.py.
-    estimates: VisitorLimiter = field(default_factory=VisitorLimiter)
 
     @classmethod
     def create(
@@ -50,30 +49,24 @@ class AppContext:
         clips = PreparedClips(Path(get_upload_folder()) / PREPARED_FOLDER)
         use_clips(clips)  # the task runner's jobs and "Delete local copy" use the same cache
         profile = effective_profile(settings)
+        choice = ProviderChoice(configured=profile, demo=settings.is_demo)
+
+        def run_profile(picked: ProviderProfile) -> ProviderProfile:
+            """Demo mode: another provider's simulator (started now if it is not running yet)."""
+            return picked if simulators is None else choice.for_run(picked, simulators.base_url)
+
         return cls(
             settings=settings,
             profile=profile,
             manager=manager,
             identity=Identity.for_settings(settings),
             clips=clips,
-            choice=ProviderChoice(configured=profile, demo=settings.is_demo),
+            choice=choice,
+            service=Service(settings, choice, manager, run_profile=run_profile),
             simulators=simulators,
         )
-
-    def run_profile(self, profile: ProviderProfile) -> ProviderProfile:
-        """The profile a job runs with: in demo mode another provider's simulator (started now
-        if it is not running yet)."""
-        if self.simulators is None:
-            return profile
-        return self.choice.for_run(profile, self.simulators.base_url)
-
-    @property
-    def has_server_key(self) -> bool:
-        return self.settings.api_key is not None and bool(self.settings.api_key.get_secret_value())
 
     @property
     def needs_user_key(self) -> bool:
         """Visitors must paste their own key (never in demo mode: the simulator needs none)."""
-        if self.settings.is_demo:
-            return False
-        return self.settings.require_user_key or not self.has_server_key
+        return self.service.needs_user_key

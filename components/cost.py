@@ -1,7 +1,7 @@
 """The live cost estimate (elem_id `cost-estimate`) and the `/estimate` API endpoint.
 
 Every change of the references, their starts, the fixing option, quality or duration
-re-probes and plans (the domain's `check_references`) and re-prices (`wanvideo.pricing`);
+re-probes, plans and re-prices (`wanvideo.service`: the same `estimate` as `/estimate`);
 `cost_view` renders the result, `reference_cards` the cards. Then the form prepares the
 clips that need it (`job.prepare_step`, cached, so Generate reuses them) and the cards
 switch to previews of the prepared clips. Nothing is priced or parsed here.
@@ -9,7 +9,6 @@ switch to previews of the prepared clips. Nothing is priced or parsed here.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -18,108 +17,20 @@ from typing import Any
 import gradio as gr
 
 from wanvideo.events import Failed, Preparing, Probed
-from wanvideo.job import check_references, prepare_step
+from wanvideo.job import prepare_step
 from wanvideo.messages import EN
-from wanvideo.pricing import compare_providers, estimate, other_quality
-from wanvideo.providers import MAX_REFERENCES, QUALITIES
+from wanvideo.providers import QUALITIES
 from wanvideo.ratelimit import LimitRefused
-from wanvideo.schemas import GenerationRequest, provider_problems
+from wanvideo.service import ESTIMATE_FIELDS, Assessment, FormValues
+from wanvideo.service.assessment import ReferenceInputs
 
-from . import identity, inputs
+from . import identity
 from .context import AppContext
-from .cost_view import Assessment, as_json, as_markdown, refused_json, refused_markdown
+from .cost_view import as_json, as_markdown, refused_json, refused_markdown
 from .form import Form
+from .form_api import REQUEST, form_endpoint
 from .lang import lang_of, static
 from .reference_cards import CardState, card_html
-
-
-async def assess(
-    ctx: AppContext,
-    videos: Any,
-    video_urls: Any,
-    quality: str,
-    duration: Any,
-    fix_references: Any = True,
-    reference_starts: Any = "",
-    provider: Any = None,
-    model: Any = None,
-    *,
-    visitor: str | None = None,
-) -> Assessment:
-    """Probe, plan and price the form's references (the one probe per look) on the picked
-    provider and model, and compare every provider; with `visitor`, also what the server's key
-    may still spend today (on the configured provider only). The values come in the order of
-    `Form.reference_inputs`."""
-    quality = quality or QUALITIES[0]
-    picked = ctx.choice.pick(provider, model)
-    profile = picked.profile
-    seconds, duration_problem = inputs.parse_duration(profile, duration)
-    urls, url_problems = inputs.parse_urls(video_urls)
-    starts, starts_problem = inputs.parse_starts(reference_starts)
-    priced_seconds = seconds if seconds is not None else profile.default_duration
-    paths = inputs.file_paths(videos)
-    oversized = inputs.links_box_problem(video_urls)  # then `url_problems` is that refusal alone
-    given = len(paths) + (len(inputs.url_lines(video_urls)) if oversized else len(urls))
-
-    def check() -> Awaitable[Probed]:
-        return check_references(
-            paths,
-            urls,
-            quality,
-            priced_seconds,
-            profile,
-            ctx.settings,
-            fix=inputs.parse_fix(fix_references),
-            starts=starts,
-        )
-
-    if oversized:  # refused as a whole: nothing is probed, not even the files
-        probed = Probed(probes=(), estimate=None)
-    elif visitor and 0 < given <= MAX_REFERENCES:  # a look that probes: limited (LimitRefused)
-        async with ctx.estimates.admit(visitor):
-            probed = await check()
-    else:  # nothing to probe, or too many: refused before probing
-        probed = await check()
-    on_server_key = not ctx.choice.is_other(profile)
-    budget = (
-        await asyncio.to_thread(ctx.manager.budget_status, visitor) if visitor and on_server_key else None
-    )
-    result = Assessment(
-        probed=probed,
-        given=given,
-        duration=seconds,
-        quality=quality,
-        problems=[*picked.problems, *probed.problems],
-        budget=budget,
-        fix=inputs.parse_fix(fix_references),
-        profile=profile,
-    )
-    result.problems += url_problems
-    if duration_problem:
-        result.problems.append(duration_problem)
-    if starts_problem:
-        result.problems.append(starts_problem)
-    # The provider's rules on the references themselves (a region may take links only).
-    shape = GenerationRequest.model_construct(
-        prompt="", videos=tuple(inputs.file_paths(videos)), video_urls=tuple(urls), model=profile.model
-    )
-    result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
-    key_note = ctx.choice.key_note(profile)
-    if key_note:
-        result.notes.append(key_note)
-    reprice(ctx, result)
-    return result
-
-
-def reprice(ctx: AppContext, a: Assessment) -> None:
-    """The other quality's price and every provider's, for the references as they will be sent."""
-    profile = a.profile or ctx.profile
-    seconds = a.duration if a.duration is not None else profile.default_duration
-    if a.probed is not None and a.probed.estimate is not None:
-        a.other = estimate(a.probed.sent_durations, other_quality(a.quality), seconds, profile.prices)
-        a.quotes = compare_providers(a.probed.sent_durations, a.quality, seconds, ctx.choice.compared())
-    else:
-        a.quotes = []
 
 
 @dataclass
@@ -137,32 +48,15 @@ def render() -> Cost:
 
 
 def _estimate_api(ctx: AppContext) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """The `/estimate` endpoint (its parameters, defaults and docstring are the API's)."""
+    """The `/estimate` endpoint: the form's priced fields (its description: `tools.py`)."""
 
-    async def estimate_api(
-        videos: Any = None,
-        video_urls: str = "",
-        quality: str = "720p",
-        duration: Any = None,
-        fix_references: bool = True,
-        reference_starts: str = "",
-        provider: str = "",
-        model: str = "",
-        request: gr.Request = None,  # type: ignore[assignment]
-    ) -> dict[str, Any]:
-        """Price a generation before paying: per reference its duration and billed seconds as it
-        will be sent, what will be done to it (fix_references: convert, rotate, trim to the 30 s
-        window from reference_starts, shrink) and about how long that takes; billed input and
-        output seconds, total billed seconds, credits, USD, problems, and what this app's key
-        may still spend today (budget); provider and model (empty: this app's provider and its
-        default model) pick where it is priced, and providers prices it on every provider."""
-        visitor = identity.visitor_of(ctx, request)
-        values = (videos, video_urls, quality, duration, fix_references, reference_starts, provider, model)
+    @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,))
+    async def estimate_api(values: FormValues, request: gr.Request) -> dict[str, Any]:
         try:
-            a = await assess(ctx, *values, visitor=visitor)
+            a = await ctx.service.estimate(values, visitor=identity.visitor_of(ctx, request))
         except LimitRefused as refused:  # nothing probed: say when to ask again
-            name = ctx.choice.pick(provider, model).profile.name
-            return refused_json(name, refused.message, refused.retry_after, quality or QUALITIES[0])
+            name = ctx.choice.pick(values.provider, values.model).profile.name
+            return refused_json(name, refused.message, refused.retry_after, values.quality or QUALITIES[0])
         return as_json(a.profile.name if a.profile else ctx.profile.name, a)
 
     return estimate_api
@@ -200,23 +94,16 @@ def _card_view(form: Form) -> Callable[..., tuple[Any, ...]]:
 
 
 async def _previews(
-    ctx: AppContext,
-    a: Assessment,
-    videos: Any,
-    video_urls: Any,
-    view: Callable[..., tuple[Any, ...]],
-    lang: str,
+    ctx: AppContext, a: Assessment, values: FormValues, view: Callable[..., tuple[Any, ...]], lang: str
 ) -> AsyncIterator[tuple[Any, ...]]:
     """Prepare now (cached): the cards preview what the model gets, and Generate reuses it."""
     probed = a.probed
-    assert probed is not None
-    urls, _ = inputs.parse_urls(video_urls)
-    sources = [*inputs.file_paths(videos), *urls]
+    profile = a.profile
+    assert probed is not None and profile is not None
+    sources = ReferenceInputs.read(values).sources
     states: dict[int, CardState] = {}
     current = probed.to_prepare[0]
-    profile = a.profile or ctx.profile
-    seconds = a.duration if a.duration is not None else profile.default_duration
-    async for item in prepare_step(probed, sources, a.quality, seconds, profile, ctx.settings):
+    async for item in prepare_step(probed, sources, a.quality, a.seconds, profile, ctx.settings):
         if isinstance(item, Preparing):
             current = item.index - 1
             states[current] = CardState(percent=item.percent)
@@ -228,7 +115,7 @@ async def _previews(
             yield view(a, states, lang=lang)
         elif isinstance(item, Probed):
             a = replace(a, probed=item)
-            reprice(ctx, a)
+            ctx.service.reprice(a)
             yield view(a, lang=lang)
 
 
@@ -238,22 +125,11 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
 
     view = _card_view(form)
 
-    async def refresh(
-        videos: Any,
-        video_urls: str,
-        quality: str,
-        duration: Any,
-        fix_references: bool,
-        reference_starts: str,
-        provider: str,
-        model: str,
-        request: gr.Request,
-    ) -> AsyncIterator[tuple[Any, ...]]:
-        visitor = identity.visitor_of(ctx, request)
+    @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,))
+    async def refresh(values: FormValues, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
         lang = lang_of(request)
-        values = (videos, video_urls, quality, duration, fix_references, reference_starts, provider, model)
         try:
-            a = await assess(ctx, *values, visitor=visitor)
+            a = await ctx.service.estimate(values, visitor=identity.visitor_of(ctx, request))
         except LimitRefused as refused:  # the panel says so; the cards stay as they were
             yield (refused_markdown(refused.message, lang), *(gr.skip() for _ in outputs[1:]))
             return
@@ -261,7 +137,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         probed = a.probed
         if probed is None or probed.estimate is None or not probed.to_prepare:
             return
-        async with contextlib.aclosing(_previews(ctx, a, videos, video_urls, view, lang)) as previews:
+        async with contextlib.aclosing(_previews(ctx, a, values, view, lang)) as previews:
             async for update in previews:
                 yield update
 

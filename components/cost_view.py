@@ -1,5 +1,5 @@
 """The cost panel's view: one look at the inputs (`Assessment`) rendered as the panel's
-markdown and as the `/estimate` JSON. Pure (no gradio import); prices come from
+markdown and as the `/estimate` JSON (the `Assessment` itself is `wanvideo.service`'s). Pure (no gradio import); prices come from
 `wanvideo.pricing`, money is written by `format_credits` only.
 
     a = Assessment(probed=probed, duration=5, quality="720p")
@@ -11,7 +11,6 @@ Amounts are in the chosen provider's unit (credits, USD or CNY: `pricing.format_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from wanvideo.messages import EN, t
 from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, ProviderQuote, format_amount, format_credits, format_rate
 from wanvideo.providers import ProviderProfile
+from wanvideo.service import Assessment
 
 from .provider_view import variant_name
 
@@ -31,28 +31,6 @@ EMPTY = "### Cost estimate\nAdd 1 to 3 reference videos to see what the video wi
 COMPARE_ROW = "| {mark}{label} | {model} | {billed} | {usd}{flag} |"
 CHOSEN_MARK = "▸ "
 UNCONFIRMED_FLAG = " *"
-
-
-@dataclass
-class Assessment:
-    """One look at the inputs: the probe, the estimates and every problem in plain words."""
-
-    probed: Probed | None
-    duration: int | None
-    quality: str
-    given: int = 0  # references given (files and well-formed links), probed or not
-    other: Estimate | None = None
-    problems: list[str] = field(default_factory=list)
-
-    budget: Any = None  # wanvideo.budget.BudgetStatus: what the server's key may still spend today
-    fix: bool = True  # clips the provider would refuse are prepared (fix_references)
-    profile: ProviderProfile | None = None  # the provider and model priced (None: the configured one)
-    quotes: list[ProviderQuote] = field(default_factory=list)  # the same job on every provider
-    notes: list[str] = field(default_factory=list)  # what the visitor should know, not a refusal
-
-    @property
-    def estimate(self) -> Estimate | None:
-        return self.probed.estimate if self.probed else None
 
 
 def seconds(value: object, lang: str = EN) -> str:

@@ -20,6 +20,7 @@ from wanvideo.providers import (
     SHOT_TYPES,
     ProviderProfile,
 )
+from wanvideo.service import ESTIMATE_FIELDS
 
 from . import provider_view, references
 from .context import AppContext
@@ -79,19 +80,14 @@ class Form:
     def reference_starts(self) -> gr.Textbox:
         return self.refs.starts_text
 
+    def inputs_for(self, names: tuple[str, ...]) -> list[gr.components.Component]:
+        """The components of the form's fields `names` (`FormValues`), in that order."""
+        return [getattr(self, name) for name in names]
+
     @property
     def reference_inputs(self) -> list[gr.components.Component]:
         """What the cost depends on, in the /estimate order."""
-        return [
-            self.videos,
-            self.video_urls,
-            self.quality,
-            self.duration,
-            self.fix_references,
-            self.reference_starts,
-            self.provider,
-            self.model,
-        ]
+        return self.inputs_for(ESTIMATE_FIELDS)
 
 
 def _render_advanced(ctx: AppContext) -> tuple[Any, ...]:

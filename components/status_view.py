@@ -36,6 +36,7 @@ from wanvideo.events import (
 from wanvideo.messages import EN, Message, t
 from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
+from wanvideo.service import Started
 from wanvideo.task_status import (
     COMPLETED,
     FAILED,
@@ -84,13 +85,6 @@ STOPPED_HANDED_OVER = (
 def stopped_task(task_id: str, reserved: Decimal | None, unit: str = "credits", lang: str = EN) -> str:
     cost = t("view.about_cost", lang, money=format_amount(reserved, unit)) if reserved else ""
     return f"### {t('view.stopped_watching', lang)}\n{t('view.stopped_task', lang, task_id=markdown_code(task_id), cost=cost)}"
-
-
-@dataclass(frozen=True)
-class Started:
-    """The request was handed to the TaskManager (it survives the browser closing)."""
-
-    record_id: str
 
 
 def _clock(seconds: float | None) -> str:

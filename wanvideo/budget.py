@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from .error_base import WanError
 from .messages import Message
 from .pricing import estimate, format_credits
 from .providers import PriceTable
@@ -96,7 +97,7 @@ class BudgetStatus:
     resets_at: datetime
 
 
-class SpendRefused(Exception):
+class SpendRefused(WanError):
     """A generation on the server's key was refused by a spend limit; nothing was sent."""
 
     def __init__(self, limit: Limit, amount: Decimal | int, resets_at: datetime | None, message: str) -> None:
@@ -104,10 +105,6 @@ class SpendRefused(Exception):
         self.limit = limit
         self.amount = amount  # the limit's value: credits, or generations for VISITOR_ACTIVE
         self.resets_at = resets_at  # None: frees up when a running generation ends
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def day_start(now: datetime) -> datetime:

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .error_base import WanError
 from .messages import Message
 from .settings import Settings
 
@@ -62,13 +63,12 @@ HF_PERSISTENT_DIR = Path("/data")  # where a Space's persistent storage is mount
 BODY_ALLOWANCE = MB
 
 
-class UploadRefused(Exception):
+class UploadRefused(WanError):
     """An upload (or a write) the disk guards refused; `status` is the HTTP answer."""
 
     def __init__(self, status: int, message: Message, retry_after: float | None = None) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.status = status
-        self.message = message
         self.retry_after = retry_after
 
 

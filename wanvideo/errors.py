@@ -1,4 +1,5 @@
 """The client's exception tree, mapped from HTTP status in one place (`error_for_status`).
+Its root `WanError` lives in `error_base.py` (every error raised to a caller derives from it).
 
     WanError
     ├── APIConnectionError          the request got no answer (DNS, refused, reset)
@@ -33,24 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .error_base import WanError
 from .messages import Message
 from .providers import ERROR_DIALECTS, REFERENCE_LIMITS
 from .schemas import ErrorEnvelope
-
-
-class WanError(Exception):
-    """Base of every error the domain raises. `suggestion` says what to do next."""
-
-    suggestion: str = ""
-
-    def __init__(self, message: str, *, suggestion: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if suggestion is not None:
-            self.suggestion = suggestion
-
-    def __str__(self) -> str:
-        return f"{self.message} {self.suggestion}".strip()
 
 
 class APIConnectionError(WanError):

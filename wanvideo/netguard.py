@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .error_base import WanError
 from .fsutil import fsync_dir
 from .messages import Message
 from .urls import IPAddress, address_internal_reason, literal_internal_reason, parse_ip_host
@@ -71,7 +72,7 @@ class FetchFailure(str, Enum):
     BROKEN = "broken"  # the connection broke off mid-answer
 
 
-class FetchError(Exception):
+class FetchError(WanError):
     """A guarded fetch failed; `reason` says why (typed), `message` in words safe to show
     anyone: a catalogue Message, so it renders in the visitor's language (`str()` of the
     error is its English, for logs and the simulator).
@@ -91,7 +92,6 @@ class FetchError(Exception):
     ) -> None:
         super().__init__(message)
         self.reason = reason
-        self.message = message
         self.status = status
         self.literal = literal
         self.host = host

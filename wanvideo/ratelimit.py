@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from .error_base import WanError
 from .limits import ESTIMATE_WAIT_SECONDS, ESTIMATES_AT_ONCE, ESTIMATES_PER_MINUTE, ESTIMATES_WAITING
 from .messages import Message
 
@@ -38,7 +39,7 @@ BUSY_RETRY_SECONDS = 5  # what a refusal for "too many at once" asks the visitor
 SWEEP_EVERY = 256  # forget idle visitors after this many admissions
 
 
-class LimitRefused(Exception):
+class LimitRefused(WanError):
     """The visitor asked for more than the limits allow; `message` says to wait and try again."""
 
     def __init__(self, reason: str, retry_after: float, limit: int) -> None:
@@ -46,10 +47,10 @@ class LimitRefused(Exception):
         self.retry_after = max(1, math.ceil(retry_after))
         self.limit = limit
         if reason == PER_MINUTE:
-            self.message = Message("limit.per_minute", max=limit, seconds=self.retry_after)
+            message = Message("limit.per_minute", max=limit, seconds=self.retry_after)
         else:
-            self.message = Message("limit.busy", max=limit, seconds=self.retry_after)
-        super().__init__(str(self.message))
+            message = Message("limit.busy", max=limit, seconds=self.retry_after)
+        super().__init__(message)
 
 
 @dataclass

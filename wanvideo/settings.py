@@ -28,11 +28,12 @@ from pydantic import (
 )
 
 from . import timings
+from .error_base import WanError
 
 ENV_PREFIX = "WAN_"
 
 
-class SettingsError(ValueError):
+class SettingsError(WanError, ValueError):
     """A setting has a value the app cannot use; the message names the variable."""
 
 

@@ -36,6 +36,7 @@ def ctx(tmp_path: Path) -> AppContext:
         identity=Identity.for_settings(settings),
         clips=None,
         choice=None,
+        service=None,
     )  # type: ignore[arg-type]
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from markdown_it import MarkdownIt
 
-from components.cost_view import Assessment, as_markdown
+from components.cost_view import as_markdown
 from components.status_view import View
 from wanvideo.escape import for_html, for_markdown, markdown_code, markdown_text
 from wanvideo.events import Failed, FailureReason, Preparing, Probed, Submitted, Uploading
@@ -19,6 +19,7 @@ from wanvideo.media import ProbeResult
 from wanvideo.messages import ZH, Message
 from wanvideo.pricing import estimate
 from wanvideo.providers import get_profile
+from wanvideo.service import Assessment
 
 CRAFTED = "https://example.com/[a](https://elsewhere.example/).mp4"
 HOSTILE = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from components.cost_view import Assessment, as_json, as_markdown
+from components.cost_view import as_json, as_markdown
 from components.reference_cards import CardState, card_html
 from components.status_view import PREPARING, STOPPED_BEFORE_SENDING, View, stop_message
 from wanvideo.events import Failed, FailureReason, Preparing, Probed
@@ -15,6 +15,7 @@ from wanvideo.media import ProbeResult
 from wanvideo.media.prepare import PreparedClip, plan_preparation
 from wanvideo.media.rules import validate
 from wanvideo.providers import get_profile
+from wanvideo.service import Assessment
 
 PROFILE = get_profile("evolink")
 

@@ -10,15 +10,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from components import lang
-from components.cost_view import Assessment, as_markdown
+from components.cost_view import as_markdown
 from components.history_cards import ALL_TEXT, card
-from components.status_view import Started, View, stop_message
+from components.status_view import View, stop_message
 from wanvideo.events import Completed, Failed, FailureReason, Probed, Progress, Submitted
 from wanvideo.media import ProbeResult
 from wanvideo.messages import EN, ZH, Message
 from wanvideo.pricing import estimate
 from wanvideo.providers import EVOLINK_PRICES
 from wanvideo.schemas import GenerationRequest, plain_problems
+from wanvideo.service import Assessment, Started
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED, FAILED
 

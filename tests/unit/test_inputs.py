@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.inputs import DURATION, VIDEO_URLS, file_paths, parse_duration, parse_urls, url_lines
 from wanvideo.providers import get_profile
+from wanvideo.service.inputs import DURATION, VIDEO_URLS, file_paths, parse_duration, parse_urls, url_lines
 
 EVOLINK, ODKKK = get_profile("evolink"), get_profile("odkkk")
 

@@ -258,10 +258,7 @@ def test_nothing_is_imported_by_name():
 MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 600, 350, 100
 
 # Offenders other branches are splitting (issue 16); the lead empties this as they merge.
-PENDING_SPLITS = {
-    "components/status.py:generate",
-    "components/status.py:listen",
-}
+PENDING_SPLITS: set[str] = set()  # an item over its cap, being split (the test fails once it fits)
 
 
 def _oversized(path: Path, name: str) -> dict[str, int]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from components.cost_view import Assessment, as_json, as_markdown
+from components.cost_view import as_json, as_markdown
 from components.history_cards import card, cost_line
 from components.provider_view import duration_value, facts, model_choices, reference_hint
 from components.status_view import (
@@ -25,6 +25,7 @@ from wanvideo.media import ProbeResult
 from wanvideo.pricing import compare_providers, estimate
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import EVOLINK_PRICES, PROFILES, get_profile
+from wanvideo.service import Assessment
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import COMPLETED
 

@@ -160,6 +160,6 @@ def test_a_refusal_reads_in_the_panel_and_keeps_the_estimate_shape() -> None:
 
 
 def _empty():  # noqa: ANN202
-    from components.cost_view import Assessment
+    from wanvideo.service import Assessment
 
     return Assessment(probed=None, duration=5, quality="720p")

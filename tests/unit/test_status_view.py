@@ -9,7 +9,6 @@ from components.status_view import (
     IDLE,
     STOPPED_BEFORE_SENDING,
     STOPPED_HANDED_OVER,
-    Started,
     View,
     progress_word,
     stop_message,
@@ -27,6 +26,7 @@ from wanvideo.events import (
 from wanvideo.media import ProbeResult
 from wanvideo.pricing import estimate
 from wanvideo.providers import EVOLINK_PRICES
+from wanvideo.service import Started
 from wanvideo.task_status import STATUS_LABELS, progress_status
 
 EST = estimate([3.0, 4.0], "720p", 5, EVOLINK_PRICES)  # 10 s billed: 47.60 credits, $0.70

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..error_base import WanError
 from ..messages import Message
 from ..netguard import FetchError, fetch_to_file
 from .prepare import PreparedClip, PrepPlan, TranscodeFailure, TranscodeResult
@@ -56,13 +57,12 @@ JOB = "wanvideo.media.transcode:prepare_clip"
 Progress = Callable[[float], None]  # percent 0-100
 
 
-class PrepareError(Exception):
+class PrepareError(WanError):
     """A clip could not be prepared; `message` says why in words (no server path), a
     catalogue Message so it shows in the visitor's language."""
 
     def __init__(self, message: Message, reason: SandboxFailure | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.reason = reason
 
 

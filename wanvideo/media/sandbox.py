@@ -46,6 +46,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from ..error_base import WanError
 from .result import SandboxFailure
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ class _DiedIdle(Exception):
     """The worker was dead before it took the job (its "start" never came)."""
 
 
-class SandboxError(Exception):
+class SandboxError(WanError):
+    """A sandboxed job failed; `reason` is typed, `detail` for logs (not for visitors)."""
+
     def __init__(self, reason: SandboxFailure, detail: str) -> None:
         super().__init__(f"{reason.value}: {detail}")
         self.reason = reason

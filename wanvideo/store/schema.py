@@ -6,9 +6,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..error_base import WanError
 
-class StoreError(RuntimeError):
-    pass
+
+class StoreError(WanError, RuntimeError):
+    """The store cannot be used (a newer schema, a broken file)."""
 
 
 MIGRATIONS: list[str] = [
