@@ -28,7 +28,7 @@ from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, for
 from wanvideo.provider_choice import ProviderChoice
 from wanvideo.providers import ASPECT_RATIOS, PROFILES, QUALITIES, SHOT_TYPES, PriceTable, ProviderProfile
 from wanvideo.store import TaskRecord
-from wanvideo.task_status import COMPLETED, NEEDS_KEY
+from wanvideo.task_status import COMPLETED, NEEDS_KEY, chip_for
 from wanvideo.watcher.triage import download_resumable
 from wanvideo.web.routes import poster_url, video_path
 
@@ -221,13 +221,7 @@ def can_retry_download(record: TaskRecord, now: float | None = None) -> bool:
 
 
 def chip_kind(record: TaskRecord) -> str:
-    if record.status == COMPLETED:
-        return "done"
-    if record.is_running:
-        return "running"
-    if record.status == NEEDS_KEY or can_retry_download(record):
-        return "attention"
-    return "failed"
+    return chip_for(record.status, download_resumable=can_retry_download(record)).value
 
 
 def actions(record: TaskRecord) -> list[str]:

@@ -37,14 +37,13 @@ from wanvideo.messages import EN, Message, t
 from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
 from wanvideo.service import Started
+from wanvideo.task_status import DOWNLOADING as SAVING
 from wanvideo.task_status import (
-    COMPLETED,
-    FAILED,
     PENDING,
+    Phase,
     progress_status,
     status_label,
 )
-from wanvideo.task_status import DOWNLOADING as SAVING
 
 from .cost_view import estimate_summary
 
@@ -54,19 +53,6 @@ IDLE = "### Status\nNothing running. Fill in the form and press **Generate**."
 def idle(lang: str = EN) -> str:
     return f"### {t('form.status', lang)}\n{t('view.idle', lang)}"
 
-
-# Phases of one click, in order; DONE and FAILED are final.
-CHECKING = "checking"
-PREPARING = "preparing"  # references being fixed, before the job is handed over: Stop stops it
-STARTING = "starting"
-UPLOADING = "uploading"
-SUBMITTED = "submitted"
-RUNNING = "running"
-DOWNLOADING = "downloading"
-DONE = "done"
-FAILED_PHASE = "failed"
-WATCHING_PHASES = (SUBMITTED, RUNNING, DOWNLOADING)
-FINAL_PHASES = (DONE, FAILED_PHASE)
 
 # The Stop button's two faces: Stop (stop following) and Cancel task (the provider can still
 # cancel it: while pending, or while queued). Their words: the catalogue's view.*.
@@ -114,7 +100,7 @@ class View:
     provider: str
     simulated: bool = False  # demo mode: every provider is the simulator
     cancel: str = "none"  # when the provider can cancel a task (ProviderProfile.cancel)
-    phase: str = CHECKING
+    phase: Phase = Phase.CHECKING
     headline: str = ""
     detail: str = ""
     done: list[str] = field(default_factory=list)
@@ -147,7 +133,7 @@ class View:
     @property
     def can_cancel(self) -> bool:
         """The provider can still cancel the task: it is created and waits in the queue."""
-        return self.cancel != "none" and self.phase in (SUBMITTED, RUNNING) and self.queued
+        return self.cancel != "none" and self.phase in (Phase.SUBMITTED, Phase.RUNNING) and self.queued
 
     def apply(self, event: Started | Event) -> None:
         if isinstance(event, Progress) and not event.task_id:
@@ -157,7 +143,7 @@ class View:
             handler(self, event)
 
     def _on_started(self, event: Started) -> None:
-        self.record_id, self.phase, self.headline = event.record_id, STARTING, self.t("view.starting")
+        self.record_id, self.phase, self.headline = event.record_id, Phase.STARTING, self.t("view.starting")
 
     def _on_probed(self, event: Probed) -> None:
         self.estimate = event.estimate or self.estimate
@@ -170,7 +156,7 @@ class View:
             self.done.append(self.t("view.checked", count=len(event.probes), cost=cost))
 
     def _on_preparing(self, event: Preparing) -> None:
-        self.phase = PREPARING
+        self.phase = Phase.PREPARING
         self.headline = self.t("view.preparing", index=event.index, percent=f"{event.percent:.0f}")
         notes = ", ".join(for_markdown(note, self.lang) for note in event.notes)
         what = f": {notes}" if event.notes else ""
@@ -182,7 +168,7 @@ class View:
             self.detail = ""
 
     def _on_uploading(self, event: Uploading) -> None:
-        self.phase = UPLOADING
+        self.phase = Phase.UPLOADING
         self.headline = self.t(
             "view.uploading", index=event.index, count=event.count, percent=f"{event.percent:.0f}"
         )
@@ -200,7 +186,7 @@ class View:
             self.detail = ""
 
     def _on_submitted(self, event: Submitted) -> None:
-        self.phase, self.task_id = SUBMITTED, event.task_id
+        self.phase, self.task_id = Phase.SUBMITTED, event.task_id
         self.credits_reserved = event.credits_reserved
         reserved = (
             self.t("view.reserved_suffix", money=self.money(event.credits_reserved))
@@ -213,7 +199,7 @@ class View:
         self.headline, self.detail = self.t("view.waiting"), ""
 
     def _on_progress(self, event: Progress) -> None:
-        self.phase, self.task_id = RUNNING, event.task_id
+        self.phase, self.task_id = Phase.RUNNING, event.task_id
         self.queued = self.queued and progress_status(event.status) == PENDING
         if progress_status(event.status) == SAVING:
             # Made at the provider, not yet saved here: "Done" is said once the video is saved.
@@ -234,7 +220,7 @@ class View:
             self.detail += f" · {place}"
 
     def _on_downloading(self, event: Downloading) -> None:
-        self.phase, self.task_id = DOWNLOADING, event.task_id
+        self.phase, self.task_id = Phase.DOWNLOADING, event.task_id
         if self.done and self.done[-1] != self.t("view.made"):
             self.done.append(self.t("view.made"))
         total = self.t("view.of_total", total=_mb(event.bytes_total)) if event.bytes_total else ""
@@ -242,7 +228,7 @@ class View:
         self.detail = self.t("view.received", received=_mb(event.bytes_received), total=total)
 
     def _on_completed(self, event: Completed) -> None:
-        self.phase, self.task_id = DONE, event.task_id
+        self.phase, self.task_id = Phase.DONE, event.task_id
         self.video_name = event.video_path.name
         self.estimate = event.estimate or self.estimate
         self.headline, self.detail = self.t("view.done"), ""
@@ -260,7 +246,7 @@ class View:
             self.outcome += self.t("view.demo_free")
 
     def _on_failed(self, event: Failed) -> None:
-        self.phase, self.task_id = FAILED_PHASE, event.task_id or self.task_id
+        self.phase, self.task_id = Phase.FAILED, event.task_id or self.task_id
         cancelled = event.reason is FailureReason.CANCELLED
         self.headline, self.detail = self.t("view.cancelled_headline" if cancelled else "view.failed"), ""
         self.error = {
@@ -277,7 +263,7 @@ class View:
         parts = [f"### {self.headline}"]
         if self.detail:
             parts.append(self.detail)
-        if self.task_id and self.phase in WATCHING_PHASES:
+        if self.task_id and self.phase.watching:
             reserved = (
                 self.t("view.reserved_dot", money=self.money(self.credits_reserved))
                 if self.credits_reserved
@@ -311,7 +297,7 @@ class View:
     def record(self) -> dict[str, Any]:
         """The task record returned by `/generate`. No server path: the video is a file name
         and a signed link that works for a few minutes (`video_url`, `video_url_expires_at`)."""
-        status = {DONE: COMPLETED, FAILED_PHASE: FAILED}.get(self.phase, self.phase)
+        status = self.phase.record_status
         return {
             "task_id": self.task_id,
             "record_id": self.record_id,
@@ -412,10 +398,11 @@ NO_SUCH_TASK = Message("view.no_such_task")
 
 def stop_message(tracking: dict[str, Any] | None, lang: str = EN) -> str:
     """What Stop means at the tracked step (the task itself always goes on once handed over)."""
-    phase = (tracking or {}).get("phase")
-    if phase is None or phase in FINAL_PHASES:
+    word = (tracking or {}).get("phase")
+    phase = Phase(word) if word in tuple(Phase) else None
+    if phase is None or phase.final:
         return idle(lang)
-    if phase in (CHECKING, PREPARING):
+    if phase.before_hand_over:
         return f"### {t('view.stopped', lang)}\n{t('view.stopped_before', lang)}"
     task_id = tracking.get("task_id")  # type: ignore[union-attr]
     if task_id:

@@ -7,6 +7,8 @@ reports its own words (`Task.status`, lower-cased), which `record_status_for` ma
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from .messages import Message
 
 # The app's record statuses. RUNNING ones are watched; FINAL ones never change again.
@@ -36,6 +38,60 @@ STATUS_LABELS = {
     INTERRUPTED: Message("status.interrupted"),
     NEEDS_KEY: Message("status.needs_key"),
 }
+
+
+class Phase(StrEnum):
+    """The steps of one Generate as its status panel shows them, in order. Where a step is a
+    record status it is that word; before the hand-over the click has steps of its own."""
+
+    CHECKING = "checking"
+    PREPARING = "preparing"  # references being fixed, before the job is handed over: Stop stops it
+    STARTING = "starting"
+    UPLOADING = "uploading"
+    SUBMITTED = SUBMITTED
+    RUNNING = "running"
+    DOWNLOADING = DOWNLOADING
+    DONE = "done"
+    FAILED = FAILED
+
+    @property
+    def record_status(self) -> str:
+        """The status `/generate`'s task record gives for this step."""
+        return COMPLETED if self is Phase.DONE else self.value
+
+    @property
+    def before_hand_over(self) -> bool:
+        """Nothing handed over yet: Stop creates and charges nothing."""
+        return self in (Phase.CHECKING, Phase.PREPARING)
+
+    @property
+    def watching(self) -> bool:
+        """The provider has the task: the panel shows its id."""
+        return self in (Phase.SUBMITTED, Phase.RUNNING, Phase.DOWNLOADING)
+
+    @property
+    def final(self) -> bool:
+        return self in (Phase.DONE, Phase.FAILED)
+
+
+class Chip(StrEnum):
+    """A history card's status chip (its colour): one per group of record statuses."""
+
+    DONE = "done"
+    RUNNING = "running"
+    ATTENTION = "attention"  # the person can act: give the key again, retry the download
+    FAILED = "failed"
+
+
+def chip_for(status: str, *, download_resumable: bool) -> Chip:
+    if status == COMPLETED:
+        return Chip.DONE
+    if status in RUNNING_STATUSES:
+        return Chip.RUNNING
+    if status == NEEDS_KEY or download_resumable:
+        return Chip.ATTENTION
+    return Chip.FAILED
+
 
 # The provider's words (both dialects, any case once lower-cased).
 PROVIDER_OK = frozenset({"completed", "succeeded", "success", "done", "finished"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from components.cost_view import as_json, as_markdown
 from components.reference_cards import CardState, card_html
-from components.status_view import PREPARING, STOPPED_BEFORE_SENDING, View, stop_message
+from components.status_view import STOPPED_BEFORE_SENDING, View, stop_message
 from wanvideo.events import Failed, FailureReason, Preparing, Probed
 from wanvideo.job import price_probes
 from wanvideo.media import ProbeResult
@@ -16,6 +16,7 @@ from wanvideo.media.prepare import PreparedClip, plan_preparation
 from wanvideo.media.rules import validate
 from wanvideo.providers import get_profile
 from wanvideo.service import Assessment
+from wanvideo.task_status import Phase
 
 PROFILE = get_profile("evolink")
 
@@ -102,7 +103,7 @@ def test_status_shows_preparing_and_stop_means_nothing_was_sent() -> None:
     text = view.markdown()
     assert text.startswith("### Preparing character2: 40%")
     assert "take.mp4: trimmed to 0-30 s" in text
-    assert view.phase == PREPARING
+    assert view.phase == Phase.PREPARING
     assert stop_message(view.tracking()) == STOPPED_BEFORE_SENDING
     view.apply(Preparing(index=2, count=2, name="take.mp4", percent=100, notes=("trimmed to 0-30 s",)))
     assert view.done[-1] == "✓ Prepared character2 (take.mp4): trimmed to 0-30 s"

@@ -136,3 +136,35 @@ def test_done_is_said_only_once_the_video_is_saved() -> None:
         assert view.headline == "Downloading the video…"
     view.apply(Completed(task_id="t1", video_path=Path("/data/v.mp4"), estimate=EST, credits_charged=None))
     assert view.headline.startswith("✓ Done")
+
+
+def test_one_status_vocabulary_for_the_panel_the_record_and_the_chips() -> None:
+    from wanvideo.task_status import (
+        COMPLETED,
+        FAILED,
+        NEEDS_KEY,
+        PROCESSING,
+        RUNNING_STATUSES,
+        STATUS_LABELS,
+        Chip,
+        Phase,
+        chip_for,
+    )
+
+    # A phase that is a record status is that very word; the record never says "done".
+    assert {p.record_status for p in Phase} - {
+        "checking",
+        "preparing",
+        "starting",
+        "uploading",
+        "running",
+    } <= set(STATUS_LABELS)
+    assert (Phase.DONE.record_status, Phase.FAILED.record_status) == (COMPLETED, FAILED)
+    assert [p for p in Phase if p.before_hand_over] == [Phase.CHECKING, Phase.PREPARING]
+    assert [p for p in Phase if p.final] == [Phase.DONE, Phase.FAILED]
+    assert {chip_for(s, download_resumable=False) for s in RUNNING_STATUSES} == {Chip.RUNNING}
+    assert chip_for(COMPLETED, download_resumable=False) is Chip.DONE
+    assert chip_for(NEEDS_KEY, download_resumable=False) is Chip.ATTENTION
+    assert chip_for(FAILED, download_resumable=True) is Chip.ATTENTION
+    assert chip_for(FAILED, download_resumable=False) is Chip.FAILED
+    assert chip_for(PROCESSING, download_resumable=True) is Chip.RUNNING
