@@ -146,14 +146,14 @@ def _what(probe: ImageProbe) -> str:
     return label[0] if label else Message("image.unknown_kind")
 
 
-def check_image(probe: ImageProbe) -> ImageProbe:
-    """The problems no fix can solve (pure): empty, too large a source, not an image, a format
+def check_image(probe: ImageProbe, max_bytes: int = MAX_IMAGE_SOURCE_BYTES) -> ImageProbe:
+    """The problems no fix can solve (pure): empty, larger than `max_bytes`, not an image, a format
     the app cannot read, an unreadable or oversized header, an extreme aspect ratio."""
     name, problems = probe.name, list(probe.problems)
     if probe.bytes == 0:
         problems.append(Message("image.empty", name=name))
-    elif probe.bytes is not None and probe.bytes > MAX_IMAGE_SOURCE_BYTES:
-        size, most = megabytes(probe.bytes), megabytes(MAX_IMAGE_SOURCE_BYTES)
+    elif probe.bytes is not None and probe.bytes > max_bytes:
+        size, most = megabytes(probe.bytes), megabytes(max_bytes)
         problems.append(Message("image.source_too_big", name=name, size=size, max=most))
     elif probe.reader_failure is not None:
         why = Message("media.read_failed") if probe.reader_failure is SandboxFailure.FAILED else None

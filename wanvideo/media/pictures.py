@@ -80,19 +80,29 @@ def _pixel_problem(probe: ImageProbe, stored: tuple[int, int]) -> ImageProbe | N
     return None
 
 
+def _header(source: IO[bytes], formats: tuple[str, ...]) -> Image.Image:
+    """The image opened lazily (its header parsed, no pixel decoded), without Pillow's own
+    bomb check, so `_pixel_problem` can name the size the header declares. The worker runs
+    one job at a time, so the limit is put back before anything else runs."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        return Image.open(source, formats=list(formats))
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
 def _read(probe: ImageProbe, source: IO[bytes], head: bytes) -> ImageProbe:
     probe = replace(probe, format=sniff_container(head))
     formats = OPENED_FORMATS.get(probe.format or "")
     if formats is None:
         return check_image(probe)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source, formats=list(formats)) as image:  # lazy: the header only
-                refused = _pixel_problem(probe, image.size)
-                if refused is not None:
-                    return check_image(refused)
-                return check_image(_facts(probe, image))
+        with _header(source, formats) as image:  # lazy: the header only, never decoded
+            refused = _pixel_problem(probe, image.size)
+            if refused is not None:
+                return check_image(refused)
+            return check_image(_facts(probe, image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return check_image(replace(probe, too_many_pixels=MAX_IMAGE_SOURCE_PIXELS))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -108,7 +118,7 @@ def read_image(path: str, name: str, max_bytes: int) -> ImageProbe:
         size = os.stat(path).st_size
         probe = replace(probe, bytes=size)
         if size == 0 or size > max_bytes or not Path(path).is_file():
-            return check_image(probe)
+            return check_image(probe, max_bytes)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
             fh.seek(0)
