@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ..limits import MAX_IMAGE_DECODED_PIXELS, MAX_IMAGE_SOURCE_PIXELS
 from .image import ImageJob, ImageProbe, MadeImage, check_image
@@ -136,19 +136,36 @@ def read_image_head(data: bytes, name: str, url: str, total: int | None) -> Imag
     return _read(probe, io.BytesIO(data), data[:HEAD_BYTES])
 
 
+# EXIF orientation -> the transpose that makes the stored picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _decode(src: str, job: ImageJob) -> Image.Image:
-    """The picture, decoded (a JPEG already reduced towards the target), upright, flattened, RGB."""
+    """The picture decoded and at once reduced towards the target (a JPEG is decoded reduced
+    already), then upright, flattened, RGB: only one full-size copy ever exists."""
     with Image.open(src, formats=list(OPENED_FORMATS.get(job.format, ()))) as image:
         stored = (job.width, job.height) if job.turn in (0, 180) else (job.height, job.width)
         if image.format == "JPEG":
             image.draft("RGB", stored)
         image.load()
-        picture = ImageOps.exif_transpose(image) or image
-        if picture.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in picture.info:
-            rgba = picture.convert("RGBA")
-            background = Image.new("RGBA", rgba.size, job.background)
-            picture = Image.alpha_composite(background, rgba)
-        return picture.convert("RGB")
+        orientation = int(image.getexif().get(_ORIENTATION, 1) or 1)
+        factor = int(min(image.width / stored[0], image.height / stored[1]))
+        picture = image.reduce(factor) if factor > 1 else image.copy()
+    if orientation in _UPRIGHT:
+        picture = picture.transpose(_UPRIGHT[orientation])
+    if picture.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, job.background)
+        picture = Image.alpha_composite(background, rgba)
+    return picture.convert("RGB")
 
 
 def _encode(picture: Image.Image, max_bytes: int) -> bytes:
