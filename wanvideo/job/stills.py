@@ -12,6 +12,7 @@ import asyncio
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ from ..settings import Settings
 log = logging.getLogger("wanvideo.job")
 
 IMAGE_DOWNLOAD_SECONDS = 60.0  # a linked image that needs fixing is downloaded within this
+LINK_MEMORY_SECONDS = 3600.0  # a link fixed this recently is not downloaded again (as clips.py)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class _Image:
     probe: ImageProbe
     plan: ImagePlan
     made: PreparedImage | None = None
+
+
+# (url, job key) -> (when, what was found): fixed links, so each estimate does not download again
+_LINKS: dict[tuple[str, str], tuple[float, _Image]] = {}
 
 
 def _root() -> Path:
@@ -107,6 +113,19 @@ async def _image_link(url: str, settings: Settings, fix: bool) -> _Image:
     plan = plan_image(probe, fix=fix)
     if plan.job is None:
         return _Image(probe, plan)
+    seen = _LINKS.get((url, plan.job.key()))
+    fresh = seen is not None and time.monotonic() - seen[0] < LINK_MEMORY_SECONDS
+    if seen is not None and fresh and seen[1].made is not None and seen[1].made.path.exists():
+        return seen[1]  # fixed in the last hour: the estimate's refreshes do not download it again
+    found = await _download_and_fix(url, probe, settings, fix)
+    if found.made is not None:
+        _LINKS[(url, plan.job.key())] = (time.monotonic(), found)
+    return found
+
+
+async def _download_and_fix(url: str, probe: ImageProbe, settings: Settings, fix: bool) -> _Image:
+    allow = settings.allow_private_urls
+    plan = plan_image(probe, fix=fix)
     folder = Path(tempfile.mkdtemp(prefix="link-", dir=_root()))
     try:
         try:

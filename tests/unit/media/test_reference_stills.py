@@ -51,9 +51,13 @@ def clips(tmp_path: Path) -> Iterator[PreparedClips]:
 
 
 @pytest.fixture
-def site(inputs: dict[str, Path]) -> Iterator[str]:
-    files = {f"/{name}": path for name, path in inputs.items()}
-    with serve(ServerState(files=files)) as base:
+def server(inputs: dict[str, Path]) -> ServerState:
+    return ServerState(files={f"/{name}": path for name, path in inputs.items()})
+
+
+@pytest.fixture
+def site(server: ServerState) -> Iterator[str]:
+    with serve(server) as base:
         yield base
 
 
@@ -68,7 +72,7 @@ def ids(messages: tuple[str, ...]) -> list[str]:
 
 
 def test_images_and_a_voice_are_probed_fixed_and_not_billed(
-    inputs: dict[str, Path], settings: Settings, clips: PreparedClips, site: str
+    inputs: dict[str, Path], settings: Settings, clips: PreparedClips, site: str, server: ServerState
 ) -> None:
     alone = check(inputs, settings)
     probed = check(
@@ -98,6 +102,11 @@ def test_images_and_a_voice_are_probed_fixed_and_not_billed(
     voice = probed.prepared_voices[1]
     assert voice is not None and voice.path.suffix == ".wav" and abs(voice.seconds - 2) < 0.1
     assert probed.estimate == alone.estimate  # images and voices are not billed
+    # The next estimate reads the link's header again but does not download it again.
+    again = check(inputs, settings, image_urls=[f"{site}/clear.png"])
+    assert again.prepared_images == (made,)
+    downloads = [hit for hit in server.log if hit.path == "/clear.png" and hit.range is None]
+    assert len(downloads) == 1
 
 
 def test_unusable_images_and_voices_are_problems_that_say_what_to_change(
