@@ -119,7 +119,10 @@ async def _image_link(url: str, settings: Settings, fix: bool) -> _Image:
         return seen[1]  # fixed in the last hour: the estimate's refreshes do not download it again
     found = await _download_and_fix(url, probe, settings, fix)
     if found.made is not None:
-        _LINKS[(url, plan.job.key())] = (time.monotonic(), found)
+        now = time.monotonic()
+        for key in [k for k, (when, _) in _LINKS.items() if now - when >= LINK_MEMORY_SECONDS]:
+            _LINKS.pop(key, None)  # forgotten after an hour: the memory stays small
+        _LINKS[(url, plan.job.key())] = (now, found)
     return found
 
 
