@@ -11,8 +11,10 @@ from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
+from .media.image import ImageCard, ImagePlan, ImageProbe, PreparedImage, image_card
 from .media.prepare import PreparedClip, PrepPlan
 from .media.result import ProbeResult
+from .media.voice import PreparedVoice, VoiceProbe
 from .pricing import Estimate
 
 
@@ -22,7 +24,14 @@ class Probed:
 
     `probes` are the references as given. With fixing on, `plans[i]` says what will be done
     to reference i and how it will be sent; `prepared[i]` is its prepared clip once made.
-    The estimate bills each reference as it will be sent (`sent(i)`)."""
+    The estimate bills each reference as it will be sent (`sent(i)`).
+
+    Images (after the videos in character order: files, then links) are `image_probes[j]`,
+    with `image_plans[j]` (what fixing does, or why it cannot be sent) and `prepared_images[j]`
+    (the fixed JPEG to upload; None: the original is sent as it is). Voices are by reference
+    index over all references (videos, then images): `voice_probes[i]` and `prepared_voices[i]`
+    (None: no voice for reference i). Images and voices are not billed (no provider documents
+    it; ../shared/MODELS.md), so they leave the estimate as the videos make it."""
 
     kind = "probed"
     probes: tuple[ProbeResult, ...]
@@ -31,6 +40,22 @@ class Probed:
     warnings: tuple[str, ...] = ()
     plans: tuple[PrepPlan, ...] = ()
     prepared: tuple[PreparedClip | None, ...] = ()
+    image_probes: tuple[ImageProbe, ...] = ()
+    prepared_images: tuple[PreparedImage | None, ...] = ()
+    prepared_voices: tuple[PreparedVoice | None, ...] = ()
+    image_plans: tuple[ImagePlan, ...] = ()
+    voice_probes: tuple[VoiceProbe | None, ...] = ()
+
+    def image_card(self, index: int) -> ImageCard:
+        """The page's card of image `index` (0-based among the images): name, format, size as
+        it will be sent, what was fixed, the first problem."""
+        plan = self.image_plans[index] if index < len(self.image_plans) else None
+        made = self.prepared_images[index] if index < len(self.prepared_images) else None
+        return image_card(self.image_probes[index], plan, made)
+
+    @property
+    def image_cards(self) -> tuple[ImageCard, ...]:
+        return tuple(self.image_card(i) for i in range(len(self.image_probes)))
 
     def plan(self, index: int) -> PrepPlan | None:
         return self.plans[index] if index < len(self.plans) else None

@@ -118,7 +118,8 @@ def estimate(
     prices: PriceTable,
 ) -> Estimate:
     """The charge for one generation (billed only when the task succeeds)."""
-    cap = billing_cap(len(durations), prices.input_caps)
+    # No reference video (images only, Wan 2.7): only the output seconds are billed.
+    cap = billing_cap(len(durations), prices.input_caps) if durations else Decimal(0)
     refs = tuple(bill_reference(d, cap) for d in durations)
     input_low = sum((r.billed_low for r in refs), Decimal(0))
     input_high = sum((r.billed_high for r in refs), Decimal(0))

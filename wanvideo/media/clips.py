@@ -122,8 +122,9 @@ class PreparedClips:
     def __post_init__(self) -> None:
         self.root = Path(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
-        for path in self.root.glob("*/*.mp4"):  # left by a crash: adopted, so they are cleaned
-            self.files.add(str(path))
+        for pattern in ("*/*.mp4", "*/*.jpg", "*/*.wav"):  # clips, images, voices left by a crash:
+            for path in self.root.glob(pattern):  # adopted, so they are cleaned
+                self.files.add(str(path))
         for folder in self.root.iterdir():  # a crash's half-done downloads; folders Gradio emptied
             if folder.is_dir() and folder.name.startswith("link-"):
                 shutil.rmtree(folder, ignore_errors=True)

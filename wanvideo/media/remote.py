@@ -219,7 +219,7 @@ class _RemoteBytes:
             self._rest = None
 
 
-def _fetch_problem(name: str, exc: FetchError, timeout: float) -> Message:
+def fetch_problem(name: str, exc: FetchError, timeout: float) -> Message:
     """The sentence for a failed fetch: what to do, and nothing about an internal target."""
     if exc.reason is FetchFailure.REFUSED:
         if exc.literal:
@@ -237,6 +237,9 @@ def _fetch_problem(name: str, exc: FetchError, timeout: float) -> Message:
         return Message("links.fetch_failed", name=name, reason=why)
     # UNREACHABLE, TOO_MANY_REDIRECTS, BROKEN: netguard's sentence names what happened.
     return Message("links.fetch_failed", name=name, reason=exc.message)
+
+
+_fetch_problem = fetch_problem  # the name older tests import
 
 
 async def _probe(result: ProbeResult, remote: _RemoteBytes, sandbox: Sandbox, max_bytes: int) -> ProbeResult:
@@ -300,9 +303,9 @@ async def probe_url(
         return await asyncio.wait_for(run(), timeout)
     except asyncio.TimeoutError:
         late = FetchError(FetchFailure.TIMEOUT, Message("fetch.timeout", seconds=f"{timeout:g}"))
-        return replace(result, problems=(_fetch_problem(name, late, timeout),))
+        return replace(result, problems=(fetch_problem(name, late, timeout),))
     except FetchError as exc:
-        return replace(result, problems=(_fetch_problem(name, exc, timeout),))
+        return replace(result, problems=(fetch_problem(name, exc, timeout),))
     except Exception as exc:  # a bug or an odd server must not break the page
         logger.exception("unexpected error probing %s", name)
         return replace(result, problems=(Message("links.read_failed", name=name, kind=type(exc).__name__),))

@@ -38,7 +38,7 @@ def jobs() -> dict[str, Callable[..., Any]]:
     """Every job a worker runs, by the name the parent sends. The imports are explicit (no
     module is loaded by name) and happen in the worker before its memory cap; the parent,
     which only names jobs, never loads PyAV's job modules for this."""
-    from . import blocks, local, poster, transcode
+    from . import blocks, local, pictures, poster, sound, transcode
 
     return {
         PING: ping,
@@ -48,6 +48,11 @@ def jobs() -> dict[str, Callable[..., Any]]:
         "wanvideo.media.blocks:probe_blocks": blocks.probe_blocks,
         "wanvideo.media.poster:extract_poster": poster.extract_poster,
         "wanvideo.media.transcode:prepare_clip": transcode.prepare_clip,
+        "wanvideo.media.pictures:read_image": pictures.read_image,
+        "wanvideo.media.pictures:read_image_head": pictures.read_image_head,
+        "wanvideo.media.pictures:fix_image": pictures.fix_image,
+        "wanvideo.media.sound:read_voice": sound.read_voice,
+        "wanvideo.media.sound:convert_voice": sound.convert_voice,
     }
 
 
