@@ -11,6 +11,7 @@ before `simulator/dashscope_sdk.py` every create was refused for them, and befor
 
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -49,6 +50,11 @@ def refs(tmp_path_factory) -> dict[str, Path]:
     photo = folder / "face.png"
     Image.new("RGB", (320, 320), (40, 120, 200)).save(photo)
     return {"video": make_video(folder / "walk.mp4", seconds=2), "photo": photo}
+
+
+def cst(epoch: float) -> str:
+    """YYYYMMDDhhmmss in China Standard Time (UTC+8), the zone DashScope writes its times in."""
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch + 8 * 3600))
 
 
 def create(refs: dict[str, Path], key: str = KEY, **extra):
@@ -145,6 +151,10 @@ def test_list_filters_and_pages(sim, refs, finished):
     assert len(paged.output["data"]) == 1 and paged.output["total_page"] == listed.output["total"]
     assert paged.output["data"][0]["task_id"] == ids[1]
     assert VideoSynthesis.list(api_key=OTHER_KEY).output["total"] == 0  # another account's
+    hour_ago, hour_ahead = (cst(time.time() + shift) for shift in (-3600, 3600))
+    since = VideoSynthesis.list(api_key=KEY, start_time=hour_ago)  # the 24 h after it
+    assert done_id in [item["task_id"] for item in since.output["data"]]
+    assert VideoSynthesis.list(api_key=KEY, start_time=hour_ahead).output["total"] == 0
     wide = VideoSynthesis.list(api_key=KEY, start_time="20261201000000", end_time="20261203000000")
     assert wide.status_code == HTTPStatus.BAD_REQUEST and wide.code == "InvalidParameter"  # > 24 h [D5]
 

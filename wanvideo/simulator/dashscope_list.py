@@ -112,7 +112,7 @@ class DashScopeTaskList:
             "task_id": record.id,
             "user_api_unique_key": f"apikey:v1:{TASK_GROUP}:video-generation:video-synthesis:{model}",
         }
-        if status != "PENDING" and record.cancelled_at is None:
+        if record.start_time <= time.time() and record.cancelled_at is None:
             item["start_time"] = int(record.start_time * 1000)
         ended = {"SUCCEEDED": record.end_time, "CANCELED": record.cancelled_at}
         if status == "FAILED":
