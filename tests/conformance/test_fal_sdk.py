@@ -151,3 +151,14 @@ def test_run_answers_the_models_refusal(client, uploaded):
         client.run(STANDARD, arguments(uploaded, duration="7"))  # "5" or "10" [F2]
     assert refused.value.status_code == 422
     assert refused.value.response.json()["detail"][0]["loc"] == ["body", "duration"]
+
+
+def test_run_is_a_create_for_faults_and_the_client_retries_a_429(sim, client, uploaded):
+    fault = sim.faults.add("rate_limit", route="create", times=1)
+    try:
+        with pytest.raises(FalClientHTTPError) as refused:
+            client.run(STANDARD, arguments(uploaded, duration="7"))
+    finally:
+        sim.faults.clear()
+    assert fault.hits == 1  # the run was rate limited once, retried by the client,
+    assert refused.value.status_code == 422  # and then answered by the model

@@ -46,7 +46,7 @@ from starlette.routing import Route
 from . import fal_results as results
 from . import fal_rules as rules
 from .fal_http import error, fal_key, json_object
-from .fal_run import FalRun
+from .fal_run import RUN_BASE, FalRun
 from .fal_storage import FalStorage
 from .fal_submit import new_record, resolve_inputs
 from .faults import Fault
@@ -86,8 +86,8 @@ class FalAPI(QueueDialect):
     # ---------------------------------------------------------------- the fault layer's view
 
     def route_of(self, method: str, path: str) -> str:
-        if method == "POST" and path in rules.MODELS:
-            return "create"
+        if method == "POST" and path.removeprefix(RUN_BASE) in rules.MODELS:
+            return "create"  # a queue submit, or a run on fal.run
         if path.startswith(rules.REQUESTS_PREFIX):
             if method == "PUT" and path.endswith("/cancel"):
                 return "cancel"
