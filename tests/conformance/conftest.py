@@ -17,11 +17,9 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
-@pytest.fixture(autouse=True)
-def local_only(monkeypatch):
-    for name in PROXY_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", ",".join(LOCAL_HOSTS))
+@pytest.fixture(scope="package", autouse=True)
+def local_only():
+    """For the whole package, module fixtures included (they call the SDKs too)."""
     real = socket.getaddrinfo
 
     def getaddrinfo(host, *args, **kwargs):
@@ -30,4 +28,9 @@ def local_only(monkeypatch):
             raise OSError(f"conformance tests stay on 127.0.0.1; the SDK tried to reach {name!r}")
         return real(host, *args, **kwargs)
 
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in PROXY_VARS:
+            patch.delenv(name, raising=False)
+        patch.setenv("NO_PROXY", ",".join(LOCAL_HOSTS))
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
