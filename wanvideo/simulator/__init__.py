@@ -19,8 +19,8 @@ idempotency, stats), `faults` (fault injection API), `render` (the result MP4), 
 (error bodies in every dialect), `config`/`auth` (shared settings, Bearer keys).
 
 The queue dialects, written from ../shared/PROVIDERS.md: `dashscope_rules`/`dashscope_api`
-(+ `dashscope_create`, `dashscope_uploads`, `dashscope_http`), `fal_rules`/`fal_api` (+ `fal_submit`, `fal_results`,
-`fal_storage`, `fal_http`) (each rule with its source key), `queue_base` (what they share),
+(+ `dashscope_create`, `dashscope_uploads`, `dashscope_http`, `dashscope_sdk`, `dashscope_list`),
+`fal_rules`/`fal_api` (+ `fal_submit`, `fal_results`, `fal_storage`, `fal_http`, `fal_run`) (each rule with its source key), `queue_base` (what they share),
 `queueing` (an account's tasks running at once, FIFO), `notify` (completion callbacks:
 EvoLink's `callback_url`, fal's `fal_webhook`, sent by `fetch.post_json`).
 """

@@ -4,6 +4,7 @@
     GET  /api/v1/tasks/{task_id}                                  PENDING RUNNING SUCCEEDED FAILED
                                                                   CANCELED, UNKNOWN (unknown/expired)
     POST /api/v1/tasks/{task_id}/cancel                           only while PENDING
+    GET  /api/v1/tasks?start_time=...&status=...&page_no=...      the batch list [D5] (`dashscope_list`)
     GET  /api/v1/uploads?action=getPolicy&model=...               temporary upload policy
     POST /dashscope-file                                          the policy's upload host (OSS form)
     GET  /results/{task_id}.mp4?Expires=...                       the result (valid 24 h)
@@ -20,7 +21,8 @@ a test schedules (`Simulator.fail_next_task`) ends the task FAILED with ``output
 
 The temporary upload (getPolicy, the OSS-style upload host, ``oss://`` keys) is
 `dashscope_uploads`; the error shapes, the key check and the time format are `dashscope_http`;
-a create's refusal codes, its task record and billing are `dashscope_create`.
+a create's refusal codes, its task record and billing are `dashscope_create`. The fields the official
+SDK adds to a create (``input.extend_prompt``, ``input.function``) are `dashscope_sdk`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from starlette.routing import Route
 from . import dashscope_rules as rules
 from .dashscope_create import new_record, references_problem, refusal_code
 from .dashscope_http import bearer_key, dashscope_time, error, oss_error
+from .dashscope_list import LIST_PATHS, DashScopeTaskList
+from .dashscope_sdk import without_sdk_fields
 from .dashscope_uploads import DashScopeUploads
 from .envelopes import new_request_id
 from .faults import Fault
@@ -59,6 +63,7 @@ class DashScopeAPI(QueueDialect):
         super().__init__(*args, **kwargs)
         self.region = rules.REGIONS[self.config.region or rules.DEFAULT_REGION]
         self.uploads = DashScopeUploads(self.state, self.config, self.region)
+        self.listing = DashScopeTaskList(self.state, self.config, self.region)
 
     def group_key(self, record: SimTask) -> tuple[str, str]:
         return (record.owner, str(record.extra.get("model")))  # 5 in progress per model [D3]
@@ -66,6 +71,7 @@ class DashScopeAPI(QueueDialect):
     def routes(self) -> list[Route]:
         return [
             Route(rules.CREATE_PATH, self.create, methods=["POST"]),
+            *(Route(path, self.listing.list_tasks, methods=["GET"]) for path in LIST_PATHS),
             Route(rules.TASK_PREFIX + "{task_id}", self.get_task, methods=["GET"]),
             Route(rules.TASK_PREFIX + "{task_id}/cancel", self.cancel_task, methods=["POST"]),
             Route(rules.UPLOADS_PATH, self.uploads.get_policy, methods=["GET"]),
@@ -141,7 +147,8 @@ class DashScopeAPI(QueueDialect):
             payload = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return error(400, "InvalidParameter", "The request body is not valid JSON")
-        body = rules.check_body(payload, self.region)
+        accepted = without_sdk_fields(payload)
+        body = accepted if isinstance(accepted, rules.Refused) else rules.check_body(accepted, self.region)
         if isinstance(body, rules.Refused):
             return error(body.status, body.code, body.message)
         resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
@@ -185,9 +192,10 @@ class DashScopeAPI(QueueDialect):
             resolve,
             self.take_failure(),
         )
+        record.extra["request_id"] = request_id = new_request_id()  # the batch list shows it [D5]
         self.add_task(record)
         return JSONResponse(
-            {"output": {"task_status": "PENDING", "task_id": task_id}, "request_id": new_request_id()}
+            {"output": {"task_status": "PENDING", "task_id": task_id}, "request_id": request_id}
         )
 
     # ---------------------------------------------------------------- query and cancel

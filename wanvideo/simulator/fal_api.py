@@ -9,6 +9,7 @@
                                                     400 ALREADY_COMPLETED once it runs, 404 NOT_FOUND
     POST /storage/upload/initiate?storage_type=...  {upload_url, file_url}; then PUT upload_url
     POST /storage/auth/token, POST /fal-cdn/files/upload   the Python client's upload [F10]
+    POST /fal-run/wan/v2.6/reference-to-video[/flash]   fal.run: the result, once it ran (`fal_run`)
     GET  /files/{id}/{name}, /results/{id}.mp4      the CDN (uploads, results)
 
 The status, result and cancel URLs use the app path without the model's subpath [F4]; the
@@ -45,6 +46,7 @@ from starlette.routing import Route
 from . import fal_results as results
 from . import fal_rules as rules
 from .fal_http import error, fal_key, json_object
+from .fal_run import RUN_BASE, FalRun
 from .fal_storage import FalStorage
 from .fal_submit import new_record, resolve_inputs
 from .faults import Fault
@@ -69,6 +71,7 @@ class FalAPI(QueueDialect):
     def routes(self) -> list[Route]:
         routes = [Route(path, self.submit, methods=["POST"]) for path in rules.MODELS]
         return routes + [
+            *FalRun(self.state, self.submit, self.result).routes(),
             Route(rules.REQUESTS_PREFIX + "{request_id}/status", self.status, methods=["GET"]),
             Route(rules.REQUESTS_PREFIX + "{request_id}", self.result, methods=["GET"]),
             Route(rules.REQUESTS_PREFIX + "{request_id}/cancel", self.cancel_request, methods=["PUT"]),
@@ -83,8 +86,8 @@ class FalAPI(QueueDialect):
     # ---------------------------------------------------------------- the fault layer's view
 
     def route_of(self, method: str, path: str) -> str:
-        if method == "POST" and path in rules.MODELS:
-            return "create"
+        if method == "POST" and path.removeprefix(RUN_BASE) in rules.MODELS:
+            return "create"  # a queue submit, or a run on fal.run
         if path.startswith(rules.REQUESTS_PREFIX):
             if method == "PUT" and path.endswith("/cancel"):
                 return "cancel"
