@@ -59,29 +59,34 @@ class S3Storage:
         Path(path).unlink(missing_ok=True)
 
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
-        """One PUT for a small object; else a multipart upload, one part in memory at a time
-        (aborted on any error, so no half object and no stray parts stay behind)."""
+        """One PUT for a small object; else a multipart upload of parts of at least
+        `part_size` (the chunks joined once), one part in memory at a time; aborted on any
+        error, so no half object and no stray parts stay behind."""
         name = self.name(key)
-        buffer = bytearray()
+        pending: list[bytes] = []  # at most one part (and a chunk) waiting
+        waiting = 0
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
         total = 0
         try:
             for chunk in chunks:
-                buffer += chunk
+                pending.append(chunk)
+                waiting += len(chunk)
                 total += len(chunk)
-                if len(buffer) >= self.part_size:
+                if waiting >= self.part_size:
                     if upload_id is None:
-                        upload_id = self._call("create_multipart_upload", Bucket=self.bucket, Key=name)[
-                            "UploadId"
-                        ]
-                    parts.append(self._part(name, upload_id, len(parts) + 1, bytes(buffer[: self.part_size])))
-                    del buffer[: self.part_size]
+                        started = self._call("create_multipart_upload", Bucket=self.bucket, Key=name)
+                        upload_id = started["UploadId"]
+                    body = b"".join(pending)
+                    pending.clear()
+                    waiting = 0
+                    parts.append(self._part(name, upload_id, len(parts) + 1, body))
+                    del body
             if upload_id is None:
-                self._call("put_object", Bucket=self.bucket, Key=name, Body=bytes(buffer))
+                self._call("put_object", Bucket=self.bucket, Key=name, Body=b"".join(pending))
                 return total
-            if buffer or not parts:
-                parts.append(self._part(name, upload_id, len(parts) + 1, bytes(buffer)))
+            if pending:
+                parts.append(self._part(name, upload_id, len(parts) + 1, b"".join(pending)))
             self._call(
                 "complete_multipart_upload",
                 Bucket=self.bucket,
@@ -130,14 +135,17 @@ class S3Storage:
         return self.size(key) is not None
 
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
-        strip = len(self.prefix) + 1 if self.prefix else 0
+        if prefix.startswith("/") or ".." in prefix.split("/"):
+            raise ValueError(f"invalid storage prefix {prefix!r}")
+        root = f"{self.prefix}/" if self.prefix else ""
         pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket,
-            Prefix=self.name(prefix) if prefix else (self.prefix + "/" if self.prefix else ""),
+            Bucket=self.bucket, Prefix=root + prefix
         )
         for page in pages:
             for item in page.get("Contents", []):
-                yield StoredObject(item["Key"][strip:], int(item["Size"]), item["LastModified"].timestamp())
+                yield StoredObject(
+                    item["Key"][len(root) :], int(item["Size"]), item["LastModified"].timestamp()
+                )
 
     def local_path(self, key: str) -> Path | None:
         return None
