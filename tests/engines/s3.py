@@ -27,7 +27,7 @@ from tests.apprunner import free_port, stop
 START_TIMEOUT = 30.0
 # The smallest part the server accepts (real S3: 5 MiB, which the app's 8 MiB parts respect):
 # lowered so a test can upload the simulator's small videos in several parts.
-MIN_PART = 64 * 1024
+MIN_PART = 16 * 1024
 _CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing-key-id",
     "AWS_SECRET_ACCESS_KEY": "testing-secret-key",

@@ -55,7 +55,8 @@ class S3Storage:
     # writes ------------------------------------------------------------------------
     def put_file(self, key: str, path: Path) -> None:
         with open(path, "rb") as fh:
-            self.put_stream(key, iter(lambda: fh.read(CHUNK), b""))
+            size = min(CHUNK, self.part_size)
+            self.put_stream(key, iter(lambda: fh.read(size), b""))
         Path(path).unlink(missing_ok=True)
 
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
