@@ -70,7 +70,9 @@ def test_only_the_owner_or_a_signed_link_opens_a_video_in_the_bucket(setup) -> N
     whole = client.get(url)
     assert whole.status_code == 200 and whole.content == data
     assert whole.headers["content-type"] == "video/mp4" and whole.headers["accept-ranges"] == "bytes"
-    assert "private" in whole.headers["cache-control"] and whole.headers["x-content-type-options"] == "nosniff"
+    assert (
+        "private" in whole.headers["cache-control"] and whole.headers["x-content-type-options"] == "nosniff"
+    )
     assert whole.headers["content-disposition"] == "inline"
     download = client.get(url + "?download=1")
     assert download.headers["content-disposition"].startswith("attachment") and download.content == data
@@ -106,7 +108,9 @@ def test_ranges_are_answered_from_the_bucket_as_from_a_local_file(setup, header:
         assert stored.headers["content-range"] == f"bytes {start}-{end}/{SIZE}"
 
 
-@pytest.mark.parametrize("header", [f"bytes={SIZE}-", f"bytes={SIZE + 5}-{SIZE + 9}", "bytes=9-3", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header", [f"bytes={SIZE}-", f"bytes={SIZE + 5}-{SIZE + 9}", "bytes=9-3", "bytes=-0"]
+)
 def test_a_range_it_cannot_serve_is_416(setup, header: str) -> None:
     client, ident, _, _ = setup
     client.cookies.set(COOKIE, quote(ident.token("anon:alice")))
