@@ -79,8 +79,7 @@ class TaskManager:
         self.transport = transport
         self.profile = profile or effective_profile(settings)
         self.videos_dir = Path(settings.videos_dir)
-        # Where saved videos and posters go (WAN_STORAGE_URL; local disk by default).
-        self.storage = storage or open_storage(settings.storage_url, Path(settings.data_dir))
+        self.storage = storage or open_storage(settings.storage_url, Path(settings.data_dir))  # videos
         self.incoming_dir = Path(settings.data_dir) / "incoming"
         self.max_task_age = max_task_age
         self.schedule = RetrySchedule.of(
@@ -89,9 +88,7 @@ class TaskManager:
         self.leases = LeaseKeeper(store, ttl=lease_ttl)
         self.following = Following(self.get)
         self.events, self.changes = self.following.events, self.following.changes
-        self.recorder = EventRecorder(
-            store, self.videos_dir, on_change=self.following.record_changed, storage=self.storage
-        )
+        self.recorder = EventRecorder(store, self.videos_dir, self.following.record_changed, self.storage)
         self.spend = SpendGuard(settings, store)
         self.limits = self.spend.limits
         self.keys = KeyCustody(settings)
