@@ -4,45 +4,24 @@ route (the browser's Range requests), and the history card's poster loads from t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
-from tests.apprunner import RunningApp, start_app, stop_app
-from tests.engines.s3 import S3Server, s3_server  # noqa: F401 (the fixture)
+from tests.apprunner import RunningApp
+from tests.engines.s3 import S3Server, s3_demo_app, s3_server  # noqa: F401 (the fixtures)
 
 from .test_journey import WAIT, open_studio
 
 
-@pytest.fixture(scope="module")
-def s3_page_app(
-    s3_server: S3Server,  # noqa: F811
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[RunningApp, str]]:
-    bucket = s3_server.new_bucket()
-    env = {
-        "WAN_DEMO_TASK_SECONDS": "1",
-        "WAN_POLL_MIN_INTERVAL": "0.2",
-        "WAN_POLL_MAX_INTERVAL": "0.5",
-        **s3_server.env,
-        "WAN_STORAGE_URL": f"s3://{bucket}/wan",
-    }
-    app = start_app(tmp_path_factory.mktemp("s3-page"), env)
-    yield app, bucket
-    stop_app(app)
-
-
 def test_the_player_and_the_history_poster_load_from_the_bucket(
     browser,  # noqa: ANN001
-    s3_page_app: tuple[RunningApp, str],
+    s3_demo_app: tuple[RunningApp, str],  # noqa: F811
     s3_server: S3Server,  # noqa: F811
     clips: dict[str, Path],
 ) -> None:
     from playwright.sync_api import expect
 
-    app, bucket = s3_page_app
+    app, bucket = s3_demo_app
     context, page = open_studio(browser, SimpleNamespace(url=app.url))
     try:
         page.get_by_label("Reference videos").set_input_files([str(clips["a3"])])

@@ -6,6 +6,8 @@ from requirements-dev.txt) in a subprocess on a free port, started once per test
         bucket = s3_server.new_bucket()        # a fresh bucket per test
         s3_server.env                          # AWS_* for a subprocess (python app.py)
         s3_server.client()                     # a boto3 client on it
+    def test_y(s3_demo_app):                   # python app.py (demo) saving into a bucket
+        app, bucket = s3_demo_app
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.apprunner import free_port, stop
+from tests.apprunner import RunningApp, free_port, start_app, stop, stop_app
 
 START_TIMEOUT = 30.0
 # The smallest part the server accepts (real S3: 5 MiB, which the app's 8 MiB parts respect):
@@ -96,3 +98,22 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     finally:
         stop(proc)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def s3_demo_app(
+    s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RunningApp, str]]:
+    """`python app.py` in demo mode with WAN_STORAGE_URL=s3://<fresh bucket>/wan and the AWS
+    variables pointing at the server (shared by the app and browser tests: one start)."""
+    bucket = s3_server.new_bucket()
+    env = {
+        "WAN_DEMO_TASK_SECONDS": "1",
+        "WAN_POLL_MIN_INTERVAL": "0.2",
+        "WAN_POLL_MAX_INTERVAL": "0.5",
+        **s3_server.env,
+        "WAN_STORAGE_URL": f"s3://{bucket}/wan",
+    }
+    app = start_app(tmp_path_factory.mktemp("s3-app"), env)
+    yield app, bucket
+    stop_app(app)
