@@ -134,7 +134,15 @@ class TaskRecord:
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
-        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner", "visitor"}
+        hidden = {
+            "lease_owner",
+            "lease_expires",
+            "video_token",
+            "video_key",
+            "idempotency_key",
+            "owner",
+            "visitor",
+        }
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in hidden:
