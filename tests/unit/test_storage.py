@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +137,39 @@ def test_the_storage_url_setting() -> None:
         load_settings({"WAN_STORAGE_URL": "/srv/videos"})
     assert isinstance(open_storage("", Path("data")), LocalStorage)
     assert load_settings({}).storage_url == ""
+
+
+def test_a_record_keeps_the_key_of_a_stored_video_in_its_old_column(tmp_path: Path) -> None:
+    """No schema change: `video_key` lives in the `video_path` column as "stored:<key>"; a
+    local path reads as before; one clears the other; a record never holds both."""
+    from wanvideo.store import TaskRecord, TaskStore
+    from wanvideo.store.schema import StoreError
+
+    store = TaskStore(tmp_path / "data" / "tasks.sqlite3")
+    local = store.insert(TaskRecord.new(owner="anon:a", provider="demo", request={}))
+    on_disk = tmp_path / "data" / "videos" / "x.mp4"
+    store.update(local.id, video_path=on_disk)
+    again = store.get(local.id)
+    assert again is not None and again.video_path == on_disk and again.video_key is None
+    raw = (
+        sqlite3.connect(tmp_path / "data" / "tasks.sqlite3")
+        .execute("SELECT video_path FROM tasks")
+        .fetchone()
+    )
+    assert raw == ("videos/x.mp4",)  # relative to the data folder, as before
+
+    stored = store.update(local.id, video_key="videos/tok.mp4", video_path=None)
+    assert stored is not None and stored.video_key == "videos/tok.mp4" and stored.video_path is None
+    assert stored.has_video and "video_key" not in stored.public_dict()
+    raw = (
+        sqlite3.connect(tmp_path / "data" / "tasks.sqlite3")
+        .execute("SELECT video_path FROM tasks")
+        .fetchone()
+    )
+    assert raw == ("stored:videos/tok.mp4",)
+    assert [r.id for r in store.saved_before(time.time() + 10)] == [local.id]  # retention sees it
+    with pytest.raises(StoreError):
+        store.update(local.id, video_key="videos/a.mp4", video_path=on_disk)
+    cleared = store.update(local.id, video_key=None)
+    assert cleared is not None and cleared.video_key is None and cleared.video_path is None
+    assert not cleared.has_video
