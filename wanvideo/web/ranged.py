@@ -7,8 +7,9 @@ a range that cannot be served. Bytes are streamed from the store in chunks.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -74,7 +75,18 @@ async def stored_response(
         common["Content-Range"] = f"bytes {start}-{end}/{size}"
     if request.method == "HEAD" or size == 0:
         return Response(status_code=status, headers=common, media_type=media_type)
-    body = await run_in_threadpool(lambda: storage.open_range(key, start, end))
-    return StreamingResponse(
-        iterate_in_threadpool(body), status_code=status, headers=common, media_type=media_type
-    )
+    body = _chunks(storage.open_range(key, start, end))
+    return StreamingResponse(body, status_code=status, headers=common, media_type=media_type)
+
+
+async def _chunks(blocks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The store's blocks read in the thread pool; closed (the bucket's connection given back)
+    when the client goes away mid-body too."""
+    try:
+        async for block in iterate_in_threadpool(blocks):
+            yield block
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            with contextlib.suppress(ValueError):  # still running in its thread: it ends there
+                await run_in_threadpool(close)
