@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,12 +39,11 @@ from ..events import (
     Submitted,
     Uploading,
 )
-from ..fsutil import fsync_dir
 from ..media.poster import poster_path
 from ..messages import Message
 from ..pricing import Estimate, billed_difference
 from ..schemas import GenerationRequest
-from ..storage import Storage
+from ..storage import LocalStorage, Storage
 from ..store import TaskRecord, TaskStoreBase
 from ..task_status import (
     COMPLETED,
@@ -357,10 +355,8 @@ class EventRecorder:
             if self.storage is not None:
                 key = self._upload(record, event.video_path, self.storage)
                 final, saved = Path(key), {"video_key": key, "video_path": None}
-            else:
-                self.videos_dir.mkdir(parents=True, exist_ok=True)
-                os.replace(event.video_path, final)
-                fsync_dir(self.videos_dir)
+            else:  # the data folder, as before: an atomic rename into videos/
+                LocalStorage(self.videos_dir).put_file(final.name, event.video_path)
         except OSError as exc:  # a StorageError is one too
             self.update(
                 record_id,
