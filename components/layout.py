@@ -178,7 +178,13 @@ def launch_kwargs(ctx: AppContext) -> dict[str, Any]:
     # The owner-only video route (player, history cards, API downloads), and the routes
     # providers call (served references, wake-up callbacks); the upload quota and disk floor
     # in front of Gradio's upload routes.
-    routes = route_kwargs(ctx.manager.get, ctx.identity, links=ctx.manager, by_link=ctx.manager.store.get)
+    routes = route_kwargs(
+        ctx.manager.get,
+        ctx.identity,
+        links=ctx.manager,
+        by_link=ctx.manager.store.get,
+        storage=ctx.manager.storage,
+    )
     app = routes["app_kwargs"]
     app_kwargs = {**app, "middleware": [*app["middleware"], upload_middleware(ctx)]}
     return {**kwargs, "app_kwargs": app_kwargs}

@@ -100,6 +100,10 @@ class Settings(BaseModel):
     # deleted). Unset: forever, except on a Space without persistent storage (see
     # `uploads.keep_seconds`); 0: forever.
     keep_days: float | None = Field(default=None, ge=0, le=100000, allow_inf_nan=False)
+    # Where saved videos and posters live: empty, the data folder's `videos/` (as before);
+    # `s3://bucket/prefix`, an S3-compatible bucket (AWS S3, R2, MinIO) reached with the standard
+    # AWS variables (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION).
+    storage_url: str = ""
 
     # Set from SPACE_ID (no WAN_ prefix): the app runs on a Hugging Face Space.
     space_id: str | None = None
@@ -117,6 +121,16 @@ class Settings(BaseModel):
         value = value.strip().lower()
         if value not in PROVIDERS:
             raise ValueError(f"unknown provider {value!r}; choose one of {', '.join(PROVIDERS)}")
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str) -> str:
+        from .storage import parse_storage_url
+
+        value = value.strip()
+        if value:
+            parse_storage_url(value)
         return value
 
     @field_validator("dashscope_region")

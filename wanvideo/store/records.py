@@ -49,6 +49,10 @@ class TaskRecord:
     finished_at: float | None = None
     result_url: str | None = None
     video_path: Path | None = None  # absolute; stored relative to the data folder
+    # The saved video's key in an object store (`wanvideo.storage`, WAN_STORAGE_URL), e.g.
+    # "videos/<token>.mp4"; None when it is on local disk (`video_path`) or not saved. Kept in
+    # the `video_path` column as "stored:<key>" (no schema change; older rows read as before).
+    video_key: str | None = None
     video_token: str = ""
     credits_reserved: Decimal | None = None
     credits_charged: Decimal | None = None
@@ -124,11 +128,21 @@ class TaskRecord:
 
     @property
     def has_video(self) -> bool:
+        if self.video_key is not None:
+            return True  # recorded only once uploaded; the route answers 404 if it went missing
         return self.video_path is not None and self.video_path.is_file()
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-safe view for the UI and the API: no lease, token or idempotency data."""
-        hidden = {"lease_owner", "lease_expires", "video_token", "idempotency_key", "owner", "visitor"}
+        hidden = {
+            "lease_owner",
+            "lease_expires",
+            "video_token",
+            "video_key",
+            "idempotency_key",
+            "owner",
+            "visitor",
+        }
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in hidden:
@@ -176,7 +190,8 @@ class RecordStore(ABC):
     def delete(self, record_id: str, owner: str) -> bool: ...
 
 
-_COLUMNS = [f.name for f in fields(TaskRecord)]
+_COLUMNS = [f.name for f in fields(TaskRecord) if f.name != "video_key"]
+_STORED = "stored:"  # a `video_path` column value naming an object-store key (`video_key`)
 _JSON_COLUMNS = {"request", "estimate", "error"}
 _DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
 
@@ -191,6 +206,7 @@ class SQLiteRecords(RecordStore):
     # conversion --------------------------------------------------------------------
     def _to_row(self, values: Mapping[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
+        values = _video_column(values)
         for name, value in values.items():
             if name not in _COLUMNS:
                 raise StoreError(f"unknown task field {name!r}")
@@ -200,7 +216,7 @@ class SQLiteRecords(RecordStore):
                 value = json.dumps(encode(value))
             elif name in _DECIMAL_COLUMNS:
                 value = None if value is None else str(value)
-            elif name == "video_path" and value is not None:
+            elif name == "video_path" and value is not None and not str(value).startswith(_STORED):
                 path = Path(value)
                 try:
                     value = str(path.resolve().relative_to(self.base_dir))
@@ -222,6 +238,9 @@ class SQLiteRecords(RecordStore):
                     value = None if value is None else Decimal(value)
                 except InvalidOperation:
                     value = None
+            elif name == "video_path" and value is not None and value.startswith(_STORED):
+                values["video_key"] = value[len(_STORED) :]
+                value = None
             elif name == "video_path" and value is not None:
                 value = self.base_dir / value
             values[name] = value
@@ -301,6 +320,22 @@ class SQLiteRecords(RecordStore):
     def delete(self, record_id: str, owner: str) -> bool:
         cur = self.db.conn().execute("DELETE FROM tasks WHERE id = ? AND owner = ?", (record_id, owner))
         return cur.rowcount > 0
+
+
+def _video_column(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`video_key` shares the `video_path` column (a record has one saved copy): a key is
+    kept as "stored:<key>", a local path as before; setting either to None clears it."""
+    out = dict(values)
+    if "video_key" not in out:
+        return out
+    key = out.pop("video_key")
+    if key is None:
+        out.setdefault("video_path", None)
+    elif out.get("video_path") is not None:
+        raise StoreError("a video is either on local disk or in the object store")
+    else:
+        out["video_path"] = _STORED + key
+    return out
 
 
 def _message(text: str) -> str:

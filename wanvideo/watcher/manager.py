@@ -32,6 +32,7 @@ from ..messages import Message
 from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
 from ..settings import Settings
+from ..storage import Storage, open_storage
 from ..store import KEY_SERVER, KEY_VISITOR, TaskRecord, TaskStoreBase
 from ..task_status import NEEDS_KEY, SUBMITTED
 from ..timings import SWEEP_EVERY
@@ -69,6 +70,7 @@ class TaskManager:
         lease_ttl: float = TTL,
         sweep_every: float = SWEEP_EVERY,
         base_url_for: Callable[[str, str | None], str] | None = None,
+        storage: Storage | None = None,
     ) -> None:
         """`base_url_for(dialect, region)`: in demo mode, the base URL of that dialect's
         simulator (`SimulatorPool.base_url`), for a task on another provider found at start."""
@@ -77,6 +79,7 @@ class TaskManager:
         self.transport = transport
         self.profile = profile or effective_profile(settings)
         self.videos_dir = Path(settings.videos_dir)
+        self.storage = storage or open_storage(settings.storage_url, Path(settings.data_dir))  # videos
         self.incoming_dir = Path(settings.data_dir) / "incoming"
         self.max_task_age = max_task_age
         self.schedule = RetrySchedule.of(
@@ -85,7 +88,7 @@ class TaskManager:
         self.leases = LeaseKeeper(store, ttl=lease_ttl)
         self.following = Following(self.get)
         self.events, self.changes = self.following.events, self.following.changes
-        self.recorder = EventRecorder(store, self.videos_dir, on_change=self.following.record_changed)
+        self.recorder = EventRecorder(store, self.videos_dir, self.following.record_changed, self.storage)
         self.spend = SpendGuard(settings, store)
         self.limits = self.spend.limits
         self.keys = KeyCustody(settings)

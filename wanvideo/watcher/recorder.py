@@ -9,7 +9,8 @@ event that describes it (`snapshot_event`, what a new follower sees first).
 Rules kept here:
 - the provider's task id is stored on `Submitted`, before the job is asked for its next
   event, i.e. before the first poll (the job generator is lazy);
-- `Completed` is published only after the video was renamed into `videos_dir` and recorded;
+- `Completed` is published only after the video was renamed into `videos_dir` (or uploaded to
+  the object store, `storage.remote`, with its poster) and recorded;
 - a `Failed` is routed by its typed fields only (`reason`, `task_continues`), never its text:
   DOWNLOAD_FAILED -> retry the download (made and billed, not saved yet), a task that may go
   on -> watch again, anything else -> final (EXPIRED reason -> status expired).
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,10 +39,11 @@ from ..events import (
     Submitted,
     Uploading,
 )
-from ..fsutil import fsync_dir
+from ..media.poster import poster_path
 from ..messages import Message
 from ..pricing import Estimate, billed_difference
 from ..schemas import GenerationRequest
+from ..storage import LocalStorage, Storage
 from ..store import TaskRecord, TaskStoreBase
 from ..task_status import (
     COMPLETED,
@@ -56,6 +57,8 @@ from ..task_status import (
     status_label,
 )
 from ..timings import STORE_WRITE_EVERY
+
+VIDEOS_PREFIX = "videos/"  # saved videos' keys in a remote store (the local folder's name)
 
 __all__ = ["EventRecorder", "Outcome", "Step", "estimate_of", "request_summary", "snapshot_event"]
 
@@ -127,11 +130,12 @@ def _reason_of(record: TaskRecord) -> FailureReason:
 def snapshot_event(record: TaskRecord, now: float | None = None) -> Event:
     """The latest known state of a record as an event (what `follow` yields first)."""
     error = record.error or {}
-    if record.status == COMPLETED and record.video_path is not None and record.task_id:
+    saved = record.video_path if record.video_key is None else Path(record.video_key)
+    if record.status == COMPLETED and saved is not None and record.task_id:
         billed = (record.estimate or {}).get("provider_billed_seconds")
         return Completed(
             task_id=record.task_id,
-            video_path=record.video_path,
+            video_path=saved,
             credits_charged=record.credits_charged,
             estimate=estimate_of(record),
             billed_seconds=Decimal(billed) if billed is not None else None,
@@ -173,9 +177,13 @@ class EventRecorder:
         store: TaskStoreBase,
         videos_dir: Path,
         on_change: Callable[[TaskRecord], None] = lambda record: None,
+        storage: Storage | None = None,
     ) -> None:
+        """`storage`: a remote store (`Storage.remote`) takes the saved videos and posters;
+        None or a local one: they are renamed into `videos_dir`, as before."""
         self.store = store
         self.videos_dir = videos_dir
+        self.storage = storage if storage is not None and storage.remote else None
         self.on_change = on_change
         self._last_write: dict[str, float] = {}
 
@@ -322,16 +330,34 @@ class EventRecorder:
         """Where the record's video is saved (its poster goes beside it)."""
         return self.videos_dir / f"{record.video_token}.mp4"
 
+    @staticmethod
+    def video_key(record: TaskRecord) -> str:
+        """The record's video in a remote store (its poster: the same name, `.jpg`)."""
+        return f"{VIDEOS_PREFIX}{record.video_token}.mp4"
+
+    def _upload(self, record: TaskRecord, video: Path, storage: Storage) -> str:
+        """The downloaded video (and the poster made beside it) into the remote store; the
+        local copies are deleted once uploaded. Blocking: the runner calls it in a thread."""
+        key = self.video_key(record)
+        poster = poster_path(video)
+        if poster.is_file():
+            storage.put_file(str(poster_path(Path(key))), poster)
+        storage.put_file(key, video)
+        return key
+
     def _completed(self, record_id: str, event: Completed) -> Step:
         record = self.store.get(record_id)
         if record is None:
             return Step(Outcome.DONE)
         final = self.final_video_path(record)
+        saved: dict[str, Any] = {"video_path": final}
         try:
-            self.videos_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(event.video_path, final)
-            fsync_dir(self.videos_dir)
-        except OSError as exc:
+            if self.storage is not None:
+                key = self._upload(record, event.video_path, self.storage)
+                final, saved = Path(key), {"video_key": key, "video_path": None}
+            else:  # the data folder, as before: an atomic rename into videos/
+                LocalStorage(self.videos_dir).put_file(final.name, event.video_path)
+        except OSError as exc:  # a StorageError is one too
             self.update(
                 record_id,
                 error={
@@ -352,7 +378,7 @@ class EventRecorder:
             **billed,
             status=COMPLETED,
             progress=100.0,
-            video_path=final,
+            **saved,
             credits_charged=event.credits_charged,
             finished_at=time.time(),
             download_attempts=record.download_attempts + 1,

@@ -291,7 +291,10 @@ class JobRunner:
         record = self.store.get(record_id)
         if record is None:
             return
-        dest = poster_path(self.recorder.final_video_path(record))
+        if self.recorder.storage is not None:
+            dest = poster_path(video)  # beside the download; uploaded with it
+        else:
+            dest = poster_path(self.recorder.final_video_path(record))
         dest.parent.mkdir(parents=True, exist_ok=True)
         await make_poster(video, dest)
 
@@ -301,7 +304,11 @@ class JobRunner:
             async for event in events:
                 if isinstance(event, Completed):
                     await self._save_poster(record_id, event.video_path)
-                step = self.recorder.record(record_id, event)
+                if isinstance(event, Completed) and self.recorder.storage is not None:
+                    # The upload blocks (a multipart upload of the file): off the loop.
+                    step = await asyncio.to_thread(self.recorder.record, record_id, event)
+                else:
+                    step = self.recorder.record(record_id, event)
                 if step.publish is not None:
                     self.following.publish(record_id, step.publish)
                 if step.outcome is not None:

@@ -138,16 +138,27 @@ class Sweeps:
     def delete_local_copy(self, record: TaskRecord, message: Message) -> bool:
         """Remove a record's video and poster (and its prepared references); the record stays,
         and the history says the local copy was deleted."""
-        if record.video_path is None:
+        if record.video_key is not None and self.recorder.storage is not None:
+            storage = self.recorder.storage  # the object store: the poster first, then the video
+            try:
+                storage.delete(str(poster_path(Path(record.video_key))))
+                storage.delete(record.video_key)
+            except OSError as exc:  # kept, and tried again by the next sweep or click
+                log.warning("could not delete %s from the store: %s", record.video_key, exc)
+                return False
+            changes: dict[str, object] = {"video_key": None}
+        elif record.video_path is not None:
+            path = record.video_path
+            if self.videos_dir.resolve() not in path.resolve().parents:
+                return False
+            for file in (path, poster_path(path)):
+                with contextlib.suppress(FileNotFoundError):
+                    file.unlink()
+            changes = {"video_path": None}
+        else:
             return False
-        path = record.video_path
-        if self.videos_dir.resolve() not in path.resolve().parents:
-            return False
-        for file in (path, poster_path(path)):
-            with contextlib.suppress(FileNotFoundError):
-                file.unlink()
         default_clips().discard(list(record.request.get(PREPARED_FILES, [])))  # its prepared references
-        self.recorder.update(record.id, video_path=None, message=message)
+        self.recorder.update(record.id, message=message, **changes)
         return True
 
     def sweep_saved(self, now: float | None = None) -> int:

@@ -14,7 +14,9 @@ Two ways in:
   what `/generate` hands to API clients, so their download never needs a public copy. It names
   no owner and opens that one record's video (and poster) only, found with `by_link`.
 Anybody else gets 404, the same answer as for a record that does not exist. Videos are never in
-Gradio's cache or `allowed_paths`, so "Delete local copy" removes the only copy.
+Gradio's cache or `allowed_paths`, so "Delete local copy" removes the only copy. A video saved
+in an object store (`record.video_key`, WAN_STORAGE_URL) is streamed from it with the same
+checks, headers and Range answers (`web/ranged.py`); its poster likewise.
 
 The provider's routes (`provider_routes`, only useful when the app has a public address; see
 `wanvideo/links.py`):
@@ -40,7 +42,9 @@ from starlette.routing import Route
 from wanvideo.identity import Identity
 from wanvideo.links import REFERENCE_ROUTE, WAKE_ROUTE
 from wanvideo.media.poster import poster_path
+from wanvideo.storage import Storage
 from wanvideo.web.api_owner import api_owner_middleware
+from wanvideo.web.ranged import stored_response
 
 log = logging.getLogger("wanvideo.web")
 
@@ -113,9 +117,11 @@ def requester(request: Request, ident: Identity) -> str | None:
     return ident.owner_from_token(unquote(request.cookies.get(COOKIE) or ""))
 
 
-def video_routes(lookup: Lookup, ident: Identity, by_link: ByLink | None = None) -> list[Route]:
+def video_routes(
+    lookup: Lookup, ident: Identity, by_link: ByLink | None = None, storage: Storage | None = None
+) -> list[Route]:
     """Starlette routes to add to Gradio's app (see the module docstring); without `by_link`
-    signed links open nothing."""
+    signed links open nothing; without a remote `storage` only local files are served."""
 
     def saved(request: Request) -> SavedVideo | None:
         record_id = request.path_params["record_id"]
@@ -124,12 +130,25 @@ def video_routes(lookup: Lookup, ident: Identity, by_link: ByLink | None = None)
         else:
             owner = requester(request, ident)
             record = lookup(record_id, owner) if owner else None
-        if record is None or not record.has_video or record.video_path is None:
+        if record is None or not record.has_video:
+            return None
+        if record.video_path is None and (_key(record) is None or storage is None):
             return None
         return record
 
     async def video(request: Request) -> Response:
         record = saved(request)
+        if record is not None and _key(record) is not None and storage is not None:
+            filename = download_name(record) if request.query_params.get("download") else None
+            return await stored_response(
+                request,
+                storage,
+                _key(record),
+                "video/mp4",
+                _HEADERS,
+                filename=filename,
+                missing=_not_found(),
+            )
         if record is None or record.video_path is None:
             return _not_found()
         if request.query_params.get("download"):
@@ -142,6 +161,9 @@ def video_routes(lookup: Lookup, ident: Identity, by_link: ByLink | None = None)
 
     async def poster(request: Request) -> Response:
         record = saved(request)
+        if record is not None and _key(record) is not None and storage is not None:
+            key = str(poster_path(Path(_key(record))))
+            return await stored_response(request, storage, key, "image/jpeg", _HEADERS, missing=_not_found())
         image = poster_path(record.video_path) if record is not None and record.video_path else None
         if image is None or not image.is_file():
             return _not_found()
@@ -158,6 +180,12 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def _key(record: SavedVideo) -> str | None:
+    """The record's object-store key (`TaskRecord.video_key`); None: a local file, or a
+    record type without one."""
+    return getattr(record, "video_key", None)
 
 
 def _not_found() -> Response:
@@ -198,9 +226,16 @@ def provider_routes(links: ProviderLinks) -> list[Route]:
 
 
 def route_kwargs(
-    lookup: Lookup, ident: Identity, links: ProviderLinks | None = None, by_link: ByLink | None = None
+    lookup: Lookup,
+    ident: Identity,
+    links: ProviderLinks | None = None,
+    by_link: ByLink | None = None,
+    storage: Storage | None = None,
 ) -> dict[str, Any]:
     """What `launch()` needs: `{"app_kwargs": {"routes": [...], "middleware": [...]}}` (with
-    `links`, the provider's routes too; the middleware gives API/MCP clients their owner)."""
-    routes = video_routes(lookup, ident, by_link) + (provider_routes(links) if links is not None else [])
+    `links`, the provider's routes too; the middleware gives API/MCP clients their owner;
+    `storage`: where videos saved in an object store are read)."""
+    routes = video_routes(lookup, ident, by_link, storage) + (
+        provider_routes(links) if links is not None else []
+    )
     return {"app_kwargs": {"routes": routes, "middleware": [api_owner_middleware(ident)]}}
