@@ -20,12 +20,13 @@ LIMIT_LABELS = {
 }
 
 
-def _n(value: Decimal | int | float | None) -> float | int | str:
+def _n(value: Decimal | int | float | None) -> int | str:
+    """A figure in a table: whole numbers as they are, amounts with two decimals."""
     if value is None:
         return ""
     if isinstance(value, int):
         return value
-    return round(float(value), 2)
+    return f"{Decimal(str(value)):.2f}"
 
 
 def table(headers: list[str], rows: list[list[Any]], lang: str) -> dict[str, Any]:
