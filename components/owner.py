@@ -18,6 +18,8 @@ the same for every wrong token, with nothing changed.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -61,6 +63,13 @@ class OwnerPanel:
     csv: gr.DownloadButton
 
 
+def sign_in_offered() -> bool:
+    """gr.LoginButton only where Gradio can sign in: a Space with `hf_oauth: true` (which sets
+    OAUTH_CLIENT_ID) and Gradio's OAuth extra (authlib) installed. Elsewhere the button would
+    stop the app at start (Gradio attaches its OAuth routes for it)."""
+    return bool(os.environ.get("OAUTH_CLIENT_ID")) and importlib.util.find_spec("authlib") is not None
+
+
 def console_of(ctx: AppContext) -> OwnerConsole:
     return OwnerConsole(ctx.settings, ctx.manager.store, key=ctx.identity.pseudonym_key)
 
@@ -78,7 +87,7 @@ def render(ctx: AppContext) -> OwnerPanel | None:
             label=static("owner.token"), type="password", max_lines=1, scale=4, elem_id="owner-token"
         )
         open_button = gr.Button(static("owner.open"), scale=1, elem_id="owner-open")
-        if ctx.settings.on_space:
+        if sign_in_offered():
             gr.LoginButton(scale=1)
     with (
         gr.Tabs(visible=False, elem_id="owner-tabs") as tabs,
