@@ -37,6 +37,7 @@ from .lang import lang_of, static, t
 
 QUERY_FLAG = "owner"  # /?owner shows the token box
 REPORT_API, PAUSE_API = "owner_report", "owner_pause"
+CSV_FOLDER = "wan-owner-csv"
 
 
 @dataclass
@@ -135,9 +136,14 @@ def render(ctx: AppContext) -> OwnerPanel | None:
 
 
 def _csv_file(console: OwnerConsole) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="wan-owner-"))
+    """The tasks' CSV in one private folder, one file a day replaced at each refresh (Gradio
+    serves its own copy of it, so nothing piles up here)."""
+    folder = Path(tempfile.gettempdir()) / CSV_FOLDER
+    folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / f"tasks-{time.strftime('%Y-%m-%d', time.gmtime())}.csv"
-    path.write_text(console.tasks_csv(), encoding="utf-8")
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False, encoding="utf-8") as part:
+        part.write(console.tasks_csv())
+    os.replace(part.name, path)  # whole, even with two owners refreshing at once
     return str(path)
 
 

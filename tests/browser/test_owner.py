@@ -101,8 +101,13 @@ def test_the_owner_sees_the_tab_its_chart_and_table(
         expect(page.locator("#owner-limits")).to_contain_text(t("owner.limit_daily", lang))
         assert ADDRESS not in page.content()
         page.screenshot(path=str(artifacts / f"owner-{lang}.png"), full_page=True)
-        if lang == EN:  # the switch, once: it is kept in the store that every generation reads
+        if lang == EN:  # the switch and the CSV, once
             _pause_and_resume(page, owned.app.manager.store, expect)
+            with page.expect_download() as download:
+                page.locator("#owner-csv").click()
+            lines = Path(download.value.path()).read_text().splitlines()
+            assert lines[0].startswith("when,visitor,provider") and len(lines) == 3
+            assert ADDRESS not in "".join(lines)
     finally:
         owned.app.manager.store.set_owner_controls(paused=False)
         context.close()
