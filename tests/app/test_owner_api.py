@@ -106,3 +106,42 @@ def test_report_shows_generations_only_with_the_token_and_pause_refuses_before_a
     assert record["status"] == "completed"
     assert sim.stats.creates == creates + 1
     assert len(client.predict(TOKEN, api_name="/owner_report")["tasks"]) == 3
+
+
+def _call_by_hand(app: RunningApp, elem_id: str, data: list) -> str:
+    """Call the page's (private) event on the element `elem_id` the way its frontend does,
+    in a new session: /queue/join, then the session's event stream until the event ends."""
+    import uuid
+
+    import httpx
+
+    with httpx.Client(base_url=app.url, timeout=30) as http:
+        config = http.get("config").json()
+        ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
+        target = ids[elem_id]
+        dep = next(d for d in config["dependencies"] if [target, "click"] in [list(t) for t in d["targets"]])
+        session = uuid.uuid4().hex
+        join = http.post(
+            "gradio_api/queue/join",
+            json={"data": data, "fn_index": dep["id"], "session_hash": session, "trigger_id": target},
+        )
+        assert join.status_code == 200, join.text
+        with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session}) as stream:
+            lines = []
+            for line in stream.iter_lines():
+                lines.append(line)
+                if "process_completed" in line:
+                    break
+        return "\n".join(lines)
+
+
+def test_the_pages_owner_events_called_by_hand_give_nothing(owner_app: RunningApp) -> None:
+    """A visitor who calls the tab's events directly (they exist in the page's config, hidden)
+    gets no figure: the session never proved the token, so every output is left as it was."""
+    owner_app.client().predict(TOKEN, False, api_name="/owner_pause")  # a known state
+    answer = _call_by_hand(owner_app, "owner-refresh", [True])  # `ok` is the server's State: ignored
+    assert '"success":true' in answer  # it ran, and answered nothing
+    assert "Today" not in answer and "headers" not in answer  # no summary, no table
+    assert "evolink" not in answer and "v-" not in answer and "credits" not in answer
+    pause = _call_by_hand(owner_app, "owner-save", [True, 0, 0, 1, 0])
+    assert "evolink" not in pause and "Saved" not in pause
