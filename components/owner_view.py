@@ -34,6 +34,11 @@ def table(headers: list[str], rows: list[list[Any]], lang: str) -> dict[str, Any
     return {"headers": [t(h, lang) for h in headers], "data": rows or [["" for _ in headers]]}
 
 
+def unit_word(unit: str, lang: str) -> str:
+    """Credits in the visitor's language; a currency code (USD, CNY) as it is."""
+    return t("owner.unit_credits", lang) if unit == "credits" else unit
+
+
 def chart_rows(report: OwnerReport, lang: str) -> list[dict[str, Any]]:
     """The bar chart's long-format rows: per day the provider's charge and the part of the
     estimate not charged (yet), stacked: a bar is what the day cost or will cost."""
@@ -93,7 +98,7 @@ def tables(report: OwnerReport, lang: str) -> dict[str, dict[str, Any]]:
                 "owner.col_unit",
             ],
             [
-                [p.provider, p.model or "", p.tasks, _n(p.estimate), _n(p.charged), p.unit]
+                [p.provider, p.model or "", p.tasks, _n(p.estimate), _n(p.charged), unit_word(p.unit, lang)]
                 for p in report.providers
             ],
             lang,

@@ -335,3 +335,28 @@ def test_limit_inputs_blank_is_as_configured_and_nonsense_is_refused():
     assert parse_overrides([None, None, 0, None]) is None
     assert parse_overrides([None, None, 1.5, None]) is None
     assert parse_overrides(["abc", None, None, None]) is None
+
+
+def test_the_tabs_tables_and_chart_in_both_languages():
+    from components.owner_view import chart_rows, tables
+    from wanvideo.messages import EN, ZH
+
+    report = build_report(
+        [rec(estimate="47.60", charged="45")],
+        now=NOW,
+        limits=Limits(None, None, 2, "none"),
+        paused=False,
+        alert_threshold=None,
+        key=KEY,
+    )
+    zh, en = tables(report, ZH), tables(report, EN)
+    assert zh["providers"]["headers"][0] == "服务商" and zh["providers"]["data"][0][-1] == "积分"
+    assert en["tasks"]["data"][0][4:7] == ["Done", "47.60", "45.00"]
+    assert en["differences"]["data"][0][-1] == "-2.60"
+    assert en["limits"]["data"][0][1] == "no limit" and zh["limits"]["data"][0][1] == "不限"
+    today = [r for r in chart_rows(report, EN) if r["day"] == "11-21"]
+    assert {r["kind"]: r["credits"] for r in today} == {
+        "Charged by the provider": 45.0,
+        "Estimate reserved, not charged": pytest.approx(2.6),
+    }
+    assert "198.51.100.7" not in str(en) + str(zh)
