@@ -46,9 +46,9 @@ def chart_rows(report: OwnerReport, lang: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for day in report.days:
         label = day.day.strftime("%m-%d")
-        rows.append({"day": label, "credits": _n(day.charged), "kind": charged})
+        rows.append({"day": label, "credits": float(day.charged), "kind": charged})
         rows.append(
-            {"day": label, "credits": _n(max(Decimal(0), day.estimate - day.charged)), "kind": reserved}
+            {"day": label, "credits": float(max(Decimal(0), day.estimate - day.charged)), "kind": reserved}
         )
     return rows
 
