@@ -18,6 +18,7 @@ from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
 from . import banner, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
+from . import owner as console
 from .context import AppContext
 from .upload_guard import upload_middleware
 
@@ -114,6 +115,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         owner = identity.render(ctx)
         owner_state = gr.State(None)
         banner.render(ctx)
+        the_console = console.render(ctx)  # the owner's console: hidden from everybody else
         with gr.Column(elem_id="intro"):
             gr.Markdown(lang.static("ui.title_md"))
             gr.Markdown(lang.static("ui.intro"))
@@ -145,6 +147,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         demo.load(copy, inputs=owner, outputs=owner_state, **private)
         owner.change(copy, inputs=owner, outputs=owner_state, **private)
         history.listen(ctx=ctx, owner=owner, history=the_history, demo=demo, form=the_form)
+        console.listen(ctx, the_console, demo)
         tools.describe(demo, ctx)
     lang.english_api_info(demo)
     return demo

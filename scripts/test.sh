@@ -17,6 +17,14 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "warning: /usr/bin/chromium is missing and cannot be installed (not root); browser tests will fail under CI=true" >&2
   fi
 fi
+# Chinese text in the browser tests' screenshots (boxes without a CJK font).
+if ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || true
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || true
+  fi
+fi
 
 python -m pip install -q -r requirements-dev.txt
 python -m pytest -n 2 --dist loadfile "$@"

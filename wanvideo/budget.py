@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from .controls import OwnerControls
 from .error_base import WanError
 from .messages import Message
 from .pricing import estimate, format_credits
@@ -42,7 +43,9 @@ __all__ = [
     "day_start",
     "effective_limits",
     "next_reset",
+    "paused_refusal",
     "reservation_for",
+    "with_overrides",
 ]
 
 log = logging.getLogger("wanvideo.budget")
@@ -60,6 +63,7 @@ class Limit(str, enum.Enum):
     DAILY = "daily"  # the server key's credits per UTC day, all visitors together
     VISITOR_DAILY = "visitor_daily"  # one visitor's credits per UTC day
     VISITOR_ACTIVE = "visitor_active"  # one visitor's generations in flight
+    PAUSED = "paused"  # the owner paused generation (the owner's console)
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,26 @@ def effective_limits(settings: Settings) -> Limits:
             SPACE_DAILY_CREDITS, SPACE_VISITOR_DAILY_CREDITS, settings.visitor_max_active, "space defaults"
         )
     return Limits(None, None, settings.visitor_max_active, "none")
+
+
+def with_overrides(limits: Limits, controls: OwnerControls) -> Limits:
+    """The limits with the owner's overrides (the owner's console, kept in the store). The
+    credit limits apply only where server credits are guarded (`limits.server_key`)."""
+    daily, visitor = limits.daily, limits.visitor_daily
+    if limits.server_key:
+        daily = controls.daily if controls.daily is not None else daily
+        visitor = controls.visitor_daily if controls.visitor_daily is not None else visitor
+    active = (
+        controls.visitor_max_active if controls.visitor_max_active is not None else limits.visitor_max_active
+    )
+    changed = (daily, visitor, active) != (limits.daily, limits.visitor_daily, limits.visitor_max_active)
+    source = "owner" if changed else limits.source
+    return Limits(daily, visitor, active, source, server_key=limits.server_key)
+
+
+def paused_refusal() -> SpendRefused:
+    """The refusal while the owner has paused generation: nothing is uploaded or charged."""
+    return SpendRefused(Limit.PAUSED, 0, None, Message("budget.paused"))
 
 
 def describe_limits(limits: Limits) -> str:

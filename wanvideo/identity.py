@@ -108,6 +108,8 @@ class Identity:
         root = hashlib.scrypt(secret, salt=b"wan-studio-identity-v2", **_SCRYPT)  # type: ignore[arg-type]
         self._owner_key = hmac.new(root, b"owner-signature-v2", hashlib.sha256).digest()
         self._link_key = hmac.new(root, b"signed-link-v1", hashlib.sha256).digest()
+        # Keys the owner's console's visitor pseudonyms (`wanvideo/console/pseudonym.py`).
+        self.pseudonym_key = hmac.new(root, b"visitor-pseudonym-v1", hashlib.sha256).digest()
         # Sent to the page by gr.BrowserState: random, independent of the secret.
         self.browser_secret = browser_secret
 

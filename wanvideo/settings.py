@@ -31,6 +31,7 @@ from . import timings
 from .error_base import WanError
 
 ENV_PREFIX = "WAN_"
+MIN_OWNER_TOKEN_CHARS = 16  # WAN_OWNER_TOKEN
 
 
 class SettingsError(WanError, ValueError):
@@ -82,6 +83,14 @@ class Settings(BaseModel):
     daily_credit_limit: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
     visitor_daily_credit_limit: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
     visitor_max_active: int = Field(default=2, ge=1, le=1000)
+    # The owner's console (`wanvideo/console/`): the token that opens it anywhere, the signed-in
+    # Hugging Face users who see it on a Space (comma-separated; default: the Space's author),
+    # and the credits spent today on the server's key above which the log warns and the
+    # console shows a banner (unset: no alert). The console can change the limits and the
+    # threshold without a restart.
+    owner_token: SecretStr | None = None
+    owner_users: str | None = None
+    alert_credits: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
 
     # Serve `estimate` and `generate` as MCP tools (Gradio's MCP server at /gradio_api/mcp/).
     # Off by default: `generate` spends the key's credits, so offering it to agents is the
@@ -109,6 +118,8 @@ class Settings(BaseModel):
     space_id: str | None = None
     # Set from SPACE_HOST (no WAN_ prefix): the Space's public host name ("user-app.hf.space").
     space_host: str | None = None
+    # Set from SPACE_AUTHOR_NAME (no WAN_ prefix): the Space's owner, the console's default user.
+    space_author_name: str | None = None
     # The app's public https address when it is not on a Space (`public_base_url` says which
     # wins): where providers fetch the references the app serves and send their callbacks.
     public_url: str | None = None
@@ -198,6 +209,30 @@ class Settings(BaseModel):
             )
         return value
 
+    @field_validator("owner_token")
+    @classmethod
+    def _strong_owner_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """The token opens the console from anywhere: a short one could be guessed online."""
+        if value is None or value.get_secret_value() == "":
+            return None
+        if len(value.get_secret_value()) < MIN_OWNER_TOKEN_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_OWNER_TOKEN_CHARS} characters; make one with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(24))"`'
+            )
+        return value
+
+    @property
+    def owner_user_names(self) -> frozenset[str]:
+        """Hugging Face users who see the owner's console: WAN_OWNER_USERS, else the Space's
+        author (SPACE_AUTHOR_NAME, else the first part of SPACE_ID)."""
+        if self.owner_users is not None and self.owner_users.strip():
+            return frozenset(name.strip().lower() for name in self.owner_users.split(",") if name.strip())
+        author = self.space_author_name or (
+            self.space_id.split("/")[0] if self.space_id and "/" in self.space_id else None
+        )
+        return frozenset({author.lower()}) if author else frozenset()
+
     @property
     def is_demo(self) -> bool:
         return self.provider == "demo"
@@ -237,7 +272,7 @@ def _is_loopback(host: str) -> bool:
 
 
 # Settings read from variables that are not ours (Hugging Face sets them on a Space).
-_PLATFORM_ENV = {"SPACE_ID": "space_id", "SPACE_HOST": "space_host"}
+_PLATFORM_ENV = {"SPACE_ID": "space_id", "SPACE_HOST": "space_host", "SPACE_AUTHOR_NAME": "space_author_name"}
 _FIELD_FOR_ENV = {
     ENV_PREFIX + name.upper(): name for name in Settings.model_fields if name not in _PLATFORM_ENV.values()
 } | _PLATFORM_ENV

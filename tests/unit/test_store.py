@@ -187,7 +187,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
     store.close()
@@ -209,7 +209,7 @@ def test_a_version_3_database_gains_each_tasks_model_from_its_request(tmp_path: 
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == 4
+    assert store.schema_version() == 5
     assert store.get("r1").model == "flash"
     assert store.get("r2").model is None
     raw = sqlite3.connect(path).execute("SELECT request, model FROM tasks WHERE id = 'r3'").fetchone()

@@ -17,6 +17,8 @@ transactions, so several app processes can share one data folder):
     leases.py      LeaseStore: which worker watches which task
     spend.py       SpendStore: usage, and the atomic reservation `insert_within_budget`
     links.py       Link; LinkStore: links a provider may call
+    owner.py       OwnerStore: the owner's controls (pause, limit overrides, alert threshold)
+    report.py      ReportStore: read-only queries for the owner's report (any owner)
     schema.py      MIGRATIONS (applied in order, tracked in `PRAGMA user_version`)
     sqlite.py      SQLiteDatabase: the connection per thread, WAL, 0600 file, transactions
     base.py        TaskStoreBase: all the concerns' contracts in one
@@ -48,7 +50,9 @@ from ..task_status import (
 from .base import TaskStoreBase
 from .leases import LeaseStore, SQLiteLeases
 from .links import LINK_REFERENCE, LINK_WAKE, Link, LinkStore, SQLiteLinks
+from .owner import OwnerStore, SQLiteOwnerControls
 from .records import KEY_SERVER, KEY_VISITOR, RecordStore, SQLiteRecords, TaskRecord
+from .report import ReportStore, SQLiteReport
 from .schema import MIGRATIONS, SCHEMA_VERSION, StoreError
 from .spend import SpendStore, SQLiteSpend
 from .sqlite import SQLiteDatabase
@@ -67,6 +71,7 @@ __all__ = [
     "LINK_WAKE",
     "MIGRATIONS",
     "NEEDS_KEY",
+    "OwnerStore",
     "PENDING",
     "PROCESSING",
     "QUEUED",
@@ -77,10 +82,13 @@ __all__ = [
     "Link",
     "LinkStore",
     "RecordStore",
+    "ReportStore",
     "SQLiteDatabase",
     "SQLiteLeases",
     "SQLiteLinks",
+    "SQLiteOwnerControls",
     "SQLiteRecords",
+    "SQLiteReport",
     "SQLiteSpend",
     "SQLiteTaskStore",
     "SpendStore",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from .leases import LeaseStore
 from .links import LinkStore
+from .owner import OwnerStore
 from .records import RecordStore
+from .report import ReportStore
 from .spend import SpendStore
 
 
-class TaskStoreBase(RecordStore, LeaseStore, SpendStore, LinkStore):
+class TaskStoreBase(RecordStore, LeaseStore, SpendStore, LinkStore, OwnerStore, ReportStore):
     """What the watcher and the UI need from persistence. Every method is thread-safe."""
 
     def close(self) -> None:  # noqa: B027 - optional for implementations

@@ -248,6 +248,10 @@ class SQLiteRecords(RecordStore):
             values["request"] = {}
         return TaskRecord(**values)
 
+    def from_row(self, row: sqlite3.Row) -> TaskRecord:
+        """A `tasks` row as a record (for queries of other concerns, e.g. the owner's report)."""
+        return self._from_row(row)
+
     def _select(self, sql: str, params: Sequence[Any]) -> list[TaskRecord]:
         return [self._from_row(r) for r in self.db.conn().execute(sql, params).fetchall()]
 

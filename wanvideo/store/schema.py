@@ -69,6 +69,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN model TEXT;
     UPDATE tasks SET model = json_extract(request, '$.model') WHERE json_valid(request)
     """,
+    # v5: the owner's controls (pause switch, limit overrides, alert threshold): one row each
+    """
+    CREATE TABLE owner_controls (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    )
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,4 @@
-"""`SQLiteTaskStore`: the concerns (records, leases, spend, links) over one SQLite
+"""`SQLiteTaskStore`: the concerns (records, leases, spend, links, owner controls, report) over one SQLite
 connection per thread, behind the `TaskStoreBase` contract. Each method hands over to the
 concern that owns it; a write that spans concerns (a record inserted within the budget) is
 one transaction on the one connection (`SQLiteSpend` inserts through `SQLiteRecords`)."""
@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import Limits, Usage
+from ..controls import OwnerControls
 from .base import TaskStoreBase
 from .leases import SQLiteLeases
 from .links import Link, SQLiteLinks
+from .owner import SQLiteOwnerControls
 from .records import SQLiteRecords, TaskRecord
+from .report import MAX_REPORT_RECORDS, SQLiteReport
 from .schema import schema_version
 from .spend import SQLiteSpend
 from .sqlite import SQLiteDatabase
@@ -33,6 +36,8 @@ class SQLiteTaskStore(TaskStoreBase):
         self.leases = SQLiteLeases(self.db)
         self.spend = SQLiteSpend(self.db, self.task_records)
         self.links = SQLiteLinks(self.db)
+        self.controls = SQLiteOwnerControls(self.db)
+        self.report = SQLiteReport(self.db, self.task_records)
 
     def close(self) -> None:
         self.db.close()
@@ -103,6 +108,16 @@ class SQLiteTaskStore(TaskStoreBase):
 
     def delete_expired_links(self, now: float) -> int:
         return self.links.delete_expired_links(now)
+
+    # the owner's console -------------------------------------------------------------
+    def owner_controls(self) -> OwnerControls:
+        return self.controls.owner_controls()
+
+    def set_owner_controls(self, **changes: object) -> OwnerControls:
+        return self.controls.set_owner_controls(**changes)
+
+    def records_since(self, since: float, limit: int = MAX_REPORT_RECORDS) -> list[TaskRecord]:
+        return self.report.records_since(since, limit)
 
 
 TaskStore = SQLiteTaskStore

@@ -142,7 +142,7 @@ class TaskManager:
         self.videos_dir.mkdir(parents=True, exist_ok=True)
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
         if self.spend.spends_server_credits(None):
-            log.info(describe_limits(self.limits))
+            log.info(describe_limits(self.spend.current_limits()))  # with the owner's overrides
         if self.keep_seconds is not None:
             log.info(
                 "saved videos and posters are deleted %g days after they were saved (WAN_KEEP_DAYS)",

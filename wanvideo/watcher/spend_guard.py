@@ -8,12 +8,16 @@ from decimal import Decimal
 
 from ..budget import (
     BudgetStatus,
+    Limits,
     active_only,
     budget_status,
     day_start,
     effective_limits,
+    paused_refusal,
     reservation_for,
+    with_overrides,
 )
+from ..console import SpendAlert
 from ..events import Probed
 from ..providers import ProviderProfile
 from ..schemas import GenerationRequest
@@ -25,7 +29,13 @@ class SpendGuard:
     def __init__(self, settings: Settings, store: TaskStoreBase) -> None:
         self.settings = settings
         self.store = store
-        self.limits = effective_limits(settings)
+        self.limits = effective_limits(settings)  # as configured; the owner's overrides on top
+        self.alert = SpendAlert(settings, store)
+
+    def current_limits(self) -> Limits:
+        """The limits in force now: the configured ones with the owner's overrides (kept in
+        the store, so a change holds at once for every app process)."""
+        return with_overrides(self.limits, self.store.owner_controls())
 
     def spends_server_credits(self, visitor_key: str | None) -> bool:
         return visitor_key is None and self.settings.api_key is not None and not self.settings.is_demo
@@ -41,10 +51,15 @@ class SpendGuard:
 
     def insert(self, record: TaskRecord, *, guarded: bool) -> None:
         """Store `record` only if it fits: raises SpendRefused before anything is uploaded or
-        created, on the server's key by any spend limit, in every mode by the visitor's
-        generations in flight."""
-        limits = self.limits if guarded else active_only(self.settings)
+        created: on any key while the owner has paused generation (the owner's console), on the
+        server's key by any spend limit, in every mode by the visitor's generations in flight.
+        The limits are read with the owner's overrides at each call (no restart)."""
+        controls = self.store.owner_controls()
+        if controls.paused:
+            raise paused_refusal()
+        limits = with_overrides(self.limits if guarded else active_only(self.settings), controls)
         self.store.insert_within_budget(record, limits, datetime.now(timezone.utc))
+        self.alert.check(controls)
 
     def status(self, visitor: str | None) -> BudgetStatus | None:
         """What is left today on the server's key (overall and for `visitor`); None when no
@@ -53,4 +68,4 @@ class SpendGuard:
             return None
         now = datetime.now(timezone.utc)
         usage = self.store.usage(visitor, day_start(now).timestamp())
-        return budget_status(self.limits, usage, now)
+        return budget_status(self.current_limits(), usage, now)
