@@ -105,7 +105,8 @@ def price_probes(
     problems += profile.reference_problems(sent)  # the provider's stricter limits (size, fps)
     warnings = [w for probe in sent for w in probe.warnings]
     result_estimate: Estimate | None = None
-    count_problem = reference_count_problem(len(sent))
+    # No video is fine where the pick takes images alone (Wan 2.7): then no input seconds.
+    count_problem = reference_count_problem(len(sent)) if sent or profile.reference.min_videos else None
     if count_problem:
         problems.insert(0, Message("sentence.full", text=count_problem))
     else:
