@@ -499,6 +499,7 @@ class Task(BaseModel):
     # seconds the provider says it billed (its usage or billable-units figure).
     queue_position: int | None = None
     billed_seconds: Decimal | None = None
+    seed: int | None = None  # the seed the provider reports it used (set by the adapters)
 
     @field_validator("status", mode="before")
     @classmethod

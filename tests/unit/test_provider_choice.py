@@ -132,7 +132,7 @@ def test_model_choices_carry_their_price_and_facts_follow_the_provider() -> None
     ]
     assert model_choices(EVOLINK) == [
         ("Standard: 4.76 credits/s at 720p", "standard"),
-        ("Wan 2.7: $0.086/s at 720p", "wan2.7"),  # issue 17: Wan 2.7 on EvoLink
+        ("Wan 2.7: 5.848 credits/s at 720p", "wan2.7"),  # issue 17: Wan 2.7 on EvoLink
     ]
     assert model_choices(get_profile("dashscope", "beijing"))[1] == ("Flash: CNY 0.30/s at 720p", "flash")
     assert "5 or 10 seconds" in facts(FAL) and "at least 16 fps" in facts(FAL)

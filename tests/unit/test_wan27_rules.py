@@ -172,6 +172,8 @@ def test_wan27_bills_input_video_and_output_seconds_and_images_alone_output_only
     alone = estimate([], "720p", 15, beijing.prices)
     assert (alone.input_seconds, alone.credits) == (0, Decimal("9.0"))
     evolink = EVOLINK.with_model("wan2.7").prices
-    assert estimate([], "720p", 10, evolink).credits == Decimal("0.860") and evolink.confirmed is False
+    e = estimate([], "720p", 10, evolink)  # $0.086/s at 68 credits per $ [EB]
+    assert (e.credits, e.usd, evolink.confirmed) == (Decimal("58.480"), Decimal("0.86"), False)
+    assert estimate([], "720p", 5, SG.prices).input_seconds == 0  # DashScope 2.6: images alone
     with pytest.raises(ValueError):
-        estimate([], "720p", 5, SG.prices)  # 2.6 needs a reference counted in seconds
+        estimate([], "720p", 5, EVOLINK.prices)  # EvoLink 2.6 needs a reference video

@@ -48,6 +48,7 @@ def _dashscope_prices(
         input_rule_confirmed=False,
         input_confirmed_counts=(1,),  # one video: min(d, 5) [D2]
         input_rule_source=_DASHSCOPE_SPLIT,
+        images_alone=True,  # `reference_urls` may hold images only [A26]: no input seconds then
         as_of=_DASHSCOPE_AS_OF,
         source=source,
     )
@@ -109,7 +110,7 @@ def _wan27(prices: tuple[str, str], unit: str, where: Message) -> ModelVariant:
         id=WAN27,
         label="wan2.7-r2v",
         wire="wan2.7-r2v",
-        prices=table.model_copy(update={"input_rule_source": _WAN27_RULE, "images_alone": True}),
+        prices=table.model_copy(update={"input_rule_source": _WAN27_RULE}),
         prompt_max=5000,  # longer text is cut silently, so we refuse it [A27]
         reference=WAN27_REFERENCE,
         explicit_defaults={"watermark": False, "prompt_extend": True},  # their defaults [A27]

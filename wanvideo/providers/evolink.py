@@ -56,13 +56,18 @@ WAN27_EVOLINK_REFERENCE = ReferenceRules(
         video="Video {n}", image="Image {n}", shared=False, zh_video="视频{n}", zh_image="图{n}"
     ),
 )
+# EvoLink's blog gives $0.086/s (720p) and $0.144/s (1080p) for "Wan 2.7", not per mode [EB]; the
+# credit rate per second was not retrieved, so the dollars are turned into credits at the
+# catalogue's own rate (68 per $, API_NOTES.md 6): 5.848 and 9.792 credits/s. No minimum is
+# documented for 2.7. Billed: input video + output seconds [E27]; the 5 s input cap of 2.6
+# (split 5 / 2.5 / 1.65 s) is assumed, not retrieved.
 WAN27_EVOLINK_PRICES = PriceTable(
-    credits_per_second_720p=Decimal("0.086"),
-    credits_per_second_1080p=Decimal("0.144"),
-    unit="USD",
-    confirmed=False,  # a blog price, not per mode; the credit rate per second was not retrieved
-    images_alone=True,
+    credits_per_second_720p=Decimal("5.848"),
+    credits_per_second_1080p=Decimal("9.792"),
+    credits_per_usd=Decimal("68"),
+    confirmed=False,
     input_rule_confirmed=False,
+    images_alone=True,
     as_of="2026-05-22",
     source=Message("source.evolink_wan27_prices", p720="0.086", p1080="0.144"),
     input_rule_source=Message("source.evolink_wan27_rule"),

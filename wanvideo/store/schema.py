@@ -67,6 +67,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN model TEXT;
     UPDATE tasks SET model = json_extract(request, '$.model') WHERE json_valid(request)
     """,
+    # v5: the seed the provider reports it used (issue 17: "same seed"); NULL where none was reported.
+    """
+    ALTER TABLE tasks ADD COLUMN seed INTEGER
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -135,6 +135,7 @@ def snapshot_event(record: TaskRecord, now: float | None = None) -> Event:
             credits_charged=record.credits_charged,
             estimate=estimate_of(record),
             billed_seconds=Decimal(billed) if billed is not None else None,
+            seed=record.seed,
         )
     if record.is_final or record.status == NEEDS_KEY:
         return Failed(
@@ -283,6 +284,8 @@ class EventRecorder:
                 if known is not None:
                     sent = {"prompt": event.sent_prompt, "model": event.model}
                     changes["request"] = {**known.request, "sent": sent}
+            if event.seed is not None:
+                changes["seed"] = event.seed
             self.update(
                 record_id,
                 task_id=event.task_id,
@@ -341,6 +344,8 @@ class EventRecorder:
             )
             return Step(Outcome.RETRY_DOWNLOAD)
         billed: dict[str, Any] = {}
+        if event.seed is not None:
+            billed["seed"] = event.seed  # the provider's own seed replaces the one asked for
         if event.billed_seconds is not None:
             # The provider's own billed seconds, kept beside the estimate they are compared with.
             billed["estimate"] = {
@@ -371,6 +376,7 @@ class EventRecorder:
             credits_charged=event.credits_charged,
             estimate=event.estimate or (estimate_of(updated) if updated else None),
             billed_seconds=event.billed_seconds,
+            seed=event.seed,
         )
         return Step(Outcome.DONE, done)
 
