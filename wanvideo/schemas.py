@@ -16,6 +16,7 @@ apply when validating with `context={"profile": profile}`::
 
 from __future__ import annotations
 
+import contextlib
 import math
 from decimal import Decimal
 from typing import Any, Literal
@@ -41,6 +42,7 @@ from .providers import (
     MODEL_NAME,
     PROFILES,
     SEED_MAX,
+    STANDARD,
     ProviderProfile,
     duration_rule,
     reference_count_problem,
@@ -49,10 +51,12 @@ from .providers.choices import (
     ANY_PICK,
     CreateExtras,
     choice_problems,
+    durations_for,
     prompt_max_for,
     read_negative_prompt,
     read_paths,
     read_seed,
+    read_starts,
     read_voices,
 )
 from .task_status import PROVIDER_OK, PROVIDER_RUNNING
@@ -83,10 +87,10 @@ FIELD_LABELS = {
         *CONTROLS,
     )
 }
-MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
 # The longest prompt any model takes (Wan 2.7: 5000); each model's own limit is checked with
 # its profile (`provider_problems`), or by its id without one (`prompt_max_for`).
 PROMPT_MAX_ANY = max(v.prompt_max for p in PROFILES.values() for v in p.variants)
+ANY_DURATIONS = durations_for(PROFILES, None)  # any model's (Wan 2.7: up to 15 s)
 
 
 def field_problem(field: str, problem: object) -> Message:
@@ -165,33 +169,6 @@ def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
     return seconds_int
 
 
-def read_starts(value: Any) -> tuple[float, ...]:
-    """Seconds where each reference's window starts, in reference order, from "0, 12.5",
-    "0 12.5", a list, or nothing (all at 0). Raises ValueError with a sentence naming the
-    bad value (`starts_input_problem` adds the field's label)."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        items: list[Any] = [v for v in value.replace(",", " ").replace(";", " ").split() if v]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        items = [value]
-    else:
-        raise ValueError(Message("input.starts_not_list", value=echoed(value)))
-    starts = []
-    for item in items:
-        shown = echoed(item, 20)
-        try:
-            number = float(item) if item is not None and not isinstance(item, bool) else math.nan
-        except (TypeError, ValueError, OverflowError):
-            number = math.nan
-        if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
-            raise ValueError(Message("input.start_not_number", value=shown))
-        starts.append(number)
-    return tuple(starts)
-
-
 def starts_input_problem(value: Any) -> tuple[tuple[float, ...], str | None]:
     """`read_starts` for a form: (starts, None) or ((), "Start at (s): ...")."""
     try:
@@ -216,13 +193,12 @@ def _check_duration(value: Any, info: ValidationInfo) -> int:
     try:
         return read_duration(value, profile)
     except ValueError:
-        if profile is None or profile.any_model_durations() is profile:
-            raise
-        try:
-            return read_duration(value, profile.any_model_durations())
-        except ValueError:
-            pass
-        raise  # the default model's words
+        with contextlib.suppress(ValueError):  # else refused in the default model's words
+            if profile is None:  # any model's (the model validator checks the request's model)
+                return read_duration(value, PROFILES["demo"].model_copy(update={"durations": ANY_DURATIONS}))
+            if profile.any_model_durations() is not profile:
+                return read_duration(value, profile.any_model_durations())
+        raise
 
 
 def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> list[str]:
@@ -317,7 +293,9 @@ class GenerationRequest(BaseModel):
     @model_validator(mode="after")
     def _reference_count(self, info: ValidationInfo) -> GenerationRequest:
         if self.image_count:
-            problem = ANY_PICK.count_problem(self.reference_count, self.image_count, "")
+            problem = ANY_PICK.count_problem(
+                self.reference_count, self.image_count, Message("refs.any_model")
+            )
         else:
             problem = reference_count_problem(self.reference_count)
         if problem:
@@ -340,6 +318,10 @@ class GenerationRequest(BaseModel):
             problems = provider_problems(self, profile)
             if problems:
                 raise ValueError("; ".join(problems))
+        elif self.duration not in (offered := durations_for(PROFILES, self.model or STANDARD)):
+            choose = Message("input.duration_choose", rule=duration_rule(offered))
+            out = Message("input.duration_out_of_range", seconds=self.duration, choose=choose)
+            raise ValueError(field_problem("duration", out))
         elif len(self.prompt) > prompt_max_for(PROFILES, self.model):
             limit = prompt_max_for(PROFILES, self.model)
             raise ValueError(

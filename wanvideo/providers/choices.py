@@ -7,13 +7,15 @@ Each problem is (field, message) so the caller names the field in its own words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..limits import MAX_PROMPT_CHARS, MAX_REFERENCES
-from ..messages import Message
+from ..messages import Message, echoed
 from .profile import (
     CONTROLS,
     MAX_CHARACTERS,
@@ -24,6 +26,7 @@ from .profile import (
     ReferenceRules,
 )
 
+MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
 # What any pick takes at most, checked without a profile (each pick's own rules with one).
 ANY_PICK = ReferenceRules(
     max_videos=MAX_REFERENCES, min_videos=0, max_images=MAX_IMAGES, max_total=MAX_CHARACTERS
@@ -34,6 +37,45 @@ def prompt_max_for(profiles: Mapping[str, ProviderProfile], model: str | None) -
     """The prompt limit of a model id without a profile: the largest of the variants so named."""
     limits = [v.prompt_max for p in profiles.values() for v in p.variants if v.id == model]
     return max(limits) if model is not None and limits else MAX_PROMPT_CHARS
+
+
+def durations_for(profiles: Mapping[str, ProviderProfile], model: str | None) -> tuple[int, ...]:
+    """The durations a model id is sold with anywhere (without a profile); None: any model's."""
+    found = {
+        d
+        for p in profiles.values()
+        for v in p.variants
+        if model is None or v.id == model
+        for d in (v.durations or p.base_durations or p.durations)
+    }
+    return tuple(sorted(found))
+
+
+def read_starts(value: Any) -> tuple[float, ...]:
+    """Seconds where each reference's window starts, in reference order, from "0, 12.5",
+    "0 12.5", a list, or nothing (all at 0). Raises ValueError with a sentence naming the
+    bad value (`starts_input_problem` adds the field's label)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = [v for v in value.replace(",", " ").replace(";", " ").split() if v]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        items = [value]
+    else:
+        raise ValueError(Message("input.starts_not_list", value=echoed(value)))
+    starts = []
+    for item in items:
+        shown = echoed(item, 20)
+        try:
+            number = float(item) if item is not None and not isinstance(item, bool) else math.nan
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
+            raise ValueError(Message("input.start_not_number", value=shown))
+        starts.append(number)
+    return tuple(starts)
 
 
 def read_paths(value: Any) -> Any:
