@@ -38,6 +38,8 @@ def test_dashscope_26_takes_a_video_and_images_up_to_five_in_all() -> None:
     assert (r.reference_count, r.image_count, r.character_count) == (1, 3, 4)
     assert r.character_sources == [V, "/tmp/a.png", IMG, IMG]  # videos, then image files, then links
     assert make(SG, image_urls=[IMG]).character_count == 1  # an image alone is a reference there
+    virginia = get_profile("dashscope", "virginia")  # open point: video references only there
+    assert "takes no reference images" in refusal(virginia, video_urls=[V], image_urls=[IMG], duration=5)
 
 
 def test_a_sixth_reference_is_refused_naming_how_many_to_remove() -> None:

@@ -69,6 +69,9 @@ _DASHSCOPE_REFERENCE = ReferenceRules(
     negative_prompt=True,
     watermark=True,
 )
+# Open point: an earlier digest says Global (Virginia) takes video references only (not
+# re-verified): the safe subset is offered there.
+_VIDEOS_ONLY = _DASHSCOPE_REFERENCE.model_copy(update={"max_images": 0, "max_total": 3, "min_videos": 1})
 # flash only: `audio` on/off [A26; MODELS.md 2].
 _DASHSCOPE_FLASH_REFERENCE = _DASHSCOPE_REFERENCE.model_copy(update={"audio": True})
 # wan2.7-r2v: `input.media[]` of reference_image / reference_video items, at most 5 together
@@ -119,7 +122,9 @@ def _wan27(prices: tuple[str, str], unit: str, where: Message) -> ModelVariant:
     )
 
 
-def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: Message, **kw: Any):
+def _dashscope_variants(
+    prices: dict[str, tuple[str, str]], unit: str, where: Message, *, images: bool = True, **kw: Any
+):
     variants = [
         ModelVariant(
             id=STANDARD,
@@ -129,7 +134,7 @@ def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: Me
                 *prices[STANDARD], unit, Message("source.dashscope_prices", where=where), **kw
             ),
             prompt_max=1500,  # both models; longer text is cut silently, so we refuse it [D1]
-            reference=_DASHSCOPE_REFERENCE,
+            reference=_DASHSCOPE_REFERENCE if images else _VIDEOS_ONLY,
             explicit_defaults={"watermark": False},  # default false [D1]
         )
     ]
@@ -206,7 +211,11 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
         # Only wan2.6-r2v under "Global"; CNY 0.6 / 1.0 [D2]. The USD list price was not found:
         # the CNY price is converted at the zh page's rate and marked unconfirmed.
         _dashscope_variants(
-            {STANDARD: ("0.6", "1.0")}, "CNY", Message("source.where_virginia"), confirmed=False
+            {STANDARD: ("0.6", "1.0")},
+            "CNY",
+            Message("source.where_virginia"),
+            images=False,
+            confirmed=False,
         ),
         # Open point: an earlier digest says Global takes 5 or 10 s only (not re-verified); the
         # safe subset is offered.
