@@ -179,3 +179,80 @@ def test_wan27_bills_input_video_and_output_seconds_and_images_alone_output_only
     assert estimate([], "720p", 5, SG.prices).input_seconds == 0  # DashScope 2.6: images alone
     with pytest.raises(ValueError):
         estimate([], "720p", 5, EVOLINK.prices)  # EvoLink 2.6 needs a reference video
+
+
+# ------------------------------------------------------------------ the wire bodies (no HTTP)
+
+
+def _body(profile, **extras):
+    from wanvideo.schemas import CreateTaskBody
+
+    duration = 5 if profile.provider == "fal" else 2
+    data = {
+        "prompt": "character1 hugs character2",
+        "video_urls": extras.pop("video_urls", []),
+        "duration": duration,
+    }
+    return CreateTaskBody.model_validate({**data, "extras": extras}, context={"profile": profile})
+
+
+def test_dashscope_27_binds_the_ith_voice_to_the_ith_character_videos_first() -> None:
+    from wanvideo.adapters.dashscope import DashScopeAdapter
+
+    profile = SG.with_model("wan2.7")
+    body = _body(
+        profile, video_urls=[V], image_urls=[IMG], voice_urls=[None, "https://example.com/b.wav"], seed=3
+    )
+    sent = DashScopeAdapter(profile, None).wire_body(body)  # type: ignore[arg-type]
+    assert sent["input"]["media"] == [
+        {"type": "reference_video", "url": V},
+        {"type": "reference_image", "url": IMG, "reference_voice": "https://example.com/b.wav"},
+    ]
+    assert sent["input"]["prompt"] == "Video 1 hugs Image 1"
+    assert sent["parameters"] == {
+        "resolution": "720P",
+        "ratio": "16:9",
+        "duration": 2,
+        "watermark": False,
+        "prompt_extend": True,
+        "seed": 3,
+    }
+
+
+def test_dashscope_26_sends_one_reference_list_and_fal_its_own_control_names() -> None:
+    from wanvideo.adapters.dashscope import DashScopeAdapter
+    from wanvideo.adapters.fal import FalAdapter
+
+    flash = SG.with_model("flash")
+    sent = DashScopeAdapter(flash, None).wire_body(  # type: ignore[arg-type]
+        _body(flash, video_urls=[V], image_urls=[IMG], audio=False, negative_prompt="blur", seed=0)
+    )
+    assert sent["input"]["reference_urls"] == [V, IMG] and sent["input"]["negative_prompt"] == "blur"
+    assert (sent["parameters"]["audio"], sent["parameters"]["seed"]) == (False, 0)
+    fal = FAL.with_model("flash")
+    sent = FalAdapter(fal, None).wire_body(  # type: ignore[arg-type]
+        _body(fal, video_urls=[V], image_urls=[IMG], audio=False, prompt_extend=False, seed=5)
+    )
+    assert (sent["generate_audio"], sent["enable_prompt_expansion"], sent["seed"]) == (False, False, 5)
+    assert sent["image_urls"] == [IMG] and sent["prompt"] == "@Video1 hugs @Image1"
+
+
+def test_evolink_26_body_is_unchanged_and_27_drops_shot_type() -> None:
+    from wanvideo.adapters.evolink import EvoLinkAdapter
+
+    sent = EvoLinkAdapter(EVOLINK, None).wire_body(_body(EVOLINK, video_urls=[V]))  # type: ignore[arg-type]
+    assert set(sent) == {
+        "model",
+        "prompt",
+        "video_urls",
+        "aspect_ratio",
+        "quality",
+        "duration",
+        "model_params",
+    }
+    wan27 = EVOLINK.with_model("wan2.7")
+    sent = EvoLinkAdapter(wan27, None).wire_body(  # type: ignore[arg-type]
+        _body(wan27, image_urls=[IMG], voice_urls=["https://example.com/a.wav"], negative_prompt="x")
+    )
+    assert sent["image_urls"] == [IMG] and sent["audio_urls"] == ["https://example.com/a.wav"]
+    assert "model_params" not in sent and "video_urls" not in sent and sent["negative_prompt"] == "x"
