@@ -256,3 +256,21 @@ def test_evolink_26_body_is_unchanged_and_27_drops_shot_type() -> None:
     )
     assert sent["image_urls"] == [IMG] and sent["audio_urls"] == ["https://example.com/a.wav"]
     assert "model_params" not in sent and "video_urls" not in sent and sent["negative_prompt"] == "x"
+
+
+def test_the_record_keeps_images_voices_and_controls_by_name_never_server_paths() -> None:
+    from wanvideo.watcher.recorder import request_summary
+
+    request = make(
+        SG,
+        model="wan2.7",
+        images=["/srv/uploads/x/bob.png"],
+        image_urls=[IMG],
+        voices=["/srv/uploads/y/bob.wav", None],
+        seed=11,
+        negative_prompt="blur",
+    )
+    kept = request_summary(request)
+    assert kept["images"] == ["bob.png", IMG] and kept["voices"] == ["bob.wav", None]
+    assert (kept["seed"], kept["negative_prompt"], kept["model"]) == (11, "blur", "wan2.7")
+    assert "/srv/" not in str(kept)

@@ -102,6 +102,16 @@ def request_summary(request: GenerationRequest, probed: Probed | None = None) ->
         "reference_starts": list(request.reference_starts),
         PREPARED_FILES: prepared,
         "model": request.model,
+        # issue 17: images after the videos (names, then links), each character's voice (a
+        # name or None) and the controls as asked (None: the model's default).
+        "images": [Path(i).name for i in request.images] + list(request.image_urls),
+        "image_urls": list(request.image_urls),
+        "voices": [Path(v).name if v else None for v in request.voices],
+        "seed": request.seed,
+        "negative_prompt": request.negative_prompt,
+        "prompt_extend": request.prompt_extend,
+        "audio": request.audio,
+        "watermark": request.watermark,
     }
 
 
