@@ -318,7 +318,7 @@ class GenerationRequest(BaseModel):
             problems = provider_problems(self, profile)
             if problems:
                 raise ValueError("; ".join(problems))
-        elif self.duration not in (offered := durations_for(PROFILES, self.model or STANDARD)):
+        elif (offered := durations_for(PROFILES, self.model or STANDARD)) and self.duration not in offered:
             choose = Message("input.duration_choose", rule=duration_rule(offered))
             out = Message("input.duration_out_of_range", seconds=self.duration, choose=choose)
             raise ValueError(field_problem("duration", out))
