@@ -215,7 +215,7 @@ class WanClient:
 
     def sent_prompt(self, body: CreateTaskBody) -> str:
         """The prompt as the provider receives it (`profile.reference_word`: character1 -> @Video1)."""
-        return self.profile.prompt_as_sent(body.prompt, len(body.video_urls))
+        return self.profile.prompt_as_sent(body.prompt, len(body.video_urls), len(body.image_urls))
 
     async def watch_task(
         self,

@@ -115,6 +115,7 @@ class Submitted:
     # The prompt as the provider received it (e.g. character1 -> @Video1) and its model.
     sent_prompt: str | None = None
     model: str | None = None
+    seed: int | None = None  # the seed asked for (the provider's own is recorded on Completed)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class Completed:
     # The seconds the provider says it billed (its usage or billable-units figure); None
     # where it reports credits instead.
     billed_seconds: Decimal | None = None
+    # The seed the provider reports it used (else the one asked for); None: unknown.
+    seed: int | None = None
 
 
 class FailureReason(str, Enum):

@@ -118,8 +118,9 @@ def estimate(
     prices: PriceTable,
 ) -> Estimate:
     """The charge for one generation (billed only when the task succeeds)."""
-    # No reference video (images only, Wan 2.7): only the output seconds are billed.
-    cap = billing_cap(len(durations), prices.input_caps) if durations else Decimal(0)
+    # Images alone (Wan 2.7): no reference video, so no input seconds.
+    alone = not durations and prices.images_alone
+    cap = Decimal(0) if alone else billing_cap(len(durations), prices.input_caps)
     refs = tuple(bill_reference(d, cap) for d in durations)
     input_low = sum((r.billed_low for r in refs), Decimal(0))
     input_high = sum((r.billed_high for r in refs), Decimal(0))
@@ -307,7 +308,8 @@ def quote(
         "as_of": prices.as_of,
     }
     problem = profile.duration_problem(output_seconds)
-    if problem is not None or not 1 <= len(durations) <= MAX_REFERENCES:
+    counted = 1 <= len(durations) <= MAX_REFERENCES or (not durations and prices.images_alone)
+    if problem is not None or not counted:
         notes.insert(0, problem or "the model takes 1 to 3 references")
         return ProviderQuote(
             **common,

@@ -16,6 +16,7 @@ apply when validating with `context={"profile": profile}`::
 
 from __future__ import annotations
 
+import contextlib
 import math
 from decimal import Decimal
 from typing import Any, Literal
@@ -33,14 +34,30 @@ from pydantic import (
 
 from .messages import Message, echoed
 from .providers import (
+    CONTROLS,
     DEFAULT_DURATIONS,
     MAX_CALLBACK_URL_CHARS,
-    MAX_PROMPT_CHARS,
+    MAX_CHARACTERS,
     MAX_REFERENCES,
     MODEL_NAME,
+    PROFILES,
+    SEED_MAX,
+    STANDARD,
     ProviderProfile,
     duration_rule,
     reference_count_problem,
+)
+from .providers.choices import (
+    ANY_PICK,
+    CreateExtras,
+    choice_problems,
+    durations_for,
+    prompt_max_for,
+    read_negative_prompt,
+    read_paths,
+    read_seed,
+    read_starts,
+    read_voices,
 )
 from .task_status import PROVIDER_OK, PROVIDER_RUNNING
 from .urls import is_http_url, literal_internal_reason
@@ -64,9 +81,16 @@ FIELD_LABELS = {
         "reference_starts",
         "model",
         "provider",
+        "images",
+        "image_urls",
+        "voices",
+        *CONTROLS,
     )
 }
-MAX_START_SECONDS = 24 * 3600.0  # no clip the app takes is longer than a day
+# The longest prompt any model takes (Wan 2.7: 5000); each model's own limit is checked with
+# its profile (`provider_problems`), or by its id without one (`prompt_max_for`).
+PROMPT_MAX_ANY = max(v.prompt_max for p in PROFILES.values() for v in p.variants)
+ANY_DURATIONS = durations_for(PROFILES, None)  # any model's (Wan 2.7: up to 15 s)
 
 
 def field_problem(field: str, problem: object) -> Message:
@@ -84,8 +108,8 @@ def field_problem(field: str, problem: object) -> Message:
 def _check_prompt(value: str) -> str:
     if not value.strip():
         raise ValueError(Message("input.prompt_empty"))
-    if len(value) > MAX_PROMPT_CHARS:
-        raise ValueError(Message("input.prompt_too_long", count=len(value), max=MAX_PROMPT_CHARS))
+    if len(value) > PROMPT_MAX_ANY:
+        raise ValueError(Message("input.prompt_too_long", count=len(value), max=PROMPT_MAX_ANY))
     return value
 
 
@@ -145,33 +169,6 @@ def read_duration(value: Any, profile: ProviderProfile | None = None) -> int:
     return seconds_int
 
 
-def read_starts(value: Any) -> tuple[float, ...]:
-    """Seconds where each reference's window starts, in reference order, from "0, 12.5",
-    "0 12.5", a list, or nothing (all at 0). Raises ValueError with a sentence naming the
-    bad value (`starts_input_problem` adds the field's label)."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        items: list[Any] = [v for v in value.replace(",", " ").replace(";", " ").split() if v]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        items = [value]
-    else:
-        raise ValueError(Message("input.starts_not_list", value=echoed(value)))
-    starts = []
-    for item in items:
-        shown = echoed(item, 20)
-        try:
-            number = float(item) if item is not None and not isinstance(item, bool) else math.nan
-        except (TypeError, ValueError, OverflowError):
-            number = math.nan
-        if not math.isfinite(number) or number < 0 or number > MAX_START_SECONDS:
-            raise ValueError(Message("input.start_not_number", value=shown))
-        starts.append(number)
-    return tuple(starts)
-
-
 def starts_input_problem(value: Any) -> tuple[tuple[float, ...], str | None]:
     """`read_starts` for a form: (starts, None) or ((), "Start at (s): ...")."""
     try:
@@ -191,7 +188,17 @@ def duration_input_problem(
 
 
 def _check_duration(value: Any, info: ValidationInfo) -> int:
-    return read_duration(value, (info.context or {}).get("profile"))
+    """Any model's durations here (the chosen model's are checked with the request's model)."""
+    profile = (info.context or {}).get("profile")
+    try:
+        return read_duration(value, profile)
+    except ValueError:
+        with contextlib.suppress(ValueError):  # else refused in the default model's words
+            if profile is None:  # any model's (the model validator checks the request's model)
+                return read_duration(value, PROFILES["demo"].model_copy(update={"durations": ANY_DURATIONS}))
+            if profile.any_model_durations() is not profile:
+                return read_duration(value, profile.any_model_durations())
+        raise
 
 
 def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> list[str]:
@@ -201,8 +208,23 @@ def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> l
     if problem:
         return [field_problem("model", problem)]
     chosen = profile.with_model(request.model)
-    problems = []
-    sent = chosen.prompt_as_sent(request.prompt, request.reference_count)
+    duration = chosen.duration_problem(request.duration)
+    if duration:
+        return [field_problem("duration", duration)]
+    controls = {c: getattr(request, c) for c in CONTROLS}
+    problems = [
+        field_problem(field, problem)
+        for field, problem in choice_problems(
+            chosen,
+            videos=request.reference_count,
+            images=request.image_count,
+            voices=request.voice_count,
+            duration=request.duration,
+            shot_type=request.shot_type,
+            controls=controls,
+        )
+    ]
+    sent = chosen.prompt_as_sent(request.prompt, request.reference_count, request.image_count)
     if len(sent) > chosen.prompt_max:
         too_long = Message(
             "input.prompt_too_long_for", count=len(sent), provider=chosen.label, max=chosen.prompt_max
@@ -211,9 +233,19 @@ def provider_problems(request: GenerationRequest, profile: ProviderProfile) -> l
     if request.videos and not (chosen.local_files or chosen.served_files):
         no_upload = Message("links.no_public_address", provider=chosen.label, urls=FIELD_LABELS["video_urls"])
         problems.append(field_problem("videos", no_upload))
+    if (request.images or any(request.voices)) and not (chosen.local_files or chosen.served_files):
+        no_upload = Message("links.no_public_address", provider=chosen.label, urls=FIELD_LABELS["image_urls"])
+        problems.append(field_problem("images" if request.images else "voices", no_upload))
     if request.callback_url and not chosen.callbacks:
         problems.append(field_problem("callback_url", Message("input.no_callback", provider=chosen.label)))
     return problems
+
+
+def _check_image_urls(value: Any) -> Any:
+    """Links from lines or a list (blank lines skipped), each an http(s) URL."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    return tuple(_check_reference_url(u) for u in value if str(u).strip())
 
 
 class GenerationRequest(BaseModel):
@@ -233,35 +265,92 @@ class GenerationRequest(BaseModel):
     fix_references: bool = True
     # Where each reference's 30 s window starts, in reference order (files, then links).
     reference_starts: tuple[float, ...] = ()
-    model: str | None = None  # the provider's model variant ("standard", "flash"); None: its default
+    model: str | None = None  # the provider's model variant ("standard", "flash", "wan2.7"); None: default
+    # Images after the videos in character order: local files, then links.
+    images: tuple[str, ...] = ()
+    image_urls: tuple[str, ...] = ()
+    # The i-th voice (a local audio file) belongs to the i-th character; None: no voice.
+    voices: tuple[str | None, ...] = ()
+    # Generation controls; None: the model's default (`ReferenceRules` says which a pick takes).
+    seed: int | None = Field(default=None, ge=0, le=SEED_MAX)
+    negative_prompt: str | None = None
+    prompt_extend: bool | None = None
+    audio: bool | None = None
+    watermark: bool | None = None
 
     _prompt = field_validator("prompt")(_check_prompt)
     _starts = field_validator("reference_starts", mode="before")(read_starts)
     _duration = field_validator("duration", mode="before")(_check_duration)
     _callback = field_validator("callback_url")(_check_callback_url)
+    _image_urls = field_validator("image_urls", mode="before")(_check_image_urls)
 
-    @field_validator("video_urls", mode="before")
-    @classmethod
-    def _urls(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.splitlines()
-        return tuple(_check_reference_url(u) for u in value if str(u).strip())
+    _images = field_validator("images", mode="before")(read_paths)
+    _voices = field_validator("voices", mode="before")(read_voices)
+    _seed = field_validator("seed", mode="before")(read_seed)
+    _negative = field_validator("negative_prompt")(read_negative_prompt)
+    _urls = field_validator("video_urls", mode="before")(_check_image_urls)
 
     @model_validator(mode="after")
     def _reference_count(self, info: ValidationInfo) -> GenerationRequest:
-        problem = reference_count_problem(self.reference_count)
+        if self.image_count:
+            problem = ANY_PICK.count_problem(
+                self.reference_count, self.image_count, Message("refs.any_model")
+            )
+        else:
+            problem = reference_count_problem(self.reference_count)
         if problem:
             raise ValueError(problem)
+        if len(self.voices) > self.character_count:
+            extra = len(self.voices) - self.character_count
+            raise ValueError(
+                field_problem(
+                    "voices",
+                    Message(
+                        "refs.too_many_voices",
+                        count=len(self.voices),
+                        characters=self.character_count,
+                        remove=extra,
+                    ),
+                )
+            )
         profile = (info.context or {}).get("profile")
         if profile is not None:
             problems = provider_problems(self, profile)
             if problems:
                 raise ValueError("; ".join(problems))
+        elif (offered := durations_for(PROFILES, self.model or STANDARD)) and self.duration not in offered:
+            choose = Message("input.duration_choose", rule=duration_rule(offered))
+            out = Message("input.duration_out_of_range", seconds=self.duration, choose=choose)
+            raise ValueError(field_problem("duration", out))
+        elif len(self.prompt) > prompt_max_for(PROFILES, self.model):
+            limit = prompt_max_for(PROFILES, self.model)
+            raise ValueError(
+                field_problem("prompt", Message("input.prompt_too_long", count=len(self.prompt), max=limit))
+            )
         return self
 
     @property
     def reference_count(self) -> int:
+        """The reference videos (files, then links): characters 1..reference_count."""
         return len(self.videos) + len(self.video_urls)
+
+    @property
+    def image_count(self) -> int:
+        """The reference images (files, then links), the characters after the videos."""
+        return len(self.images) + len(self.image_urls)
+
+    @property
+    def character_count(self) -> int:
+        return self.reference_count + self.image_count
+
+    @property
+    def voice_count(self) -> int:
+        return sum(1 for v in self.voices if v)
+
+    @property
+    def character_sources(self) -> list[str]:
+        """Every reference in character order: videos (files, links), then images (files, links)."""
+        return [*self.videos, *self.video_urls, *self.images, *self.image_urls]
 
 
 class ModelParams(BaseModel):
@@ -279,12 +368,15 @@ class CreateTaskBody(BaseModel):
 
     model: str = MODEL_NAME
     prompt: str
-    video_urls: list[str] = Field(min_length=1, max_length=MAX_REFERENCES)
+    video_urls: list[str] = Field(default_factory=list, max_length=MAX_REFERENCES)
     aspect_ratio: AspectRatio = "16:9"
     quality: Quality = "720p"
     duration: int = 5
     model_params: ModelParams = Field(default_factory=ModelParams)
     callback_url: str | None = None
+    # Images, voices and the controls: the adapters translate them where the pick takes them
+    # (the common 2.6 body never carries them, so they are apart from it).
+    extras: CreateExtras = Field(default_factory=lambda: CreateExtras())
 
     _prompt = field_validator("prompt")(_check_prompt)
     _duration = field_validator("duration", mode="before")(_check_duration)
@@ -312,12 +404,46 @@ class CreateTaskBody(BaseModel):
     @field_validator("video_urls")
     @classmethod
     def _urls(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        profile = (info.context or {}).get("profile")
-        schemes = tuple(f"{s}://" for s in profile.upload_url_schemes) if profile is not None else ()
-        return [u if schemes and u.startswith(schemes) else _check_reference_url(u) for u in value]
+        return _sendable_urls(value, info)
+
+    @model_validator(mode="after")
+    def _some_reference(self, info: ValidationInfo) -> CreateTaskBody:
+        self.extras.image_urls = _sendable_urls(self.extras.image_urls, info)
+        total = len(self.video_urls) + len(self.extras.image_urls)
+        if not total:
+            raise ValueError(Message("refs.none_any"))
+        if total > MAX_CHARACTERS:
+            raise ValueError(
+                Message(
+                    "refs.too_many_total",
+                    count=total,
+                    max=MAX_CHARACTERS,
+                    provider=self.model,
+                    remove=total - MAX_CHARACTERS,
+                )
+            )
+        return self
+
+    @property
+    def image_urls(self) -> list[str]:
+        return self.extras.image_urls
+
+    @property
+    def voice_by_character(self) -> list[str | None]:
+        """A voice URL (or None) for every character, in character order."""
+        count = len(self.video_urls) + len(self.extras.image_urls)
+        return [*self.extras.voice_urls, *[None] * count][:count]
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        """The API's common (Wan 2.6) body: the extras are the adapters' to translate."""
+        return self.model_dump(exclude_none=True, exclude={"extras"})
+
+
+def _sendable_urls(value: list[str], info: ValidationInfo) -> list[str]:
+    """http(s) links, or the schemes the profile's uploads give (e.g. ``oss://``)."""
+    profile = (info.context or {}).get("profile")
+    schemes = tuple(f"{s}://" for s in profile.upload_url_schemes) if profile is not None else ()
+    return [u if schemes and u.startswith(schemes) else _check_reference_url(u) for u in value]
 
 
 class TaskError(BaseModel):
@@ -355,6 +481,7 @@ class Task(BaseModel):
     # seconds the provider says it billed (its usage or billable-units figure).
     queue_position: int | None = None
     billed_seconds: Decimal | None = None
+    seed: int | None = None  # the seed the provider reports it used (set by the adapters)
 
     @field_validator("status", mode="before")
     @classmethod

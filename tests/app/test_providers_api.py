@@ -63,6 +63,10 @@ def test_estimate_on_another_provider_and_model_with_every_provider_compared(
         ("dashscope-beijing", "flash"),
         ("fal", "standard"),
         ("fal", "flash"),
+        # issue 17: Wan 2.7 where it is sold
+        ("evolink", "wan2.7"),
+        ("dashscope-singapore", "wan2.7"),
+        ("dashscope-beijing", "wan2.7"),
     }
     for row in rows.values():
         assert {"provider", "model", "quality", "billed_seconds", "usd", "confirmed"} <= set(row)

@@ -144,7 +144,7 @@ def test_region_picks_host_rules_and_prices(tmp_path):
     assert singapore.name == "dashscope-singapore"
     assert singapore.api_base_url == singapore.files_base_url == "https://dashscope-intl.aliyuncs.com"
     assert singapore.prices.unit == "USD" and singapore.prices.credits_per_second("1080p") == Decimal("0.15")
-    assert [v.wire for v in singapore.variants] == ["wan2.6-r2v", "wan2.6-r2v-flash"]
+    assert [v.wire for v in singapore.variants] == ["wan2.6-r2v", "wan2.6-r2v-flash", "wan2.7-r2v"]
     virginia = effective_profile(
         fast_settings(tmp_path, WAN_PROVIDER="dashscope", WAN_DASHSCOPE_REGION="virginia", **base)
     )

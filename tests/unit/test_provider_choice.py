@@ -61,7 +61,7 @@ def test_a_pick_selects_the_model_and_refusals_name_what_to_change() -> None:
         and flash.profile.prices.credits_per_second_720p == Decimal("0.05")
     )
     assert choice.pick("evolink", "flash").problems == [
-        "Model: EvoLink has no model 'flash'; choose standard"
+        "Model: EvoLink has no model 'flash'; choose standard or wan2.7"
     ]
     unknown = choice.pick("replicate").problems[0]
     assert unknown.startswith("Provider: 'replicate' is not offered here; choose one of evolink, odkkk")
@@ -131,7 +131,10 @@ def test_model_choices_carry_their_price_and_facts_follow_the_provider() -> None
         ("Standard: $0.10/s at 720p", "standard"),
         ("Flash: $0.05/s at 720p", "flash"),
     ]
-    assert model_choices(EVOLINK) == [("Standard: 4.76 credits/s at 720p", "standard")]
+    assert model_choices(EVOLINK) == [
+        ("Standard: 4.76 credits/s at 720p", "standard"),
+        ("Wan 2.7: 5.848 credits/s at 720p", "wan2.7"),  # issue 17: Wan 2.7 on EvoLink
+    ]
     assert model_choices(get_profile("dashscope", "beijing"))[1] == ("Flash: CNY 0.30/s at 720p", "flash")
     assert "5 or 10 seconds" in facts(FAL) and "at least 16 fps" in facts(FAL)
     assert "public links only" in facts(get_profile("dashscope", "virginia"))
@@ -183,7 +186,7 @@ def test_estimate_json_lists_providers_as_numbers() -> None:
     data = as_json("dashscope-singapore", _assessment())
     assert data["provider"] == "dashscope-singapore" and data["model"] == "standard" and data["unit"] == "USD"
     rows = {(r["provider"], r["model"]): r for r in data["providers"]}
-    assert len(rows) == 9
+    assert len(rows) == 12  # issue 17 added wan2.7 on EvoLink and DashScope Singapore/Beijing
     evolink = rows[("evolink", "standard")]
     assert (evolink["quality"], evolink["billed_seconds"], evolink["usd"], evolink["confirmed"]) == (
         "720p",

@@ -187,7 +187,7 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 5
+    assert store.schema_version() == SCHEMA_VERSION == 6  # v5 the owner's controls, v6 the seed
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
     store.close()
@@ -209,7 +209,7 @@ def test_a_version_3_database_gains_each_tasks_model_from_its_request(tmp_path: 
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == 5
+    assert store.schema_version() == 6  # then v5 and v6 too
     assert store.get("r1").model == "flash"
     assert store.get("r2").model is None
     raw = sqlite3.connect(path).execute("SELECT request, model FROM tasks WHERE id = 'r3'").fetchone()
@@ -218,6 +218,28 @@ def test_a_version_3_database_gains_each_tasks_model_from_its_request(tmp_path: 
         TaskRecord.new(owner="anon:a", provider="dashscope-beijing", request={}, model="flash")
     )
     assert store.get(fresh.id).model == "flash"
+    store.close()
+
+
+def test_a_version_4_database_gains_the_seed_column(tmp_path: Path) -> None:
+    """v6 keeps the seed the provider reports (issue 17); older records have none."""
+    from wanvideo.store import MIGRATIONS
+
+    path = tmp_path / "v4.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("; ".join(MIGRATIONS[:4]) + "; PRAGMA user_version = 4;")
+    conn.execute(
+        "INSERT INTO tasks (id, owner, provider, request, status, created_at, updated_at, video_token) "
+        "VALUES ('r1', 'anon:a', 'fal', '{}', 'completed', 1, 1, 'tok')"
+    )
+    conn.commit()
+    conn.close()
+    store = TaskStore(path)
+    assert store.get("r1").seed is None
+    fresh = store.insert(TaskRecord.new(owner="anon:a", provider="fal", request={}))
+    store.update(fresh.id, seed=2_147_483_647)
+    assert store.get(fresh.id).seed == 2_147_483_647
+    assert store.get(fresh.id).public_dict()["seed"] == 2_147_483_647
     store.close()
 
 

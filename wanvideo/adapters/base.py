@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..errors import ServerError
 from ..messages import Message
-from ..providers import ProviderProfile
+from ..providers import CONTROLS, ProviderProfile
 from ..schemas import CreateTaskBody, Task
 from ..transport import ProgressCallback, Transport
 
@@ -77,6 +77,16 @@ class Adapter:
             Message("cancel.not_supported", provider=self.profile.label),
             task_id,
         )
+
+    def controls(self, body: CreateTaskBody) -> dict[str, Any]:
+        """The controls the person set that this pick takes (`ReferenceRules`), by their
+        catalogue names; the request's rules refused any other (audio on, the default, aside)."""
+        rules, extras = self.profile.reference, body.extras
+        return {c: getattr(extras, c) for c in CONTROLS if getattr(extras, c) is not None and rules.takes(c)}
+
+    def sent_prompt(self, body: CreateTaskBody) -> str:
+        """The prompt in this provider's and model's naming (`ProviderProfile.prompt_as_sent`)."""
+        return self.profile.prompt_as_sent(body.prompt, len(body.video_urls), len(body.image_urls))
 
     def api_url(self, path: str) -> str:
         return self.profile.api_base_url + path

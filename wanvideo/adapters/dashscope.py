@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import APIStatusError, BadRequestError, ServerError, UploadError
 from ..messages import Message
-from ..providers import OUTPUT_SIZES, ProviderProfile
+from ..providers import OUTPUT_SIZES, WAN27, ProviderProfile
 from ..schemas import CreateTaskBody, Task
 from ..transport import MultipartFile, ProgressCallback, Transport
 from .base import Adapter, CancelOutcome, CancelResult
@@ -191,27 +191,46 @@ class DashScopeAdapter(Adapter):
     # ----------------------------------------------------------------- create, query, cancel
 
     def wire_body(self, body: CreateTaskBody) -> dict[str, Any]:
-        """The create body in DashScope's shape [D1]."""
+        """The create body in DashScope's shape: wan2.6 [D1; MODELS.md 1a] takes one flat
+        `input.reference_urls` (videos, then images: character1..N); wan2.7 [MODELS.md 4b, 4c]
+        takes `input.media[]` items with each voice bound to its character
+        (`reference_voice`), `resolution` and `ratio`, no `size`, `shot_type` or `audio`."""
         variant = self.profile.variant
-        parameters: dict[str, Any] = {
-            "size": _size(body.quality, body.aspect_ratio),
-            "duration": body.duration,
-            "shot_type": body.model_params.shot_type,
-            **variant.explicit_defaults,
-        }
-        return {
-            "model": body.model,
-            "input": {
-                "prompt": self.profile.prompt_as_sent(body.prompt, len(body.video_urls)),
-                "reference_urls": list(body.video_urls),
-            },
-            "parameters": parameters,
-        }
+        controls = self.controls(body)
+        given: dict[str, Any] = {"prompt": self.sent_prompt(body)}
+        negative = controls.pop("negative_prompt", None)
+        if negative:
+            given["negative_prompt"] = negative
+        if variant.id == WAN27:  # the media[] protocol
+            kinds = ["reference_video"] * len(body.video_urls) + ["reference_image"] * len(body.image_urls)
+            urls = [*body.video_urls, *body.image_urls]
+            media = []
+            for kind, url, voice in zip(kinds, urls, body.voice_by_character, strict=True):
+                media.append({"type": kind, "url": url, **({"reference_voice": voice} if voice else {})})
+            given["media"] = media
+            parameters: dict[str, Any] = {
+                "resolution": body.quality.upper(),
+                "ratio": body.aspect_ratio,
+                "duration": body.duration,
+            }
+        else:
+            given["reference_urls"] = [*body.video_urls, *body.image_urls]
+            parameters = {
+                "size": _size(body.quality, body.aspect_ratio),
+                "duration": body.duration,
+                "shot_type": body.model_params.shot_type,
+            }
+        parameters.update({**variant.explicit_defaults, **controls})
+        return {"model": body.model, "input": given, "parameters": parameters}
+
+    @staticmethod
+    def _all_urls(body: CreateTaskBody) -> list[str]:
+        return [*body.video_urls, *body.image_urls, *(v for v in body.extras.voice_urls if v)]
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
         transport = self.transport
         what = Message("transport.creating")
-        for url in body.video_urls:
+        for url in self._all_urls(body):
             bound = self._bound.get(url)
             if bound is not None and bound != body.model:
                 raise BadRequestError(
@@ -222,7 +241,7 @@ class DashScopeAdapter(Adapter):
                 )
         url = self.api_url(CREATE_PATH)
         headers = {**transport.auth_headers(url), "X-DashScope-Async": "enable"}
-        if any(u.startswith(OSS_SCHEME) for u in body.video_urls):
+        if any(u.startswith(OSS_SCHEME) for u in self._all_urls(body)):
             headers["X-DashScope-OssResourceResolve"] = "enable"  # [D4]
         payload = self.wire_body(body)
         # No idempotency key exists: see the module docstring for a lost create.
@@ -253,6 +272,9 @@ class DashScopeAdapter(Adapter):
             raise ServerError(Message("transport.dashscope_no_output", what=what), status_code=200)
         status = str(output.get("task_status") or "PENDING").upper()
         found: dict[str, Any] = {"id": output.get("task_id") or task_id, "status": status}
+        seed = output.get("seed")  # tolerated where reported (A26/A27 document none in `output`)
+        if isinstance(seed, int) and not isinstance(seed, bool):
+            found["seed"] = seed
         if status == "SUCCEEDED":
             if output.get("video_url"):
                 found["results"] = [output["video_url"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from ..errors import UploadError
 from ..messages import Message
@@ -65,7 +66,7 @@ class EvoLinkAdapter(Adapter):
         transport = self.transport
         url = self.api_url(CREATE_PATH)
         headers = {**transport.auth_headers(url), "Idempotency-Key": idempotency_key}
-        payload = body.to_json()
+        payload = self.wire_body(body)
         what = Message("transport.creating")
 
         async def attempt() -> Task:
@@ -76,6 +77,25 @@ class EvoLinkAdapter(Adapter):
             return self.task_from_response(response, what)
 
         return await transport.with_retries(attempt, what=what, paid=True)
+
+    def wire_body(self, body: CreateTaskBody) -> dict[str, Any]:
+        """The common body; for Wan 2.7 [MODELS.md 3a] also `image_urls`, the prompt in its
+        Image N / Video N naming, `negative_prompt`, the voice in `audio_urls` (one reference
+        only: the per-character `voice_bindings` shape was not published), no `shot_type`."""
+        payload = body.to_json()
+        rules = self.profile.reference
+        payload["prompt"] = self.sent_prompt(body)
+        if not body.video_urls:
+            payload.pop("video_urls", None)
+        if body.image_urls:
+            payload["image_urls"] = list(body.image_urls)
+        if not rules.shot_type:
+            payload.pop("model_params", None)
+        payload.update(self.controls(body))
+        voices = [v for v in body.voice_by_character if v]
+        if voices and rules.voices != "none":
+            payload["audio_urls"] = voices
+        return payload
 
     async def get_task(self, task_id: str) -> Task:
         transport = self.transport

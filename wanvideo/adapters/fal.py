@@ -51,6 +51,14 @@ STORAGE_TYPE = "fal-cdn-v3"  # [F3 storage.ts]
 _RUNNING = {"IN_QUEUE": "queued", "IN_PROGRESS": "in_progress"}
 _CANCELLED_TYPES = ("client_cancelled",)
 _CANCELLED = Message("cancel.fal_cancelled")
+# The catalogue's control names -> fal's fields [B2]; flash's audio is `generate_audio` in the
+# types (its About text says `enable_audio`: the types are followed, MODELS.md 6.8).
+_FAL_CONTROLS = {
+    "seed": "seed",
+    "negative_prompt": "negative_prompt",
+    "prompt_extend": "enable_prompt_expansion",
+    "audio": "generate_audio",
+}
 
 
 def app_path(endpoint: str) -> str:
@@ -130,9 +138,9 @@ class FalAdapter(Adapter):
     # ----------------------------------------------------------------- submit, status, result
 
     def wire_body(self, body: CreateTaskBody) -> dict[str, Any]:
-        """The submit body in fal's shape [F2]."""
-        return {
-            "prompt": self.profile.prompt_as_sent(body.prompt, len(body.video_urls)),
+        """The submit body in fal's shape [F2]; flash's `image_urls` after the videos [B2]."""
+        payload: dict[str, Any] = {
+            "prompt": self.sent_prompt(body),
             "video_urls": list(body.video_urls),
             "aspect_ratio": body.aspect_ratio,
             "resolution": body.quality,
@@ -140,6 +148,13 @@ class FalAdapter(Adapter):
             "multi_shots": body.model_params.shot_type == "multi",
             **self.profile.variant.explicit_defaults,
         }
+        if body.image_urls:
+            payload["image_urls"] = list(body.image_urls)
+        controls = self.controls(body)
+        for ours, theirs in _FAL_CONTROLS.items():
+            if ours in controls:
+                payload[theirs] = controls[ours]
+        return payload
 
     async def create(self, body: CreateTaskBody, idempotency_key: str) -> Task:
         transport = self.transport
@@ -223,6 +238,9 @@ class FalAdapter(Adapter):
             found: dict[str, Any] = {"id": task_id, "status": "completed"}
             if isinstance(video, dict) and video.get("url"):
                 found["results"] = [video["url"]]
+            seed = output.get("seed") if isinstance(output, dict) else None
+            if isinstance(seed, int) and not isinstance(seed, bool):
+                found["seed"] = seed  # the output's `seed` [B2 output]
             units = response.headers.get("x-fal-billable-units")
             if units:
                 try:

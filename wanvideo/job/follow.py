@@ -178,6 +178,7 @@ async def _download(
         credits_charged=charged,
         estimate=priced,
         billed_seconds=billed,
+        seed=task.seed,
     )
 
 

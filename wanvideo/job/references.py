@@ -146,7 +146,10 @@ def price_probes(
     problems += profile.reference_problems(sent)  # the provider's stricter limits (size, fps)
     warnings = [w for probe in sent for w in probe.warnings]
     result_estimate: Estimate | None = None
-    count_problem = reference_count_problem(len(sent)) if sent or not images else None
+    if images:  # the pick's rule for videos and images together
+        count_problem = profile.reference.count_problem(len(sent), images, profile.label)
+    else:
+        count_problem = reference_count_problem(len(sent))
     if count_problem:
         problems.insert(0, Message("sentence.full", text=count_problem))
     else:

@@ -34,7 +34,7 @@ from ..links import TaskLinks
 from ..messages import Message
 from ..netguard import dns_executor
 from ..pricing import Estimate
-from ..providers import ProviderProfile
+from ..providers import CONTROLS, ProviderProfile
 from ..schemas import (
     CreateTaskBody,
     GenerationRequest,
@@ -88,7 +88,7 @@ async def run_generation(
                     if isinstance(event, Failed):
                         return
         async with WanClient(run.profile, api_key, settings, transport=transport) as client:
-            urls: list[str] = []
+            urls = _Sent([], [], [])
             async with contextlib.aclosing(_uploaded(run, client, urls)) as events:
                 async for event in events:
                     yield event
@@ -122,6 +122,7 @@ async def run_generation(
                 idempotency_key=key,
                 sent_prompt=client.sent_prompt(body),
                 model=body.model,
+                seed=body.extras.seed,
             )
             # Lazy from here: the consumer has had the chance to persist the task id.
             estimate = run.probed.estimate if run.probed is not None else None
@@ -167,7 +168,8 @@ async def _checked(run: _Run) -> AsyncIterator[Event]:
     if refusals:  # the provider's own rules (checked in the form too, when it validated with it)
         yield _refused(refusals[0], refusals)
         return
-    run.profile = profile = run.profile.with_model(request.model)  # the chosen model's prices and rules
+    # the chosen model's prices and rules (flash without audio: its silent price)
+    run.profile = profile = run.profile.with_model(request.model).with_audio(request.audio)
     probed = run.probed
     if probed is None:
         probed = await check_references(
@@ -232,25 +234,46 @@ async def _prepared(run: _Run) -> AsyncIterator[Event]:
                     return
 
 
-async def _uploaded(run: _Run, client: WanClient, urls: list[str]) -> AsyncIterator[Event]:
-    """Local files and prepared clips uploaded (or served by the app); links that needed
-    nothing are sent as they are. `urls` gets what the create sends, in reference order."""
+def media_files(run: _Run) -> tuple[list[str], list[str | None]]:
+    """The image files (in character order, after the videos) and the voice of each character
+    to upload. Until the media helper's `Probed.prepared_images` / `prepared_voices` are
+    merged, the request's own paths are sent (the one line to swap at merge)."""
+    return list(run.request.images), list(run.request.voices)
+
+
+@dataclass
+class _Sent:
+    """What the create sends, in character order: video URLs, image URLs, voice URLs."""
+
+    videos: list[str]
+    images: list[str]
+    voices: list[str | None]
+
+
+async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[Event]:
+    """Local files, prepared clips, images and voices uploaded (or served by the app); links
+    that needed nothing are sent as they are. `sent` gets what the create sends."""
     probed, sources = run.probed, run.sources
     assert probed is not None
+    image_files, voice_files = media_files(run)
     local = [i for i in range(len(sources)) if i < len(run.request.videos) or probed.clip(i)]
-    sent_urls: dict[int, str] = {}
-    count = len(local)
-    for index, i in enumerate(local, start=1):
+    jobs: list[tuple[str, int, str, str]] = []  # (kind, index, path, name)
+    for i in local:
         clip = probed.clip(i)
         path = str(clip.path) if clip is not None else sources[i]
-        name = probed.probes[i].name or Path(path).name
+        jobs.append(("video", i, path, probed.probes[i].name or Path(path).name))
+    jobs += [("image", i, path, Path(path).name) for i, path in enumerate(image_files)]
+    jobs += [("voice", i, path, Path(path).name) for i, path in enumerate(voice_files) if path]
+    done: dict[tuple[str, int], str] = {}
+    count = len(jobs)
+    for index, (kind, i, path, name) in enumerate(jobs, start=1):
         if run.serve:
             assert run.links is not None
-            sent_urls[i] = run.links.reference_url(Path(path))
+            done[kind, i] = run.links.reference_url(Path(path))
             continue
 
-        def uploading(done: int, all_: int, index: int = index, name: str = name) -> Uploading:
-            return Uploading(index, count, name, done, all_)
+        def uploading(got: int, all_: int, index: int = index, name: str = name) -> Uploading:
+            return Uploading(index, count, name, got, all_)
 
         file_url = None
         try:
@@ -270,8 +293,11 @@ async def _uploaded(run: _Run, client: WanClient, urls: list[str]) -> AsyncItera
             yield _upload_failed(exc, name)
             return
         yield Uploading(index, count, name, total, total)
-        sent_urls[i] = str(file_url)
-    urls.extend(sent_urls.get(i, source) for i, source in enumerate(sources))
+        done[kind, i] = str(file_url)
+    sent.videos.extend(done.get(("video", i), source) for i, source in enumerate(sources))
+    sent.images.extend(done["image", i] for i in range(len(image_files)))
+    sent.images.extend(run.request.image_urls)
+    sent.voices.extend(done.get(("voice", i)) for i in range(len(voice_files)))
 
 
 def _upload_failed(exc: WanError | OSError, name: str) -> Failed:
@@ -292,14 +318,20 @@ def _upload_failed(exc: WanError | OSError, name: str) -> Failed:
     )
 
 
-def _create_body(run: _Run, urls: list[str]) -> CreateTaskBody | Failed:
+def _create_body(run: _Run, sent: _Sent) -> CreateTaskBody | Failed:
     """The create's body, validated against the provider's rules (a Failed names the problem)."""
     request = run.request
+    extras = {
+        "image_urls": sent.images,
+        "voice_urls": sent.voices,
+        **{name: getattr(request, name) for name in CONTROLS},
+    }
     try:
         return CreateTaskBody.model_validate(
             {
                 "prompt": request.prompt,
-                "video_urls": urls,
+                "video_urls": sent.videos,
+                "extras": extras,
                 "aspect_ratio": request.aspect_ratio,
                 "quality": request.quality,
                 "duration": request.duration,

@@ -17,10 +17,12 @@ from .profile import (
     FLASH,
     SPLIT_INPUT_CAPS,
     STANDARD,
+    WAN27,
     ErrorDialect,
     ModelVariant,
     PriceTable,
     ProviderProfile,
+    ReferenceNaming,
     ReferenceRules,
 )
 
@@ -46,16 +48,83 @@ def _dashscope_prices(
         input_rule_confirmed=False,
         input_confirmed_counts=(1,),  # one video: min(d, 5) [D2]
         input_rule_source=_DASHSCOPE_SPLIT,
+        images_alone=True,  # `reference_urls` may hold images only [A26]: no input seconds then
         as_of=_DASHSCOPE_AS_OF,
         source=source,
     )
 
 
 # Any video in `reference_urls` is 1-30 s, mp4/mov, at most 100 MB [D1, A3]; no fps rule.
-_DASHSCOPE_REFERENCE = ReferenceRules(min_seconds=1.0, max_seconds=30.0, max_bytes=100 * 1_000_000)
+# Images too: 0-5 images, 0-3 videos, at most 5 in one character1..N sequence [MODELS.md 1a,
+# A26]; seed, negative prompt and watermark; no prompt expansion (absent on A26) [MODELS.md 2].
+_DASHSCOPE_REFERENCE = ReferenceRules(
+    min_seconds=1.0,
+    max_seconds=30.0,
+    max_bytes=100 * 1_000_000,
+    max_videos=3,
+    min_videos=0,
+    max_images=5,
+    max_total=5,
+    seed=True,
+    negative_prompt=True,
+    watermark=True,
+)
+# Open point: an earlier digest says Global (Virginia) takes video references only (not
+# re-verified): the safe subset is offered there.
+_VIDEOS_ONLY = _DASHSCOPE_REFERENCE.model_copy(update={"max_images": 0, "max_total": 3, "min_videos": 1})
+# flash only: `audio` on/off [A26; MODELS.md 2].
+_DASHSCOPE_FLASH_REFERENCE = _DASHSCOPE_REFERENCE.model_copy(update={"audio": True})
+# wan2.7-r2v: `input.media[]` of reference_image / reference_video items, at most 5 together
+# (the app sends at most 3 videos, the rule every pick shares), a `reference_voice` per item;
+# named Video N / Image N (视频N / 图N) counted per kind; prompt_extend, no audio switch
+# [A27; MODELS.md 4b, 4c].
+WAN27_REFERENCE = _DASHSCOPE_REFERENCE.model_copy(
+    update={
+        "voices": "each",
+        "prompt_extend": True,
+        "shot_type": False,  # not supported; multi-shot is written in the prompt [A27 FAQ]
+        "naming": ReferenceNaming(
+            video="Video {n}", image="Image {n}", shared=False, zh_video="视频{n}", zh_image="图{n}"
+        ),
+    }
+)
+# 2-10 s with any reference video, 2-15 s without [A27 4c]. Open point: the model list (AM) and
+# the console (AG) say 2-10 only; the API reference is followed (MODELS.md 6.5).
+WAN27_DURATIONS = tuple(range(2, 16))
+WAN27_MAX_WITH_VIDEO = 10
+_WAN27_RULE = Message("source.dashscope_wan27_rule")  # input video capped at 5 s [AP 4e]
 
 
-def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: Message, **kw: Any):
+def _silent(prices: PriceTable) -> PriceTable:
+    """flash without audio: half the price [AP; MODELS.md 2 "silent = 0.5x"]."""
+    return prices.model_copy(
+        update={
+            "credits_per_second_720p": prices.credits_per_second_720p / 2,
+            "credits_per_second_1080p": (prices.credits_per_second_1080p or Decimal(0)) / 2,
+            "source": Message("source.dashscope_flash_silent", source=prices.source),
+        }
+    )
+
+
+def _wan27(prices: tuple[str, str], unit: str, where: Message) -> ModelVariant:
+    """wan2.7-r2v: CNY 0.6 / 1.0 (Beijing), CNY 0.733924 / 1.100886 (Singapore) per second [AP]."""
+    table = _dashscope_prices(*prices, unit, Message("source.dashscope_wan27_prices", where=where))
+    return ModelVariant(
+        id=WAN27,
+        label="wan2.7-r2v",
+        wire="wan2.7-r2v",
+        prices=table.model_copy(update={"input_rule_source": _WAN27_RULE}),
+        prompt_max=5000,  # longer text is cut silently, so we refuse it [A27]
+        reference=WAN27_REFERENCE,
+        explicit_defaults={"watermark": False, "prompt_extend": True},  # their defaults [A27]
+        durations=WAN27_DURATIONS,
+        max_duration_with_video=WAN27_MAX_WITH_VIDEO,
+    )
+
+
+def _dashscope_variants(
+    prices: dict[str, tuple[str, str]], unit: str, where: Message, *, images: bool = True, **kw: Any
+):
     variants = [
         ModelVariant(
             id=STANDARD,
@@ -65,28 +134,29 @@ def _dashscope_variants(prices: dict[str, tuple[str, str]], unit: str, where: Me
                 *prices[STANDARD], unit, Message("source.dashscope_prices", where=where), **kw
             ),
             prompt_max=1500,  # both models; longer text is cut silently, so we refuse it [D1]
-            reference=_DASHSCOPE_REFERENCE,
+            reference=_DASHSCOPE_REFERENCE if images else _VIDEOS_ONLY,
             explicit_defaults={"watermark": False},  # default false [D1]
         )
     ]
     if FLASH in prices:
+        flash = _dashscope_prices(
+            *prices[FLASH], unit, Message("source.dashscope_flash_prices", where=where), **kw
+        )
         variants.append(
             ModelVariant(
                 id=FLASH,
                 label="wan2.6-r2v-flash (with audio)",
                 wire="wan2.6-r2v-flash",
-                prices=_dashscope_prices(
-                    *prices[FLASH],
-                    unit,
-                    Message("source.dashscope_flash_prices", where=where),
-                    **kw,
-                ),
+                prices=flash,
                 prompt_max=1500,
-                reference=_DASHSCOPE_REFERENCE,
+                reference=_DASHSCOPE_FLASH_REFERENCE,
                 # flash only: audio defaults to true; sent so the price asked for is the one paid [D1]
                 explicit_defaults={"watermark": False, "audio": True},
+                silent_prices=_silent(flash),
             )
         )
+    if WAN27 in prices:
+        variants.append(_wan27(prices[WAN27], "CNY", where))
     return tuple(variants)
 
 
@@ -126,7 +196,9 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
         "https://dashscope-intl.aliyuncs.com",
         # CNY converted at the page's own rate [D2]
         _dashscope_variants(
-            {STANDARD: ("0.10", "0.15"), FLASH: ("0.05", "0.075")}, "USD", Message("source.where_singapore")
+            {STANDARD: ("0.10", "0.15"), FLASH: ("0.05", "0.075"), WAN27: ("0.733924", "1.100886")},
+            "USD",
+            Message("source.where_singapore"),
         ),
         durations=DEFAULT_DURATIONS,  # 2-10 [D1]
         # Open point (sources conflict): the es/pt-br copies of Oct 2026 say the temporary
@@ -139,7 +211,11 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
         # Only wan2.6-r2v under "Global"; CNY 0.6 / 1.0 [D2]. The USD list price was not found:
         # the CNY price is converted at the zh page's rate and marked unconfirmed.
         _dashscope_variants(
-            {STANDARD: ("0.6", "1.0")}, "CNY", Message("source.where_virginia"), confirmed=False
+            {STANDARD: ("0.6", "1.0")},
+            "CNY",
+            Message("source.where_virginia"),
+            images=False,
+            confirmed=False,
         ),
         # Open point: an earlier digest says Global takes 5 or 10 s only (not re-verified); the
         # safe subset is offered.
@@ -150,7 +226,9 @@ DASHSCOPE_REGIONS: dict[str, ProviderProfile] = {
         "beijing",
         "https://dashscope.aliyuncs.com",
         _dashscope_variants(
-            {STANDARD: ("0.6", "1.0"), FLASH: ("0.3", "0.5")}, "CNY", Message("source.where_beijing")
+            {STANDARD: ("0.6", "1.0"), FLASH: ("0.3", "0.5"), WAN27: ("0.6", "1.0")},
+            "CNY",
+            Message("source.where_beijing"),
         ),
         durations=DEFAULT_DURATIONS,
         local_files=True,  # [D4]

@@ -8,7 +8,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..messages import Message
-from .profile import FLASH, STANDARD, ErrorDialect, ModelVariant, PriceTable, ProviderProfile, ReferenceRules
+from .profile import (
+    FLASH,
+    STANDARD,
+    ErrorDialect,
+    ModelVariant,
+    PriceTable,
+    ProviderProfile,
+    ReferenceNaming,
+    ReferenceRules,
+)
 
 _FAL_INPUT = Message("source.fal_rule")  # PROVIDERS.md B6 [F8, F12]
 _FAL_AS_OF = "2026-08-02"  # fal-js types @381105e [F2]; the model page [F1]
@@ -27,6 +36,33 @@ def _fal_prices(p720: str, p1080: str, source: str) -> PriceTable:
         source=Message(f"source.fal_{source}", p720=p720, p1080=p1080),
     )
 
+
+# @Video1..3 [B2]; flash's images: "videos are numbered first, then images" [B2], the image
+# name is not documented (MODELS.md 1b, 6.8): @Image1.. counted apart is sent (open point).
+_FAL_NAMING = ReferenceNaming(video="@Video{n}", image="@Image{n}", shared=False)
+# mp4/mov, 2-30 s, at most 30 MB, at least 16 fps [F1, F2, B3]; seed, negative prompt,
+# prompt expansion; no watermark, no audio switch [B2; MODELS.md 2].
+_FAL_STANDARD_REFERENCE = ReferenceRules(
+    min_seconds=2.0,
+    max_seconds=30.0,
+    max_bytes=30 * 1_000_000,
+    min_fps=16.0,
+    seed=True,
+    negative_prompt=True,
+    prompt_extend=True,
+    naming=_FAL_NAMING,
+)
+# flash: 1-30 s, at most 100 MB [F11, B3]; `image_urls` 0-5, at most 5 in all, `video_urls`
+# still required [B2]; the audio switch (`generate_audio`, the types' name [F2]).
+_FAL_FLASH_REFERENCE = _FAL_STANDARD_REFERENCE.model_copy(
+    update={
+        "min_seconds": 1.0,
+        "max_bytes": 100 * 1_000_000,
+        "max_images": 5,
+        "max_total": 5,
+        "audio": True,
+    }
+)
 
 _FAL_DEFAULTS = {
     # fal turns both on by default [F2]; sent explicitly so a change of defaults changes nothing.
@@ -53,10 +89,7 @@ FAL = ProviderProfile(
             # Aug 2026); the newest official types are followed. A longer prompt is refused by
             # fal's runner (422, not charged), not cut.
             prompt_max=1500,
-            # mp4/mov, 2-30 s, at most 30 MB, at least 16 fps [F1, F2, B3]
-            reference=ReferenceRules(
-                min_seconds=2.0, max_seconds=30.0, max_bytes=30 * 1_000_000, min_fps=16.0
-            ),
+            reference=_FAL_STANDARD_REFERENCE,
             explicit_defaults=_FAL_DEFAULTS,
         ),
         ModelVariant(
@@ -66,15 +99,14 @@ FAL = ProviderProfile(
             # half of standard with audio [F11]
             prices=_fal_prices("0.05", "0.075", "flash"),
             prompt_max=1500,  # [F2, F11]
-            # flash: 1-30 s, at most 100 MB, at least 16 fps [F11, B3]
-            reference=ReferenceRules(
-                min_seconds=1.0, max_seconds=30.0, max_bytes=100 * 1_000_000, min_fps=16.0
-            ),
+            reference=_FAL_FLASH_REFERENCE,
             explicit_defaults={**_FAL_DEFAULTS, "generate_audio": True},
+            # without audio: a quarter of standard [F26; MODELS.md 2]
+            silent_prices=_fal_prices("0.025", "0.0375", "flash_silent"),
         ),
     ),
     prompt_max=1500,
-    reference=ReferenceRules(min_seconds=2.0, max_seconds=30.0, max_bytes=30 * 1_000_000, min_fps=16.0),
+    reference=_FAL_STANDARD_REFERENCE,
     local_files=True,  # storage upload: initiate, then PUT [F3]
     callbacks=True,  # ?fal_webhook=<url> [F5]
     cancel="queued",  # PUT cancel_url removes a queued request [F4]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, model_validator
 
@@ -38,6 +38,14 @@ SHOT_TYPES = ("single", "multi")
 # The API's output durations (any whole second 2..10); also the rule when no profile is known.
 DEFAULT_DURATIONS: tuple[int, ...] = tuple(range(2, 11))
 STANDARD, FLASH = "standard", "flash"  # model variant ids (what a person or the API picks)
+WAN27 = "wan2.7"  # Wan 2.7 reference-to-video (MODELS.md 3, 4)
+# The generation controls a pick may take (`ReferenceRules` says which; the page reads it).
+CONTROLS = ("seed", "negative_prompt", "prompt_extend", "audio", "watermark")
+SEED_MAX = 2_147_483_647  # [A26, A27]; the seed range every source shares is 1..SEED_MAX
+NEGATIVE_PROMPT_MAX = 500  # every source that has one [A26, A27, E27, F26]
+# What the page and the API take at most (the largest pick): the variant's rules may be smaller.
+MAX_IMAGES = 5
+MAX_CHARACTERS = 5
 
 
 def reference_count_problem(count: int) -> str | None:
@@ -109,6 +117,8 @@ class PriceTable(BaseModel):
     # Where the price and the reference-seconds rule come from: a Message for the built-in
     # tables (shown in the visitor's language), plain text from WAN_PRICES_JSON.
     input_rule_source: InstanceOf[Message] | str = ""
+    # The model takes images without any video (Wan 2.7): then no input seconds are billed.
+    images_alone: bool = False
     as_of: str
     source: InstanceOf[Message] | str
 
@@ -132,6 +142,30 @@ class PriceTable(BaseModel):
         return self.confirmed and self.rule_confirmed(reference_count)
 
 
+class ReferenceNaming(BaseModel):
+    """How a provider and model name each reference in the prompt. A person writes
+    character1..N (videos first, then images); `video`/`image` are the names sent, with
+    ``{n}`` the number: in one sequence (`shared`), else counted per kind. `zh_video`/`zh_image`
+    (when given) are used for a prompt written in Chinese."""
+
+    model_config = ConfigDict(frozen=True)
+
+    video: str = "character{n}"
+    image: str = "character{n}"
+    shared: bool = True
+    zh_video: str = ""
+    zh_image: str = ""
+
+    def name(self, character: int, videos: int, *, chinese: bool = False) -> str:
+        """The sent name of character `character` (1-based) when there are `videos` videos."""
+        is_video = character <= videos
+        n = character if self.shared or is_video else character - videos
+        form = self.video if is_video else self.image
+        if chinese:
+            form = (self.zh_video if is_video else self.zh_image) or form
+        return form.format(n=n)
+
+
 class ReferenceRules(BaseModel):
     """What one provider (model variant) takes as a reference video."""
 
@@ -142,6 +176,79 @@ class ReferenceRules(BaseModel):
     max_bytes: int = MAX_REFERENCE_BYTES
     min_fps: float | None = None
     formats: tuple[str, ...] = ("mp4", "mov")
+    # How many of each kind a pick takes (characters: videos, then images).
+    max_videos: int = MAX_REFERENCES
+    min_videos: int = 1  # some picks need a video (their `video_urls` is required)
+    max_images: int = 0
+    max_total: int = MAX_REFERENCES
+    # A voice per character: "none"; "each" (bound to its character); "single" (only with one
+    # character: the provider documents a positional field only, MODELS.md 3c).
+    voices: Literal["none", "each", "single"] = "none"
+    # The controls this pick takes (`CONTROLS`); the others are shown disabled with the reason.
+    seed: bool = False
+    negative_prompt: bool = False
+    prompt_extend: bool = False
+    audio: bool = False  # an audio on/off switch
+    watermark: bool = False
+    shot_type: bool = True  # `shot_type` single/multi (Wan 2.7 has none: shots go in the prompt)
+    naming: ReferenceNaming = Field(default_factory=lambda: ReferenceNaming())
+
+    def takes(self, control: str) -> bool:
+        """Does this pick take `control` (one of `CONTROLS`)?"""
+        if control not in CONTROLS:
+            raise ValueError(f"unknown control {control!r}")
+        return bool(getattr(self, control))
+
+    def control_reason(self, control: str, provider: Message | str) -> Message | None:
+        """Why `control` is disabled for this pick (None when it applies), in any language."""
+        if self.takes(control):
+            return None
+        return Message("control.not_taken", control=Message(f"field.{control}"), provider=provider)
+
+    def count_problem(self, videos: int, images: int, provider: Message | str) -> Message | None:
+        """The count rules for `videos` and `images` (character order), or None."""
+        if videos + images <= 0:
+            return Message("refs.none_any") if self.max_images else Message("refs.none")
+        if images and not self.max_images:
+            return Message("refs.no_images", provider=provider, count=images)
+        if videos > self.max_videos:
+            return Message(
+                "refs.too_many_videos",
+                count=videos,
+                max=self.max_videos,
+                provider=provider,
+                remove=videos - self.max_videos,
+            )
+        if images > self.max_images:
+            return Message(
+                "refs.too_many_images",
+                count=images,
+                max=self.max_images,
+                provider=provider,
+                remove=images - self.max_images,
+            )
+        if videos + images > self.max_total:
+            total = videos + images
+            return Message(
+                "refs.too_many_total",
+                count=total,
+                max=self.max_total,
+                provider=provider,
+                remove=total - self.max_total,
+            )
+        if videos < self.min_videos:
+            return Message("refs.needs_video", provider=provider)
+        return None
+
+    def voice_problem(self, voices: int, characters: int, provider: Message | str) -> Message | None:
+        """`voices` voices given (attached to characters) for `characters` characters, or None."""
+        if not voices:
+            return None
+        if self.voices == "none":
+            return Message("refs.no_voices", provider=provider)
+        if self.voices == "single" and characters > 1:
+            return Message("refs.voice_single", provider=provider, count=characters)
+        return None
 
     def in_words(self) -> Message:
         """ "mp4 or mov, 2 to 30 s, at most 100 MB[, at least 16 fps]" (in any language)."""
@@ -192,6 +299,12 @@ class ModelVariant(BaseModel):
     # Parameters sent on every create even where they equal the provider's default, so a
     # change of the provider's defaults never changes (or raises the price of) what we ask for.
     explicit_defaults: dict[str, Any] = Field(default_factory=dict)
+    # The output durations this model offers (None: the provider's), and the longest one when
+    # any reference is a video (None: no such rule; Wan 2.7 takes 2-10 s with a video, 2-15 without).
+    durations: tuple[int, ...] | None = None
+    max_duration_with_video: int | None = None
+    # The price with the audio switched off (a pick whose `reference.audio` is True), or None.
+    silent_prices: PriceTable | None = None
 
 
 class ProviderProfile(BaseModel):
@@ -214,6 +327,8 @@ class ProviderProfile(BaseModel):
     short_label: InstanceOf[Message] | str = ""  # for narrow tables (brand and region); default: label
     files_base_url: str
     durations: tuple[int, ...]
+    # The provider's own durations, kept when a model with its own is selected (`with_model`).
+    base_durations: tuple[int, ...] = ()
     default_duration: int
     # The selected model variant's price table (see `with_model`).
     prices: PriceTable
@@ -256,6 +371,8 @@ class ProviderProfile(BaseModel):
             }
             data["adapter"] = data.get("adapter") or key
             data["dialect"] = data.get("dialect") or key
+        if isinstance(data, dict) and data.get("durations") and not data.get("base_durations"):
+            data = {**data, "base_durations": tuple(data["durations"])}
         return data
 
     @property
@@ -316,8 +433,34 @@ class ProviderProfile(BaseModel):
                 "prices": chosen.prices,
                 "prompt_max": chosen.prompt_max,
                 "reference": chosen.reference,
+                "durations": chosen.durations or self.base_durations or self.durations,
             }
         )
+
+    def any_model_durations(self) -> ProviderProfile:
+        """This profile offering every duration any of its models offers (the form's first
+        check, before the model is known; `duration_problem` of the chosen model follows)."""
+        every = {*self.durations, *(d for v in self.variants for d in v.durations or ())}
+        return (
+            self
+            if len(every) == len(self.durations)
+            else self.model_copy(update={"durations": tuple(sorted(every))})
+        )
+
+    def with_audio(self, audio: bool | None) -> ProviderProfile:
+        """The selected model priced with its audio off (`audio` False) where it has a silent
+        price; unchanged otherwise (None is the model's default: with audio)."""
+        silent = self.variant.silent_prices
+        if audio is False and silent is not None and self.reference.audio:
+            return self.model_copy(update={"prices": silent})
+        return self
+
+    def duration_with_video_problem(self, seconds: int, videos: int) -> Message | None:
+        """The selected model's shorter ceiling when any reference is a video, or None."""
+        ceiling = self.variant.max_duration_with_video
+        if videos and ceiling is not None and seconds > ceiling:
+            return Message("input.duration_with_video", seconds=seconds, provider=self.label, max=ceiling)
+        return None
 
     # ------------------------------------------------------------------ overrides
 
@@ -400,19 +543,28 @@ class ProviderProfile(BaseModel):
                 )
         return problems
 
-    def prompt_as_sent(self, prompt: str, reference_count: int) -> str:
-        """The prompt in the provider's own naming: a person writes character1..3 everywhere;
-        a provider may name references otherwise (`reference_word`: "@Video" -> @Video1..3,
-        PROVIDERS.md B2). Names beyond the
-        references given are left as written."""
-        if self.reference_word == "character":
+    def prompt_as_sent(self, prompt: str, reference_count: int, images: int = 0) -> str:
+        """The prompt in the provider's own naming (`reference.naming`, one rule): a person
+        writes character1..N everywhere (videos first, then images); a provider may name them
+        otherwise (@Video1 [PROVIDERS.md B2]; Video 1 / Image 1, 视频1 / 图1 [MODELS.md 3b, 4b]).
+        `reference_count` is the number of videos. Names beyond the references given are
+        left as written."""
+        naming = self.reference.naming
+        if naming == ReferenceNaming() and self.reference_word != "character":
+            naming = ReferenceNaming(video=self.reference_word + "{n}", image=self.reference_word + "{n}")
+        if naming == ReferenceNaming():
             return prompt
+        chinese = bool(re.search(r"[\u4e00-\u9fff]", prompt))
+        total = reference_count + images
 
         def swap(match: re.Match[str]) -> str:
             number = int(match.group(1))
-            return f"{self.reference_word}{number}" if 1 <= number <= reference_count else match.group(0)
+            if not 1 <= number <= total:
+                return match.group(0)
+            return naming.name(number, reference_count, chinese=chinese)
 
-        return re.sub(r"\b[Cc]haracter(\d+)\b", swap, prompt)
+        # ASCII boundaries, so "character1" is found next to Chinese text too.
+        return re.sub(r"(?<![A-Za-z0-9_])[Cc]haracter(\d+)(?![0-9])", swap, prompt)
 
 
 # What an error body says: (message, code, param), or None when the body is not in this shape.

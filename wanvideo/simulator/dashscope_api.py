@@ -40,6 +40,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import dashscope_rules as rules
+from . import dashscope_wan27
 from .dashscope_create import new_record, references_problem, refusal_code
 from .dashscope_http import bearer_key, dashscope_time, error, oss_error
 from .dashscope_list import LIST_PATHS, DashScopeTaskList
@@ -50,6 +51,7 @@ from .faults import Fault
 from .queue_base import QueueDialect
 from .references import ReferenceRefused, resolve_references
 from .state import SimTask, owner_id
+from .voices import check_voices
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +150,12 @@ class DashScopeAPI(QueueDialect):
         except (json.JSONDecodeError, UnicodeDecodeError):
             return error(400, "InvalidParameter", "The request body is not valid JSON")
         accepted = without_sdk_fields(payload)
-        body = accepted if isinstance(accepted, rules.Refused) else rules.check_body(accepted, self.region)
+        if isinstance(accepted, rules.Refused):
+            body = accepted
+        elif dashscope_wan27.is_wan27(accepted):  # the media[] protocol [MODELS.md 4]
+            body = dashscope_wan27.check_body(accepted, self.region)
+        else:
+            body = rules.check_body(accepted, self.region)
         if isinstance(body, rules.Refused):
             return error(body.status, body.code, body.message)
         resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
@@ -175,10 +182,10 @@ class DashScopeAPI(QueueDialect):
             shutil.rmtree(work_dir, ignore_errors=True)
             code = refusal_code(refused, body.urls[refused.index])
             return error(400, code, f"Reference {refused.index + 1} cannot be used: {refused.reason}")
-        problem = references_problem(references, self.region)
+        problem = await self._media_problem(body, references, owner, work_dir)
         if problem is not None:
             shutil.rmtree(work_dir, ignore_errors=True)
-            return error(400, "InvalidParameter", f"input.reference_urls: {problem}")
+            return error(400, "InvalidParameter", problem)
 
         record = new_record(
             self.state,
@@ -196,6 +203,26 @@ class DashScopeAPI(QueueDialect):
         self.add_task(record)
         return JSONResponse(
             {"output": {"task_status": "PENDING", "task_id": task_id}, "request_id": request_id}
+        )
+
+    async def _media_problem(
+        self, body: rules.CreateBody, references: list[Any], owner: str, work_dir: Any
+    ) -> str | None:
+        """What the references break together: wan2.6's rules, or wan2.7's media types and voices."""
+        if not isinstance(body, dashscope_wan27.MediaBody):
+            problem = references_problem(references, self.region)
+            return f"input.reference_urls: {problem}" if problem else None
+        problem = dashscope_wan27.media_problem(references, body)
+        if problem:
+            return problem
+        voices = [v for v in body.voices if v]
+        return await check_voices(
+            voices,
+            work_dir,
+            state=self.state,
+            config=self.config,
+            local=lambda url: self.uploads.oss_file(url, owner, body.model),
+            field="input.media[].reference_voice",
         )
 
     # ---------------------------------------------------------------- query and cancel

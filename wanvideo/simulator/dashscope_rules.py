@@ -43,6 +43,10 @@ CONCURRENCY = 5  # tasks in progress at once per account and model [D3]
 
 MODELS = ("wan2.6-r2v", "wan2.6-r2v-flash")  # flash is on the same page [D1]
 STANDARD, FLASH = MODELS
+# Wan 2.7's own protocol (`input.media[]`) lives in `dashscope_wan27` [MODELS.md 4]; its prices
+# are in the regions' tables below: CNY 0.6/1.0 (Beijing), CNY 0.733924/1.100886 (Singapore,
+# USD 0.10/0.15 at the page's own rate) [AP]. Not sold in Virginia (Global) [AP].
+WAN27 = "wan2.7-r2v"
 PROMPT_MAX = 1500  # both models; longer text is truncated silently [D1]
 NEGATIVE_PROMPT_MAX = 500  # truncated silently [D1]
 SEED_MAX = 2147483647  # [D1]
@@ -126,7 +130,7 @@ REGIONS: dict[str, Region] = {
         name="singapore",
         label="Singapore (International)",
         real_base_url="https://dashscope-intl.aliyuncs.com",  # [D1]
-        models=MODELS,  # [D9]
+        models=(*MODELS, WAN27),  # [D9; MODELS.md 4d]
         durations=tuple(range(2, 11)),  # 2-10 [D1]
         images=True,
         # Open point: the EN copies of D4 say Beijing only, the es/pt-br copies of Oct 2026
@@ -135,20 +139,28 @@ REGIONS: dict[str, Region] = {
         currency="USD",
         # The zh page's CNY converted at its own rate: 0.10/0.15, flash 0.05/0.075 with audio,
         # 0.025/0.0375 silent [D2].
-        prices=_prices(("0.10", "0.15"), ("0.05", "0.075"), ("0.025", "0.0375")),
+        prices={
+            **_prices(("0.10", "0.15"), ("0.05", "0.075"), ("0.025", "0.0375")),
+            (WAN27, True, 720): Decimal("0.10"),
+            (WAN27, True, 1080): Decimal("0.15"),
+        },
     ),
     "beijing": Region(
         name="beijing",
         label="China (Beijing)",
         real_base_url="https://dashscope.aliyuncs.com",  # [D1]
-        models=MODELS,  # [D9]
+        models=(*MODELS, WAN27),  # [D9; MODELS.md 4d]
         durations=tuple(range(2, 11)),  # [D1]
         images=True,
         temporary_upload=True,  # [D4]
         currency="CNY",
         # CNY 0.6/1.0, flash 0.3/0.5 with audio, 0.15/0.25 silent [D2]. The free quota of 50 s
         # within 90 days is not simulated.
-        prices=_prices(("0.6", "1.0"), ("0.3", "0.5"), ("0.15", "0.25")),
+        prices={
+            **_prices(("0.6", "1.0"), ("0.3", "0.5"), ("0.15", "0.25")),
+            (WAN27, True, 720): Decimal("0.6"),
+            (WAN27, True, 1080): Decimal("1.0"),
+        },
     ),
     "virginia": Region(
         name="virginia",
@@ -222,7 +234,8 @@ def billed_seconds(video_durations: list[float], output: int) -> Billed:
     """The usage figures of a task with reference videos of `video_durations` seconds.
     Open point: whether input_video_duration is rounded, and how; it is rounded half up here."""
     if video_durations:
-        cap = INPUT_CAPS[len(video_durations)]
+        # wan2.7 takes up to 5 videos: 5 s in all, split evenly beyond EvoLink's table.
+        cap = INPUT_CAPS.get(len(video_durations), Decimal(5) / len(video_durations))
         capped = sum((min(Decimal(str(d)), cap) for d in video_durations), Decimal(0))
     else:
         capped = Decimal(0)

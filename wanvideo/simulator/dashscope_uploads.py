@@ -96,7 +96,7 @@ class DashScopeUploads:
         model = request.query_params.get("model")
         if not model:
             return error(400, "InvalidParameter", "model is required")
-        if model not in rules.MODELS or model not in self.region.models:
+        if model not in self.region.models:  # the region's models include wan2.7-r2v [MODELS.md 4d]
             return error(404, "ModelNotFound", rules.MODEL_NOT_FOUND)
         if not self.region.temporary_upload:
             # Open point: what Virginia answers is unknown; the simulator refuses plainly.

@@ -186,6 +186,19 @@ def _check(index: int, path: Path, limits: MediaLimits) -> tuple[str, float, flo
     return "video", duration, fps
 
 
+async def fetch_reference(
+    index: int,
+    url: str,
+    work_dir: Path,
+    state: SimState,
+    config: SimConfig,
+    limits: MediaLimits,
+    local: LocalLookup | None = None,
+) -> Path:
+    """One reference (or voice) made local, unchecked: an upload of ours, or a fetched link."""
+    return await _local(index, url, work_dir, state, config, limits, local)
+
+
 async def _resolve(
     index: int,
     url: str,

@@ -169,7 +169,7 @@ class SimTask:
         body: dict[str, Any] = {
             "created": int(self.created),
             "id": self.id,
-            "model": _RULES.model,
+            "model": self.extra.get("model") or _RULES.model,
             "object": "video.generation.task",
             "progress": progress,
             "status": status,

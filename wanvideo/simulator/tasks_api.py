@@ -26,6 +26,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import evolink_wan27
 from .auth import api_key, auth_error
 from .billing import charge
 from .config import SimConfig
@@ -34,10 +35,15 @@ from .references import Reference, ReferenceRefused, resolve_references
 from .render import OUTPUT_SIZES, render_video
 from .state import SimState, SimTask, new_task_id, owner_id
 from .validation import Refusal, check_create
+from .voices import check_voices
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._-]{16,96}")
+
+
+class _VoiceRefused(Exception):
+    """A voice the provider would refuse (its words)."""
 
 
 class TaskAPI:
@@ -80,9 +86,12 @@ class TaskAPI:
             payload = json.loads(await request.body() or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
             return self._refuse(Refusal(400, "The request body is not valid JSON"))
-        refusal = check_create(
-            payload, self.config.rules, allow_loopback_callbacks=self.config.allow_private_urls
-        )
+        loopback = self.config.allow_private_urls
+        wan27 = evolink_wan27.is_wan27(payload)
+        if wan27:
+            refusal = evolink_wan27.check(payload, allow_loopback_callbacks=loopback)
+        else:
+            refusal = check_create(payload, self.config.rules, allow_loopback_callbacks=loopback)
         if refusal is not None:
             return self._refuse(refusal)
 
@@ -98,12 +107,18 @@ class TaskAPI:
         task_id = new_task_id(time.time())
         work_dir = self.state.results_dir / task_id
         try:
-            references = await resolve_references(
-                payload["video_urls"], work_dir, state=self.state, config=self.config
-            )
+            if wan27:
+                references = await self._wan27_references(payload, work_dir)
+            else:
+                references = await resolve_references(
+                    payload["video_urls"], work_dir, state=self.state, config=self.config
+                )
         except ReferenceRefused as refused:
             shutil.rmtree(work_dir, ignore_errors=True)
             return self._refuse(Refusal(400, refused.message, "video_urls"))
+        except _VoiceRefused as refused:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            return self._refuse(Refusal(400, str(refused), "audio_urls"))
         async with self._create_lock:
             replay = self._replay(owner, idem, fingerprint)
             if replay is not None:
@@ -120,6 +135,28 @@ class TaskAPI:
         if record.failure is None:
             self.renderer.submit(self._render, record)
         return JSONResponse(response)
+
+    async def _wan27_references(self, payload: dict[str, Any], work_dir: Any) -> list[Reference]:
+        """wan2.7's videos, then images, checked as that model takes them [MODELS.md 3], and its voices."""
+        body = evolink_wan27.with_defaults(payload)
+        references = await resolve_references(
+            [*body["video_urls"], *body["image_urls"]],
+            work_dir,
+            state=self.state,
+            config=self.config,
+            limits=evolink_wan27.LIMITS,
+        )
+        kinds = ["video"] * len(body["video_urls"]) + ["image"] * len(body["image_urls"])
+        for index, (reference, kind) in enumerate(zip(references, kinds, strict=True)):
+            if reference.kind != kind:
+                field = f"{kind}_urls"
+                raise ReferenceRefused(index, f"{field} holds a {reference.kind}, not a {kind}")
+        problem = await check_voices(
+            body["audio_urls"], work_dir, state=self.state, config=self.config, field="audio_urls"
+        )
+        if problem:
+            raise _VoiceRefused(problem)
+        return references
 
     def _replay(self, owner: str, idem: str | None, fingerprint: str) -> Response | None:
         """The stored answer to a repeated Idempotency-Key, a refusal if reused, else None."""
@@ -150,8 +187,13 @@ class TaskAPI:
         idem: str | None,
     ) -> SimTask:
         rules = self.config.rules
-        body = rules.with_defaults(payload)
-        durations = [r.duration for r in references]
+        wan27 = evolink_wan27.is_wan27(payload)
+        body = evolink_wan27.with_defaults(payload) if wan27 else rules.with_defaults(payload)
+        durations = [r.duration for r in references if r.kind == "video"]
+        if wan27:
+            credits = evolink_wan27.charge(durations, body["quality"], int(body["duration"]))
+        else:
+            credits = charge(durations, body["quality"], int(body["duration"]), rules.input_caps)
         failure = None
         with self.state.lock:
             if self.state.pending_failures:
@@ -168,14 +210,13 @@ class TaskAPI:
             duration=int(body["duration"]),
             shot_type=body["model_params"]["shot_type"],
             callback_url=body.get("callback_url"),
-            credits_reserved=float(
-                charge(durations, body["quality"], int(body["duration"]), rules.input_caps)
-            ),
-            reference_durations=list(durations),
+            credits_reserved=float(credits),
+            reference_durations=[r.duration for r in references],
             reference_paths=[str(r.path) for r in references],
             idempotency_key=idem,
             failure=failure,
             render_path=self.state.results_dir / f"{task_id}.mp4",
+            extra={"model": body.get("model"), "request": payload},  # what the provider received
         )
         if failure is not None:
             record.render_done = True

@@ -72,6 +72,8 @@ class TaskRecord:
     # profile name, which holds its region) it rebuilds the task's profile after a
     # restart. None: a record from before schema v4 without a model (the provider's default).
     model: str | None = None
+    # The seed the provider reports it used (schema v6), else the one asked for; None: unknown.
+    seed: int | None = None
 
     @classmethod
     def new(

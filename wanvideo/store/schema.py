@@ -77,6 +77,10 @@ MIGRATIONS: list[str] = [
         updated_at REAL NOT NULL
     )
     """,
+    # v6: the seed the provider reports it used (issue 17: "same seed"); NULL where none was reported.
+    """
+    ALTER TABLE tasks ADD COLUMN seed INTEGER
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -105,6 +105,16 @@ def request_summary(request: GenerationRequest, probed: Probed | None = None) ->
         "reference_starts": list(request.reference_starts),
         PREPARED_FILES: prepared,
         "model": request.model,
+        # issue 17: images after the videos (names, then links), each character's voice (a
+        # name or None) and the controls as asked (None: the model's default).
+        "images": [Path(i).name for i in request.images] + list(request.image_urls),
+        "image_urls": list(request.image_urls),
+        "voices": [Path(v).name if v else None for v in request.voices],
+        "seed": request.seed,
+        "negative_prompt": request.negative_prompt,
+        "prompt_extend": request.prompt_extend,
+        "audio": request.audio,
+        "watermark": request.watermark,
     }
 
 
@@ -139,6 +149,7 @@ def snapshot_event(record: TaskRecord, now: float | None = None) -> Event:
             credits_charged=record.credits_charged,
             estimate=estimate_of(record),
             billed_seconds=Decimal(billed) if billed is not None else None,
+            seed=record.seed,
         )
     if record.is_final or record.status == NEEDS_KEY:
         return Failed(
@@ -291,6 +302,8 @@ class EventRecorder:
                 if known is not None:
                     sent = {"prompt": event.sent_prompt, "model": event.model}
                     changes["request"] = {**known.request, "sent": sent}
+            if event.seed is not None:
+                changes["seed"] = event.seed
             self.update(
                 record_id,
                 task_id=event.task_id,
@@ -367,6 +380,8 @@ class EventRecorder:
             )
             return Step(Outcome.RETRY_DOWNLOAD)
         billed: dict[str, Any] = {}
+        if event.seed is not None:
+            billed["seed"] = event.seed  # the provider's own seed replaces the one asked for
         if event.billed_seconds is not None:
             # The provider's own billed seconds, kept beside the estimate they are compared with.
             billed["estimate"] = {
@@ -397,6 +412,7 @@ class EventRecorder:
             credits_charged=event.credits_charged,
             estimate=event.estimate or (estimate_of(updated) if updated else None),
             billed_seconds=event.billed_seconds,
+            seed=event.seed,
         )
         return Step(Outcome.DONE, done)
 
