@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..error_base import WanError
 from ..limits import (
     IMAGE_FORMATS,
     MAX_IMAGE_BYTES,
@@ -303,12 +304,11 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-class ImageFixError(Exception):
+class ImageFixError(WanError):
     """An image could not be fixed; `message` says why (a catalogue Message, no server path)."""
 
     def __init__(self, message: Message) -> None:
         super().__init__(message)
-        self.message = message
 
 
 async def prepare_image(

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..error_base import WanError
 from ..limits import (
     MAX_VOICE_BYTES,
     MAX_VOICE_SECONDS,
@@ -194,12 +195,11 @@ async def probe_voice_local(
         return check_voice(VoiceProbe(name=name, source=str(path), reader_failure=exc.reason))
 
 
-class VoiceFixError(Exception):
+class VoiceFixError(WanError):
     """A voice could not be converted; `message` says why (a catalogue Message)."""
 
     def __init__(self, message: Message) -> None:
         super().__init__(message)
-        self.message = message
 
 
 def _digest(path: Path) -> str:

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..error_base import WanError
+
 CHUNK = 256 * 1024  # bytes read or sent at a time
 
 
-class StorageError(OSError):
+class StorageError(WanError, OSError):
     """The store refused or could not be reached (an OSError, like a failed disk write)."""
 
 

@@ -15,8 +15,10 @@ from tests.videos import make_video
 from wanvideo.events import Probed
 from wanvideo.job import check_references
 from wanvideo.media import PreparedClips, default_clips, use_clips
-from wanvideo.providers import get_profile
+from wanvideo.providers import WAN27, get_profile
 from wanvideo.settings import Settings, load_settings
+
+IMAGES_PICK = get_profile("demo").with_model(WAN27)  # a pick that takes images and voices
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def site(server: ServerState) -> Iterator[str]:
 def check(inputs: dict[str, Path], settings: Settings, **kwargs: object) -> Probed:
     kwargs.setdefault("fix", True)
     videos = [str(inputs["clip.mp4"])]
-    return asyncio.run(check_references(videos, [], "720p", 5, get_profile("demo"), settings, **kwargs))  # type: ignore[arg-type]
+    return asyncio.run(check_references(videos, [], "720p", 5, IMAGES_PICK, settings, **kwargs))  # type: ignore[arg-type]
 
 
 def ids(messages: tuple[str, ...]) -> list[str]:
@@ -143,7 +145,7 @@ def test_images_alone_are_priced_on_the_output_seconds(
     inputs: dict[str, Path], settings: Settings, clips: PreparedClips
 ) -> None:
     probed = asyncio.run(
-        check_references([], [], "720p", 5, get_profile("demo"), settings, images=[str(inputs["plain.jpg"])])
+        check_references([], [], "720p", 5, IMAGES_PICK, settings, images=[str(inputs["plain.jpg"])])
     )
     assert probed.problems == () and probed.estimate is not None
     assert probed.estimate.input_seconds == 0 and probed.estimate.output_seconds == 5
