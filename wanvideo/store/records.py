@@ -4,7 +4,6 @@ owner-scoped reads) and its SQLite implementation on the shared connection."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -182,7 +181,10 @@ _DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
 
 
 class SQLiteRecords(RecordStore):
-    """The `tasks` table. `video_path` is stored relative to the data folder."""
+    """The `tasks` table. `video_path` is stored relative to the data folder. The SQL is
+    written with `?` marks and is PostgreSQL's too (`pg_store` overrides what differs)."""
+
+    INSERT_ORDER = "rowid"  # the column that orders rows by insertion (ties of created_at)
 
     def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
@@ -209,7 +211,7 @@ class SQLiteRecords(RecordStore):
             row[name] = value
         return row
 
-    def _from_row(self, row: sqlite3.Row) -> TaskRecord:
+    def _from_row(self, row: Mapping[str, Any]) -> TaskRecord:
         values: dict[str, Any] = {}
         for name in _COLUMNS:
             value = row[name]
@@ -237,7 +239,7 @@ class SQLiteRecords(RecordStore):
         self.insert_in(self.db.conn(), record)
         return record
 
-    def insert_in(self, conn: sqlite3.Connection, record: TaskRecord) -> None:
+    def insert_in(self, conn: Any, record: TaskRecord) -> None:
         """Insert within the caller's transaction on `conn` (the spend reservation's)."""
         if "api_key" in record.request:
             raise StoreError("a task record never holds an API key")
@@ -267,7 +269,8 @@ class SQLiteRecords(RecordStore):
 
     def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
         return self._select(
-            "SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)
+            f"SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, {self.INSERT_ORDER} DESC LIMIT ?",
+            (owner, limit),
         )
 
     def unfinished(self) -> list[TaskRecord]:

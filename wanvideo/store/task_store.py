@@ -1,7 +1,8 @@
-"""`SQLiteTaskStore`: the concerns (records, leases, spend, links) over one SQLite
-connection per thread, behind the `TaskStoreBase` contract. Each method hands over to the
-concern that owns it; a write that spans concerns (a record inserted within the budget) is
-one transaction on the one connection (`SQLiteSpend` inserts through `SQLiteRecords`)."""
+"""`ComposedTaskStore`: the concerns (records, leases, spend, links) over one database,
+behind the `TaskStoreBase` contract; each method hands over to the concern that owns it. A
+write that spans concerns (a record inserted within the budget) is one transaction on the one
+database (the spend part inserts through the records part). `SQLiteTaskStore` composes the
+SQLite parts (one connection per thread); `pg_store.PostgresTaskStore` the PostgreSQL ones."""
 
 from __future__ import annotations
 
@@ -13,32 +14,27 @@ from typing import Any
 
 from ..budget import Limits, Usage
 from .base import TaskStoreBase
-from .leases import SQLiteLeases
-from .links import Link, SQLiteLinks
-from .records import SQLiteRecords, TaskRecord
-from .schema import schema_version
-from .spend import SQLiteSpend
+from .leases import LeaseStore, SQLiteLeases
+from .links import Link, LinkStore, SQLiteLinks
+from .records import RecordStore, SQLiteRecords, TaskRecord
+from .spend import SpendStore, SQLiteSpend
 from .sqlite import SQLiteDatabase
 
 
-class SQLiteTaskStore(TaskStoreBase):
-    """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
+class ComposedTaskStore(TaskStoreBase):
+    """The contract, each method handed to its concern; a backend sets the parts."""
 
-    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
-        self.db = SQLiteDatabase(path, busy_timeout=busy_timeout)
-        self.path = self.db.path
-        self.base_dir = self.db.base_dir
-        self.busy_timeout = busy_timeout
-        self.task_records = SQLiteRecords(self.db)
-        self.leases = SQLiteLeases(self.db)
-        self.spend = SQLiteSpend(self.db, self.task_records)
-        self.links = SQLiteLinks(self.db)
+    db: Any
+    task_records: RecordStore
+    leases: LeaseStore
+    spend: SpendStore
+    links: LinkStore
 
     def close(self) -> None:
         self.db.close()
 
     def schema_version(self) -> int:
-        return schema_version(self.db.conn())
+        return int(self.db.schema_version())
 
     # records -----------------------------------------------------------------------
     def insert(self, record: TaskRecord) -> TaskRecord:
@@ -103,6 +99,20 @@ class SQLiteTaskStore(TaskStoreBase):
 
     def delete_expired_links(self, now: float) -> int:
         return self.links.delete_expired_links(now)
+
+
+class SQLiteTaskStore(ComposedTaskStore):
+    """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
+        self.db = SQLiteDatabase(path, busy_timeout=busy_timeout)
+        self.path = self.db.path
+        self.base_dir = self.db.base_dir
+        self.busy_timeout = busy_timeout
+        self.task_records = SQLiteRecords(self.db)
+        self.leases = SQLiteLeases(self.db)
+        self.spend = SQLiteSpend(self.db, self.task_records)
+        self.links = SQLiteLinks(self.db)
 
 
 TaskStore = SQLiteTaskStore

@@ -37,7 +37,7 @@ from ..task_status import NEEDS_KEY, SUBMITTED
 from ..timings import SWEEP_EVERY
 from .following import Following
 from .keys import KeyCustody, plain_key
-from .leases import TTL, LeaseKeeper
+from .leases import LeaseKeeper, renew_every
 from .loop_thread import LoopThread
 from .profiles import Profiles
 from .recorder import EventRecorder, request_summary
@@ -66,8 +66,8 @@ class TaskManager:
         download_retry_delays: Sequence[float] = DOWNLOAD_RETRY_DELAYS,
         rewatch_delay: float = 10.0,
         rewatch_max_delay: float = 600.0,
-        lease_ttl: float = TTL,
-        sweep_every: float = SWEEP_EVERY,
+        lease_ttl: float | None = None,
+        sweep_every: float | None = None,
         base_url_for: Callable[[str, str | None], str] | None = None,
     ) -> None:
         """`base_url_for(dialect, region)`: in demo mode, the base URL of that dialect's
@@ -82,6 +82,8 @@ class TaskManager:
         self.schedule = RetrySchedule.of(
             download_retry_delays, rewatch_delay, rewatch_max_delay, link_lifetime=max_task_age
         )
+        lease_ttl = settings.lease_seconds if lease_ttl is None else lease_ttl
+        sweep_every = min(SWEEP_EVERY, renew_every(lease_ttl)) if sweep_every is None else sweep_every
         self.leases = LeaseKeeper(store, ttl=lease_ttl)
         self.following = Following(self.get)
         self.events, self.changes = self.following.events, self.following.changes
