@@ -54,7 +54,7 @@ class AppContext:
             settings=settings,
             profile=profile,
             manager=manager,
-            identity=Identity.for_settings(settings),
+            identity=Identity.for_settings(settings, shared=manager.store.shared_secret),
             clips=clips,
             choice=ProviderChoice(configured=profile, demo=settings.is_demo),
             simulators=simulators,

@@ -172,3 +172,30 @@ def test_a_database_of_a_newer_app_is_refused(pg_url: str, tmp_path: Path) -> No
         conn.execute("INSERT INTO schema_migrations VALUES (999, 0, 'a newer app')")
     with pytest.raises(StoreError, match="newer than this app"):
         PostgresTaskStore(pg_url, base_dir=tmp_path)
+
+
+def test_replicas_with_their_own_folders_share_the_identity_through_postgresql(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Without WAN_SESSION_SECRET each data folder would make its own secrets, so a visitor
+    signed by one replica (and its browser state) would be a stranger to the other."""
+    from wanvideo.identity import Identity
+    from wanvideo.settings import load_settings
+    from wanvideo.store import TaskStore
+    from wanvideo.store.pg_store import PostgresTaskStore
+
+    idents = []
+    for name in ("a", "b"):
+        store = PostgresTaskStore(pg_url, base_dir=tmp_path / name, pool_size=2)
+        settings = load_settings({"WAN_DATA_DIR": str(tmp_path / name)})
+        idents.append(Identity.for_settings(settings, shared=store.shared_secret))
+        store.close()
+    a, b = idents
+    value = a.new_value()
+    assert b.anonymous_owner(value) == a.anonymous_owner(value) is not None
+    assert a.browser_secret == b.browser_secret
+    assert not (tmp_path / "a" / "session_secret").exists()  # kept in the database, not a folder
+
+    sqlite = TaskStore(tmp_path / "c" / "tasks.sqlite3")
+    assert sqlite.shared_secret("session_secret", lambda: b"x" * 64) is None  # the folder's file
+    sqlite.close()

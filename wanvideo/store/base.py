@@ -3,6 +3,8 @@ A second backend (PostgreSQL) implements each concern and composes them like `SQ
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .leases import LeaseStore
 from .links import LinkStore
 from .records import RecordStore
@@ -14,3 +16,9 @@ class TaskStoreBase(RecordStore, LeaseStore, SpendStore, LinkStore):
 
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release connections (optional)."""
+
+    def shared_secret(self, name: str, make: Callable[[], bytes]) -> bytes | None:
+        """A secret every app process on this store shares (`identity.py`'s), made with `make`
+        by the first that asks. None: this store keeps none, and the data folder's file is
+        used (SQLite: the processes on one data folder share that file already)."""
+        return None

@@ -23,7 +23,8 @@ MIGRATION_LOCK = 0x57414E_01  # "WAN" 01
 SPEND_LOCK = 0x57414E_02
 
 PG_MIGRATIONS: list[str] = [
-    # v1: tasks (with the spend guard's and the model's columns) and links
+    # v1: tasks (with the spend guard's and the model's columns), links, and the secrets every
+    # replica shares (the identity's, which one replica would otherwise keep in its data folder)
     """
     CREATE TABLE tasks (
         seq BIGSERIAL UNIQUE,
@@ -68,6 +69,10 @@ PG_MIGRATIONS: list[str] = [
         path TEXT
     );
     CREATE INDEX links_record ON links (record_id, kind);
+    CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
     """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)

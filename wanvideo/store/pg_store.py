@@ -15,7 +15,7 @@ database (`WAN_DATABASE_URL`). Each concern is its SQLite part with the same SQL
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,8 @@ class PostgresLinks(SQLiteLinks):
 
 class PostgresTaskStore(ComposedTaskStore):
     """Every record on one PostgreSQL database; `base_dir` is the data folder that saved
-    videos' paths are kept relative to (each replica's own)."""
+    videos' paths are kept relative to (each replica's own). The identity's secrets are kept
+    here too (`shared_secret`), so every replica signs and reads the same owner ids."""
 
     def __init__(self, url: str, *, base_dir: Path | str, pool_size: int | None = None) -> None:
         sized = {} if pool_size is None else {"pool_size": pool_size}
@@ -83,3 +84,12 @@ class PostgresTaskStore(ComposedTaskStore):
         self.leases = PostgresLeases(self.db)  # type: ignore[arg-type]
         self.spend = PostgresSpend(self.db, self.task_records)  # type: ignore[arg-type]
         self.links = PostgresLinks(self.db)  # type: ignore[arg-type]
+
+    def shared_secret(self, name: str, make: Callable[[], bytes]) -> bytes | None:
+        conn = self.db.conn()
+        conn.execute(
+            "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, make().decode()),
+        )
+        row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0]).encode()
