@@ -199,3 +199,47 @@ def test_replicas_with_their_own_folders_share_the_identity_through_postgresql(
     sqlite = TaskStore(tmp_path / "c" / "tasks.sqlite3")
     assert sqlite.shared_secret("session_secret", lambda: b"x" * 64) is None  # the folder's file
     sqlite.close()
+
+
+def test_a_wake_published_by_one_replica_is_heard_by_the_other(pg_url: str, tmp_path: Path) -> None:
+    """A provider's callback reaches the replica the balancer picks; the one watching the task
+    hears it through NOTIFY (wanvideo/watcher/wakes.py relays it)."""
+    from wanvideo.store.pg_store import PostgresTaskStore
+
+    one = PostgresTaskStore(pg_url, base_dir=tmp_path, pool_size=2)
+    two = PostgresTaskStore(pg_url, base_dir=tmp_path, pool_size=2)
+    heard: list[str] = []
+    got = threading.Event()
+    stop = two.listen_wakes(lambda rid: (heard.append(rid), got.set()))
+    assert stop is not None
+    try:
+        one.publish_wake("rec-1")
+        assert got.wait(5) and heard == ["rec-1"]
+    finally:
+        stop()
+        one.close()
+        two.close()
+
+
+def test_the_wake_relay_wakes_here_or_asks_the_other_replicas() -> None:
+    from wanvideo.watcher.wakes import WakeRelay
+
+    published: list[str] = []
+
+    class Store:
+        def publish_wake(self, record_id: str) -> None:
+            published.append(record_id)
+
+        def listen_wakes(self, heard):
+            return None  # SQLite: no relay
+
+    class Runner:
+        def wake(self, record_id: str) -> bool:
+            return record_id == "watched-here"
+
+    relay = WakeRelay(Store(), Runner(), lambda fn: fn())  # type: ignore[arg-type]
+    relay.start()
+    relay.wake("watched-here")
+    relay.wake("watched-elsewhere")
+    relay.stop()
+    assert published == ["watched-elsewhere"]

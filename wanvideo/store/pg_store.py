@@ -9,7 +9,9 @@ database (`WAN_DATABASE_URL`). Each concern is its SQLite part with the same SQL
   the day's usage and inserts, so reservations from every replica run one at a time and the
   daily and per-visitor limits hold across replicas (SQLite's `BEGIN IMMEDIATE` does this for
   the processes on one file);
-- the model a request named is read with `->>` (SQLite's `json_extract`).
+- the model a request named is read with `->>` (SQLite's `json_extract`);
+- a provider's wake-up that reached a replica not watching its task is relayed to the others
+  (`LISTEN`/`NOTIFY`, `pg_wakes.py`); SQLite's processes on one machine relay none.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..task_status import COMPLETED
 from .leases import SQLiteLeases
 from .links import SQLiteLinks
 from .pg_schema import SPEND_LOCK
+from .pg_wakes import WakeListener, publish
 from .postgres import PostgresDatabase
 from .records import SQLiteRecords
 from .spend import SQLiteSpend
@@ -78,12 +81,19 @@ class PostgresTaskStore(ComposedTaskStore):
 
     def __init__(self, url: str, *, base_dir: Path | str, pool_size: int | None = None) -> None:
         sized = {} if pool_size is None else {"pool_size": pool_size}
+        self.url = url  # the wake listener's own connection
         self.db = PostgresDatabase(url, base_dir=base_dir, **sized)
         self.base_dir = self.db.base_dir
         self.task_records = PostgresRecords(self.db)  # type: ignore[arg-type]
         self.leases = PostgresLeases(self.db)  # type: ignore[arg-type]
         self.spend = PostgresSpend(self.db, self.task_records)  # type: ignore[arg-type]
         self.links = PostgresLinks(self.db)  # type: ignore[arg-type]
+
+    def publish_wake(self, record_id: str) -> None:
+        publish(self.db.conn(), record_id)
+
+    def listen_wakes(self, heard: Callable[[str], None]) -> Callable[[], None] | None:
+        return WakeListener(self.url, heard).start().stop
 
     def shared_secret(self, name: str, make: Callable[[], bytes]) -> bytes | None:
         conn = self.db.conn()
