@@ -97,8 +97,9 @@ class Cluster:
         stop(self.apps.pop(name).process, signal.SIGKILL)
 
     def stop_all(self) -> None:
-        for name in list(self.apps):
-            stop(self.apps.pop(name).process)
+        apps, self.apps = list(self.apps.values()), {}
+        with ThreadPoolExecutor(max(1, len(apps))) as pool:  # they shut down side by side
+            list(pool.map(lambda app: stop(app.process), apps))
 
 
 @pytest.fixture(scope="module")
