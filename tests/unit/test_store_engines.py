@@ -243,3 +243,16 @@ def test_the_wake_relay_wakes_here_or_asks_the_other_replicas() -> None:
     relay.wake("watched-elsewhere")
     relay.stop()
     assert published == ["watched-elsewhere"]
+
+
+def test_a_database_restart_costs_new_connections_not_a_failed_request(postgres, tmp_path: Path) -> None:
+    from wanvideo.store.pg_store import PostgresTaskStore
+
+    store = PostgresTaskStore(postgres.new_database(), base_dir=tmp_path, pool_size=2)
+    try:
+        record = store.insert(_record())
+        postgres.restart()  # every pooled connection is now dead
+        assert store.get(record.id) == record
+        assert store.claim(record.id, "w1", ttl=60)
+    finally:
+        store.close()

@@ -110,6 +110,9 @@ class PostgresDatabase:
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "row_factory": _row_factory},
+            # A connection is checked as it is handed out, so a database restart (or failover)
+            # costs new connections, never a failed request.
+            check=ConnectionPool.check_connection,
             open=False,
             name="wan-store",
         )
