@@ -25,6 +25,7 @@ from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
 from wanvideo.fsutil import make_private  # noqa: E402
 from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
+from wanvideo.store import StoreError  # noqa: E402
 from wanvideo.store.factory import open_store  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
 
@@ -94,7 +95,10 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as exc:  # one readable line naming the setting, no traceback
         raise SystemExit(f"Cannot start: {exc}") from None
-    app = create(settings)
+    try:
+        app = create(settings)
+    except StoreError as exc:  # the database cannot be used: one line, no traceback
+        raise SystemExit(f"Cannot start: {exc}") from None
     try:
         app.launch()
     finally:

@@ -256,3 +256,18 @@ def test_a_database_restart_costs_new_connections_not_a_failed_request(postgres,
         assert store.claim(record.id, "w1", ttl=60)
     finally:
         store.close()
+
+
+def test_an_unreachable_database_is_named_without_its_password(tmp_path: Path) -> None:
+    import socket
+
+    from wanvideo.store import StoreError
+    from wanvideo.store.pg_store import PostgresTaskStore
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://wan:hunter2-secret@127.0.0.1:{port}/wan"
+    with pytest.raises(StoreError) as info:
+        PostgresTaskStore(url, base_dir=tmp_path, connect_timeout=1.0)
+    assert f"127.0.0.1:{port}/wan" in str(info.value) and "hunter2" not in str(info.value)

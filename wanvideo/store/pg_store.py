@@ -79,10 +79,10 @@ class PostgresTaskStore(ComposedTaskStore):
     videos' paths are kept relative to (each replica's own). The identity's secrets are kept
     here too (`shared_secret`), so every replica signs and reads the same owner ids."""
 
-    def __init__(self, url: str, *, base_dir: Path | str, pool_size: int | None = None) -> None:
-        sized = {} if pool_size is None else {"pool_size": pool_size}
+    def __init__(self, url: str, *, base_dir: Path | str, **pool: Any) -> None:
+        """`pool`: `pool_size`, `connect_timeout` (`PostgresDatabase`)."""
         self.url = url  # the wake listener's own connection
-        self.db = PostgresDatabase(url, base_dir=base_dir, **sized)
+        self.db = PostgresDatabase(url, base_dir=base_dir, **pool)
         self.base_dir = self.db.base_dir
         self.task_records = PostgresRecords(self.db)  # type: ignore[arg-type]
         self.leases = PostgresLeases(self.db)  # type: ignore[arg-type]

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from psycopg import Connection, Cursor
-from psycopg_pool import ConnectionPool
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .pg_schema import current_version, migrate
 from .schema import StoreError
@@ -100,10 +101,26 @@ class Session:
             return Bound(conn).execute(sql, params)
 
 
+def where(url: str) -> str:
+    """host:port/database of a URL, for messages (never its user or password)."""
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:
+        return "an unreadable URL"
+    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+
+
 class PostgresDatabase:
     """One PostgreSQL database shared by every replica; migrated on open."""
 
-    def __init__(self, url: str, *, base_dir: Path | str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        base_dir: Path | str,
+        pool_size: int = POOL_SIZE,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
         self.base_dir = Path(base_dir).resolve()  # saved videos' paths are kept relative to it
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url,
@@ -116,7 +133,14 @@ class PostgresDatabase:
             open=False,
             name="wan-store",
         )
-        self.pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        try:
+            self.pool.open(wait=True, timeout=connect_timeout)
+        except PoolTimeout:
+            self.pool.close()
+            raise StoreError(
+                f"the database of WAN_DATABASE_URL ({where(url)}) did not answer within "
+                f"{connect_timeout:g} s; check that it runs and the URL's host, port, user and password"
+            ) from None
         self._session = Session(self.pool)
         try:
             with self.pool.connection() as conn:
