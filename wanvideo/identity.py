@@ -12,7 +12,9 @@
     visitor_id(user=None, peer="1.2.3.4", forwarded_for=None, on_space=False)  # "ip:1.2.3.4"
 
 The server secret is `WAN_SESSION_SECRET` (at least `MIN_SECRET_BYTES`; the settings refuse a
-shorter one) or a random secret created once in the data folder (mode 0600). Several workers
+shorter one) or a random secret created once in the data folder (mode 0600), or in the
+database when replicas share PostgreSQL (`for_settings(settings, shared=store.shared_secret)`,
+the first replica's wins, so replicas with their own folders agree). Several workers
 starting at once agree on one file: each stages a complete private file and publishes it with a
 hard link, which fails when the name exists; losers read the winner's complete file.
 
