@@ -50,7 +50,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> str | None:
+def run_as_user() -> str | None:
     """The user to run the server as: None when we are not root."""
     if os.geteuid() != 0:
         return None
@@ -162,7 +162,7 @@ def postgres() -> Iterator[PostgresServer]:
         _missing("psycopg is not installed (pip install -r requirements.txt)")
     assert bindir is not None
     folder = Path(tempfile.mkdtemp(prefix="wan-pg-"))
-    server = PostgresServer(bindir=bindir, folder=folder, port=_free_port(), user=_run_as())
+    server = PostgresServer(bindir=bindir, folder=folder, port=_free_port(), user=run_as_user())
     server.start()
     yield server
     server.stop()
