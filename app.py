@@ -25,7 +25,8 @@ from components import layout  # noqa: E402
 from components.context import AppContext  # noqa: E402
 from wanvideo.fsutil import make_private  # noqa: E402
 from wanvideo.settings import Settings, SettingsError, load_settings  # noqa: E402
-from wanvideo.store import TaskStore  # noqa: E402
+from wanvideo.store import StoreError  # noqa: E402
+from wanvideo.store.factory import open_store  # noqa: E402
 from wanvideo.watcher import TaskManager  # noqa: E402
 
 if TYPE_CHECKING:
@@ -51,9 +52,6 @@ class App:
             self.simulators.stop()
 
 
-DB_FILE = "tasks.sqlite3"
-
-
 def create(settings: Settings) -> App:
     make_private(settings.data_dir)  # first: everything written under it is the app user's only
     simulator = simulators = None
@@ -75,7 +73,7 @@ def create(settings: Settings) -> App:
     settings.videos_dir.mkdir(parents=True, exist_ok=True)
     # In demo mode a task on another dialect resumes after a restart on that dialect's simulator.
     base_url_for = simulators.base_url if simulators is not None else None
-    manager = TaskManager(settings, TaskStore(settings.data_dir / DB_FILE), base_url_for=base_url_for).start()
+    manager = TaskManager(settings, open_store(settings), base_url_for=base_url_for).start()
     ctx = AppContext.create(settings, manager, simulators=simulators)
     return App(ctx=ctx, demo=layout.build(ctx), manager=manager, simulator=simulator, simulators=simulators)
 
@@ -97,7 +95,10 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as exc:  # one readable line naming the setting, no traceback
         raise SystemExit(f"Cannot start: {exc}") from None
-    app = create(settings)
+    try:
+        app = create(settings)
+    except StoreError as exc:  # the database cannot be used: one line, no traceback
+        raise SystemExit(f"Cannot start: {exc}") from None
     try:
         app.launch()
     finally:

@@ -59,7 +59,7 @@ class AppContext:
             settings=settings,
             profile=profile,
             manager=manager,
-            identity=Identity.for_settings(settings),
+            identity=Identity.for_settings(settings, shared=manager.store.shared_secret),
             clips=clips,
             choice=choice,
             service=Service(settings, choice, manager, run_profile=run_profile),

@@ -26,5 +26,18 @@ if ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
   fi
 fi
 
+# PostgreSQL for the tests of WAN_DATABASE_URL (tests/engines/postgres.py starts its own server
+# with initdb + pg_ctl in a temporary folder; Debian puts them in /usr/lib/postgresql/<v>/bin).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing Debian's postgresql for the database tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "warning: PostgreSQL is missing and cannot be installed (not root); its tests will fail under CI=true" >&2
+  fi
+fi
+
 python -m pip install -q -r requirements-dev.txt
 python -m pytest -n 2 --dist loadfile "$@"

@@ -21,6 +21,10 @@ import os
 import shutil
 import tempfile
 
+# A real PostgreSQL started on first use (`postgres`, `pg_url`) and the store on each backend
+# (`store`, `open_store`).
+pytest_plugins = ["tests.engines.postgres", "tests.engines.stores"]
+
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 if _WORKER or "GRADIO_TEMP_DIR" not in os.environ:

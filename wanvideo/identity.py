@@ -12,7 +12,9 @@
     visitor_id(user=None, peer="1.2.3.4", forwarded_for=None, on_space=False)  # "ip:1.2.3.4"
 
 The server secret is `WAN_SESSION_SECRET` (at least `MIN_SECRET_BYTES`; the settings refuse a
-shorter one) or a random secret created once in the data folder (mode 0600). Several workers
+shorter one) or a random secret created once in the data folder (mode 0600), or in the
+database when replicas share PostgreSQL (`for_settings(settings, shared=store.shared_secret)`,
+the first replica's wins, so replicas with their own folders agree). Several workers
 starting at once agree on one file: each stages a complete private file and publishes it with a
 hard link, which fails when the name exists; losers read the winner's complete file.
 
@@ -50,6 +52,8 @@ _ANON = re.compile(r"^anon:[0-9a-f]{32}$")
 _API = re.compile(r"^api:[0-9a-f]{32}$")
 _HF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # about 16 MB and tens of ms per guess
+# A store's `shared_secret(name, make)`: the secret every replica shares, or None.
+SharedSecrets = Callable[[str, Callable[[], bytes]], "bytes | None"]
 _PUBLISH_WAIT = 5.0  # seconds a loser waits for the winner's file (no-hard-link fallback only)
 
 
@@ -172,22 +176,28 @@ class Identity:
     # ---------------------------------------------------------------- per app
 
     @classmethod
-    def for_settings(cls, settings: Any) -> Identity:
-        """The app's identity: WAN_SESSION_SECRET, else the data folder's secret (cached)."""
+    def for_settings(cls, settings: Any, shared: SharedSecrets | None = None) -> Identity:
+        """The app's identity: WAN_SESSION_SECRET, else the data folder's secret (cached).
+        With `shared` (the store's `shared_secret`, PostgreSQL) the secrets it keeps win over
+        the data folder's, so replicas with their own folders agree on them."""
         data_dir = Path(settings.data_dir)
         configured = getattr(settings, "session_secret", None)
         secret = (
             configured.get_secret_value().encode() if configured and configured.get_secret_value() else None
         )
-        cache_key = (str(data_dir.resolve()), hashlib.sha256(secret or b"").hexdigest())
+        keeper = "" if shared is None else f"{id(getattr(shared, '__self__', shared))}"
+        cache_key = (str(data_dir.resolve()) + keeper, hashlib.sha256(secret or b"").hexdigest())
         with _lock:
             if cache_key not in _identities:
                 data_dir.mkdir(parents=True, exist_ok=True)
+
+                def kept(name: str, make: Callable[[], bytes]) -> bytes:
+                    found = shared(name, make) if shared is not None else None
+                    return found if found is not None else read_or_create_secret(data_dir / name, make)
+
                 if secret is None:
-                    secret = read_or_create_secret(data_dir / SECRET_FILE)
-                browser = read_or_create_secret(
-                    data_dir / BROWSER_SECRET_FILE, lambda: secrets.token_hex(16).encode()
-                )
+                    secret = kept(SECRET_FILE, lambda: secrets.token_hex(32).encode())
+                browser = kept(BROWSER_SECRET_FILE, lambda: secrets.token_hex(16).encode())
                 _identities[cache_key] = cls(secret, browser.decode())
             return _identities[cache_key]
 

@@ -49,6 +49,12 @@ class Settings(BaseModel):
     api_base_url: str | None = None
     files_base_url: str | None = None
     data_dir: Path = Path("./data")
+    # Where the records live (tasks, leases, spend, links): empty is the SQLite file in the data
+    # folder; postgresql://user:password@host:5432/db shares them between several replicas.
+    database_url: SecretStr | None = None
+    # How long a task's watch lease lasts unless renewed (renewed every third of it); a task
+    # whose replica died is taken over by another one within about this long.
+    lease_seconds: float = Field(default=timings.LEASE_TTL, ge=1, le=3600)
     allow_private_urls: bool = False
     # Visitors must paste their own key even when the server has one.
     require_user_key: bool = False
@@ -162,6 +168,18 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Empty: SQLite. Otherwise a PostgreSQL URL (its password is never echoed)."""
+        if value is None or value.get_secret_value().strip() == "":
+            return None
+        if urlsplit(value.get_secret_value().strip()).scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                "must start with postgresql:// (or be empty for the SQLite file in WAN_DATA_DIR)"
+            )
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("public_url")
     @classmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,7 @@ from wanvideo.budget import (
 )
 from wanvideo.providers import EVOLINK_PRICES
 from wanvideo.settings import load_settings
-from wanvideo.store import TaskRecord, TaskStore
+from wanvideo.store import TaskRecord
 
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=timezone.utc)
 LIMITS = Limits(Decimal(100), Decimal(60), 2, "configured")
@@ -119,9 +118,8 @@ def _reserved(visitor: str, credits: str) -> TaskRecord:
     )
 
 
-def test_simultaneous_reservations_only_create_what_fits(tmp_path: Path):
-    path = tmp_path / "tasks.sqlite3"
-    stores = [TaskStore(path) for _ in range(6)]  # separate connections, as separate workers have
+def test_simultaneous_reservations_only_create_what_fits(open_store):
+    stores = [open_store() for _ in range(6)]  # separate connections, as separate workers have
     limits = Limits(Decimal(100), None, None, "configured")
     barrier = threading.Barrier(6)
     accepted: list[str] = []
@@ -145,12 +143,9 @@ def test_simultaneous_reservations_only_create_what_fits(tmp_path: Path):
     assert all(r.limit is Limit.DAILY for r in refused)
     since = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     assert stores[0].usage(None, since).spent == 80
-    for s in stores:
-        s.close()
 
 
-def test_released_and_charged_spend(tmp_path: Path):
-    store = TaskStore(tmp_path / "tasks.sqlite3")
+def test_released_and_charged_spend(store):
     limits = Limits(Decimal(100), None, None, "configured")
     now = datetime.now(timezone.utc)  # the records are created now: count them in today
     a = store.insert_within_budget(_reserved("v", "60"), limits, now)
@@ -163,17 +158,15 @@ def test_released_and_charged_spend(tmp_path: Path):
     store.set_spend(own.id, Decimal(500))  # own-key task: counts against nothing
     assert store.get(own.id).spend_credits is None
     assert store.usage("v", since=0).spent == Decimal("28.56")
-    store.close()
 
 
-def test_in_flight_limit_holds_in_every_mode_atomically(tmp_path: Path):
+def test_in_flight_limit_holds_in_every_mode_atomically(open_store):
     """Demo mode and a visitor's own key reserve no credits, but WAN_VISITOR_MAX_ACTIVE still
     counts the visitor's generations in flight (any key), in the reservation's transaction."""
     from wanvideo.budget import active_only
     from wanvideo.store import KEY_VISITOR
 
-    path = tmp_path / "tasks.sqlite3"
-    stores = [TaskStore(path) for _ in range(5)]
+    stores = [open_store() for _ in range(5)]
     limits = active_only(load_settings({"WAN_VISITOR_MAX_ACTIVE": "2"}))
     barrier = threading.Barrier(5)
     accepted: list[str] = []
@@ -205,5 +198,3 @@ def test_in_flight_limit_holds_in_every_mode_atomically(tmp_path: Path):
     assert "2 generations in flight" in message and "WAN_VISITOR_MAX_ACTIVE" in message
     assert "own key" not in message  # no key would lift it here
     assert stores[0].usage("ip:1.2.3.4", since=0).visitor_active == 2
-    for s in stores:
-        s.close()

@@ -1,4 +1,8 @@
-"""TaskStore: schema versioning, owner isolation, leases, never a key, several workers."""
+"""TaskStore: schema versioning, owner isolation, leases, never a key, several workers.
+
+The contract tests take `store` / `open_store` (tests/engines/stores.py) and run on SQLite
+and on a real PostgreSQL; the SQLite file's own tests (WAL, PRAGMA versions, its mode) open
+`TaskStore` on a path."""
 
 from __future__ import annotations
 
@@ -27,13 +31,14 @@ def _record(owner: str = "anon:a", **request: object) -> TaskRecord:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> TaskStore:
+def sqlite_store(tmp_path: Path) -> TaskStore:
     s = TaskStore(tmp_path / "tasks.sqlite3")
     yield s
     s.close()
 
 
-def test_schema_is_versioned_and_uses_wal(store: TaskStore) -> None:
+def test_schema_is_versioned_and_uses_wal(sqlite_store: TaskStore) -> None:
+    store = sqlite_store
     assert store.schema_version() == SCHEMA_VERSION
     conn = sqlite3.connect(store.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -55,6 +60,7 @@ def test_reopening_keeps_records_and_refuses_a_newer_schema(tmp_path: Path) -> N
 
 
 def test_round_trip_of_every_field(store: TaskStore, tmp_path: Path) -> None:
+    assert store.base_dir == tmp_path.resolve()
     rec = store.insert(_record(quality="1080p", references=["a.mp4"]))
     video = tmp_path / "videos" / f"{rec.video_token}.mp4"
     updated = store.update(
@@ -71,7 +77,7 @@ def test_round_trip_of_every_field(store: TaskStore, tmp_path: Path) -> None:
     assert updated.credits_charged == Decimal("47.60")
     assert updated.video_path == video.resolve()
     # stored relative to the data folder, so the folder can move
-    raw = sqlite3.connect(store.path).execute("SELECT video_path FROM tasks").fetchone()[0]
+    raw = store.db.conn().execute("SELECT video_path FROM tasks").fetchone()[0]
     assert raw == f"videos/{rec.video_token}.mp4"
     assert store.get(rec.id).estimate == {"credits": "47.6", "usd": "0.70"}
 
@@ -98,7 +104,14 @@ def test_a_record_never_holds_a_key(store: TaskStore) -> None:
     with pytest.raises(ValueError):
         _record(api_key="sk-secret")
     rec = store.insert(_record())
-    assert "sk-" not in Path(store.path).read_bytes().decode("latin-1")
+    with pytest.raises(StoreError, match="never holds an API key"):
+        store.insert(
+            TaskRecord(**{**rec.__dict__, "id": "r2", "video_token": "t2", "request": {"api_key": "sk-x"}})
+        )
+    rows = store.db.conn().execute("SELECT * FROM tasks").fetchall()
+    assert len(rows) == 1 and not any("sk-" in str(value) for value in rows[0])
+    if isinstance(store, TaskStore):
+        assert "sk-" not in Path(store.path).read_bytes().decode("latin-1")
     assert "idempotency_key" not in rec.public_dict() and "owner" not in rec.public_dict()
 
 
@@ -128,9 +141,9 @@ def test_leases(store: TaskStore) -> None:
     assert store.claim(rec.id, "w4", ttl=60)  # expired
 
 
-def test_concurrent_writers(tmp_path: Path) -> None:
+def test_concurrent_writers(open_store) -> None:
     """Two stores (as two app workers would) and several threads write at once."""
-    one, two = TaskStore(tmp_path / "t.sqlite3"), TaskStore(tmp_path / "t.sqlite3")
+    one, two = open_store(), open_store()
     records = [one.insert(_record(f"anon:{i % 3}")) for i in range(10)]
     errors: list[BaseException] = []
 

@@ -24,6 +24,14 @@ transactions, so several app processes can share one data folder):
     base.py        TaskStoreBase: all the concerns' contracts in one
     task_store.py  SQLiteTaskStore (alias TaskStore): the concerns composed
 
+PostgreSQL (`WAN_DATABASE_URL`, several replicas) reuses each concern's SQL and row mapping:
+
+    postgres.py    PostgresDatabase: a psycopg pool behind the same conn()/transaction()
+    pg_schema.py   PG_MIGRATIONS, applied under pg_advisory_xact_lock (replicas migrate once)
+    pg_store.py    PostgresTaskStore: SKIP LOCKED leases, advisory-locked reservations,
+                   the identity's shared secrets; pg_wakes.py relays wake-ups (LISTEN/NOTIFY)
+    factory.py     open_store(settings): the backend the settings name
+
 A second backend implements the concerns one by one and composes them the same way.
 A record never holds an API key: `key_source` only says whose key started the task; `provider`
 and `model` say which profile it runs on (rebuilt after a restart, never a key).

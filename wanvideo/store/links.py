@@ -3,10 +3,11 @@ What a link means and how long it lives is `wanvideo/links.py`; this keeps them.
 
 from __future__ import annotations
 
-import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .sqlite import SQLiteDatabase
 
@@ -51,6 +52,10 @@ class LinkStore(ABC):
 
 
 class SQLiteLinks(LinkStore):
+    """The `links` table (SQL shared with PostgreSQL, `pg_store`)."""
+
+    INSERT_ORDER = "rowid"  # the column that orders rows by insertion
+
     def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
 
@@ -80,7 +85,10 @@ class SQLiteLinks(LinkStore):
     def links_for(self, record_id: str, kind: str) -> list[Link]:
         rows = (
             self.db.conn()
-            .execute("SELECT * FROM links WHERE record_id = ? AND kind = ? ORDER BY rowid", (record_id, kind))
+            .execute(
+                f"SELECT * FROM links WHERE record_id = ? AND kind = ? ORDER BY {self.INSERT_ORDER}",
+                (record_id, kind),
+            )
             .fetchall()
         )
         return [_link(row) for row in rows]
@@ -94,7 +102,7 @@ class SQLiteLinks(LinkStore):
         return self.db.conn().execute("DELETE FROM links WHERE expires_at < ?", (now,)).rowcount
 
 
-def _link(row: sqlite3.Row) -> Link:
+def _link(row: Mapping[str, Any]) -> Link:
     return Link(
         token=row["token"],
         kind=row["kind"],

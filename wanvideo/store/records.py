@@ -4,7 +4,6 @@ owner-scoped reads) and its SQLite implementation on the shared connection."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -199,7 +198,10 @@ _DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
 
 
 class SQLiteRecords(RecordStore):
-    """The `tasks` table. `video_path` is stored relative to the data folder."""
+    """The `tasks` table. `video_path` is stored relative to the data folder. The SQL is
+    written with `?` marks and is PostgreSQL's too (`pg_store` overrides what differs)."""
+
+    INSERT_ORDER = "rowid"  # the column that orders rows by insertion (ties of created_at)
 
     def __init__(self, db: SQLiteDatabase) -> None:
         self.db = db
@@ -227,7 +229,8 @@ class SQLiteRecords(RecordStore):
             row[name] = value
         return row
 
-    def _from_row(self, row: sqlite3.Row) -> TaskRecord:
+    def from_row(self, row: Mapping[str, Any]) -> TaskRecord:
+        """A `tasks` row as a record (also for other concerns' queries, e.g. the owner's report)."""
         values: dict[str, Any] = {}
         for name in _COLUMNS:
             value = row[name]
@@ -250,19 +253,15 @@ class SQLiteRecords(RecordStore):
             values["request"] = {}
         return TaskRecord(**values)
 
-    def from_row(self, row: sqlite3.Row) -> TaskRecord:
-        """A `tasks` row as a record (for queries of other concerns, e.g. the owner's report)."""
-        return self._from_row(row)
-
     def _select(self, sql: str, params: Sequence[Any]) -> list[TaskRecord]:
-        return [self._from_row(r) for r in self.db.conn().execute(sql, params).fetchall()]
+        return [self.from_row(r) for r in self.db.conn().execute(sql, params).fetchall()]
 
     # contract ----------------------------------------------------------------------
     def insert(self, record: TaskRecord) -> TaskRecord:
         self.insert_in(self.db.conn(), record)
         return record
 
-    def insert_in(self, conn: sqlite3.Connection, record: TaskRecord) -> None:
+    def insert_in(self, conn: Any, record: TaskRecord) -> None:
         """Insert within the caller's transaction on `conn` (the spend reservation's)."""
         if "api_key" in record.request:
             raise StoreError("a task record never holds an API key")
@@ -288,11 +287,12 @@ class SQLiteRecords(RecordStore):
         with self.db.transaction() as conn:
             conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", [*row.values(), record_id])
             found = conn.execute("SELECT * FROM tasks WHERE id = ?", (record_id,)).fetchone()
-        return None if found is None else self._from_row(found)
+        return None if found is None else self.from_row(found)
 
     def list_for_owner(self, owner: str, limit: int = 100) -> list[TaskRecord]:
         return self._select(
-            "SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", (owner, limit)
+            f"SELECT * FROM tasks WHERE owner = ? ORDER BY created_at DESC, {self.INSERT_ORDER} DESC LIMIT ?",
+            (owner, limit),
         )
 
     def unfinished(self) -> list[TaskRecord]:

@@ -4,10 +4,10 @@ shared connection, so simultaneous clicks (threads or processes) create only wha
 
 from __future__ import annotations
 
-import sqlite3
 from abc import ABC, abstractmethod
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ..budget import Limits, Usage, check, day_start
 from ..task_status import RUNNING_STATUSES
@@ -42,7 +42,11 @@ class SQLiteSpend(SpendStore):
         self.db = db
         self.records = records
 
-    def _usage(self, conn: sqlite3.Connection, visitor: str | None, since: float) -> Usage:
+    def reservation_lock(self, conn: Any) -> None:
+        """Make reservations one at a time across processes, inside the transaction on
+        `conn`. SQLite: nothing to add (`BEGIN IMMEDIATE` already admits one writer)."""
+
+    def _usage(self, conn: Any, visitor: str | None, since: float) -> Usage:
         rows = conn.execute(
             "SELECT visitor, spend_credits FROM tasks WHERE created_at >= ? AND spend_credits IS NOT NULL",
             (since,),
@@ -72,6 +76,7 @@ class SQLiteSpend(SpendStore):
         if record.spend_credits is None and limits.server_key:
             raise StoreError("a reservation needs spend_credits")
         with self.db.transaction() as conn:  # one reservation at a time, across processes
+            self.reservation_lock(conn)
             usage = self._usage(conn, record.visitor, day_start(now).timestamp())
             refusal = check(limits, usage, record.spend_credits or Decimal(0), now)
             if refusal is not None:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from .schema import migrate
+from .schema import migrate, schema_version
 
 
 class SQLiteDatabase:
@@ -55,6 +55,9 @@ class SQLiteDatabase:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def schema_version(self) -> int:
+        return schema_version(self.conn())
 
     def close(self) -> None:
         with self._lock:

@@ -1,7 +1,9 @@
-"""`SQLiteTaskStore`: the concerns (records, leases, spend, links, owner controls, report) over one SQLite
-connection per thread, behind the `TaskStoreBase` contract. Each method hands over to the
-concern that owns it; a write that spans concerns (a record inserted within the budget) is
-one transaction on the one connection (`SQLiteSpend` inserts through `SQLiteRecords`)."""
+"""`ComposedTaskStore`: the concerns (records, leases, spend, links, owner controls, the
+owner's report) over one database,
+behind the `TaskStoreBase` contract; each method hands over to the concern that owns it. A
+write that spans concerns (a record inserted within the budget) is one transaction on the one
+database (the spend part inserts through the records part). `SQLiteTaskStore` composes the
+SQLite parts (one connection per thread); `pg_store.PostgresTaskStore` the PostgreSQL ones."""
 
 from __future__ import annotations
 
@@ -14,36 +16,31 @@ from typing import Any
 from ..budget import Limits, Usage
 from ..controls import OwnerControls
 from .base import TaskStoreBase
-from .leases import SQLiteLeases
-from .links import Link, SQLiteLinks
-from .owner import SQLiteOwnerControls
-from .records import SQLiteRecords, TaskRecord
-from .report import MAX_REPORT_RECORDS, SQLiteReport
-from .schema import schema_version
-from .spend import SQLiteSpend
+from .leases import LeaseStore, SQLiteLeases
+from .links import Link, LinkStore, SQLiteLinks
+from .owner import OwnerStore, SQLiteOwnerControls
+from .records import RecordStore, SQLiteRecords, TaskRecord
+from .report import MAX_REPORT_RECORDS, ReportStore, SQLiteReport
+from .spend import SpendStore, SQLiteSpend
 from .sqlite import SQLiteDatabase
 
 
-class SQLiteTaskStore(TaskStoreBase):
-    """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
+class ComposedTaskStore(TaskStoreBase):
+    """The contract, each method handed to its concern; a backend sets the parts."""
 
-    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
-        self.db = SQLiteDatabase(path, busy_timeout=busy_timeout)
-        self.path = self.db.path
-        self.base_dir = self.db.base_dir
-        self.busy_timeout = busy_timeout
-        self.task_records = SQLiteRecords(self.db)
-        self.leases = SQLiteLeases(self.db)
-        self.spend = SQLiteSpend(self.db, self.task_records)
-        self.links = SQLiteLinks(self.db)
-        self.controls = SQLiteOwnerControls(self.db)
-        self.report = SQLiteReport(self.db, self.task_records)
+    db: Any
+    task_records: RecordStore
+    leases: LeaseStore
+    spend: SpendStore
+    links: LinkStore
+    controls: OwnerStore
+    report: ReportStore
 
     def close(self) -> None:
         self.db.close()
 
     def schema_version(self) -> int:
-        return schema_version(self.db.conn())
+        return int(self.db.schema_version())
 
     # records -----------------------------------------------------------------------
     def insert(self, record: TaskRecord) -> TaskRecord:
@@ -109,7 +106,7 @@ class SQLiteTaskStore(TaskStoreBase):
     def delete_expired_links(self, now: float) -> int:
         return self.links.delete_expired_links(now)
 
-    # the owner's console -------------------------------------------------------------
+    # the owner's controls and report ------------------------------------------------
     def owner_controls(self) -> OwnerControls:
         return self.controls.owner_controls()
 
@@ -118,6 +115,22 @@ class SQLiteTaskStore(TaskStoreBase):
 
     def records_since(self, since: float, limit: int = MAX_REPORT_RECORDS) -> list[TaskRecord]:
         return self.report.records_since(since, limit)
+
+
+class SQLiteTaskStore(ComposedTaskStore):
+    """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
+
+    def __init__(self, path: Path | str, *, busy_timeout: float = 10.0) -> None:
+        self.db = SQLiteDatabase(path, busy_timeout=busy_timeout)
+        self.path = self.db.path
+        self.base_dir = self.db.base_dir
+        self.busy_timeout = busy_timeout
+        self.task_records = SQLiteRecords(self.db)
+        self.leases = SQLiteLeases(self.db)
+        self.spend = SQLiteSpend(self.db, self.task_records)
+        self.links = SQLiteLinks(self.db)
+        self.controls = SQLiteOwnerControls(self.db)
+        self.report = SQLiteReport(self.db, self.task_records)
 
 
 TaskStore = SQLiteTaskStore

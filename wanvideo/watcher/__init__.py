@@ -1,6 +1,6 @@
 """`TaskManager`: runs every generation in the background so nothing paid for is lost.
 
-    store = TaskStore(settings.data_dir / "tasks.sqlite3")
+    store = open_store(settings)                    # SQLite, or PostgreSQL (WAN_DATABASE_URL)
     manager = TaskManager(settings, store)          # its own asyncio loop in a daemon thread
     manager.start()                                 # idempotent; resumes unfinished tasks
     record = manager.submit(request, owner=owner, api_key=None, probed=probed)  # at once

@@ -38,7 +38,7 @@ from ..task_status import NEEDS_KEY, SUBMITTED
 from ..timings import SWEEP_EVERY
 from .following import Following
 from .keys import KeyCustody, plain_key
-from .leases import TTL, LeaseKeeper
+from .leases import LeaseKeeper, renew_every
 from .loop_thread import LoopThread
 from .profiles import Profiles
 from .recorder import EventRecorder, request_summary
@@ -47,6 +47,7 @@ from .runner import JobRunner
 from .spend_guard import SpendGuard
 from .sweeps import Sweeps
 from .triage import MAX_TASK_AGE, download_resumable
+from .wakes import WakeRelay
 
 __all__ = ["TaskManager"]
 
@@ -67,8 +68,8 @@ class TaskManager:
         download_retry_delays: Sequence[float] = DOWNLOAD_RETRY_DELAYS,
         rewatch_delay: float = 10.0,
         rewatch_max_delay: float = 600.0,
-        lease_ttl: float = TTL,
-        sweep_every: float = SWEEP_EVERY,
+        lease_ttl: float | None = None,
+        sweep_every: float | None = None,
         base_url_for: Callable[[str, str | None], str] | None = None,
         storage: Storage | None = None,
     ) -> None:
@@ -85,6 +86,8 @@ class TaskManager:
         self.schedule = RetrySchedule.of(
             download_retry_delays, rewatch_delay, rewatch_max_delay, link_lifetime=max_task_age
         )
+        lease_ttl = settings.lease_seconds if lease_ttl is None else lease_ttl
+        sweep_every = min(SWEEP_EVERY, renew_every(lease_ttl)) if sweep_every is None else sweep_every
         self.leases = LeaseKeeper(store, ttl=lease_ttl)
         self.following = Following(self.get)
         self.events, self.changes = self.following.events, self.following.changes
@@ -111,6 +114,7 @@ class TaskManager:
             incoming_dir=self.incoming_dir,
             max_task_age=max_task_age,
         )
+        self.wakes = WakeRelay(store, self.runner, self._thread.call_soon)  # across replicas
         self.sweeps = Sweeps(
             store,
             runner=self.runner,
@@ -151,6 +155,7 @@ class TaskManager:
         self.leases.open()
         self._thread.start()
         self._thread.run(self.sweeps.start(), timeout=60)
+        self.wakes.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -159,10 +164,11 @@ class TaskManager:
         self.leases.close()
 
     async def _shutdown(self) -> None:
+        self.wakes.stop()
         self.sweeps.stop()
         await self.runner.shutdown()
 
-    def _sweep(self) -> None:
+    def _sweep(self) -> None:  # (tests fire the periodic work themselves)
         self.sweeps.sweep()
 
     def _renew_leases(self) -> None:
@@ -182,25 +188,22 @@ class TaskManager:
     ) -> TaskRecord:
         """Accept a generation and run it in the background; returns its record at once.
 
-        `api_key` is a visitor's own key: kept in memory only, never stored, and bound to this
-        job (it never falls back to the server's key). None uses the server's key
-        (settings.api_key; the demo placeholder in demo mode). `probed`: the references as
-        `check_references` found them in this click; the job then does not probe again.
-        `visitor`: who spends (for the spend guard); defaults to `owner`.
-        `profile`: another provider than the configured one (a visitor's choice, with its
-        host overrides); it needs the visitor's own key (the server's key belongs to the
-        configured provider), except in demo mode. The record keeps the provider's name (with
-        its region) and the model, never the key: after a restart the profile is
-        rebuilt from them (in demo mode on that dialect's simulator), and a task on a
-        visitor's key waits as `needs_key` until `resume(..., api_key)`.
+        `api_key` is a visitor's own key: kept in memory only, never stored, and bound to this job (it
+        never falls back to the server's key). None uses the server's key (settings.api_key; the demo
+        placeholder in demo mode). `probed`: the references as `check_references` found them in this
+        click; the job then does not probe again. `visitor`: who spends (for the spend guard); defaults
+        to `owner`. `profile`: another provider than the configured one (a visitor's choice, with its
+        host overrides); it needs the visitor's own key (the server's key belongs to the configured
+        provider), except in demo mode. The record keeps the provider's name (with its region) and the
+        model, never the key: after a restart the profile is rebuilt from them (in demo mode on that
+        dialect's simulator), and a task on a visitor's key waits as `needs_key` until
+        `resume(..., api_key)`.
 
-        On the server's key the estimate (from `probed`; without it, the most the request
-        could cost) is reserved against the spend limits in the same transaction that stores
-        the record: `budget.SpendRefused` is raised, and nothing stored, sent or uploaded,
-        when it does not fit. A visitor's own key spends no server credits, but in every mode
-        the visitor's generations in flight are limited (`WAN_VISITOR_MAX_ACTIVE`), checked in
-        the same transaction.
-        """
+        On the server's key the estimate (from `probed`; without it, the most the request could cost) is
+        reserved against the spend limits in the same transaction that stores the record:
+        `budget.SpendRefused` is raised, and nothing stored, sent or uploaded, when it does not fit. A
+        visitor's own key spends no server credits, but in every mode the visitor's generations in
+        flight are limited (`WAN_VISITOR_MAX_ACTIVE`), checked in the same transaction."""
         if not owner:
             raise ValueError("a task needs an owner")
         if probed is not None and len(probed.probes) != request.reference_count:
@@ -401,5 +404,5 @@ class TaskManager:
         Cheap and callable from any thread: the poll itself runs on the manager's loop."""
         known, record_id = self.links.wake_record(token)
         if record_id is not None and self.running:
-            self._thread.call_soon(lambda: self.runner.wake(record_id))
+            self._thread.call_soon(lambda: self.wakes.wake(record_id))
         return known

@@ -1,5 +1,5 @@
 """The loop's periodic work: at start, partial downloads a crash left behind; every
-`RENEW_EVERY` s the leases of the tasks watched here; every `sweep_every` s the sweep (resume
+`renew_every(ttl)` s (a third of the lease) the leases of the tasks watched here; every `sweep_every` s the sweep (resume
 or settle every unfinished task nobody alive watches, forget expired links) and, every
 `KEEP_SWEEP_EVERY` s, retention (saved videos past `WAN_KEEP_DAYS`)."""
 
@@ -19,7 +19,7 @@ from ..store import TaskRecord, TaskStoreBase
 from ..task_status import NEEDS_KEY
 from ..timings import KEEP_SWEEP_EVERY, SWEEP_EVERY
 from .keys import KeyCustody
-from .leases import RENEW_EVERY, LeaseKeeper
+from .leases import LeaseKeeper, renew_every
 from .profiles import Profiles
 from .recorder import PREPARED_FILES, EventRecorder
 from .runner import JobRunner
@@ -65,7 +65,7 @@ class Sweeps:
         self.clean_incoming()
         self.sweep()
         self._background = [
-            asyncio.ensure_future(self._every(RENEW_EVERY, self.renew_leases)),
+            asyncio.ensure_future(self._every(renew_every(self.leases.ttl), self.renew_leases)),
             asyncio.ensure_future(self._every(self.sweep_every, self.sweep)),
         ]
 
