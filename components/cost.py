@@ -30,7 +30,7 @@ from .cost_view import as_json, as_markdown, refused_json, refused_markdown
 from .form import Form
 from .form_api import REQUEST, form_endpoint
 from .lang import lang_of, static
-from .reference_cards import CardState, card_html
+from .reference_cards import CardState, card_html, image_card_html
 
 
 @dataclass
@@ -67,19 +67,28 @@ def _card_view(form: Form) -> Callable[..., tuple[Any, ...]]:
     refs = form.refs
     slots = len(refs.slots)
 
+    def card(probed: Probed, i: int, states: dict[int, CardState], lang: str) -> Any:
+        videos, images = len(probed.probes), len(probed.image_probes)
+        if i < videos:
+            return card_html(probed, i, states.get(i), lang)
+        return image_card_html(probed, i - videos, lang) if i < videos + images else gr.skip()
+
     def view(
         a: Assessment, states: dict[int, CardState] | None = None, *, panel: bool = True, lang: str = EN
     ) -> tuple[Any, ...]:
         probed = a.probed
-        count = len(probed.probes) if probed else 0
-        states = states or {}
+        videos = len(probed.probes) if probed else 0
+        count = videos + (len(probed.image_probes) if probed else 0)  # characters: videos, then photos
         cards = [
-            card_html(probed, i, states.get(i), lang) if probed is not None and i < count else gr.skip()
-            for i in range(slots)
+            card(probed, i, states or {}, lang) if probed is not None else gr.skip() for i in range(slots)
         ]
         shown = [gr.update(visible=i < count) for i in range(slots)]
-        # A hidden card's start goes back to 0, so a removed reference leaves no start behind.
-        starts = [gr.skip() if i < count else gr.update(value=0) for i in range(slots)]
+        # A photo has no start, and a hidden card's start goes back to 0, so a removed
+        # reference leaves no start behind.
+        starts = [
+            gr.update(visible=True) if i < videos else gr.update(value=0, visible=i >= count)
+            for i in range(slots)
+        ]
         buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
         return (
             as_markdown(a, lang) if panel else gr.skip(),
@@ -125,9 +134,10 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
 
     view = _card_view(form)
 
-    @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,))
+    @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,), cards=form.cards)
     async def refresh(values: FormValues, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
         lang = lang_of(request)
+        values = values.for_pick(ctx.choice.pick(values.provider, values.model).profile)
         try:
             a = await ctx.service.estimate(values, visitor=identity.visitor_of(ctx, request))
         except LimitRefused as refused:  # the panel says so; the cards stay as they were
@@ -143,7 +153,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
 
     cost.api_trigger.click(
         estimate_api,
-        inputs=form.reference_inputs,
+        inputs=form.inputs_for(ESTIMATE_FIELDS),
         outputs=cost.data,
         api_name="estimate",
         concurrency_limit=None,
@@ -160,11 +170,15 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
     for component in (
         form.videos,
         form.video_urls,
+        form.images,
+        form.image_urls,
+        *form.refs.voices,
         form.quality,
         form.duration,
         form.fix_references,
         form.reference_starts,
         form.model,
+        form.controls.audio,  # off: the silent price
     ):
         component.change(
             refresh,

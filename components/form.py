@@ -14,16 +14,20 @@ import gradio as gr
 from wanvideo.messages import EN
 from wanvideo.providers import (
     ASPECT_RATIOS,
+    CONTROLS,
+    MAX_CHARACTERS,
     MAX_PROMPT_CHARS,
-    MAX_REFERENCES,
     QUALITIES,
     SHOT_TYPES,
     ProviderProfile,
 )
 from wanvideo.service import ESTIMATE_FIELDS
+from wanvideo.service.values import PER_CARD_FIELDS
 
+from . import controls as controls_panel
 from . import provider_view, references
 from .context import AppContext
+from .controls import Controls
 from .lang import lang_of, static, static_text, t
 
 # Counted in the browser (no server round trip per keystroke), in code points like Python's len(),
@@ -72,6 +76,10 @@ class Form:
     model: gr.Dropdown
     provider_facts: gr.Markdown
     reference_hint: gr.Markdown  # the picked provider's reference rules, under the references
+    images: gr.File
+    image_urls: gr.Textbox
+    controls: Controls
+    voices: gr.File  # hidden: the API's voices (the page has one voice per reference card)
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
     # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
     reprice_after: Any = None
@@ -80,14 +88,28 @@ class Form:
     def reference_starts(self) -> gr.Textbox:
         return self.refs.starts_text
 
-    def inputs_for(self, names: tuple[str, ...]) -> list[gr.components.Component]:
-        """The components of the form's fields `names` (`FormValues`), in that order."""
-        return [getattr(self, name) for name in names]
+    def inputs_for(self, names: tuple[str, ...], *, cards: bool = False) -> list[gr.components.Component]:
+        """The components of the form's fields `names` (`FormValues`), in that order; with
+        `cards`, the page's: a per-card field is its control on each reference card
+        (`form_api.form_endpoint(..., cards=)`)."""
+        found: list[gr.components.Component] = []
+        for name in names:
+            if cards and name in PER_CARD_FIELDS:
+                found += getattr(self.refs, name)
+            elif name in CONTROLS:
+                found.append(getattr(self.controls, name))
+            else:
+                found.append(getattr(self, name))
+        return found
+
+    @property
+    def cards(self) -> int:
+        return len(self.refs.slots)
 
     @property
     def reference_inputs(self) -> list[gr.components.Component]:
-        """What the cost depends on, in the /estimate order."""
-        return self.inputs_for(ESTIMATE_FIELDS)
+        """What the cost depends on, as the page's refresh takes it (`ESTIMATE_FIELDS`, cards)."""
+        return self.inputs_for(ESTIMATE_FIELDS, cards=True)
 
 
 def _render_advanced(ctx: AppContext) -> tuple[Any, ...]:
@@ -153,7 +175,7 @@ def render(ctx: AppContext) -> Form:
         gr.Markdown(static("form.insert"), elem_classes=["wan-hint"])
         character_buttons = [
             gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
-            for i in range(1, MAX_REFERENCES + 1)
+            for i in range(1, MAX_CHARACTERS + 1)
         ]
     videos = gr.File(
         label=static("field.videos"),
@@ -163,7 +185,7 @@ def render(ctx: AppContext) -> Form:
         elem_id="reference-videos",
         height=140,
     )
-    refs = references.render()
+    refs = references.render(voices_shown=profile.reference.voices != "none")
     fix_references = gr.Checkbox(
         value=True,
         label=static("field.fix_references"),
@@ -179,6 +201,23 @@ def render(ctx: AppContext) -> Form:
         max_lines=3,
         placeholder=static("form.urls_placeholder"),
         elem_id="reference-urls",
+    )
+    images = gr.File(
+        label=static("field.images"),
+        file_count="multiple",
+        file_types=["image", ".heic", ".heif"],
+        type="filepath",
+        elem_id="reference-images",
+        height=120,
+    )
+    image_urls = gr.Textbox(
+        label=static("field.image_urls"),
+        value="",
+        lines=1,
+        max_lines=3,
+        info=static("form.images_info"),
+        placeholder=static("form.image_urls_placeholder"),
+        elem_id="reference-image-urls",
     )
     with gr.Row(equal_height=False):
         quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=static("field.quality"), min_width=180)
@@ -199,7 +238,9 @@ def render(ctx: AppContext) -> Form:
         label=static("field.shot_type"),
         info=static("form.shot_type_info"),
     )
+    controls = controls_panel.render(profile)
     callback_url, api_key, provider, model, provider_facts = _render_advanced(ctx)
+    voices = gr.File(file_count="multiple", type="filepath", visible=False, label=static("field.voices"))
     return Form(
         prompt=prompt,
         prompt_count=prompt_count,
@@ -218,6 +259,10 @@ def render(ctx: AppContext) -> Form:
         model=model,
         provider_facts=provider_facts,
         reference_hint=reference_hint,
+        images=images,
+        image_urls=image_urls,
+        controls=controls,
+        voices=voices,
     )
 
 
@@ -236,13 +281,28 @@ def provider_updates(profile: ProviderProfile, duration: Any, lang: str = EN) ->
             value=provider_view.duration_value(profile, duration),
             info=duration_info(profile, lang),
         ),
-        provider_view.facts(profile, lang),
-        provider_view.reference_hint(profile, lang),
+        *model_updates(profile, lang),
     )
 
 
+def model_updates(profile: ProviderProfile, lang: str = EN) -> tuple[Any, ...]:
+    """What follows a model pick, for `model_outputs`: its rules, the references hint, the
+    controls it takes (the others disabled with the reason) and the cards' voices."""
+    voices = gr.update(visible=profile.reference.voices != "none")
+    return (
+        provider_view.facts(profile, lang),
+        provider_view.reference_hint(profile, lang),
+        *controls_panel.updates(profile, lang),
+        *(voices for _ in range(MAX_CHARACTERS)),
+    )
+
+
+def model_outputs(form: Form) -> list[Any]:
+    return [form.provider_facts, form.reference_hint, *form.controls.outputs(), *form.refs.voices]
+
+
 def provider_outputs(form: Form) -> list[Any]:
-    return [form.model, form.duration, form.provider_facts, form.reference_hint]
+    return [form.model, form.duration, *model_outputs(form)]
 
 
 def listen(ctx: AppContext, form: Form) -> None:
@@ -250,11 +310,10 @@ def listen(ctx: AppContext, form: Form) -> None:
         """The model choices, durations and rules of the picked provider (in the visitor's language)."""
         return provider_updates(ctx.choice.pick(provider).profile, duration, lang_of(request))
 
-    def follow_model(provider: str, model: str, request: gr.Request) -> tuple[str, str]:
-        """A model variant has its own reference rules (a flash variant may take 100 MB)."""
-        profile = ctx.choice.pick(provider, model).profile
-        lang = lang_of(request)
-        return provider_view.facts(profile, lang), provider_view.reference_hint(profile, lang)
+    def follow_model(provider: str, model: str, request: gr.Request) -> tuple[Any, ...]:
+        """A model variant has its own reference rules (a flash variant may take 100 MB) and
+        controls (Wan 2.7 takes a voice per character)."""
+        return model_updates(ctx.choice.pick(provider, model).profile, lang_of(request))
 
     form.provider_changed = form.provider.input(
         follow_provider,
@@ -267,7 +326,7 @@ def listen(ctx: AppContext, form: Form) -> None:
     form.model.change(
         follow_model,
         inputs=[form.provider, form.model],
-        outputs=[form.provider_facts, form.reference_hint],
+        outputs=model_outputs(form),
         api_visibility="private",
         queue=False,
         show_progress="hidden",

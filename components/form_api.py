@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from wanvideo.service import FormValues
-from wanvideo.service.values import default_of
+from wanvideo.service.values import PER_CARD_FIELDS, default_of
 
 _KIND = inspect.Parameter.POSITIONAL_OR_KEYWORD
 _TYPES = typing.get_type_hints(FormValues)
@@ -29,16 +29,31 @@ REQUEST = inspect.Parameter("request", _KIND, default=None, annotation=gr.Reques
 OWNER_ID = inspect.Parameter("owner_id", _KIND, default=None, annotation=Any)
 
 
-def form_parameters(names: tuple[str, ...]) -> list[inspect.Parameter]:
-    return [inspect.Parameter(n, _KIND, default=default_of(n), annotation=_TYPES[n]) for n in names]
+def _card_names(name: str, cards: int) -> list[str]:
+    return [f"{name}_{i}" for i in range(1, cards + 1)]
+
+
+def form_parameters(names: tuple[str, ...], cards: int = 0) -> list[inspect.Parameter]:
+    """One parameter per field; with `cards`, a per-card field (`PER_CARD_FIELDS`) is one
+    parameter per card (the page's controls on each reference card)."""
+    parameters = []
+    for n in names:
+        if cards and n in PER_CARD_FIELDS:
+            parameters += [
+                inspect.Parameter(c, _KIND, default=None, annotation=Any) for c in _card_names(n, cards)
+            ]
+        else:
+            parameters.append(inspect.Parameter(n, _KIND, default=default_of(n), annotation=_TYPES[n]))
+    return parameters
 
 
 def form_endpoint(
-    names: tuple[str, ...], *, extra: tuple[inspect.Parameter, ...] = ()
+    names: tuple[str, ...], *, extra: tuple[inspect.Parameter, ...] = (), cards: int = 0
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`handler(values, **extra)` as a function of the form fields `names` and then `extra`
-    (an async generator stays one: Gradio streams it)."""
-    parameters = [*form_parameters(names), *extra]
+    (an async generator stays one: Gradio streams it). `cards`: the page's variant, whose
+    per-card fields come one per card (`Form.inputs_for(names, cards=True)`)."""
+    parameters = [*form_parameters(names, cards), *extra]
     signature = inspect.Signature(parameters)
     extra_names = tuple(p.name for p in extra)
 
@@ -46,8 +61,11 @@ def form_endpoint(
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         given = bound.arguments
-        values = FormValues(**{n: given[n] for n in names})
-        return values, {n: given[n] for n in extra_names}
+        values = {
+            n: tuple(given[c] for c in _card_names(n, cards)) if cards and n in PER_CARD_FIELDS else given[n]
+            for n in names
+        }
+        return FormValues(**values), {n: given[n] for n in extra_names}
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isasyncgenfunction(handler):

@@ -29,7 +29,7 @@ from wanvideo.web.routes import COOKIE, video_path
 from . import history_cards as cards
 from . import identity
 from .context import AppContext
-from .form import Form, provider_updates
+from .form import Form, provider_outputs, provider_updates
 from .lang import lang_of, static
 
 RENDER_EVERY = 0.5  # seconds between re-renders while tasks stream
@@ -47,6 +47,7 @@ MESSAGES = {  # what each action tells the visitor: catalogue ids (wanvideo.mess
     "not_retryable": "history.not_retryable",
     "retrying": "history.retrying",
     "remixed": "history.remixed",
+    "remixed_seed": "history.remixed_seed",
     "upload_again": "history.upload_again",
 }
 
@@ -216,8 +217,8 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         if owner_id is None or record is None:
             raise _error("not_found", lang)
         unchanged = tuple(gr.skip() for _ in remix_outputs)
-        if action == cards.REMIX:
-            return remix(record, lang)
+        if action in (cards.REMIX, cards.SAME_SEED):
+            return remix(record, lang, same_seed=action == cards.SAME_SEED)
         if action == cards.DELETE:
             if not manager.delete_video(record.id, owner_id):
                 raise _error("no_copy", lang)
@@ -236,30 +237,39 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
             gr.Info(_say("retrying", lang))
         return unchanged
 
-    def remix(record: TaskRecord, lang: str) -> tuple[Any, ...]:
+    def remix(record: TaskRecord, lang: str, *, same_seed: bool = False) -> tuple[Any, ...]:
         files = cards.uploaded_names(record)
         if files:
             gr.Info(_say("upload_again", lang, files=", ".join(files)))
+        elif same_seed:
+            gr.Info(_say("remixed_seed", lang, seed=record.seed))
         else:
             gr.Info(_say("remixed", lang))
         prompt, urls, quality, ratio, duration, shot = cards.remix_values(
             record, ctx.profile.default_duration
         )
         profile = cards.remix_profile(record, ctx.choice)  # its provider and model, as offered now
-        model, duration_update, facts, hint = provider_updates(profile, duration, lang)
-        return (prompt, urls, quality, ratio, duration_update, shot, profile.name, model, facts, hint)
+        seed = gr.update(value=record.seed) if same_seed else gr.skip()
+        return (
+            prompt,
+            urls,
+            quality,
+            ratio,
+            shot,
+            seed,
+            profile.name,
+            *provider_updates(profile, duration, lang),
+        )
 
     remix_outputs = [
         form.prompt,
         form.video_urls,
         form.quality,
         form.aspect_ratio,
-        form.duration,
         form.shot_type,
+        form.controls.seed,
         form.provider,
-        form.model,
-        form.provider_facts,
-        form.reference_hint,
+        *provider_outputs(form),
     ]
     for panel in (history.running, history.panel):
         acted = panel.card_action(  # type: ignore[attr-defined]  (a custom event of the panel's script)

@@ -40,6 +40,7 @@ _KEYS = (
     "play",
     "download",
     "remix",
+    "same_seed",
     "delete",
     "retry",
     "resume",
@@ -74,7 +75,8 @@ ALL_TEXT = {lang: texts(lang) for lang in LANGUAGES}  # for the panel's script (
 
 # Actions, in the order their buttons appear. Play and Download need the saved video.
 PLAY, DOWNLOAD, REMIX, DELETE, RETRY, RESUME = "play", "download", "remix", "delete", "retry", "resume"
-SERVER_ACTIONS = (REMIX, DELETE, RETRY, RESUME)  # handled by components.history
+SAME_SEED = "same_seed"  # Remix with the seed the provider used
+SERVER_ACTIONS = (REMIX, SAME_SEED, DELETE, RETRY, RESUME)  # handled by components.history
 
 CSS = """
 #history-running:not(:has(.wan-card)) { display: none; }
@@ -229,6 +231,8 @@ def actions(record: TaskRecord) -> list[str]:
     found = [PLAY, DOWNLOAD] if record.status == COMPLETED and record.has_video else []
     if record.request:
         found.append(REMIX)
+        if record.seed is not None:
+            found.append(SAME_SEED)
     if record.has_video:
         found.append(DELETE)
     if can_retry_download(record):

@@ -23,6 +23,7 @@ from .cost_view import seconds
 
 EMPTY = '<div class="wan-refs-empty">No references yet: upload 1 to 3 clips or paste links.</div>'
 PLAYABLE_CONTAINERS = ("mp4", "mov", "webm")  # what a browser's <video> opens
+SHOWN_IMAGES = ("jpeg", "png", "webp", "bmp")  # what a browser's <img> shows (not HEIC)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,57 @@ def card_html(probed: Probed, index: int, state: CardState | None = None, lang: 
             parts.append(f'<div class="wan-ref-prep">{t("refs.will_prepare", lang, when=when)}</div>')
     parts += [f'<div class="wan-ref-problem">{html.escape(tr(p, lang))}</div>' for p in sent.problems]
     parts += [f'<div class="wan-ref-warning">{html.escape(tr(w, lang))}</div>' for w in sent.warnings]
+    parts.append(_voice_line(probed, index, lang))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _voice_line(probed: Probed, character: int, lang: str) -> str:
+    """The voice bound to character `character` (0-based over all references): name and
+    length, or its problem."""
+    voices = probed.voice_probes
+    voice = voices[character] if character < len(voices) else None
+    if voice is None:
+        return ""
+    if voice.problems:
+        return "".join(
+            f'<div class="wan-ref-problem">{html.escape(tr(p, lang))}</div>' for p in voice.problems
+        )
+    text = t("refs.voice_line", lang, name=voice.name, seconds=seconds(voice.seconds, lang))
+    return f'<div class="wan-ref-voiceline">🔊 {html.escape(text)}</div>'
+
+
+def image_card_html(probed: Probed, index: int, lang: str = EN) -> str:
+    """The card of photo `index` (0-based among the photos): its character number comes after
+    the videos'. The photo itself is previewed where the browser can show it."""
+    card = probed.image_card(index)
+    number = len(probed.probes) + index + 1
+    character = f"character{number}"
+    probe = probed.image_probes[index]
+    source = probe.source
+    made = probed.prepared_images[index] if index < len(probed.prepared_images) else None
+    shown = str(made.path) if made is not None else source
+    preview = (
+        f'<img src="{html.escape(media_src(shown))}" alt="{html.escape(card.name)}" loading="lazy">'
+        if probe.format in SHOWN_IMAGES or made is not None
+        else f'<div class="wan-ref-novideo">{t("refs.no_preview", lang)}</div>'
+    )
+    size = (
+        t("refs.image_size", lang, format=card.format or "", width=card.width, height=card.height)
+        if card.width and card.height
+        else ""
+    )
+    parts = [
+        f'<div class="wan-ref wan-ref-image" data-character="{character}">{preview}',
+        f'<div class="wan-ref-meta"><b>{character}</b> <span class="wan-ref-name">{html.escape(card.name)}</span>'
+        f'<br><span class="wan-ref-length">{html.escape(size)}</span></div>',
+    ]
+    if card.notes:
+        items = "".join(f"<li>{html.escape(tr(n, lang))}</li>" for n in card.notes)
+        parts.append(f'<ul class="wan-ref-notes">{items}</ul>')
+    if card.problem:
+        parts.append(f'<div class="wan-ref-problem">{html.escape(tr(card.problem, lang))}</div>')
+    parts.append(_voice_line(probed, number - 1, lang))
     parts.append("</div>")
     return "".join(parts)
 

@@ -51,6 +51,7 @@ class Status:
     cancel_key: gr.Textbox
     cancel_trigger: gr.Button
     cancel_result: gr.JSON
+    api_trigger: gr.Button  # hidden: carries /generate (the page's Generate is private)
     generate_event: Any = None  # the Dependency of Generate, for panels that chain on it
 
 
@@ -76,6 +77,7 @@ def render() -> Status:
         cancel_key=gr.Textbox("", visible=False, label="api_key"),
         cancel_trigger=gr.Button("Cancel", visible=False),
         cancel_result=gr.JSON(visible=False, label="Cancel"),
+        api_trigger=gr.Button("Generate", visible=False),
     )
 
 
@@ -107,15 +109,20 @@ def refusal_error(refused: GenerationRefused, lang: str = EN) -> gr.Error:
     return gr.Error(for_html(refused.message, lang), title=t(title, lang), print_exception=False)
 
 
-def _generate(ctx: AppContext, stops: StopSignals) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
-    """The Generate handler and `/generate` (its description: `tools.py`): the service's events
-    as the status panel, the player, the task record and what Stop needs (`tracking`)."""
+def _generate(
+    ctx: AppContext, stops: StopSignals, cards: int = 0
+) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
+    """`/generate` (its description: `tools.py`), or with `cards` the page's Generate (its
+    voices one per card; a control the pick does not take, shown disabled, stays unset): the
+    service's events as the status panel, the player, the task record and what Stop needs."""
 
     @stops.stoppable
-    @form_endpoint(GENERATE_FIELDS, extra=(OWNER_ID, REQUEST))
+    @form_endpoint(GENERATE_FIELDS, extra=(OWNER_ID, REQUEST), cards=cards)
     async def generate(
         values: FormValues, owner_id: Any, request: gr.Request
     ) -> AsyncIterator[tuple[Any, ...]]:
+        if cards:
+            values = values.for_pick(ctx.choice.pick(values.provider, values.model).profile)
         lang = lang_of(request)
         who = identity.owner_of(ctx, owner_id, request)
         visitor = identity.visitor_of(ctx, request)
@@ -229,10 +236,20 @@ def listen(
     ctx: AppContext, form: Form, status: Status, result: Result, owner: gr.components.Component
 ) -> None:
     stops = StopSignals()
+    outputs = [status.panel, result.video, result.record, status.tracking]
     status.generate_event = status.generate.click(
+        _generate(ctx, stops, cards=form.cards),
+        inputs=[*form.inputs_for(GENERATE_FIELDS, cards=True), owner],
+        outputs=outputs,
+        api_name="page_generate",  # its own name, so `/generate` keeps its own
+        api_visibility="private",
+        concurrency_limit=None,
+        show_progress="minimal",
+    )
+    status.api_trigger.click(  # /generate: the same fields, the voices as one list
         _generate(ctx, stops),
         inputs=[*form.inputs_for(GENERATE_FIELDS), owner],
-        outputs=[status.panel, result.video, result.record, status.tracking],
+        outputs=outputs,
         api_name="generate",
         concurrency_limit=None,
         show_progress="minimal",

@@ -27,10 +27,13 @@ from wanvideo.pricing import CAP_BY_COUNT, format_credits
 from wanvideo.providers import (
     ASPECT_RATIOS,
     FLASH,
+    NEGATIVE_PROMPT_MAX,
     PROFILES,
     QUALITIES,
+    SEED_MAX,
     SHOT_TYPES,
     STANDARD,
+    WAN27,
     ProviderProfile,
 )
 from wanvideo.web.routes import LINK_TTL
@@ -87,6 +90,14 @@ Args:
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
     provider: {_providers(ctx)}
     model: {_models()}
+    images: reference photos of characters (JPEG, PNG, WEBP, BMP or HEIC; fixed where they can be: turned upright, flattened, scaled, re-encoded), after the videos in character order; only where the model takes photos ({_takers("max_images")}). Over MCP use image_urls.
+    image_urls: public http(s) links to reference photos, one per line, after the photo files.
+    voices: audio files (or clips whose sound is used), 1 to 10 s, the i-th for the i-th character (videos first, then photos); only where the model binds a voice to a character ({_voice_takers()}).
+    seed: a whole number from 0 to {SEED_MAX}: the same seed with the same request gives a similar video ({_takers("seed")}).
+    negative_prompt: what the video should not show, at most {NEGATIVE_PROMPT_MAX} characters ({_takers("negative_prompt")}).
+    prompt_extend: true to let the provider rewrite the prompt with more detail ({_takers("prompt_extend")}).
+    audio: false for a silent video at the cheaper silent price ({_takers("audio")}); empty: with sound.
+    watermark: true to add the provider's watermark ({_takers("watermark")}).
 
 Returns:
     JSON: per reference its duration and billed seconds, billed input and output seconds, total billed seconds, credits, usd, problems (what to change before generating; empty when it can go), budget (what this app's key may still spend today, when limits apply), and providers (the same job on every provider and model: provider, model, quality, billed_seconds, usd, confirmed)."""
@@ -117,6 +128,14 @@ Args:
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
     provider: {_providers(ctx)} Another provider than this app's needs your own key for it in api_key{" (not in demo mode)" if ctx.settings.is_demo else ""}.
     model: {_models()}
+    images: reference photos of characters (JPEG, PNG, WEBP, BMP or HEIC; fixed where they can be: turned upright, flattened, scaled, re-encoded), after the videos in character order; only where the model takes photos ({_takers("max_images")}). Over MCP use image_urls.
+    image_urls: public http(s) links to reference photos, one per line, after the photo files.
+    voices: audio files (or clips whose sound is used), 1 to 10 s, the i-th for the i-th character (videos first, then photos); only where the model binds a voice to a character ({_voice_takers()}).
+    seed: a whole number from 0 to {SEED_MAX}: the same seed with the same request gives a similar video ({_takers("seed")}).
+    negative_prompt: what the video should not show, at most {NEGATIVE_PROMPT_MAX} characters ({_takers("negative_prompt")}).
+    prompt_extend: true to let the provider rewrite the prompt with more detail ({_takers("prompt_extend")}).
+    audio: false for a silent video at the cheaper silent price ({_takers("audio")}); empty: with sound.
+    watermark: true to add the provider's watermark ({_takers("watermark")}).
 
 Returns:
     The status text, the player, and the task record JSON: task_id, status, provider, video_path (file name), video_url (a signed link to download the video, valid {LINK_TTL // 60} minutes), estimate, error."""
@@ -128,7 +147,31 @@ def _providers(ctx: AppContext) -> str:
 
 
 def _models() -> str:
-    return f"the provider's model variant, {' or '.join((STANDARD, FLASH))} where it sells both (empty: {STANDARD})."
+    return (
+        f"the provider's model: {STANDARD} (Wan 2.6), {FLASH} (its faster, cheaper variant) or {WAN27} "
+        f"(Wan 2.7: characters from photos and videos, a voice each), where the provider sells it "
+        f"(empty: {STANDARD})."
+    )
+
+
+def _takers(rule: str) -> str:
+    """Which provider and model pairs take a control or photos, from the catalogue."""
+    pairs = sorted(
+        {f"{p.provider} {v.id}" for p in PROFILES.values() for v in p.variants if getattr(v.reference, rule)}
+    )
+    return ", ".join(pairs) if pairs else "none"
+
+
+def _voice_takers() -> str:
+    pairs = sorted(
+        {
+            f"{p.provider} {v.id}"
+            for p in PROFILES.values()
+            for v in p.variants
+            if v.reference.voices != "none"
+        }
+    )
+    return ", ".join(pairs) if pairs else "none"
 
 
 def _cancel_rules() -> tuple[str, str]:

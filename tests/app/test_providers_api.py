@@ -113,7 +113,7 @@ def test_estimate_follows_the_providers_rules_and_names_what_to_change(
     unknown = client.predict(refs, "", "720p", 5, True, "", "replicate", "", api_name="/estimate")
     assert unknown["problems"][0].startswith("Provider: 'replicate' is not offered here; choose one of demo")
     no_flash = client.predict(refs, "", "720p", 5, True, "", "", "flash", api_name="/estimate")
-    assert "Model: Demo (simulated) has no model 'flash'; choose standard" in no_flash["problems"]
+    assert "Model: Demo (simulated) has no model 'flash'; choose standard or wan2.7" in no_flash["problems"]
 
 
 # ----------------------------------------------------------------------------- /generate

@@ -69,7 +69,9 @@ def test_switching_the_provider_changes_the_estimate_and_all_are_compared(
         compared = {PROFILES[name].short for name in DEMO_DIALECTS if name != "demo"} | {"EvoLink"}
         for label in compared:
             expect(table).to_contain_text(label)
-        expect(table.locator("tbody tr")).to_have_count(9)  # every provider and model variant
+        expect(table.locator("tbody tr")).to_have_count(
+            12
+        )  # every provider and model variant (Wan 2.7 on three)
 
         pick_provider(page, "DashScope Singapore (simulated)")
         expect(cost).to_contain_text("Cost estimate: $1.00")  # 10 s x $0.10

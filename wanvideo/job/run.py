@@ -181,6 +181,9 @@ async def _checked(run: _Run) -> AsyncIterator[Event]:
             settings,
             fix=request.fix_references,
             starts=request.reference_starts,
+            images=request.images,
+            image_urls=request.image_urls,
+            voices=request.voices,
         )
     elif len(probed.probes) != request.reference_count:
         raise ValueError(
@@ -234,11 +237,22 @@ async def _prepared(run: _Run) -> AsyncIterator[Event]:
                     return
 
 
-def media_files(run: _Run) -> tuple[list[str], list[str | None]]:
-    """The image files (in character order, after the videos) and the voice of each character
-    to upload. Until the media helper's `Probed.prepared_images` / `prepared_voices` are
-    merged, the request's own paths are sent (the one line to swap at merge)."""
-    return list(run.request.images), list(run.request.voices)
+def media_files(run: _Run) -> tuple[list[str | None], list[str | None]]:
+    """What to upload besides the videos: per image (files, then links) its file (the fixed one
+    `check_references` made, else the uploaded file itself; None: a link sent as it is), and
+    per character its voice (converted where it had to be; None: no voice)."""
+    probed, request = run.probed, run.request
+    assert probed is not None
+    made = probed.prepared_images
+    images: list[str | None] = []
+    for j, source in enumerate([*request.images, *request.image_urls]):
+        fixed = made[j] if j < len(made) else None
+        images.append(str(fixed.path) if fixed is not None else source if j < len(request.images) else None)
+    if probed.prepared_voices:
+        voices = [str(v.path) if v is not None else None for v in probed.prepared_voices]
+    else:
+        voices = list(request.voices)
+    return images, voices
 
 
 @dataclass
@@ -262,7 +276,7 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
         clip = probed.clip(i)
         path = str(clip.path) if clip is not None else sources[i]
         jobs.append(("video", i, path, probed.probes[i].name or Path(path).name))
-    jobs += [("image", i, path, Path(path).name) for i, path in enumerate(image_files)]
+    jobs += [("image", i, path, Path(path).name) for i, path in enumerate(image_files) if path]
     jobs += [("voice", i, path, Path(path).name) for i, path in enumerate(voice_files) if path]
     done: dict[tuple[str, int], str] = {}
     count = len(jobs)
@@ -295,8 +309,8 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
         yield Uploading(index, count, name, total, total)
         done[kind, i] = str(file_url)
     sent.videos.extend(done.get(("video", i), source) for i, source in enumerate(sources))
-    sent.images.extend(done["image", i] for i in range(len(image_files)))
-    sent.images.extend(run.request.image_urls)
+    links = [*run.request.images, *run.request.image_urls]  # a link not fixed goes as it is
+    sent.images.extend(done.get(("image", i), links[i]) for i in range(len(image_files)))
     sent.voices.extend(done.get(("voice", i)) for i in range(len(voice_files)))
 
 

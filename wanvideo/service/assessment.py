@@ -14,7 +14,7 @@ from typing import Any
 from ..events import Probed
 from ..job import check_references
 from ..pricing import Estimate, ProviderQuote, compare_providers, estimate, other_quality
-from ..providers import MAX_REFERENCES, QUALITIES, ProviderProfile
+from ..providers import MAX_CHARACTERS, QUALITIES, ProviderProfile
 from ..schemas import GenerationRequest, provider_problems
 from . import inputs
 from .values import FormValues
@@ -51,31 +51,50 @@ class Assessment:
 
 @dataclass(frozen=True)
 class ReferenceInputs:
-    """The form's references read once: files, well-formed links, the problems of the rest."""
+    """The form's references read once, in character order: video files, video links, photo
+    files, photo links (well-formed ones; `url_problems` for the rest), and a voice per character."""
 
     paths: list[str]
     urls: list[str]
     url_problems: list[str]
-    oversized: bool  # the links box is larger than any real form: refused whole, nothing probed
+    oversized: bool  # a links box is larger than any real form: refused whole, nothing probed
     given: int
+    image_paths: list[str] = field(default_factory=list)
+    image_urls: list[str] = field(default_factory=list)
+    voices: list[str | None] = field(default_factory=list)
 
     @classmethod
     def read(cls, values: FormValues) -> ReferenceInputs:
         paths = inputs.file_paths(values.videos)
         urls, url_problems = inputs.parse_urls(values.video_urls)
-        oversized = inputs.links_box_problem(values.video_urls) is not None
-        lines = len(inputs.url_lines(values.video_urls)) if oversized else len(urls)
-        return cls(paths, urls, url_problems, oversized, len(paths) + lines)
+        image_paths = inputs.file_paths(values.images)
+        image_urls, image_url_problems = inputs.parse_urls(values.image_urls, inputs.IMAGE_URLS)
+        boxes = (
+            (values.video_urls, inputs.VIDEO_URLS, urls),
+            (values.image_urls, inputs.IMAGE_URLS, image_urls),
+        )
+        oversized = any(inputs.links_box_problem(text, label) for text, label, _ in boxes)
+        lines = sum(len(inputs.url_lines(text)) if oversized else len(links) for text, _, links in boxes)
+        return cls(
+            paths,
+            urls,
+            url_problems + image_url_problems,
+            oversized,
+            len(paths) + len(image_paths) + lines,
+            image_paths,
+            image_urls,
+            inputs.voice_paths(values.voices),
+        )
 
     @property
     def sources(self) -> list[str]:
-        """In character order: files, then links."""
+        """The videos in character order: files, then links."""
         return [*self.paths, *self.urls]
 
     @property
     def probes(self) -> bool:
         """Whether a look probes anything (and so counts against the visitor's estimate limit)."""
-        return not self.oversized and 0 < self.given <= MAX_REFERENCES
+        return not self.oversized and 0 < self.given <= MAX_CHARACTERS
 
 
 def probe(
@@ -93,6 +112,9 @@ def probe(
         settings,
         fix=inputs.parse_fix(values.fix_references),
         starts=starts,
+        images=refs.image_paths,
+        image_urls=refs.image_urls,
+        voices=refs.voices,
     )
 
 
@@ -115,12 +137,23 @@ def assessment_of(
         fix=inputs.parse_fix(values.fix_references),
         profile=profile,
     )
-    result.problems += [p for p in (duration_problem, starts_problem) if p]
-    # The provider's rules on the references themselves (a region may take links only).
+    controls, control_problems = inputs.parse_controls(**values.controls)
+    result.problems += [p for p in (duration_problem, starts_problem, *control_problems) if p]
+    # The provider's rules on the references and controls (a region may take links only, a
+    # model no photos, no voice, no seed...).
     shape = GenerationRequest.model_construct(
-        prompt="", videos=tuple(refs.paths), video_urls=tuple(refs.urls), model=profile.model
+        prompt="",
+        videos=tuple(refs.paths),
+        video_urls=tuple(refs.urls),
+        images=tuple(refs.image_paths),
+        image_urls=tuple(refs.image_urls),
+        voices=tuple(refs.voices),
+        duration=seconds if seconds is not None else profile.default_duration,
+        model=profile.model,
+        **controls,
     )
-    result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
+    if refs.given and not refs.oversized:  # else the probe's refusal ("add a reference") is alone
+        result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
     return result
 
 

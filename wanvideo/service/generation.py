@@ -65,8 +65,10 @@ def read_request(values: FormValues, profile: ProviderProfile) -> GenerationRequ
     every field to fix."""
     seconds, duration_problem = inputs.parse_duration(profile, values.duration)
     urls, problems = inputs.parse_urls(values.video_urls)
+    image_urls, image_url_problems = inputs.parse_urls(values.image_urls, inputs.IMAGE_URLS)
     starts, starts_problem = inputs.parse_starts(values.reference_starts)
-    problems += [p for p in (duration_problem, starts_problem) if p]
+    controls, control_problems = inputs.parse_controls(**values.controls)
+    problems += [p for p in (*image_url_problems, duration_problem, starts_problem, *control_problems) if p]
     if problems:
         raise GenerationRefused(RefusalStage.INPUT, problems)
     try:
@@ -83,6 +85,10 @@ def read_request(values: FormValues, profile: ProviderProfile) -> GenerationRequ
                 "fix_references": inputs.parse_fix(values.fix_references),
                 "reference_starts": starts,
                 "model": profile.model,
+                "images": inputs.file_paths(values.images),
+                "image_urls": image_urls,
+                "voices": inputs.voice_paths(values.voices),
+                **controls,
             },
             context={"profile": profile},
         )
@@ -107,6 +113,9 @@ async def checked_references(
         settings,  # type: ignore[arg-type]
         fix=req.fix_references,
         starts=req.reference_starts,
+        images=req.images,
+        image_urls=req.image_urls,
+        voices=req.voices,
     )
     if probed.problems:
         failed = Failed(

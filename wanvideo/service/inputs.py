@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from wanvideo.limits import MAX_LINKS_BOX_CHARS, MAX_LINKS_BOX_LINES
 from wanvideo.messages import Message
 from wanvideo.providers import MAX_CALLBACK_URL_CHARS, MAX_REFERENCES, ProviderProfile
-from wanvideo.schemas import FIELD_LABELS, duration_input_problem, starts_input_problem
+from wanvideo.providers.choices import read_negative_prompt, read_seed
+from wanvideo.schemas import FIELD_LABELS, duration_input_problem, field_problem, starts_input_problem
 
 # The visible labels: the accessible names users and tests rely on (DESIGN.md), and the name a
 # refusal gives the field. The domain's refusals use the same words (`FIELD_LABELS`).
@@ -35,6 +36,7 @@ REFERENCE_STARTS = FIELD_LABELS["reference_starts"]
 API_KEY = Message("field.api_key")
 PROVIDER = FIELD_LABELS["provider"]
 MODEL = FIELD_LABELS["model"]
+IMAGE_URLS = FIELD_LABELS["image_urls"]
 
 MAX_LINK_CHARS = MAX_CALLBACK_URL_CHARS  # a reference link longer than this is not a link anyone pasted
 _SHOWN_CHARS = 40  # how much of a bad value a refusal repeats
@@ -72,7 +74,7 @@ def url_lines(video_urls: Any) -> list[str]:
     return [line.strip() for line in _links_text(video_urls).splitlines() if line.strip()]
 
 
-def links_box_problem(video_urls: Any) -> str | None:
+def links_box_problem(video_urls: Any, field: Message = VIDEO_URLS) -> str | None:
     """A refusal naming the field when the links box is larger than any real form
     (`MAX_LINKS_BOX_LINES` lines, `MAX_LINKS_BOX_CHARS` characters); None when it fits.
     Checked before any line is read, so a crafted megabyte costs nothing and answers briefly."""
@@ -88,7 +90,7 @@ def links_box_problem(video_urls: Any) -> str | None:
         max_chars=f"{MAX_LINKS_BOX_CHARS:,}",
         refs=MAX_REFERENCES,
     )
-    return Message("field.problem", field=VIDEO_URLS, problem=problem)
+    return Message("field.problem", field=field, problem=problem)
 
 
 def link_problem(link: str) -> str | None:
@@ -109,10 +111,10 @@ def link_problem(link: str) -> str | None:
     return None
 
 
-def parse_urls(video_urls: Any) -> tuple[list[str], list[str]]:
+def parse_urls(video_urls: Any, field: Message = VIDEO_URLS) -> tuple[list[str], list[str]]:
     """The links, and one problem per malformed line (naming the field and the line); an
-    oversized box is one refusal and no links."""
-    oversized = links_box_problem(video_urls)
+    oversized box is one refusal and no links. `field`: the box's label (video or photo links)."""
+    oversized = links_box_problem(video_urls, field)
     if oversized:
         return [], [oversized]
     urls, problems = [], []
@@ -120,7 +122,7 @@ def parse_urls(video_urls: Any) -> tuple[list[str], list[str]]:
         why = link_problem(line)
         if why:
             line_problem = Message("input.link_line", number=number, value=_shown(line), why=why)
-            problems.append(Message("field.problem", field=VIDEO_URLS, problem=line_problem))
+            problems.append(Message("field.problem", field=field, problem=line_problem))
         else:
             urls.append(line)
     return urls, problems
@@ -147,3 +149,42 @@ def parse_fix(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() not in ("false", "0", "no", "off")
     return True if value is None else bool(value)
+
+
+def voice_paths(voices: Any) -> list[str | None]:
+    """The voices by character: from the API a list of files (the i-th is the i-th
+    character's), from the page one entry per card (None where a card has none)."""
+    if not voices:
+        return []
+    items = (
+        [voices] if isinstance(voices, str | bytes | dict) or not isinstance(voices, list | tuple) else voices
+    )
+    paths = [file_paths(item)[0] if file_paths(item) else None for item in items]
+    while paths and paths[-1] is None:
+        paths.pop()
+    return paths
+
+
+def parse_flag(value: Any) -> bool | None:
+    """An on/off control from a form or an API call; None (empty) is the model's default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "0", "no", "off")
+    return bool(value)
+
+
+def parse_controls(seed: Any, negative_prompt: Any, **flags: Any) -> tuple[dict[str, Any], list[str]]:
+    """The generation controls as the request takes them, and a refusal naming each bad one."""
+    controls: dict[str, Any] = {name: parse_flag(value) for name, value in flags.items()}
+    problems: list[str] = []
+    for name, value, read in (
+        ("seed", seed, read_seed),
+        ("negative_prompt", negative_prompt, read_negative_prompt),
+    ):
+        try:
+            controls[name] = read(value)
+        except ValueError as exc:
+            controls[name] = None
+            problems.append(field_problem(name, exc))
+    return controls, problems

@@ -23,6 +23,7 @@ from ..providers import ProviderProfile
 from ..ratelimit import VisitorLimiter
 from ..settings import Settings
 from ..watcher import TaskManager
+from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
 from .generation import (
     Checking,
@@ -70,7 +71,7 @@ class Service:
         key may still spend today (on the configured provider only). A look that probes counts
         against the visitor's estimate limit (`ratelimit.LimitRefused`, nothing probed)."""
         picked = self.choice.pick(values.provider, values.model)
-        profile = picked.profile
+        profile = picked.profile.with_audio(inputs.parse_flag(values.audio))  # silent: its own price
         refs = ReferenceInputs.read(values)
         if refs.oversized:  # refused as a whole: nothing is probed, not even the files
             probed = Probed(probes=(), estimate=None)
@@ -103,7 +104,7 @@ class Service:
             raise GenerationRefused(RefusalStage.INPUT, [key_problem])
         if self.needs_user_key and not values.own_key:
             raise GenerationRefused(RefusalStage.INPUT, [Message("input.own_key_needed")])
-        return profile
+        return profile.with_audio(inputs.parse_flag(values.audio))
 
     async def generate(
         self, values: FormValues, *, owner: str, visitor: str | None = None

@@ -4,15 +4,19 @@ tools give them (raw: the service parses and checks them).
 A new field is added here once: the page binds a component to it by name
 (`components.form.Form.component_for`), and `/estimate` and `/generate` take it as a parameter
 (their signatures are built from these fields, in this order, after the existing ones, so
-today's callers keep working). `priced` marks what the estimate depends on.
+today's callers keep working). `ESTIMATE` marks what `/estimate` takes (what the price and
+the cards depend on); `PER_CARD` a field the page shows on each reference card (`voices`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..providers import CONTROLS, ProviderProfile
+
 PRICED = {"priced": True}
+PER_CARD = {"priced": True, "per_card": True}
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,32 @@ class FormValues:
     reference_starts: str = field(default="", metadata=PRICED)  # "0, 12.5"
     provider: str = field(default="", metadata=PRICED)  # empty: this app's provider
     model: str = field(default="", metadata=PRICED)  # empty: the provider's default model
+    # Characters from photos and a voice per character (issue 17), after the videos.
+    images: Any = field(default=None, metadata=PRICED)  # photo files, after the videos
+    image_urls: str = field(default="", metadata=PRICED)  # one link per line, after the photo files
+    voices: Any = field(default=None, metadata=PER_CARD)  # the i-th voice: the i-th character's
+    # The generation controls: None (empty) is the model's default.
+    seed: float | None = field(default=None, metadata=PRICED)
+    negative_prompt: str = field(default="", metadata=PRICED)
+    prompt_extend: bool | None = field(default=None, metadata=PRICED)
+    audio: bool | None = field(default=None, metadata=PRICED)  # off: the silent (cheaper) price
+    watermark: bool | None = field(default=None, metadata=PRICED)
 
     @property
     def own_key(self) -> str | None:
         return (self.api_key or "").strip() or None
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """The generation controls as given (`inputs.parse_controls` reads them)."""
+        return {name: getattr(self, name) for name in CONTROLS}
+
+    def for_pick(self, profile: ProviderProfile) -> FormValues:
+        """The page's values on `profile`: a control the pick does not take is left at the
+        model's default (the page shows it disabled with the reason; an API caller who sets it
+        is refused with that reason instead)."""
+        untaken = {name: default_of(name) for name in CONTROLS if not profile.reference.takes(name)}
+        return replace(self, **untaken)
 
     @classmethod
     def of(cls, names: tuple[str, ...], values: tuple[Any, ...]) -> FormValues:
@@ -46,6 +72,9 @@ class FormValues:
 ALL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FormValues))
 GENERATE_FIELDS = ALL_FIELDS  # /generate takes every field
 ESTIMATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FormValues) if f.metadata.get("priced"))
+
+
+PER_CARD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FormValues) if f.metadata.get("per_card"))
 
 
 def default_of(name: str) -> Any:

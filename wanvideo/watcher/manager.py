@@ -188,16 +188,12 @@ class TaskManager:
     ) -> TaskRecord:
         """Accept a generation and run it in the background; returns its record at once.
 
-        `api_key` is a visitor's own key: kept in memory only, never stored, and bound to this job (it
-        never falls back to the server's key). None uses the server's key (settings.api_key; the demo
-        placeholder in demo mode). `probed`: the references as `check_references` found them in this
-        click; the job then does not probe again. `visitor`: who spends (for the spend guard); defaults
-        to `owner`. `profile`: another provider than the configured one (a visitor's choice, with its
-        host overrides); it needs the visitor's own key (the server's key belongs to the configured
-        provider), except in demo mode. The record keeps the provider's name (with its region) and the
-        model, never the key: after a restart the profile is rebuilt from them (in demo mode on that
-        dialect's simulator), and a task on a visitor's key waits as `needs_key` until
-        `resume(..., api_key)`.
+        `api_key`: a visitor's own key, in memory only and bound to this job (never falling back to
+        the server's key); None uses the server's key. `probed`: the references as checked in this
+        click (not probed again). `visitor`: who spends (default `owner`). `profile`: another
+        provider than the configured one, on the visitor's own key except in demo mode. The record
+        keeps the provider's name and model, never the key: after a restart the profile is rebuilt
+        from them, and a task on a visitor's key waits as `needs_key` until `resume(..., api_key)`.
 
         On the server's key the estimate (from `probed`; without it, the most the request could cost) is
         reserved against the spend limits in the same transaction that stores the record:

@@ -1,0 +1,98 @@
+"""The generation controls (seed, negative prompt, prompt expansion, audio, watermark), each
+enabled only where the picked provider and model take it, else disabled with the reason
+(`ReferenceRules.control_reason`); never silently dropped.
+
+    controls = render(ctx.profile)         # inside the form
+    updates(profile, lang)                 # after a provider or model pick, in `outputs()` order
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from wanvideo.messages import EN, t
+from wanvideo.messages import render as tr
+from wanvideo.providers import CONTROLS, NEGATIVE_PROMPT_MAX, SEED_MAX, ProviderProfile
+
+from .lang import static, static_text
+
+
+@dataclass
+class Controls:
+    seed: gr.Number
+    negative_prompt: gr.Textbox
+    prompt_extend: gr.Checkbox
+    audio: gr.Checkbox
+    watermark: gr.Checkbox
+
+    def outputs(self) -> list[Any]:
+        return [getattr(self, name) for name in CONTROLS]
+
+
+def _info(profile: ProviderProfile, control: str, lang: str) -> str:
+    reason = profile.reference.control_reason(control, profile.label)
+    return tr(reason, lang) if reason is not None else t(f"controls.{control}_info", lang)
+
+
+def updates(profile: ProviderProfile, lang: str = EN) -> tuple[Any, ...]:
+    """Each control enabled where `profile` takes it, else disabled with the reason."""
+    return tuple(
+        gr.update(interactive=profile.reference.takes(c), info=_info(profile, c, lang)) for c in CONTROLS
+    )
+
+
+def render(profile: ProviderProfile) -> Controls:
+    def static_info(control: str) -> Any:
+        reason = profile.reference.control_reason(control, profile.label)
+        return static_text(reason) if reason is not None else static(f"controls.{control}_info")
+
+    def takes(control: str) -> bool:
+        return profile.reference.takes(control)
+
+    with gr.Accordion(static("controls.title"), open=False, elem_id="controls"):
+        with gr.Row(equal_height=False):
+            seed = gr.Number(
+                value=None,
+                label=static("field.seed"),
+                minimum=0,
+                maximum=SEED_MAX,
+                precision=0,
+                info=static_info("seed"),
+                interactive=takes("seed"),
+                elem_id="seed",
+                min_width=160,
+            )
+            negative_prompt = gr.Textbox(
+                label=static("field.negative_prompt"),
+                max_length=NEGATIVE_PROMPT_MAX,
+                info=static_info("negative_prompt"),
+                interactive=takes("negative_prompt"),
+                elem_id="negative-prompt",
+                min_width=200,
+            )
+        with gr.Row(equal_height=False):
+            prompt_extend = gr.Checkbox(
+                value=True,
+                label=static("field.prompt_extend"),
+                info=static_info("prompt_extend"),
+                interactive=takes("prompt_extend"),
+                elem_id="prompt-extend",
+            )
+            audio = gr.Checkbox(
+                value=True,
+                label=static("field.audio"),
+                info=static_info("audio"),
+                interactive=takes("audio"),
+                elem_id="audio",
+            )
+            watermark = gr.Checkbox(
+                value=False,
+                label=static("field.watermark"),
+                info=static_info("watermark"),
+                interactive=takes("watermark"),
+                elem_id="watermark",
+            )
+    return Controls(seed, negative_prompt, prompt_extend, audio, watermark)

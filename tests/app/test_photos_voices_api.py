@@ -1,0 +1,185 @@
+"""Characters from photos and voices, and the generation controls, through gradio_client against
+`python app.py` (issue 17): the app runs on DashScope's and on fal's dialect against a Simulator
+started here, so the test reads what the provider received (the simulator's copy of each
+create) and counts its creates."""
+
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from tests.apprunner import RunningApp, start_app, stop_app
+from tests.videos import make_video
+from wanvideo.simulator import Simulator
+
+from .conftest import FAST
+from .test_api import files
+
+KEY = "server-key-0123456789"
+
+
+def _app(tmp: Path, sim: Simulator, provider: str) -> RunningApp:
+    env = {
+        "WAN_PROVIDER": provider,
+        "WAN_API_KEY": KEY,
+        "WAN_API_BASE_URL": sim.base_url,
+        "WAN_FILES_BASE_URL": sim.base_url,
+        **FAST,
+    }
+    return start_app(tmp, env, simulator=sim)
+
+
+@pytest.fixture(scope="module")
+def dashscope_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with Simulator(task_seconds=0.5, dialect="dashscope") as sim:
+        app = _app(tmp_path_factory.mktemp("dashscope"), sim, "dashscope")
+        yield app
+        stop_app(app)
+
+
+@pytest.fixture(scope="module")
+def fal_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with Simulator(task_seconds=0.5, dialect="fal") as sim:
+        app = _app(tmp_path_factory.mktemp("fal"), sim, "fal")
+        yield app
+        stop_app(app)
+
+
+def _wav(path: Path, seconds: float) -> Path:
+    rate = 16000
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(
+            b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(int(seconds * rate)))
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("media")
+    clear = Image.new("RGBA", (640, 480), (0, 0, 0, 0))
+    clear.paste((200, 40, 40, 255), (160, 120, 480, 360))  # a red character on a transparent sheet
+    clear.save(folder / "ghost.png")
+    Image.new("RGB", (600, 800), (30, 120, 200)).save(folder / "bob.jpg", quality=90)
+    (folder / "notes.png").write_text("not a picture at all\n" * 40)
+    return {
+        "video": make_video(folder / "alice.mp4", seconds=3, width=160, height=120, fps=24),
+        "ghost": folder / "ghost.png",
+        "photo": folder / "bob.jpg",
+        "notes": folder / "notes.png",
+        "voice": _wav(folder / "bob.wav", 3),
+        "long_voice": _wav(folder / "long.wav", 20),
+    }
+
+
+def _args(**given: object) -> dict[str, object]:
+    args: dict[str, object] = {"prompt": "character1 waves to character2", "duration": "5"}
+    args.update(given)
+    return args
+
+
+def _last_sent(sim: Simulator) -> dict:
+    task = max(sim.tasks.values(), key=lambda t: t.created_at)
+    return task.extra["request"]
+
+
+def test_a_video_and_a_transparent_png_on_dashscope_with_seed_and_negative_prompt(
+    dashscope_app: RunningApp, media: dict[str, Path]
+) -> None:
+    client = dashscope_app.client()
+    est = client.predict(
+        files(media["video"]), "", "720p", "5", True, "", "", "", files(media["ghost"]), api_name="/estimate"
+    )
+    assert est["ok"] is True, est["problems"]
+    before = dashscope_app.simulator.stats.creates
+    *_, record = client.predict(
+        **_args(
+            videos=files(media["video"]),
+            images=files(media["ghost"]),
+            seed=4242,
+            negative_prompt="blurry, extra fingers",
+        ),
+        api_name="/generate",
+    )
+    assert record["status"] == "completed", record
+    assert dashscope_app.simulator.stats.creates == before + 1
+    sent = _last_sent(dashscope_app.simulator)
+    refs = sent["input"]["reference_urls"]
+    assert len(refs) == 2  # the video, then the photo (flattened: sent as a JPEG)
+    assert sent["parameters"]["seed"] == 4242
+    assert sent["input"]["negative_prompt"] == "blurry, extra fingers"
+
+
+def test_a_photo_with_a_voice_on_wan27(dashscope_app: RunningApp, media: dict[str, Path]) -> None:
+    client = dashscope_app.client()
+    *_, record = client.predict(
+        **_args(
+            prompt="character1 says hello",
+            images=files(media["photo"]),
+            voices=files(media["voice"]),
+            model="wan2.7",
+            shot_type="single",
+        ),
+        api_name="/generate",
+    )
+    assert record["status"] == "completed", record
+    sent = _last_sent(dashscope_app.simulator)
+    assert sent["model"] == "wan2.7-r2v"
+    media_items = sent["input"]["media"]
+    assert [m["type"] for m in media_items] == ["reference_image"]
+    assert media_items[0].get("reference_voice"), media_items  # the voice bound to its character
+
+
+def test_bad_photos_voices_and_counts_are_refused_before_anything_is_created(
+    dashscope_app: RunningApp, media: dict[str, Path]
+) -> None:
+    client = dashscope_app.client()
+    sim = dashscope_app.simulator
+    before = (sim.stats.creates, len(sim.tasks))
+    cases = [
+        (dict(images=files(media["notes"])), "not an image"),
+        (dict(images=files(media["photo"]), voices=files(media["long_voice"]), model="wan2.7"), "10"),
+        (dict(videos=files(media["video"]), images=files(*[media["photo"]] * 5)), "5"),
+    ]
+    for given, said in cases:
+        with pytest.raises(AppError) as refused:
+            client.predict(**_args(**given, fix_references=False), api_name="/generate")
+        assert said in str(refused.value), str(refused.value)
+    assert (sim.stats.creates, len(sim.tasks)) == before
+
+
+def test_flash_without_audio_is_priced_and_sent_silent_with_an_image_on_fal(
+    fal_app: RunningApp, media: dict[str, Path]
+) -> None:
+    client = fal_app.client()
+    loud = client.predict(files(media["video"]), "", "720p", "5", True, "", "", "flash", api_name="/estimate")
+    quiet = client.predict(
+        files(media["video"]), "", "720p", "5", True, "", "", "flash", audio=False, api_name="/estimate"
+    )
+    assert loud["ok"] and quiet["ok"], (loud["problems"], quiet["problems"])
+    assert 0 < quiet["usd"] < loud["usd"]
+    *_, record = client.predict(
+        **_args(
+            videos=files(media["video"]),
+            images=files(media["photo"]),
+            model="flash",
+            audio=False,
+            seed=7,
+        ),
+        api_name="/generate",
+    )
+    assert record["status"] == "completed", record
+    sent = _last_sent(fal_app.simulator)
+    assert sent["generate_audio"] is False
+    assert len(sent["image_urls"]) == 1 and len(sent["video_urls"]) == 1
+    assert sent["seed"] == 7
