@@ -24,9 +24,9 @@ from .lang import static, static_text
 class Controls:
     seed: gr.Number
     negative_prompt: gr.Textbox
-    prompt_extend: gr.Checkbox
-    audio: gr.Checkbox
-    watermark: gr.Checkbox
+    prompt_extend: gr.Checkbox | gr.Textbox
+    audio: gr.Checkbox | gr.Textbox
+    watermark: gr.Checkbox | gr.Textbox
 
     def outputs(self) -> list[Any]:
         return [getattr(self, name) for name in CONTROLS]
@@ -96,3 +96,21 @@ def render(profile: ProviderProfile) -> Controls:
                 elem_id="watermark",
             )
     return Controls(seed, negative_prompt, prompt_extend, audio, watermark)
+
+
+def render_api() -> Controls:
+    """The controls as `/estimate` and `/generate` take them: hidden, each empty by default (the
+    model's default, so a caller who sets none is never refused). Gradio gives an API parameter
+    its component's value as the default and a checkbox always has one, so the on/off controls
+    are text here ("true"/"false", read by `inputs.parse_flag`)."""
+
+    def flag(name: str) -> gr.Textbox:
+        return gr.Textbox(value=None, visible=False, label=static(f"field.{name}"))
+
+    return Controls(
+        seed=gr.Number(value=None, visible=False, precision=0, label=static("field.seed")),
+        negative_prompt=gr.Textbox(value=None, visible=False, label=static("field.negative_prompt")),
+        prompt_extend=flag("prompt_extend"),
+        audio=flag("audio"),
+        watermark=flag("watermark"),
+    )

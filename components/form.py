@@ -79,6 +79,7 @@ class Form:
     images: gr.File
     image_urls: gr.Textbox
     controls: Controls
+    api_controls: Controls  # hidden: the controls as the API takes them (empty: the model's default)
     voices: gr.File  # hidden: the API's voices (the page has one voice per reference card)
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
     # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
@@ -97,7 +98,7 @@ class Form:
             if cards and name in PER_CARD_FIELDS:
                 found += getattr(self.refs, name)
             elif name in CONTROLS:
-                found.append(getattr(self.controls, name))
+                found.append(getattr(self.controls if cards else self.api_controls, name))
             else:
                 found.append(getattr(self, name))
         return found
@@ -159,24 +160,9 @@ def _render_advanced(ctx: AppContext) -> tuple[Any, ...]:
     return callback_url, api_key, provider, model, provider_facts
 
 
-def render(ctx: AppContext) -> Form:
-    profile = ctx.profile
-    prompt = gr.Textbox(
-        label=static("field.prompt"),
-        lines=4,
-        max_lines=12,
-        placeholder=static("form.prompt_placeholder"),
-        elem_id="prompt",
-    )
-    prompt_count = gr.Markdown(
-        static("form.count", count=0, max=MAX_PROMPT_CHARS), elem_id="prompt-count", elem_classes=["wan-hint"]
-    )
-    with gr.Row(elem_id="character-buttons", elem_classes=["wan-chips"]):
-        gr.Markdown(static("form.insert"), elem_classes=["wan-hint"])
-        character_buttons = [
-            gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
-            for i in range(1, MAX_CHARACTERS + 1)
-        ]
+def _render_references(profile: ProviderProfile) -> tuple[Any, ...]:
+    """The references: video files, their cards (with a voice each where the pick takes
+    voices), the fixing option, the pick's rules, video links, photo files and photo links."""
     videos = gr.File(
         label=static("field.videos"),
         file_count="multiple",
@@ -219,6 +205,28 @@ def render(ctx: AppContext) -> Form:
         placeholder=static("form.image_urls_placeholder"),
         elem_id="reference-image-urls",
     )
+    return videos, refs, fix_references, reference_hint, video_urls, images, image_urls
+
+
+def render(ctx: AppContext) -> Form:
+    profile = ctx.profile
+    prompt = gr.Textbox(
+        label=static("field.prompt"),
+        lines=4,
+        max_lines=12,
+        placeholder=static("form.prompt_placeholder"),
+        elem_id="prompt",
+    )
+    prompt_count = gr.Markdown(
+        static("form.count", count=0, max=MAX_PROMPT_CHARS), elem_id="prompt-count", elem_classes=["wan-hint"]
+    )
+    with gr.Row(elem_id="character-buttons", elem_classes=["wan-chips"]):
+        gr.Markdown(static("form.insert"), elem_classes=["wan-hint"])
+        character_buttons = [
+            gr.Button(f"character{i}", size="sm", variant="secondary", visible=False, min_width=90)
+            for i in range(1, MAX_CHARACTERS + 1)
+        ]
+    videos, refs, fix_references, reference_hint, video_urls, images, image_urls = _render_references(profile)
     with gr.Row(equal_height=False):
         quality = gr.Radio(list(QUALITIES), value=QUALITIES[0], label=static("field.quality"), min_width=180)
         duration = gr.Dropdown(
@@ -262,6 +270,7 @@ def render(ctx: AppContext) -> Form:
         images=images,
         image_urls=image_urls,
         controls=controls,
+        api_controls=controls_panel.render_api(),
         voices=voices,
     )
 

@@ -42,10 +42,11 @@ class FormValues:
     voices: Any = field(default=None, metadata=PER_CARD)  # the i-th voice: the i-th character's
     # The generation controls: None (empty) is the model's default.
     seed: float | None = field(default=None, metadata=PRICED)
-    negative_prompt: str = field(default="", metadata=PRICED)
-    prompt_extend: bool | None = field(default=None, metadata=PRICED)
-    audio: bool | None = field(default=None, metadata=PRICED)  # off: the silent (cheaper) price
-    watermark: bool | None = field(default=None, metadata=PRICED)
+    negative_prompt: str | None = field(default=None, metadata=PRICED)
+    # On/off: True, False, "true", "false"; None or empty: the model's default.
+    prompt_extend: bool | str | None = field(default=None, metadata=PRICED)
+    audio: bool | str | None = field(default=None, metadata=PRICED)  # off: the silent (cheaper) price
+    watermark: bool | str | None = field(default=None, metadata=PRICED)
 
     @property
     def own_key(self) -> str | None:
