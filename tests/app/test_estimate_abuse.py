@@ -187,7 +187,10 @@ def _refresh_fn(app: RunningApp) -> int:
 def _raw_refresh(app: RunningApp, fn_index: int, video_urls: str) -> str:
     """What a raw /gradio_api/queue/join of the refresh answers: the panel's markdown."""
     session = uuid.uuid4().hex[:10]
+    config = httpx.get(f"{app.url}config", timeout=10).json()
+    inputs = next(d for d in config["dependencies"] if d["id"] == fn_index)["inputs"]
     data = [None, video_urls, "720p", "5", True, "", "demo", "standard"]
+    data += [None] * (len(inputs) - len(data))  # photos, voices per card, controls: none
     with httpx.Client(base_url=app.url, timeout=60) as http:
         joined = http.post(
             "gradio_api/queue/join",

@@ -89,8 +89,9 @@ def _args(**given: object) -> dict[str, object]:
 
 
 def _last_sent(sim: Simulator) -> dict:
-    task = max(sim.tasks.values(), key=lambda t: t.created_at)
-    return task.extra["request"]
+    """The body of the simulator's latest create (DashScope keeps it as `request`, fal as `input`)."""
+    task = max(sim.tasks.values(), key=lambda t: t.created)
+    return task.extra["request"] if "request" in task.extra else task.extra["input"]
 
 
 def test_a_video_and_a_transparent_png_on_dashscope_with_seed_and_negative_prompt(
@@ -147,9 +148,15 @@ def test_bad_photos_voices_and_counts_are_refused_before_anything_is_created(
     sim = dashscope_app.simulator
     before = (sim.stats.creates, len(sim.tasks))
     cases = [
-        (dict(images=files(media["notes"])), "not an image"),
-        (dict(images=files(media["photo"]), voices=files(media["long_voice"]), model="wan2.7"), "10"),
-        (dict(videos=files(media["video"]), images=files(*[media["photo"]] * 5)), "5"),
+        (dict(images=files(media["notes"])), "is a text file, not an image"),
+        (
+            dict(images=files(media["photo"]), voices=files(media["long_voice"]), model="wan2.7"),
+            "long.wav lasts 20.0 s; a voice must last 1 to 10 s",
+        ),
+        (
+            dict(videos=files(media["video"]), images=files(*[media["photo"]] * 5)),
+            "at most 5 in all: remove 1",
+        ),
     ]
     for given, said in cases:
         with pytest.raises(AppError) as refused:
