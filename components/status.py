@@ -98,8 +98,13 @@ _HEADLINE = {
     RefusalStage.REFERENCES: "view.fix_refs_first",
     RefusalStage.PREPARE: "view.ref_not_prepared",
     RefusalStage.LIMIT: "view.not_started_limit",
+    RefusalStage.PAUSED: "view.not_started_paused",
 }
-_TITLE = {RefusalStage.PREPARE: "view.prepare_failed", RefusalStage.LIMIT: "budget.title"}
+_TITLE = {
+    RefusalStage.PREPARE: "view.prepare_failed",
+    RefusalStage.LIMIT: "budget.title",
+    RefusalStage.PAUSED: "budget.paused_title",
+}
 
 
 def refusal_error(refused: GenerationRefused, lang: str = EN) -> gr.Error:

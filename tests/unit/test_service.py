@@ -125,3 +125,14 @@ def test_every_error_the_domain_raises_derives_from_one_root():
         if not issubclass(getattr(importlib.import_module(module), name), WanError)
     ]
     assert outside == []
+
+
+def test_the_owners_pause_is_its_own_refusal_with_its_own_words():
+    from components.status import refusal_error
+    from wanvideo.budget import paused_refusal
+    from wanvideo.service.generation import limit_refusal
+
+    refused = limit_refusal(paused_refusal())
+    assert refused.stage is RefusalStage.PAUSED and refused.failed is not None
+    error = refusal_error(refused)
+    assert error.title == "Generation paused" and "paused" in str(error.message)

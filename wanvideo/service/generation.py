@@ -15,7 +15,7 @@ from enum import Enum
 
 from pydantic import ValidationError
 
-from ..budget import SpendRefused
+from ..budget import Limit, SpendRefused
 from ..error_base import WanError
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import check_references, prepare_step
@@ -33,6 +33,7 @@ class RefusalStage(str, Enum):
     REFERENCES = "references"  # a reference the provider would refuse
     PREPARE = "prepare"  # a reference could not be prepared
     LIMIT = "limit"  # a spending limit (or the visitor's generations in flight)
+    PAUSED = "paused"  # the owner paused generation (the owner's console)
 
 
 class GenerationRefused(WanError):
@@ -136,7 +137,8 @@ async def checked_references(
 
 def limit_refusal(exc: SpendRefused) -> GenerationRefused:
     failed = Failed(message=exc.message, reason=FailureReason.REFUSED)
-    return GenerationRefused(RefusalStage.LIMIT, [exc.message], failed)
+    stage = RefusalStage.PAUSED if exc.limit is Limit.PAUSED else RefusalStage.LIMIT
+    return GenerationRefused(stage, [exc.message], failed)
 
 
 def is_final(event: Event) -> bool:
