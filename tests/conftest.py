@@ -23,7 +23,7 @@ import tempfile
 
 # A real PostgreSQL started on first use (`postgres`, `pg_url`) and the store on each backend
 # (`store`, `open_store`).
-pytest_plugins = ["tests.engines.postgres", "tests.engines.stores"]
+pytest_plugins = ["tests.engines.postgres", "tests.engines.s3", "tests.engines.stores"]
 
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 

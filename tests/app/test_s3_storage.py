@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tests.apprunner import RunningApp
-from tests.engines.s3 import S3Server, s3_demo_app, s3_server  # noqa: F401 (the fixtures)
+from tests.engines.s3 import S3Server
 
 from .test_api import generate
 

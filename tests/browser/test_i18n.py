@@ -142,6 +142,7 @@ NAMES = {
     "leaf",
 }
 NAMES |= {"mp4", "mov"}
+NAMES |= {"jpeg", "png", "webp", "bmp", "heic"}  # image formats: names in every language (media/image.py)
 # Values shown as they are: file names, task ids, model ids, setting names.
 _VALUES = re.compile(r"\S+\.(?:mp4|mov|webm)\b|task-[\w-]+|wan2\.6-[\w.-]+|WAN_[A-Z_]+")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from tests.apprunner import RunningApp
-from tests.engines.s3 import S3Server, s3_demo_app, s3_server  # noqa: F401 (the fixtures)
+from tests.engines.s3 import S3Server
 
 from .test_journey import WAIT, open_studio
 

@@ -8,7 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from tests.engines.s3 import MIN_PART, S3Server, s3_server  # noqa: F401 (the fixture)
+from tests.engines.s3 import MIN_PART, S3Server
 from wanvideo.events import Completed
 from wanvideo.storage.s3 import S3Storage
 

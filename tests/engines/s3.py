@@ -1,7 +1,7 @@
 """A real S3 server on 127.0.0.1 for the tests: moto's server mode (`python -m moto.server`,
 from requirements-dev.txt) in a subprocess on a free port, started once per test session.
 
-    from tests.engines.s3 import s3_server  # noqa: F401  (the fixture)
+    # the fixtures are a pytest plugin (tests/conftest.py `pytest_plugins`)
     def test_x(s3_server):
         bucket = s3_server.new_bucket()        # a fresh bucket per test
         s3_server.env                          # AWS_* for a subprocess (python app.py)

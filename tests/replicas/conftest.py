@@ -1,13 +1,14 @@
 """Several replicas of the app as real processes: `python app.py` twice, one PostgreSQL
-(tests/engines/postgres.py), one provider (a Simulator in this test process, so it outlives
-any replica), one WAN_SESSION_SECRET; each replica its own data folder unless a test says
-otherwise. As root each replica runs in its own UTS namespace with its own host name
+(tests/engines/postgres.py), one S3 bucket for the saved videos (tests/engines/s3.py, as
+`WAN_STORAGE_URL`), one provider (a Simulator in this test process, so it outlives any
+replica), one WAN_SESSION_SECRET; each replica its own data folder. As root each replica runs in its own UTS namespace with its own host name
 (`unshare --uts`), so the replicas are different machines to the lease code: a dead replica's
 tasks are taken over when its lease runs out, never because its pid is seen gone.
 
     cluster.start("a", data=...)      # RunningApp; cluster.kill("a") sends SIGKILL
     cluster.sim.stats.creates         # what the provider saw, all replicas together
     cluster.store                     # a PostgresTaskStore on the replicas' database
+    cluster.s3.keys(cluster.bucket)   # the saved videos and posters, all replicas together
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 
 from tests.apprunner import RunningApp, clean_env, free_port, launch, stop
 from tests.engines.postgres import PostgresServer
+from tests.engines.s3 import S3Server
 from wanvideo.simulator import Simulator
 from wanvideo.store.pg_store import PostgresTaskStore
 
@@ -44,6 +46,8 @@ class Cluster:
     url: str
     sim: Simulator
     store: PostgresTaskStore
+    s3: S3Server
+    bucket: str
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     apps: dict[str, RunningApp] = field(default_factory=dict)
 
@@ -58,6 +62,8 @@ class Cluster:
             "WAN_LEASE_SECONDS": str(LEASE_SECONDS),
             "WAN_DAILY_CREDIT_LIMIT": str(DAILY_LIMIT),
             "WAN_DATA_DIR": str(data),
+            "WAN_STORAGE_URL": f"s3://{self.bucket}/wan",
+            **self.s3.env,
             **FAST,
         }
 
@@ -103,12 +109,14 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(
+    postgres: PostgresServer, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
     url = postgres.new_database()
     tmp = tmp_path_factory.mktemp("replicas")
     with Simulator(task_seconds=1.0, port=free_port()) as sim:
         store = PostgresTaskStore(url, base_dir=tmp, pool_size=2)
-        group = Cluster(tmp=tmp, url=url, sim=sim, store=store)
+        group = Cluster(tmp=tmp, url=url, sim=sim, store=store, s3=s3_server, bucket=s3_server.new_bucket())
         try:
             yield group
         finally:

@@ -82,20 +82,21 @@ def test_a_task_started_on_a_killed_replica_is_finished_by_the_other_with_one_cr
     assert done.status == COMPLETED, (done, b.log()[-3000:])
     assert done.task_id == started.task_id
     assert cluster.sim.stats.creates == creates + 1  # no second create
-    videos = list((b.data_dir / "videos").glob("*.mp4"))
-    assert [v.name for v in videos] == [done.video_path.name] and videos[0].stat().st_size > 0
-    assert not list((a.data_dir / "videos").glob("*.mp4"))  # A died before it saved anything
+    saved = {key: size for key, size in cluster.s3.keys(cluster.bucket).items() if key.endswith(".mp4")}
+    assert done.video_key and [k.rsplit("/", 1)[-1] for k in saved] == [done.video_key.rsplit("/", 1)[-1]]
+    assert all(size > 0 for size in saved.values())  # saved once, by B, into the shared bucket
+    for replica in (a, b):
+        assert not list((replica.data_dir / "videos").glob("*.mp4"))  # nothing on a replica's disk
     assert taken_over < LEASE_SECONDS + 20, taken_over
     if "replica-" in started.lease_owner:  # separate host names: the lease ran out, no pid check
         assert started.lease_owner.startswith("replica-a:")
 
 
 def test_a_signed_link_made_by_one_replica_is_served_by_the_other(cluster: Cluster, clip: Path) -> None:
-    """Shared data folder for this test only: with local per-replica folders a video is on the
-    disk of the replica that saved it; until the lead wires S3 (WAN_STORAGE_URL) into this
-    topology, A and B share B's data folder here, the database and the secret as always."""
+    """Each replica its own data folder: the video is in the shared bucket, and the signed link
+    (the record id and its expiry, signed with the shared secret) works on either."""
     b = cluster.apps.get("b") or cluster.start("b")
-    a = cluster.start("a2", data=b.data_dir)
+    a = cluster.start("a2")
     cluster.sim.task_seconds = 1.0
     job = b.client().submit(
         "character1 dances on the roadside",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engines.s3 import MIN_PART, S3Server, s3_server  # noqa: F401 (the fixture)
+from tests.engines.s3 import MIN_PART, S3Server
 from wanvideo.settings import SettingsError, load_settings
 from wanvideo.storage import LocalStorage, Storage, StorageError, open_storage, parse_storage_url
 from wanvideo.storage.s3 import PART_SIZE, S3Storage

@@ -14,7 +14,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from tests.engines.s3 import S3Server, s3_server  # noqa: F401 (the fixture)
+from tests.engines.s3 import S3Server
 from wanvideo.identity import Identity
 from wanvideo.storage.s3 import S3Storage
 from wanvideo.web.ranged import byte_range
