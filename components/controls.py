@@ -22,11 +22,12 @@ from .lang import static, static_text
 
 @dataclass
 class Controls:
-    seed: gr.Number
+    seed: gr.Number | gr.Textbox
     negative_prompt: gr.Textbox
     prompt_extend: gr.Checkbox | gr.Textbox
     audio: gr.Checkbox | gr.Textbox
     watermark: gr.Checkbox | gr.Textbox
+    panel: gr.Accordion | None = None  # the page's section (None: the API's hidden inputs)
 
     def outputs(self) -> list[Any]:
         return [getattr(self, name) for name in CONTROLS]
@@ -37,10 +38,22 @@ def _info(profile: ProviderProfile, control: str, lang: str) -> str:
     return tr(reason, lang) if reason is not None else t(f"controls.{control}_info", lang)
 
 
+# What a pick that has no such switch does anyway (shown on the disabled switch).
+ANYWAY = {"prompt_extend": False, "audio": True, "watermark": False}
+
+
+def _value(profile: ProviderProfile, control: str, default: Any) -> Any:
+    return default if profile.reference.takes(control) else ANYWAY.get(control, default)
+
+
 def updates(profile: ProviderProfile, lang: str = EN) -> tuple[Any, ...]:
-    """Each control enabled where `profile` takes it, else disabled with the reason."""
+    """Each control enabled where `profile` takes it, else disabled with the reason (an on/off
+    switch showing what the pick does anyway)."""
     return tuple(
-        gr.update(interactive=profile.reference.takes(c), info=_info(profile, c, lang)) for c in CONTROLS
+        gr.update(interactive=profile.reference.takes(c), info=_info(profile, c, lang))
+        if c not in ANYWAY or profile.reference.takes(c)
+        else gr.update(interactive=False, info=_info(profile, c, lang), value=ANYWAY[c])
+        for c in CONTROLS
     )
 
 
@@ -52,14 +65,13 @@ def render(profile: ProviderProfile) -> Controls:
     def takes(control: str) -> bool:
         return profile.reference.takes(control)
 
-    with gr.Accordion(static("controls.title"), open=False, elem_id="controls"):
+    with gr.Accordion(static("controls.title"), open=False, elem_id="controls") as panel:
         with gr.Row(equal_height=False):
-            seed = gr.Number(
-                value=None,
+            seed = gr.Textbox(  # text: empty is "a new seed each time" (a number box shows 0)
+                value="",
                 label=static("field.seed"),
-                minimum=0,
-                maximum=SEED_MAX,
-                precision=0,
+                placeholder=static("controls.seed_placeholder", max=SEED_MAX),
+                max_length=len(str(SEED_MAX)),
                 info=static_info("seed"),
                 interactive=takes("seed"),
                 elem_id="seed",
@@ -75,27 +87,27 @@ def render(profile: ProviderProfile) -> Controls:
             )
         with gr.Row(equal_height=False):
             prompt_extend = gr.Checkbox(
-                value=True,
+                value=_value(profile, "prompt_extend", True),
                 label=static("field.prompt_extend"),
                 info=static_info("prompt_extend"),
                 interactive=takes("prompt_extend"),
                 elem_id="prompt-extend",
             )
             audio = gr.Checkbox(
-                value=True,
+                value=_value(profile, "audio", True),
                 label=static("field.audio"),
                 info=static_info("audio"),
                 interactive=takes("audio"),
                 elem_id="audio",
             )
             watermark = gr.Checkbox(
-                value=False,
+                value=_value(profile, "watermark", False),
                 label=static("field.watermark"),
                 info=static_info("watermark"),
                 interactive=takes("watermark"),
                 elem_id="watermark",
             )
-    return Controls(seed, negative_prompt, prompt_extend, audio, watermark)
+    return Controls(seed, negative_prompt, prompt_extend, audio, watermark, panel)
 
 
 def render_api() -> Controls:

@@ -249,7 +249,8 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
             record, ctx.profile.default_duration
         )
         profile = cards.remix_profile(record, ctx.choice)  # its provider and model, as offered now
-        seed = gr.update(value=record.seed) if same_seed else gr.skip()
+        seed = gr.update(value=str(record.seed)) if same_seed else gr.skip()
+        shown = gr.update(open=True) if same_seed else gr.skip()  # the seed in view
         return (
             prompt,
             urls,
@@ -257,6 +258,7 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
             ratio,
             shot,
             seed,
+            shown,
             profile.name,
             *provider_updates(profile, duration, lang),
         )
@@ -268,6 +270,7 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         form.aspect_ratio,
         form.shot_type,
         form.controls.seed,
+        form.controls.panel,
         form.provider,
         *provider_outputs(form),
     ]

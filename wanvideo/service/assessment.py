@@ -153,8 +153,15 @@ def assessment_of(
         **controls,
     )
     if refs.given and not refs.oversized:  # else the probe's refusal ("add a reference") is alone
-        result.problems += [p for p in provider_problems(shape, profile) if p not in result.problems]
+        said = {_inner(p) for p in result.problems}  # the probe's count refusal is said once
+        result.problems += [p for p in provider_problems(shape, profile) if _inner(p) not in said]
     return result
+
+
+def _inner(problem: str) -> str:
+    """A problem without its wrapping ("<field>: <problem>", a sentence of it), to compare."""
+    params = getattr(problem, "params", {})
+    return str(params.get("problem") or params.get("text") or problem)
 
 
 def reprice(a: Assessment, compared: list[ProviderProfile]) -> None:

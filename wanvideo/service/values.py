@@ -41,7 +41,7 @@ class FormValues:
     image_urls: str = field(default="", metadata=PRICED)  # one link per line, after the photo files
     voices: Any = field(default=None, metadata=PER_CARD)  # the i-th voice: the i-th character's
     # The generation controls: None (empty) is the model's default.
-    seed: float | None = field(default=None, metadata=PRICED)
+    seed: float | str | None = field(default=None, metadata=PRICED)  # the page: text; empty: none
     negative_prompt: str | None = field(default=None, metadata=PRICED)
     # On/off: True, False, "true", "false"; None or empty: the model's default.
     prompt_extend: bool | str | None = field(default=None, metadata=PRICED)
