@@ -89,6 +89,8 @@ async def test_three_variations_give_three_creates_with_three_seeds_sharing_thei
         assert sim.stats.creates == 3
         seeds = sorted(sim.tasks[r.task_id].extra["seed"] for r in saved)
         assert seeds == [7, 8, 9]  # what the provider received: three different seeds
+        form_posts = [r for r in sim.stats.requests if r[:2] == ("POST", "/dashscope-file")]
+        assert len(form_posts) == 1  # the shared reference uploaded once for the three
 
 
 async def test_a_batch_over_the_daily_limit_creates_none_and_says_so(clip, tmp_path):
@@ -157,3 +159,4 @@ async def test_a_failed_shot_leaves_the_others_and_is_retried_alone(clip, tmp_pa
             manager.stop()
         # the refused create, the two that completed and the retried one: no other shot sent again
         assert sim.stats.faults["error"] == 1 and sim.stats.tasks_created == 3
+        assert sim.stats.uploads == 2  # the reference once for the batch, once for the retry

@@ -4,7 +4,8 @@ already leased, and its job started on the manager's loop.
     submit        one generation (`TaskManager.submit`)
     submit_batch  variations or a film's shots: every record reserved in one transaction (the
                   limits hold for the whole batch, refused whole), each run as its own job, at
-                  most the visitor's free slots at once (the others wait their turn)
+                  most the visitor's free slots at once (the others wait their turn); a shared
+                  reference is uploaded once for the batch (`job.SharedUploads`)
     retry         one failed member of a batch again, alone: a new record at its position,
                   reserving its own estimate only (the others keep theirs)
 """
@@ -21,6 +22,7 @@ from pydantic import SecretStr
 from ..batch import KIND_SHOT, KIND_VARIATION
 from ..events import Probed
 from ..ids import new_group_id
+from ..job import SharedUploads
 from ..messages import Message
 from ..providers import ProviderProfile
 from ..schemas import GenerationRequest
@@ -150,8 +152,15 @@ class Submitter:
             self.profiles.keep(record.id, pick.chosen)
         self.following.record_changed(record)
 
-    def _job(self, record: TaskRecord, request: GenerationRequest, pick: Pick, probed: Probed | None):
-        return self.runner.run_new(record, request, pick.key, probed)
+    def _job(
+        self,
+        record: TaskRecord,
+        request: GenerationRequest,
+        pick: Pick,
+        probed: Probed | None,
+        uploads: SharedUploads | None = None,
+    ) -> Coroutine[Any, Any, None]:
+        return self.runner.run_new(record, request, pick.key, probed, uploads)
 
     # submissions -------------------------------------------------------------------
     def submit(
@@ -226,7 +235,10 @@ class Submitter:
         for record in records:
             self._accepted(pick, record)
         at_once = min(free, parallel or free)
-        jobs = [(r.id, self._job(r, q, pick, probed)) for r, q in zip(records, requests, strict=True)]
+        uploads = SharedUploads()  # the shared references are uploaded once for the batch
+        jobs = [
+            (r.id, self._job(r, q, pick, probed, uploads)) for r, q in zip(records, requests, strict=True)
+        ]
         run = self.runner
 
         def start() -> None:  # on the loop: the turn-taking gate belongs to it
