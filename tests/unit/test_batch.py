@@ -82,3 +82,22 @@ def test_a_batch_needs_its_whole_sum_within_the_credits_and_one_free_slot():
     assert check(limits, one_free, Decimal(1), now, count=3) is None
     assert batch_parallel(limits, one_free, 3) == 1 and batch_parallel(limits, used, 3) == 2
     assert batch_parallel(Limits(None, None, None, "none"), used, 3) == 3
+
+
+async def test_a_batchs_shared_upload_is_reused_and_a_failed_one_lets_the_next_try():
+    import asyncio
+
+    from wanvideo.job import SharedUploads
+
+    uploads = SharedUploads()
+    assert await uploads.take("clip") is None  # nobody has it: this job uploads it
+    waiting = asyncio.ensure_future(uploads.take("clip"))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # a sibling waits for that upload instead of sending it again
+    uploads.done("clip", None)  # it failed
+    assert await waiting is None  # so the sibling uploads it itself
+    after = asyncio.ensure_future(uploads.take("clip"))
+    await asyncio.sleep(0)
+    uploads.done("clip", "https://files.example/clip.mp4")
+    assert await after == "https://files.example/clip.mp4"
+    assert await uploads.take("clip") == "https://files.example/clip.mp4"
