@@ -67,6 +67,8 @@ async def test_three_variations_give_three_creates_with_three_seeds_sharing_thei
             records = manager.submit_batch(requests, owner=OWNER)
             group = records[0].group_id
             assert group and {r.group_id for r in records} == {group}
+            # two free slots: the third waits its turn, and its record says so
+            assert [r.message.id for r in records] == ["rec.checking", "rec.checking", "rec.waiting_turn"]
             assert [(r.group_kind, r.group_position, r.group_size) for r in records] == [
                 ("variation", 1, 3),
                 ("variation", 2, 3),

@@ -235,6 +235,9 @@ class Submitter:
         for record in records:
             self._accepted(pick, record)
         at_once = min(free, parallel or free)
+        for index in range(at_once, size):  # these wait for a sibling to finish first
+            waiting = Message("rec.waiting_turn", count=at_once)
+            records[index] = self.runner.recorder.update(records[index].id, message=waiting) or records[index]
         uploads = SharedUploads()  # the shared references are uploaded once for the batch
         jobs = [
             (r.id, self._job(r, q, pick, probed, uploads)) for r, q in zip(records, requests, strict=True)
