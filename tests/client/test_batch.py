@@ -162,3 +162,51 @@ async def test_a_failed_shot_leaves_the_others_and_is_retried_alone(clip, tmp_pa
         # the refused create, the two that completed and the retried one: no other shot sent again
         assert sim.stats.faults["error"] == 1 and sim.stats.tasks_created == 3
         assert sim.stats.uploads == 2  # the reference once for the batch, once for the retry
+
+
+async def test_simultaneous_batches_from_two_app_processes_create_only_what_fits(clip, tmp_path):
+    """Two managers on one data folder (two app processes), a batch of 2 from each at the same
+    moment, 100 credits a day: 2 x 47.60 fit once, so exactly one batch is created."""
+    import threading
+
+    with Simulator(task_seconds=0.5) as sim:
+        settings = fast_settings(
+            tmp_path,
+            WAN_PROVIDER="evolink",
+            WAN_API_KEY="server-key",
+            WAN_API_BASE_URL=sim.base_url,
+            WAN_FILES_BASE_URL=sim.base_url,
+            WAN_DAILY_CREDIT_LIMIT="100",
+        )
+        managers = [_manager(settings), _manager(settings)]
+        owners = ["anon:" + "1" * 32, "anon:" + "2" * 32]
+        barrier = threading.Barrier(2)
+        accepted: list[list] = []
+        refused: list[SpendRefused] = []
+
+        def click(i: int) -> None:
+            barrier.wait()
+            try:
+                accepted.append(managers[i].submit_batch([_request(clip, duration=5)] * 2, owner=owners[i]))
+            except SpendRefused as exc:
+                refused.append(exc)
+
+        try:
+            threads = [threading.Thread(target=click, args=(i,)) for i in (0, 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            assert len(accepted) == 1 and len(refused) == 1 and refused[0].limit is Limit.DAILY
+            owner = accepted[0][0].owner
+            manager = managers[owners.index(owner)]
+
+            async def run() -> list:
+                return [item async for item in manager.follow_group(accepted[0][0].group_id, owner)]
+
+            last = _last(await asyncio.wait_for(run(), 30))
+            assert len(last) == 2 and all(isinstance(e, Completed) for e in last.values())
+        finally:
+            for manager in managers:
+                manager.stop()
+        assert sim.stats.tasks_created == 2
