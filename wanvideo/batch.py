@@ -3,6 +3,7 @@ own task. Pure functions: the variations' seeds and requests, a batch's price an
 
     seeds = variation_seeds(42, 3)                    # [42, 43, 44] (wrapping past SEED_MAX)
     requests = variation_requests(request, 3, profile)  # the same request, one seed each
+    shots = shot_requests(request, [Shot("character1 walks in", 2), Shot("character1 waves", 3)])
     total = batch_estimate(one, 3)                    # 3 times one generation's estimate
     film = film_estimate(probed, [2, 2, 2], "720p", profile)  # each shot, and the sum
 
@@ -28,8 +29,10 @@ __all__ = [
     "KIND_VARIATION",
     "MAX_VARIATIONS",
     "FilmEstimate",
+    "Shot",
     "batch_estimate",
     "film_estimate",
+    "shot_requests",
     "sum_estimates",
     "variation_requests",
     "variation_seeds",
@@ -68,6 +71,27 @@ def variation_requests(
     if not profile.with_model(request.model).reference.takes("seed"):
         return [request] * count
     return [request.model_copy(update={"seed": s}) for s in variation_seeds(request.seed, count, rng)]
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One shot of a film: its own prompt and output duration (seconds)."""
+
+    prompt: str
+    duration: int
+
+
+def shot_requests(request: GenerationRequest, shots: Sequence[Shot]) -> list[GenerationRequest]:
+    """A film's requests: `request` (its references, cast and settings) with each shot's prompt
+    and duration, each checked as a request is (a bad prompt or duration raises
+    `pydantic.ValidationError`, naming the field)."""
+    if not shots:
+        raise ValueError("a film has at least one shot")
+    base = request.model_dump()
+    return [
+        GenerationRequest.model_validate(base | {"prompt": shot.prompt, "duration": shot.duration})
+        for shot in shots
+    ]
 
 
 def sum_estimates(estimates: Sequence[Estimate]) -> Estimate:

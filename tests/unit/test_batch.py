@@ -101,3 +101,18 @@ async def test_a_batchs_shared_upload_is_reused_and_a_failed_one_lets_the_next_t
     uploads.done("clip", "https://files.example/clip.mp4")
     assert await after == "https://files.example/clip.mp4"
     assert await uploads.take("clip") == "https://files.example/clip.mp4"
+
+
+def test_a_films_shots_share_the_request_but_their_prompt_and_duration():
+    from pydantic import ValidationError
+
+    from wanvideo.batch import Shot, shot_requests
+
+    request = GenerationRequest(
+        prompt="x", video_urls=("https://example.com/a.mp4",), quality="1080p", seed=3
+    )
+    shots = shot_requests(request, [Shot("character1 walks in", 2), Shot("character1 waves", 3)])
+    assert [(s.prompt, s.duration) for s in shots] == [("character1 walks in", 2), ("character1 waves", 3)]
+    assert {(s.video_urls, s.quality, s.seed) for s in shots} == {(request.video_urls, "1080p", 3)}
+    with pytest.raises(ValidationError):  # each shot is checked as a request is
+        shot_requests(request, [Shot("", 2)])
