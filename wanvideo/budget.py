@@ -38,6 +38,7 @@ __all__ = [
     "SpendRefused",
     "Usage",
     "active_only",
+    "batch_parallel",
     "budget_status",
     "check",
     "day_start",
@@ -180,11 +181,31 @@ def _active_message_id(n: int, server_key: bool) -> str:
     return base if n != 1 else base + "_one"
 
 
-def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> SpendRefused | None:
-    """The refusal for reserving `amount` more credits now, or None when it fits."""
+def check(
+    limits: Limits, usage: Usage, amount: Decimal, now: datetime, count: int = 1
+) -> SpendRefused | None:
+    """The refusal for reserving `amount` more credits now, or None when it fits.
+
+    `count` > 1: a batch (variations, a film's shots) reserving `amount` for all of them at
+    once. It needs one free slot of the visitor's generations in flight (`batch_parallel`:
+    it then runs at most the free slots at once, the others waiting their turn), and its
+    whole amount within the credit limits."""
     resets = next_reset(now)
     if limits.visitor_max_active is not None and usage.visitor_active >= limits.visitor_max_active:
         n = limits.visitor_max_active
+        if count > 1:
+            return SpendRefused(
+                Limit.VISITOR_ACTIVE,
+                n,
+                None,
+                Message(
+                    "budget.batch_active",
+                    count=count,
+                    active=usage.visitor_active,
+                    max=n,
+                    hint=_OWN_KEY_HINT if limits.server_key else "",
+                ),
+            )
         return SpendRefused(
             Limit.VISITOR_ACTIVE,
             n,
@@ -201,7 +222,8 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
         if limit is not None and spent + amount > limit:
             left = format_credits(max(Decimal(0), limit - spent))
             message = Message(
-                message_id,
+                message_id + ("_batch" if count > 1 else ""),
+                **({"count": count} if count > 1 else {}),
                 limit=format_credits(limit),
                 left=left,
                 amount=format_credits(amount),
@@ -210,6 +232,14 @@ def check(limits: Limits, usage: Usage, amount: Decimal, now: datetime) -> Spend
             )
             return SpendRefused(which, limit, resets, message)
     return None
+
+
+def batch_parallel(limits: Limits, usage: Usage, count: int) -> int:
+    """How many of a batch of `count` may run at once: the visitor's free slots of
+    generations in flight (at least 1: `check` refuses a batch with none free)."""
+    if limits.visitor_max_active is None:
+        return count
+    return max(1, min(count, limits.visitor_max_active - usage.visitor_active))
 
 
 def budget_status(limits: Limits, usage: Usage, now: datetime) -> BudgetStatus:

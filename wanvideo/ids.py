@@ -5,13 +5,18 @@ from __future__ import annotations
 import secrets
 import uuid
 
-__all__ = ["new_idempotency_key", "new_link_token", "new_record_id", "new_video_token"]
+__all__ = ["new_group_id", "new_idempotency_key", "new_link_token", "new_record_id", "new_video_token"]
 
 IDEMPOTENCY_PREFIX = "wan-"
 
 
 def new_record_id() -> str:
     """A task record's id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def new_group_id() -> str:
+    """A batch's id (variations, a film's shots): 32 hex characters, shared by its records."""
     return uuid.uuid4().hex
 
 

@@ -24,6 +24,8 @@ ESTIMATES_AT_ONCE = 2
 ESTIMATES_WAITING = 4
 ESTIMATE_WAIT_SECONDS = 30.0
 ESTIMATES_PER_MINUTE = 60
+# Variations of one request generated at once (issue 20), each with its own seed and record.
+MAX_VARIATIONS = 4
 
 # Reference images (../shared/MODELS.md 1a, 3a, 4b, 5). The sources disagree (Alibaba's pages:
 # 240-8000 px, 20 MB; resellers' copies and Comfy Router: 360-2000 px, 10 MB), so what is sent

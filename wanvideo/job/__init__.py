@@ -23,5 +23,13 @@ is removed); it never cancels the task at the provider. Nested generators are cl
 
 from .references import check_references, prepare_step, price_probes
 from .run import resume_generation, run_generation
+from .uploads import SharedUploads
 
-__all__ = ["check_references", "prepare_step", "price_probes", "resume_generation", "run_generation"]
+__all__ = [
+    "SharedUploads",
+    "check_references",
+    "prepare_step",
+    "price_probes",
+    "resume_generation",
+    "run_generation",
+]

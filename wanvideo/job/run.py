@@ -46,6 +46,7 @@ from ..settings import Settings
 from ..urls import resolved_internal_reason
 from .follow import follow_task, with_progress
 from .references import check_references, prepare_step, price_probes
+from .uploads import SharedUploads
 
 log = logging.getLogger("wanvideo.job")
 
@@ -64,6 +65,7 @@ async def run_generation(
     probed: Probed | None = None,
     links: TaskLinks | None = None,
     wake: asyncio.Event | None = None,
+    uploads: SharedUploads | None = None,
 ) -> AsyncIterator[Event]:
     """Run one generation, yielding its events; ends with exactly one Completed or Failed.
 
@@ -77,9 +79,11 @@ async def run_generation(
     there; where it has a per-request callback and the person gave none, it wakes the watch.
     `wake`: set it to make the watch poll now (the watcher's wake-up). When the app's own
     wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
+    `uploads`: shared by the generations of one batch (same key): a file a sibling uploaded
+    (or is uploading) is not uploaded again.
     """
     task_id: str | None = None
-    run = _Run(request, profile, settings, links, probed)
+    run = _Run(request, profile, settings, links, probed, uploads=uploads)
     try:
         for step in (_checked, _prepared):
             async with contextlib.aclosing(step(run)) as events:
@@ -145,6 +149,7 @@ class _Run:
     links: TaskLinks | None
     probed: Probed | None = None
     serve: bool = False  # the app serves local files itself (the provider has no upload)
+    uploads: SharedUploads | None = None  # a batch's uploads, shared by its generations
 
     @property
     def sources(self) -> list[str]:
@@ -290,8 +295,17 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
             return Uploading(index, count, name, got, all_)
 
         file_url = None
+        shared = (str(Path(path).resolve()), run.profile.name, run.profile.model)
+        mine = False  # this run uploads it for the batch (and says how it went)
         try:
             total = Path(path).stat().st_size
+            if run.uploads is not None:
+                file_url = await run.uploads.take(shared)
+                if file_url is not None:
+                    yield Uploading(index, count, name, total, total)  # a sibling of the batch sent it
+                    done[kind, i] = file_url
+                    continue
+                mine = True
             yield Uploading(index, count, name, 0, total)
             async with contextlib.aclosing(
                 with_progress(
@@ -306,6 +320,9 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
         except (WanError, OSError) as exc:
             yield _upload_failed(exc, name)
             return
+        finally:
+            if mine and run.uploads is not None:
+                run.uploads.done(shared, None if file_url is None else str(file_url))
         yield Uploading(index, count, name, total, total)
         done[kind, i] = str(file_url)
     sent.videos.extend(done.get(("video", i), source) for i, source in enumerate(sources))

@@ -83,6 +83,15 @@ PG_MIGRATIONS: list[str] = [
     );
     ALTER TABLE tasks ADD COLUMN seed BIGINT;
     """,
+    # v3: batches (SQLite v7; issue 20): the group, what and which one, the kept variation
+    """
+    ALTER TABLE tasks ADD COLUMN group_id TEXT;
+    ALTER TABLE tasks ADD COLUMN group_kind TEXT;
+    ALTER TABLE tasks ADD COLUMN group_position INTEGER;
+    ALTER TABLE tasks ADD COLUMN group_size INTEGER;
+    ALTER TABLE tasks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tasks_group ON tasks (group_id);
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

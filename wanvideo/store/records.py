@@ -73,6 +73,15 @@ class TaskRecord:
     model: str | None = None
     # The seed the provider reports it used (schema v6), else the one asked for; None: unknown.
     seed: int | None = None
+    # A batch (schema v7, issue 20): records submitted together share `group_id`; `group_kind`
+    # says what they are (`wanvideo.batch`: "variation" or "shot"), `group_position` which one
+    # (1-based) of `group_size`. A retried shot is a new record at the same position. `kept`:
+    # the variation the person kept. None / False: not part of a batch.
+    group_id: str | None = None
+    group_kind: str | None = None
+    group_position: int | None = None
+    group_size: int | None = None
+    kept: bool = False
 
     @classmethod
     def new(
@@ -90,6 +99,11 @@ class TaskRecord:
         visitor: str | None = None,
         spend_credits: Decimal | None = None,
         model: str | None = None,
+        seed: int | None = None,
+        group_id: str | None = None,
+        group_kind: str | None = None,
+        group_position: int | None = None,
+        group_size: int | None = None,
     ) -> TaskRecord:
         """A fresh record. With `lease_owner` it is inserted already claimed by that worker,
         so no start-up sweep (of this or another process) can take it between insert and claim."""
@@ -113,6 +127,11 @@ class TaskRecord:
             visitor=visitor,
             spend_credits=spend_credits,
             model=model,
+            seed=seed,
+            group_id=group_id,
+            group_kind=group_kind,
+            group_position=group_position,
+            group_size=group_size,
         )
 
     @property
@@ -190,11 +209,17 @@ class RecordStore(ABC):
     @abstractmethod
     def delete(self, record_id: str, owner: str) -> bool: ...
 
+    def group_records(self, group_id: str, owner: str) -> list[TaskRecord]:
+        """The owner's records of one batch (`group_id`), in submission order; a retried
+        position has several (the latest is current). A store without batches has none."""
+        return []
+
 
 _COLUMNS = [f.name for f in fields(TaskRecord) if f.name != "video_key"]
 _STORED = "stored:"  # a `video_path` column value naming an object-store key (`video_key`)
 _JSON_COLUMNS = {"request", "estimate", "error"}
 _DECIMAL_COLUMNS = {"credits_reserved", "credits_charged", "spend_credits"}
+_BOOL_COLUMNS = {"kept"}  # INTEGER 0/1 on both engines (one row mapping)
 
 
 class SQLiteRecords(RecordStore):
@@ -220,6 +245,8 @@ class SQLiteRecords(RecordStore):
                 value = json.dumps(encode(value))
             elif name in _DECIMAL_COLUMNS:
                 value = None if value is None else str(value)
+            elif name in _BOOL_COLUMNS:
+                value = int(bool(value))
             elif name == "video_path" and value is not None and not str(value).startswith(_STORED):
                 path = Path(value)
                 try:
@@ -243,6 +270,8 @@ class SQLiteRecords(RecordStore):
                     value = None if value is None else Decimal(value)
                 except InvalidOperation:
                     value = None
+            elif name in _BOOL_COLUMNS:
+                value = bool(value)
             elif name == "video_path" and value is not None and value.startswith(_STORED):
                 values["video_key"] = value[len(_STORED) :]
                 value = None
@@ -321,6 +350,12 @@ class SQLiteRecords(RecordStore):
             "SELECT * FROM tasks WHERE video_path IS NOT NULL AND COALESCE(finished_at, created_at) < ?"
             " ORDER BY COALESCE(finished_at, created_at) LIMIT ?",
             (cutoff, limit),
+        )
+
+    def group_records(self, group_id: str, owner: str) -> list[TaskRecord]:
+        return self._select(
+            f"SELECT * FROM tasks WHERE group_id = ? AND owner = ? ORDER BY created_at, {self.INSERT_ORDER}",
+            (group_id, owner),
         )
 
     def delete(self, record_id: str, owner: str) -> bool:

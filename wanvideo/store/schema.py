@@ -81,6 +81,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE tasks ADD COLUMN seed INTEGER
     """,
+    # v7: batches (issue 20: variations, a film's shots): the group, what and which one, kept
+    """
+    ALTER TABLE tasks ADD COLUMN group_id TEXT;
+    ALTER TABLE tasks ADD COLUMN group_kind TEXT;
+    ALTER TABLE tasks ADD COLUMN group_position INTEGER;
+    ALTER TABLE tasks ADD COLUMN group_size INTEGER;
+    ALTER TABLE tasks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX tasks_group ON tasks (group_id)
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,10 +1,12 @@
 """The spend guard's storage: usage, and the atomic reservation. `insert_within_budget`
 checks `budget.check` and inserts the record in one `BEGIN IMMEDIATE` transaction on the
-shared connection, so simultaneous clicks (threads or processes) create only what fits."""
+shared connection, so simultaneous clicks (threads or processes) create only what fits;
+`insert_batch_within_budget` does the same for all the records of one batch together."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +26,16 @@ class SpendStore(ABC):
         """Insert `record` (its `spend_credits` reserved) only if it fits `limits`, atomically
         with every other reservation (across threads and processes); else raise SpendRefused
         and insert nothing."""
+
+    @abstractmethod
+    def insert_batch_within_budget(
+        self, records: Sequence[TaskRecord], limits: Limits, now: datetime
+    ) -> Usage:
+        """Insert every record of one batch (one visitor; each `spend_credits` reserved) only
+        if all of them fit `limits` together (`budget.check` with their sum and count), in one
+        transaction with every other reservation; else raise SpendRefused and insert none.
+        Returns the usage counted before the batch (how many may run at once:
+        `budget.batch_parallel`)."""
 
     @abstractmethod
     def usage(self, visitor: str | None, since: float) -> Usage:
@@ -83,6 +95,27 @@ class SQLiteSpend(SpendStore):
                 raise refusal
             self.records.insert_in(conn, record)
         return record
+
+    def insert_batch_within_budget(
+        self, records: Sequence[TaskRecord], limits: Limits, now: datetime
+    ) -> Usage:
+        if not records:
+            raise StoreError("a batch needs at least one record")
+        visitors = {record.visitor for record in records}
+        if len(visitors) != 1:
+            raise StoreError("a batch belongs to one visitor")
+        if limits.server_key and any(record.spend_credits is None for record in records):
+            raise StoreError("a reservation needs spend_credits")
+        amount = sum((record.spend_credits or Decimal(0) for record in records), Decimal(0))
+        with self.db.transaction() as conn:  # the same one-at-a-time reservation as one record's
+            self.reservation_lock(conn)
+            usage = self._usage(conn, records[0].visitor, day_start(now).timestamp())
+            refusal = check(limits, usage, amount, now, count=len(records))
+            if refusal is not None:
+                raise refusal
+            for record in records:
+                self.records.insert_in(conn, record)
+        return usage
 
     def set_spend(self, record_id: str, credits: Decimal) -> None:
         self.db.conn().execute(

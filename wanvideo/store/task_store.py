@@ -67,6 +67,9 @@ class ComposedTaskStore(TaskStoreBase):
     def delete(self, record_id: str, owner: str) -> bool:
         return self.task_records.delete(record_id, owner)
 
+    def group_records(self, group_id: str, owner: str) -> list[TaskRecord]:
+        return self.task_records.group_records(group_id, owner)
+
     # leases ------------------------------------------------------------------------
     def claim(self, record_id: str, worker: str, ttl: float, *, steal_from: Iterable[str] = ()) -> bool:
         return self.leases.claim(record_id, worker, ttl, steal_from=steal_from)
@@ -83,6 +86,11 @@ class ComposedTaskStore(TaskStoreBase):
     # spend -------------------------------------------------------------------------
     def insert_within_budget(self, record: TaskRecord, limits: Limits, now: datetime) -> TaskRecord:
         return self.spend.insert_within_budget(record, limits, now)
+
+    def insert_batch_within_budget(
+        self, records: Sequence[TaskRecord], limits: Limits, now: datetime
+    ) -> Usage:
+        return self.spend.insert_batch_within_budget(records, limits, now)
 
     def usage(self, visitor: str | None, since: float) -> Usage:
         return self.spend.usage(visitor, since)

@@ -5,6 +5,8 @@ JobRunner       the job and retry loop: one job per task, its wake-up, its poste
 KeyCustody      which key a job runs with (a visitor's bound in memory, never stored)
 Profiles        each task's provider profile (given, or rebuilt from its record) and pacing
 SpendGuard      what a task reserves on the server's key, checked as it is stored
+Submitter       a click's task (or a batch's tasks) reserved, stored and started; a member retried
+groups          a batch's current members, the kept one, their events merged
 Sweeps          the loop's periodic work: incoming cleanup, lease renewal, sweep, retention
 Following       a task's events and an owner's changes -> followers on other loops
 LeaseKeeper     which worker watches which task; a lost lease stops the watch
@@ -33,18 +35,20 @@ from ..providers import ProviderProfile, effective_profile
 from ..schemas import GenerationRequest
 from ..settings import Settings
 from ..storage import Storage, open_storage
-from ..store import KEY_SERVER, KEY_VISITOR, TaskRecord, TaskStoreBase
+from ..store import KEY_VISITOR, TaskRecord, TaskStoreBase
 from ..task_status import NEEDS_KEY, SUBMITTED
 from ..timings import SWEEP_EVERY
+from .batches import BatchTasks
 from .following import Following
 from .keys import KeyCustody, plain_key
 from .leases import LeaseKeeper, renew_every
 from .loop_thread import LoopThread
 from .profiles import Profiles
-from .recorder import EventRecorder, request_summary
+from .recorder import EventRecorder
 from .retry import DOWNLOAD_RETRY_DELAYS, RetrySchedule
 from .runner import JobRunner
 from .spend_guard import SpendGuard
+from .submitting import Submitter
 from .sweeps import Sweeps
 from .triage import MAX_TASK_AGE, download_resumable
 from .wakes import WakeRelay
@@ -54,7 +58,7 @@ __all__ = ["TaskManager"]
 log = logging.getLogger("wanvideo.watcher")
 
 
-class TaskManager:
+class TaskManager(BatchTasks):
     """Background runner for generations. Public methods are thread-safe."""
 
     def __init__(
@@ -113,6 +117,18 @@ class TaskManager:
             links=self.links,
             incoming_dir=self.incoming_dir,
             max_task_age=max_task_age,
+        )
+        self.submitter = Submitter(
+            settings,
+            self.profile,
+            spend=self.spend,
+            keys=self.keys,
+            profiles=self.profiles,
+            runner=self.runner,
+            following=self.following,
+            leases=self.leases,
+            call_soon=self._thread.call_soon,
+            ensure_running=self.start,  # idempotent
         )
         self.wakes = WakeRelay(store, self.runner, self._thread.call_soon)  # across replicas
         self.sweeps = Sweeps(
@@ -200,55 +216,9 @@ class TaskManager:
         `budget.SpendRefused` is raised, and nothing stored, sent or uploaded, when it does not fit. A
         visitor's own key spends no server credits, but in every mode the visitor's generations in
         flight are limited (`WAN_VISITOR_MAX_ACTIVE`), checked in the same transaction."""
-        if not owner:
-            raise ValueError("a task needs an owner")
-        if probed is not None and len(probed.probes) != request.reference_count:
-            raise ValueError("`probed` describes other references than the request")
-        visitor_key = plain_key(api_key)
-        chosen = profile if profile is not None and profile.name != self.profile.name else None
-        if chosen is not None:  # where it has no upload, the app may serve the references
-            chosen = chosen.with_overrides(public_url=self.settings.public_base_url)
-        if chosen is not None and visitor_key is None and not self.settings.is_demo:
-            raise ValueError(
-                f"{chosen.label} needs your own API key: the server's key is for {self.profile.label}"
-            )
-        key = visitor_key or self.keys.server_key()
-        target = chosen or self.profile
-        # The variant it runs on (a model the provider does not sell is refused by the job).
-        model = (
-            request.model if target.model_problem(request.model) else target.with_model(request.model).model
+        return self.submitter.submit(
+            request, owner=owner, api_key=api_key, probed=probed, visitor=visitor, profile=profile
         )
-        guarded = self.spend.spends_server_credits(visitor_key)
-        spend = self.spend.reservation(target, request, probed) if guarded else None
-        if not self.running:
-            self.start()
-        record = TaskRecord.new(
-            owner=owner,
-            provider=target.name,
-            model=model,
-            request=request_summary(request, probed),
-            key_source=KEY_VISITOR if visitor_key else KEY_SERVER,
-            message=Message("rec.checking"),
-            # Inserted already leased to this worker: no sweep can take it before the job starts.
-            lease_owner=self.worker,
-            lease_ttl=self.leases.ttl,
-            visitor=visitor or owner,  # its generations in flight are limited in every mode
-            spend_credits=spend,
-        )
-        self.runner.accept(record.id)  # and no sweep of this process triages it meanwhile
-        try:
-            self.spend.insert(record, guarded=guarded)  # SpendRefused: nothing stored or sent
-        except BaseException:
-            self.runner.unaccept(record.id)
-            raise
-        if visitor_key:
-            self.keys.bind(record.id, visitor_key)
-        if chosen is not None:
-            self.profiles.keep(record.id, chosen)
-        self.following.record_changed(record)
-        run = self.runner
-        self._thread.call_soon(lambda: run.spawn(record.id, run.run_new(record, request, key, probed)))
-        return record
 
     def budget_status(self, visitor: str | None) -> BudgetStatus | None:
         """What is left today on the server's key (overall and for `visitor`), for the cost

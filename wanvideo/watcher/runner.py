@@ -17,7 +17,7 @@ import httpx
 
 from ..client import CancelResult, WanClient
 from ..events import Completed, Event, Failed, FailureReason, Probed
-from ..job import resume_generation, run_generation
+from ..job import SharedUploads, resume_generation, run_generation
 from ..links import LinkBook
 from ..media.poster import make_poster, poster_path
 from ..messages import Message
@@ -145,8 +145,14 @@ class JobRunner:
 
     # jobs --------------------------------------------------------------------------
     async def run_new(
-        self, record: TaskRecord, request: GenerationRequest, key: Key, probed: Probed | None
+        self,
+        record: TaskRecord,
+        request: GenerationRequest,
+        key: Key,
+        probed: Probed | None,
+        uploads: SharedUploads | None = None,
     ) -> None:
+        """A new generation; `uploads`: shared by the generations of its batch (one upload each)."""
         events = run_generation(
             request,
             profile=self.profiles.paced(self.profiles.for_record(record), request.model),
@@ -158,6 +164,7 @@ class JobRunner:
             probed=probed,
             links=self.links.for_record(record.id),
             wake=self._waker(record.id),
+            uploads=uploads,
         )
         outcome = await self._consume(record.id, events)
         if outcome is not Outcome.DONE:

@@ -1,8 +1,10 @@
 """The spend guard at submit: what a task reserves against the server key's limits, and
-the one transaction that checks and stores it (`TaskStoreBase.insert_within_budget`)."""
+the one transaction that checks and stores it (`TaskStoreBase.insert_within_budget`; a batch's
+records together: `insert_batch_within_budget`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -10,6 +12,7 @@ from ..budget import (
     BudgetStatus,
     Limits,
     active_only,
+    batch_parallel,
     budget_status,
     day_start,
     effective_limits,
@@ -60,6 +63,19 @@ class SpendGuard:
         limits = with_overrides(self.limits if guarded else active_only(self.settings), controls)
         self.store.insert_within_budget(record, limits, datetime.now(timezone.utc))
         self.alert.check(controls)
+
+    def insert_batch(self, records: Sequence[TaskRecord], *, guarded: bool) -> int:
+        """Store every record of one batch only if all fit together (as `insert` does for one:
+        the owner's pause, the credits for their sum, the visitor's generations in flight: one
+        free slot); raises SpendRefused and stores none otherwise. Returns how many of them may
+        run at once (the visitor's free slots: `budget.batch_parallel`)."""
+        controls = self.store.owner_controls()
+        if controls.paused:
+            raise paused_refusal()
+        limits = with_overrides(self.limits if guarded else active_only(self.settings), controls)
+        usage = self.store.insert_batch_within_budget(records, limits, datetime.now(timezone.utc))
+        self.alert.check(controls)
+        return batch_parallel(limits, usage, len(records))
 
     def status(self, visitor: str | None) -> BudgetStatus | None:
         """What is left today on the server's key (overall and for `visitor`); None when no
