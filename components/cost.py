@@ -179,6 +179,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         form.reference_starts,
         form.model,
         form.controls.audio,  # off: the silent price
+        form.variations,  # each is charged
     ):
         component.change(
             refresh,

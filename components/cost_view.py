@@ -214,6 +214,7 @@ def as_json(provider: str, a: Assessment) -> dict[str, Any]:
         "prepare_seconds": round(prepare_seconds(a.probed), 1),
         "references": refs,
         "output_seconds": a.duration,
+        "variations": a.variations,  # the amounts below are for all of them together
         "problems": list(a.problems),
         "warnings": list(a.probed.warnings) if a.probed else [],
         "budget": budget_json(a.budget),
@@ -309,6 +310,8 @@ def as_markdown(a: Assessment, lang: str = EN) -> str:
         lines.append("### " + t(headline, lang, money=money(e, lang)))
         if a.profile is not None:
             lines.append(t("cost.on_provider", lang, label=a.profile.label, model=a.profile.variant.wire))
+        if a.variations > 1:
+            lines.append(t("cost.variations", lang, count=a.variations))
         lines.append(t("cost.only_if_made", lang))
         lines.append("")
         lines.append(t("cost.table_head", lang))

@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from wanvideo.limits import MAX_VARIATIONS
 from wanvideo.messages import EN
 from wanvideo.providers import (
     ASPECT_RATIOS,
@@ -81,6 +82,7 @@ class Form:
     controls: Controls
     api_controls: Controls  # hidden: the controls as the API takes them (empty: the model's default)
     voices: gr.File  # hidden: the API's voices (the page has one voice per reference card)
+    variations: gr.Slider  # 1 to 4 generations of this request, side by side (issue 20)
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
     # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
     reprice_after: Any = None
@@ -240,6 +242,15 @@ def render(ctx: AppContext) -> Form:
             min_width=180,
         )
     aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=static("field.aspect_ratio"))
+    variations = gr.Slider(
+        1,
+        MAX_VARIATIONS,
+        value=1,
+        step=1,
+        label=static("field.variations"),
+        info=static("form.variations_info", max=MAX_VARIATIONS),
+        elem_id="variations",
+    )
     shot_type = gr.Radio(
         [(static(f"shot.{shot}"), shot) for shot in SHOT_TYPES],
         value=SHOT_TYPES[0],
@@ -272,6 +283,7 @@ def render(ctx: AppContext) -> Form:
         controls=controls,
         api_controls=controls_panel.render_api(),
         voices=voices,
+        variations=variations,
     )
 
 

@@ -27,6 +27,9 @@ def empty_html(lang: str = EN) -> str:
 EMPTY = empty_html()
 CSS = """
 #result-video video { width: 100%; max-height: 420px; background: #000; border-radius: 6px; display: block; }
+#result-video .wan-variations { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 8px; }
+#result-video .wan-variation { margin: 0; }
+#result-video .wan-variation figcaption { font-size: .85em; opacity: .8; padding-top: 2px; }
 #result-video .wan-result-empty { opacity: .7; font-size: .9em; padding: 8px 0; }
 #result-video .wan-result-links { font-size: .85em; margin-top: 4px; }
 """

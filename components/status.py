@@ -21,10 +21,20 @@ from wanvideo.error_base import WanError
 from wanvideo.escape import for_html
 from wanvideo.events import Completed, Failed
 from wanvideo.messages import EN
-from wanvideo.service import GENERATE_FIELDS, Checking, FormValues, GenerationRefused, RefusalStage, Started
+from wanvideo.service import (
+    GENERATE_FIELDS,
+    BatchStarted,
+    Checking,
+    FormValues,
+    GenerationRefused,
+    RefusalStage,
+    Started,
+    VariationEvent,
+)
 from wanvideo.web.routes import signed_video_path
 
 from . import identity
+from .batch_view import BatchView
 from .context import AppContext
 from .form import Form
 from .form_api import OWNER_ID, REQUEST, form_endpoint
@@ -132,10 +142,23 @@ def _generate(
         who = identity.owner_of(ctx, owner_id, request)
         visitor = identity.visitor_of(ctx, request)
         view: View | None = None
+        batch: BatchView | None = None
         events = ctx.service.generate(values, owner=who, visitor=visitor)
         try:
             async with contextlib.aclosing(events):
                 async for event in events:
+                    if isinstance(event, BatchStarted):  # variations: their own view from here on
+                        batch = BatchView(
+                            event, lang=lang, sign=lambda rid: _signed_url(ctx, rid, request)[0]
+                        )
+                        yield batch.markdown(), gr.skip(), batch.record(), None
+                        continue
+                    if isinstance(event, VariationEvent):
+                        assert batch is not None
+                        batch.apply(event)
+                        players = batch.players_html() if isinstance(event.event, Completed) else gr.skip()
+                        yield batch.markdown(), players, batch.record(), None
+                        continue
                     if isinstance(event, Checking):
                         profile = event.profile
                         view = View(
@@ -170,8 +193,7 @@ def _update(
     if isinstance(event, Started):
         return view.markdown(), gr.skip(), gr.skip(), view.tracking()
     if isinstance(event, Completed):
-        path, view.video_url_expires = signed_video_path(ctx.identity, record_id, now=time.time())
-        view.video_url = f"{public_root(request)}/{path}"
+        view.video_url, view.video_url_expires = _signed_url(ctx, record_id, request)
         return view.markdown(), player_html(record_id, lang), view.record(), None
     if isinstance(event, Failed):
         gr.Warning(for_html(event.message, lang))
@@ -179,6 +201,13 @@ def _update(
     # The record travels with every update once handed over: API callers read task_id, status
     # and can_cancel as fields while it runs.
     return view.markdown(), gr.skip(), view.record(), view.tracking()
+
+
+def _signed_url(ctx: AppContext, record_id: str, request: gr.Request) -> tuple[str, int]:
+    """A link to the record's video that works for a few minutes without the owner cookie, and
+    when it stops working."""
+    path, expires = signed_video_path(ctx.identity, record_id, now=time.time())
+    return f"{public_root(request)}/{path}", expires
 
 
 def _stop(ctx: AppContext, stops: StopSignals) -> Callable[..., Awaitable[tuple[str, None]]]:

@@ -21,6 +21,7 @@ from wanvideo.limits import (
     MAX_REFERENCE_BYTES,
     MAX_REFERENCE_SECONDS,
     MAX_REFERENCES,
+    MAX_VARIATIONS,
     MIN_REFERENCE_SECONDS,
 )
 from wanvideo.pricing import CAP_BY_COUNT, format_credits
@@ -77,6 +78,20 @@ def _durations(profile: ProviderProfile) -> str:
     )
 
 
+def _character_and_control_args() -> str:
+    """The Args lines of the parameters `/estimate` and `/generate` both take after the
+    provider and model: photos, voices, the generation controls, variations."""
+    return f"""    images: reference photos of characters (JPEG, PNG, WEBP, BMP or HEIC; fixed where they can be: turned upright, flattened, scaled, re-encoded), after the videos in character order; only where the model takes photos ({_takers("max_images")}). Over MCP use image_urls.
+    image_urls: public http(s) links to reference photos, one per line, after the photo files.
+    voices: audio files (or clips whose sound is used), 1 to 10 s, the i-th for the i-th character (videos first, then photos); only where the model binds a voice to a character ({_voice_takers()}).
+    seed: a whole number from 0 to {SEED_MAX}: the same seed with the same request gives a similar video ({_takers("seed")}).
+    negative_prompt: what the video should not show, at most {NEGATIVE_PROMPT_MAX} characters ({_takers("negative_prompt")}).
+    prompt_extend: true to let the provider rewrite the prompt with more detail ({_takers("prompt_extend")}).
+    audio: false for a silent video at the cheaper silent price ({_takers("audio")}); empty: with sound.
+    watermark: true to add the provider's watermark ({_takers("watermark")}).
+    variations: 1 to {MAX_VARIATIONS} generations of this request with different seeds (the given seed and the next ones where the model takes a seed), priced and reserved together: the amounts are for all of them."""
+
+
 def estimate_doc(ctx: AppContext) -> str:
     profile = ctx.profile
     return f"""Price a Wan 2.6 reference video-to-video generation before paying. Spends nothing and sends nothing to the provider. {cost_rule(profile)}
@@ -90,14 +105,7 @@ Args:
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
     provider: {_providers(ctx)}
     model: {_models()}
-    images: reference photos of characters (JPEG, PNG, WEBP, BMP or HEIC; fixed where they can be: turned upright, flattened, scaled, re-encoded), after the videos in character order; only where the model takes photos ({_takers("max_images")}). Over MCP use image_urls.
-    image_urls: public http(s) links to reference photos, one per line, after the photo files.
-    voices: audio files (or clips whose sound is used), 1 to 10 s, the i-th for the i-th character (videos first, then photos); only where the model binds a voice to a character ({_voice_takers()}).
-    seed: a whole number from 0 to {SEED_MAX}: the same seed with the same request gives a similar video ({_takers("seed")}).
-    negative_prompt: what the video should not show, at most {NEGATIVE_PROMPT_MAX} characters ({_takers("negative_prompt")}).
-    prompt_extend: true to let the provider rewrite the prompt with more detail ({_takers("prompt_extend")}).
-    audio: false for a silent video at the cheaper silent price ({_takers("audio")}); empty: with sound.
-    watermark: true to add the provider's watermark ({_takers("watermark")}).
+{_character_and_control_args()}
 
 Returns:
     JSON: per reference its duration and billed seconds, billed input and output seconds, total billed seconds, credits, usd, problems (what to change before generating; empty when it can go), budget (what this app's key may still spend today, when limits apply), and providers (the same job on every provider and model: provider, model, quality, billed_seconds, usd, confirmed)."""
@@ -128,14 +136,7 @@ Args:
     reference_starts: where each reference's used part starts, in seconds, in the references' order.
     provider: {_providers(ctx)} Another provider than this app's needs your own key for it in api_key{" (not in demo mode)" if ctx.settings.is_demo else ""}.
     model: {_models()}
-    images: reference photos of characters (JPEG, PNG, WEBP, BMP or HEIC; fixed where they can be: turned upright, flattened, scaled, re-encoded), after the videos in character order; only where the model takes photos ({_takers("max_images")}). Over MCP use image_urls.
-    image_urls: public http(s) links to reference photos, one per line, after the photo files.
-    voices: audio files (or clips whose sound is used), 1 to 10 s, the i-th for the i-th character (videos first, then photos); only where the model binds a voice to a character ({_voice_takers()}).
-    seed: a whole number from 0 to {SEED_MAX}: the same seed with the same request gives a similar video ({_takers("seed")}).
-    negative_prompt: what the video should not show, at most {NEGATIVE_PROMPT_MAX} characters ({_takers("negative_prompt")}).
-    prompt_extend: true to let the provider rewrite the prompt with more detail ({_takers("prompt_extend")}).
-    audio: false for a silent video at the cheaper silent price ({_takers("audio")}); empty: with sound.
-    watermark: true to add the provider's watermark ({_takers("watermark")}).
+{_character_and_control_args()}
 
 Returns:
     The status text, the player, and the task record JSON: task_id, status, provider, video_path (file name), video_url (a signed link to download the video, valid {LINK_TTL // 60} minutes), estimate, error."""

@@ -190,3 +190,26 @@ def test_flash_without_audio_is_priced_and_sent_silent_with_an_image_on_fal(
     assert sent["generate_audio"] is False
     assert len(sent["image_urls"]) == 1 and len(sent["video_urls"]) == 1
     assert sent["seed"] == 7
+
+
+def test_three_variations_are_priced_together_and_made_with_three_seeds(
+    dashscope_app: RunningApp, media: dict[str, Path]
+) -> None:
+    """Issue 20: the estimate prices the batch (3 times one), /generate makes 3 tasks with
+    3 different seeds, each with its own video."""
+    client = dashscope_app.client()
+    sim = dashscope_app.simulator
+    one = client.predict(files(media["video"]), "", "720p", "5", api_name="/estimate")
+    three = client.predict(files(media["video"]), "", "720p", "5", variations=3, api_name="/estimate")
+    assert one["ok"] and three["ok"], (one["problems"], three["problems"])
+    assert three["variations"] == 3 and three["usd"] == pytest.approx(3 * one["usd"])
+    before = sim.stats.creates
+    *_, record = client.predict(
+        **_args(videos=files(media["video"]), seed=100, variations=3), api_name="/generate"
+    )
+    assert sim.stats.creates == before + 3
+    assert record["status"] == "completed" and len(record["variations"]) == 3, record
+    assert [v["seed"] for v in record["variations"]] == [100, 101, 102]
+    assert all(v["status"] == "completed" and v["video_url"] for v in record["variations"])
+    sent = sorted(sim.tasks.values(), key=lambda t: t.created)[-3:]
+    assert sorted(t.extra["request"]["parameters"]["seed"] for t in sent) == [100, 101, 102]

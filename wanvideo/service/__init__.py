@@ -2,7 +2,7 @@
 and `generate(values)` over one `FormValues` (see `service.py`)."""
 
 from .assessment import Assessment
-from .generation import Checking, GenerationRefused, RefusalStage, Started
+from .generation import BatchStarted, Checking, GenerationRefused, RefusalStage, Started, VariationEvent
 from .service import Service
 from .values import ESTIMATE_FIELDS, GENERATE_FIELDS, FormValues
 
@@ -10,10 +10,12 @@ __all__ = [
     "ESTIMATE_FIELDS",
     "GENERATE_FIELDS",
     "Assessment",
+    "BatchStarted",
     "Checking",
     "FormValues",
     "GenerationRefused",
     "RefusalStage",
     "Service",
     "Started",
+    "VariationEvent",
 ]

@@ -8,9 +8,10 @@ nothing here is worded for a page.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..batch import batch_estimate
 from ..events import Probed
 from ..job import check_references
 from ..pricing import Estimate, ProviderQuote, compare_providers, estimate, other_quality
@@ -36,6 +37,7 @@ class Assessment:
     profile: ProviderProfile | None = None  # the provider and model priced (None: the configured one)
     quotes: list[ProviderQuote] = field(default_factory=list)  # the same job on every provider
     notes: list[str] = field(default_factory=list)  # what the visitor should know, not a refusal
+    variations: int = 1  # generations of this request priced together (the estimate is their sum)
 
     @property
     def estimate(self) -> Estimate | None:
@@ -138,7 +140,12 @@ def assessment_of(
         profile=profile,
     )
     controls, control_problems = inputs.parse_controls(**values.controls)
-    result.problems += [p for p in (duration_problem, starts_problem, *control_problems) if p]
+    result.variations, variations_problem = inputs.parse_variations(values.variations)
+    result.problems += [
+        p for p in (duration_problem, starts_problem, *control_problems, variations_problem) if p
+    ]
+    if result.variations > 1 and probed.estimate is not None:  # every variation is charged
+        result.probed = replace(probed, estimate=batch_estimate(probed.estimate, result.variations))
     # The provider's rules on the references and controls (a region may take links only, a
     # model no photos, no voice, no seed...).
     shape = GenerationRequest.model_construct(

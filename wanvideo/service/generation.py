@@ -61,6 +61,25 @@ class Started:
     record_id: str
 
 
+@dataclass(frozen=True)
+class BatchStarted:
+    """Variations (issue 20) were handed to the TaskManager together: one record each, in order,
+    with the seed each asks for (None: the provider picks)."""
+
+    group_id: str
+    record_ids: tuple[str, ...]
+    seeds: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class VariationEvent:
+    """A job event of variation `index` (0-based) of a batch."""
+
+    index: int
+    record_id: str
+    event: Event
+
+
 def read_request(values: FormValues, profile: ProviderProfile) -> GenerationRequest:
     """The form as a validated request on `profile`, or `GenerationRefused` (INPUT) naming
     every field to fix."""

@@ -12,10 +12,11 @@ Remix all read the form through here, so a value means the same everywhere.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from wanvideo.limits import MAX_LINKS_BOX_CHARS, MAX_LINKS_BOX_LINES
+from wanvideo.limits import MAX_LINKS_BOX_CHARS, MAX_LINKS_BOX_LINES, MAX_VARIATIONS
 from wanvideo.messages import Message
 from wanvideo.providers import MAX_CALLBACK_URL_CHARS, MAX_REFERENCES, ProviderProfile
 from wanvideo.providers.choices import read_negative_prompt, read_seed
@@ -37,6 +38,7 @@ API_KEY = Message("field.api_key")
 PROVIDER = FIELD_LABELS["provider"]
 MODEL = FIELD_LABELS["model"]
 IMAGE_URLS = FIELD_LABELS["image_urls"]
+VARIATIONS = Message("field.variations")
 
 MAX_LINK_CHARS = MAX_CALLBACK_URL_CHARS  # a reference link longer than this is not a link anyone pasted
 _SHOWN_CHARS = 40  # how much of a bad value a refusal repeats
@@ -188,3 +190,17 @@ def parse_controls(seed: Any, negative_prompt: Any, **flags: Any) -> tuple[dict[
             controls[name] = None
             problems.append(field_problem(name, exc))
     return controls, problems
+
+
+def parse_variations(value: Any) -> tuple[int, str | None]:
+    """How many variations (1 to MAX_VARIATIONS; empty: 1), or a refusal naming the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 1, None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not number.is_integer() or not 1 <= number <= MAX_VARIATIONS:
+        problem = Message("input.variations", max=MAX_VARIATIONS, value=_shown(value))
+        return 1, Message("field.problem", field=VARIATIONS, problem=problem)
+    return int(number), None

@@ -15,21 +15,25 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from ..batch import variation_requests
 from ..budget import SpendRefused
 from ..events import Event, Probed
 from ..messages import Message
 from ..provider_choice import ProviderChoice
 from ..providers import ProviderProfile
 from ..ratelimit import VisitorLimiter
+from ..schemas import GenerationRequest
 from ..settings import Settings
 from ..watcher import TaskManager
 from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
 from .generation import (
+    BatchStarted,
     Checking,
     GenerationRefused,
     RefusalStage,
     Started,
+    VariationEvent,
     checked_references,
     is_final,
     limit_refusal,
@@ -108,11 +112,14 @@ class Service:
 
     async def generate(
         self, values: FormValues, *, owner: str, visitor: str | None = None
-    ) -> AsyncIterator[Checking | Started | Event]:
+    ) -> AsyncIterator[Checking | Started | Event | BatchStarted | VariationEvent]:
         """Check, prepare, hand over to the TaskManager, then follow the task to its end.
         Closing this stops following (and a preparation under way), never the paid task."""
         profile = self.pick(values)
         req = read_request(values, profile)
+        count, problem = inputs.parse_variations(values.variations)
+        if problem:
+            raise GenerationRefused(RefusalStage.INPUT, [problem])
         yield Checking(profile)
         probed: Probed | None = None
         async for event in checked_references(req, profile, self.settings):
@@ -122,6 +129,12 @@ class Service:
                 probed = event
             else:
                 yield event
+        if count > 1:
+            async for event in self._variations(
+                req, count, profile, probed, values, owner=owner, visitor=visitor
+            ):
+                yield event
+            return
         try:  # in a thread: accepting reserves the estimate in one store transaction
             record = await asyncio.to_thread(
                 self.manager.submit,
@@ -141,3 +154,35 @@ class Service:
             yield event
             if is_final(event):
                 return
+
+    async def _variations(
+        self,
+        req: GenerationRequest,
+        count: int,
+        profile: ProviderProfile,
+        probed: Probed | None,
+        values: FormValues,
+        *,
+        owner: str,
+        visitor: str | None,
+    ) -> AsyncIterator[BatchStarted | VariationEvent]:
+        """`count` variations reserved together (refused whole when they do not fit), each its
+        own task with its own seed; a failed one fails no other."""
+        requests = variation_requests(req, count, profile)
+        try:
+            records = await asyncio.to_thread(
+                self.manager.submit_batch,
+                requests,
+                owner=owner,
+                api_key=values.own_key,
+                probed=probed,
+                visitor=visitor,
+                profile=await asyncio.to_thread(self.run_profile, profile),
+            )
+        except SpendRefused as exc:
+            raise limit_refusal(exc) from None
+        ids = tuple(r.id for r in records)
+        yield BatchStarted(records[0].group_id or "", ids, tuple(r.seed for r in requests))
+        async for record_id, event in self.manager.follow_group(records[0].group_id or "", owner):
+            if not isinstance(event, Probed):
+                yield VariationEvent(ids.index(record_id), record_id, event)

@@ -47,6 +47,9 @@ class FormValues:
     prompt_extend: bool | str | None = field(default=None, metadata=PRICED)
     audio: bool | str | None = field(default=None, metadata=PRICED)  # off: the silent (cheaper) price
     watermark: bool | str | None = field(default=None, metadata=PRICED)
+    # Variations (issue 20): 1 to 4 generations of this request with different seeds, priced
+    # and reserved together.
+    variations: float | str | None = field(default=1, metadata=PRICED)
 
     @property
     def own_key(self) -> str | None:
