@@ -83,12 +83,9 @@ def _card_view(form: Form) -> Callable[..., tuple[Any, ...]]:
             card(probed, i, states or {}, lang) if probed is not None else gr.skip() for i in range(slots)
         ]
         shown = [gr.update(visible=i < count) for i in range(slots)]
-        # A photo has no start, and a hidden card's start goes back to 0, so a removed
-        # reference leaves no start behind.
-        starts = [
-            gr.update(visible=True) if i < videos else gr.update(value=0, visible=i >= count)
-            for i in range(slots)
-        ]
+        # A photo's start (hidden by the page's CSS) and a hidden card's go back to 0, so a
+        # removed reference leaves no start behind. (A `visible` update would reset a value.)
+        starts = [gr.skip() if i < videos else gr.update(value=0) for i in range(slots)]
         buttons = [gr.update(visible=i < count) for i in range(len(form.character_buttons))]
         return (
             as_markdown(a, lang) if panel else gr.skip(),

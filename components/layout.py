@@ -55,6 +55,9 @@ CSS = """
 #reference-cards .wan-ref-slot { flex: 1 1 160px; max-width: min(100%, 320px); min-width: 0 !important; }
 #reference-cards .wan-ref { max-width: 100%; }
 .wan-ref-start input { max-width: 8em; }
+.wan-ref img { width: 100%; max-height: 150px; object-fit: contain; background: #000; border-radius: 4px; display: block; }
+/* A photo has no start: its slot hides the control (its value stays 0). */
+#reference-cards .wan-ref-slot:has(.wan-ref-image) .wan-ref-start { display: none; }
 .wan-panel { padding: 2px 4px !important; }
 .wan-panel p, .wan-panel li, .wan-panel td:first-child { overflow-wrap: anywhere; }
 .wan-panel table { width: 100%; max-width: 100%; table-layout: auto; border-collapse: collapse; }

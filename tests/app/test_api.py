@@ -54,6 +54,19 @@ def generate(app: RunningApp, *refs: Path, **kwargs: object) -> tuple[list[tuple
 # ----------------------------------------------------------------------------- /estimate
 
 
+NEW_PARAMETERS = (
+    "images",
+    "image_urls",
+    "voices",
+    "seed",
+    "negative_prompt",
+    "prompt_extend",
+    "audio",
+    "watermark",
+    "variations",
+)
+
+
 def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     info = demo_app.client().view_api(print_info=False, return_format="dict")
     named = info["named_endpoints"]
@@ -68,6 +81,16 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "reference_starts",
         "provider",
         "model",
+        # issue 17 and 20, after the existing ones (today's callers keep working)
+        "images",
+        "image_urls",
+        "voices",
+        "seed",
+        "negative_prompt",
+        "prompt_extend",
+        "audio",
+        "watermark",
+        "variations",
     ]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
     assert generate_params == [
@@ -84,9 +107,19 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "reference_starts",
         "provider",
         "model",
+        "images",
+        "image_urls",
+        "voices",
+        "seed",
+        "negative_prompt",
+        "prompt_extend",
+        "audio",
+        "watermark",
+        "variations",
     ]
     optional = {p["parameter_name"] for p in named["/generate"]["parameters"] if p["parameter_has_default"]}
     assert {"callback_url", "api_key", "fix_references", "reference_starts", "provider", "model"} <= optional
+    assert set(NEW_PARAMETERS) <= optional  # all optional: a call without them works as before
     optional = {p["parameter_name"] for p in named["/estimate"]["parameters"] if p["parameter_has_default"]}
     assert {"fix_references", "reference_starts", "provider", "model"} <= optional
     assert [p["parameter_name"] for p in named["/cancel"]["parameters"]] == ["task_id", "api_key"]
