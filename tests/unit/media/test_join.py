@@ -1,0 +1,234 @@
+"""Joining a film's shots (real 2 s clips made with PyAV) in the sandbox, each film read back
+with PyAV: its length, its streams, its timestamps demuxed, its frames and samples decoded.
+Also the plan alone (pure), and a corrupt shot refused by name in both languages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.videos import make_video
+from wanvideo.error_base import WanError
+from wanvideo.media.join import JoinError, JoinResult, ShotProbe, join_films, plan_join
+from wanvideo.media.sandbox import Sandbox
+from wanvideo.messages import CATALOGUE
+
+SHOT = 2.0  # seconds
+FPS = 10
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    box = Sandbox(workers=1, memory_mb=2048)
+    yield box
+    box.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("shots")
+    out = {
+        f"shot{i}": make_video(d / f"shot{i}.mp4", SHOT, fps=FPS, color=(60 * i, 90, 40)) for i in range(3)
+    }
+    out["wide"] = make_video(d / "wide.mp4", SHOT, fps=FPS, width=320, height=240)
+    out["tall"] = make_video(d / "tall.mp4", SHOT, fps=FPS, width=120, height=160)
+    out["mute"] = make_video(d / "mute.mp4", SHOT, fps=FPS, audio=False)
+    data = out["shot1"].read_bytes()  # its index (moov) is at the end: cut off, nothing reads it
+    (d / "cut.mp4").write_bytes(data[: len(data) // 2])
+    out["cut"] = d / "cut.mp4"
+    return out
+
+
+@dataclass
+class Film:
+    seconds: float  # the container's duration
+    streams: list[str]
+    width: int
+    height: int
+    video_codec: str
+    audio_codec: str | None
+    frames: int  # decoded
+    samples: np.ndarray  # the decoded sound, first channel
+    sample_rate: int
+    increasing: bool  # every stream's decode times strictly increase
+
+
+def read_film(path: Path) -> Film:
+    """The film's facts read from its bytes (never from what the join said)."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = next(iter(container.streams.audio), None)
+        last: dict[int, int] = {}
+        increasing = True
+        for packet in container.demux():
+            if packet.dts is None:
+                continue
+            before = last.get(packet.stream.index)
+            increasing &= before is None or packet.dts > before
+            last[packet.stream.index] = packet.dts
+        film = Film(
+            seconds=container.duration / av.time_base,
+            streams=[s.type for s in container.streams],
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            video_codec=video.codec_context.name,
+            audio_codec=audio.codec_context.name if audio is not None else None,
+            frames=0,
+            samples=np.zeros(0, dtype=np.float32),
+            sample_rate=audio.codec_context.sample_rate if audio is not None else 0,
+            increasing=increasing,
+        )
+    with av.open(str(path)) as container:
+        film.frames = sum(1 for _ in container.decode(video=0))
+    if film.audio_codec is not None:
+        with av.open(str(path)) as container:
+            chunks = [f.to_ndarray()[0] for f in container.decode(audio=0)]
+        film.samples = np.concatenate(chunks)
+    return film
+
+
+def join(shots: list[Path], dest: Path, sandbox: Sandbox, seen: list[float] | None = None) -> JoinResult:
+    on_progress = seen.append if seen is not None else None
+    return asyncio.run(join_films(shots, dest, on_progress=on_progress, sandbox=sandbox))
+
+
+# ------------------------------------------------------------------ real films
+
+
+def test_matching_shots_are_copied_into_one_film_with_sound(shots, sandbox, tmp_path):
+    seen: list[float] = []
+    dest = tmp_path / "film" / "film.mp4"
+    result = join([shots["shot0"], shots["shot1"], shots["shot2"]], dest, sandbox, seen)
+    assert result.copied is True
+    assert result.path == dest and dest.exists()
+    assert not Path(f"{dest}.part").exists()
+    assert result.seconds == pytest.approx(3 * SHOT, abs=0.1)
+    film = read_film(dest)
+    assert film.seconds == pytest.approx(3 * SHOT, abs=0.1)
+    assert film.streams == ["video", "audio"]
+    assert film.increasing
+    assert film.frames == 3 * SHOT * FPS
+    assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
+    assert seen[-1] == 100.0 and seen == sorted(seen)
+
+
+def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tmp_path):
+    dest = tmp_path / "mixed.mp4"
+    result = join([shots["shot0"], shots["wide"], shots["tall"]], dest, sandbox)
+    assert result.copied is False
+    film = read_film(dest)
+    assert (film.width, film.height, film.video_codec) == (160, 120, "h264")
+    assert film.seconds == pytest.approx(3 * SHOT, abs=0.1)
+    assert film.streams == ["video", "audio"] and film.audio_codec == "aac"
+    assert film.increasing
+    assert film.frames == 3 * SHOT * FPS
+    assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
+
+
+@pytest.mark.parametrize("mute_at", [1, 2])
+def test_a_shot_without_sound_is_silence_of_its_length(shots, sandbox, tmp_path, mute_at):
+    order = [shots["shot0"], shots["shot2"]]
+    order.insert(mute_at, shots["mute"])
+    dest = tmp_path / "mute.mp4"
+    result = join(order, dest, sandbox)
+    assert result.copied is False  # its sound is re-encoded (its picture is still copied)
+    film = read_film(dest)
+    assert film.streams == ["video", "audio"]
+    assert film.frames == 3 * SHOT * FPS
+    rate = film.sample_rate
+    assert len(film.samples) / rate == pytest.approx(3 * SHOT, abs=0.1)
+    loud = np.abs(film.samples)
+
+    def level(shot: int) -> float:  # the loudest sample inside a shot, away from its edges
+        start, end = shot * SHOT + 0.2, (shot + 1) * SHOT - 0.2
+        return float(loud[int(start * rate) : int(end * rate)].max())
+
+    # the tone (0.2) in the shots with sound, silence in the mute one, in step with the picture
+    assert [level(i) > 0.1 for i in range(3)] == [i != mute_at for i in range(3)]
+    assert level(mute_at) < 0.01
+
+
+def test_a_corrupt_shot_is_named_in_both_languages(shots, sandbox, tmp_path):
+    dest = tmp_path / "broken.mp4"
+    with pytest.raises(JoinError) as caught:
+        join([shots["shot0"], shots["cut"], shots["shot2"]], dest, sandbox)
+    error = caught.value
+    assert isinstance(error, WanError)
+    assert error.shot == 2
+    assert error.message.id == "join.shot_unreadable"
+    assert "Shot 2" in str(error) and str(shots["cut"]) not in str(error)
+    assert "2" in error.message.render("zh-CN") and error.message.render("zh-CN") != str(error.message)
+    assert set(CATALOGUE["join.shot_unreadable"]) >= {"en", "zh-CN"}
+    assert not dest.exists() and not Path(f"{dest}.part").exists()
+
+
+# ------------------------------------------------------------------ the plan alone
+
+BASE = ShotProbe(
+    path="a.mp4",
+    seconds=2.0,
+    video_codec="h264",
+    width=1280,
+    height=720,
+    time_base=Fraction(1, 15360),
+    fps=Fraction(30),
+    pixel_format="yuv420p",
+    video_params="sps",
+    audio_codec="aac",
+    sample_rate=44100,
+    channels=2,
+    audio_params="asc",
+)
+
+
+def test_plan_copies_when_every_shot_matches():
+    plan = plan_join([BASE, replace(BASE, seconds=3.0), BASE])
+    assert plan.copied and plan.copy_video and plan.copy_audio
+    assert plan.video is None and plan.audio is None
+    assert plan.offsets() == (0.0, 2.0, 5.0) and plan.total == 7.0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"width": 1920},
+        {"time_base": Fraction(1, 90000)},
+        {"pixel_format": "yuv444p"},
+        {"video_params": "other"},
+    ],
+)
+def test_plan_re_encodes_the_picture_to_the_first_shot(change):
+    plan = plan_join([BASE, replace(BASE, **change)])
+    assert not plan.copied and not plan.copy_video and plan.copy_audio
+    assert plan.video is not None
+    assert (plan.video.width, plan.video.height, plan.video.fps) == (1280, 720, Fraction(30))
+    assert plan.video.time_base == Fraction(1, 15360) and plan.video.pixel_format == "yuv420p"
+
+
+@pytest.mark.parametrize("change", [{"sample_rate": 48000}, {"channels": 1}, {"audio_codec": None}])
+def test_plan_re_encodes_the_sound_to_the_first_shot(change):
+    plan = plan_join([BASE, replace(BASE, **change)])
+    assert plan.copy_video and not plan.copy_audio and not plan.copied
+    assert plan.audio is not None and (plan.audio.sample_rate, plan.audio.channels) == (44100, 2)
+
+
+def test_plan_without_any_sound_copies_the_picture_alone():
+    silent = replace(BASE, audio_codec=None, sample_rate=0, channels=0, audio_params=None)
+    plan = plan_join([silent, silent])
+    assert plan.copied and not plan.has_audio and plan.audio is None
+
+
+def test_plan_refuses_no_shots_and_unreadable_ones():
+    with pytest.raises(JoinError) as none:
+        plan_join([])
+    assert none.value.message.id == "join.no_shots"
+    with pytest.raises(JoinError) as bad:
+        plan_join([BASE, BASE, replace(BASE, error="InvalidDataError", video_codec=None)])
+    assert bad.value.shot == 3
