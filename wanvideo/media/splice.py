@@ -210,6 +210,10 @@ class _Pictures:
         pts = max(self.last_pts + 1, round((self.offset + t) / self.target.time_base))
         self.last_pts = pts
         frame.pts, frame.time_base = pts, self.target.time_base
+        # A decoded frame keeps its picture type (I, P, B), and libx264 obeys it: every
+        # source's key frames and B-frames would be forced on the film (about twice the size
+        # at the same CRF). ffmpeg's command clears it; so does this.
+        frame.pict_type = av.video.frame.PictureType.NONE
         self.mux(self.stream.encode(frame))
         return self.offset + t
 

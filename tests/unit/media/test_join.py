@@ -40,6 +40,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["wide"] = make_video(d / "wide.mp4", SHOT, fps=FPS, width=320, height=240)
     out["tall"] = make_video(d / "tall.mp4", SHOT, fps=FPS, width=120, height=160)
     out["mute"] = make_video(d / "mute.mp4", SHOT, fps=FPS, audio=False)
+    out["intra"] = make_video(d / "intra.mp4", SHOT, fps=FPS, video_options={"g": "1"})  # key frames only
     data = out["shot1"].read_bytes()  # its index (moov) is at the end: cut off, nothing reads it
     (d / "cut.mp4").write_bytes(data[: len(data) // 2])
     out["cut"] = d / "cut.mp4"
@@ -58,6 +59,7 @@ class Film:
     samples: np.ndarray  # the decoded sound, first channel
     sample_rate: int
     increasing: bool  # every stream's decode times strictly increase
+    key_frames: int
 
 
 def read_film(path: Path) -> Film:
@@ -67,9 +69,11 @@ def read_film(path: Path) -> Film:
         audio = next(iter(container.streams.audio), None)
         last: dict[int, int] = {}
         increasing = True
+        key_frames = 0
         for packet in container.demux():
             if packet.dts is None:
                 continue
+            key_frames += packet.stream.type == "video" and packet.is_keyframe
             before = last.get(packet.stream.index)
             increasing &= before is None or packet.dts > before
             last[packet.stream.index] = packet.dts
@@ -84,6 +88,7 @@ def read_film(path: Path) -> Film:
             samples=np.zeros(0, dtype=np.float32),
             sample_rate=audio.codec_context.sample_rate if audio is not None else 0,
             increasing=increasing,
+            key_frames=key_frames,
         )
     with av.open(str(path)) as container:
         film.frames = sum(1 for _ in container.decode(video=0))
@@ -130,6 +135,17 @@ def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tm
     assert film.increasing
     assert film.frames == 3 * SHOT * FPS
     assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
+
+
+def test_a_re_encode_chooses_its_own_frame_types(shots, sandbox, tmp_path):
+    """A decoded frame carries its source's picture type and libx264 obeys it unless told not
+    to: a film from key-frame-only shots would be all key frames (twice the bytes or more)."""
+    dest = tmp_path / "intra-film.mp4"
+    result = join([shots["intra"], shots["wide"], shots["intra"]], dest, sandbox)
+    assert result.copied is False
+    film = read_film(dest)
+    assert film.frames == 3 * SHOT * FPS
+    assert film.key_frames < 5  # x264's own choice: the first frame (and a scene cut or so)
 
 
 @pytest.mark.parametrize("mute_at", [1, 2])
