@@ -288,9 +288,11 @@ async def join_films(
             percent[0] = float(payload.get("percent", 0.0))
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    work = asyncio.ensure_future(
-        box.run(JOIN_JOB, sources, str(dest), plan, timeout=timeout_for(plan), on_report=report)
+    cancel = threading.Event()
+    future = box.submit(
+        JOIN_JOB, sources, str(dest), plan, timeout=timeout_for(plan), on_report=report, cancel=cancel
     )
+    work = asyncio.wrap_future(future)
     try:
         last = -1.0
         while not work.done():
@@ -299,18 +301,18 @@ async def join_films(
                 last = percent[0]
                 on_progress(last)
         done: JoinDone = work.result()
+    except asyncio.CancelledError:  # our caller stopped waiting: the worker is killed, and
+        cancel.set()  # waited for, so nothing writes once this returns
+        await asyncio.wait({work})
+        raise
     except SandboxError as exc:
         raise _failed(exc) from None
     finally:
-        if not work.done():
-            work.cancel()  # our caller stopped waiting: the worker is killed
-            with contextlib.suppress(BaseException):
-                await work
         with contextlib.suppress(OSError):  # a failed or killed job's half-written file
             Path(f"{dest}.part").unlink()
     if done.failed_shot is not None:
         index = done.failed_shot + 1
         raise JoinError(Message("join.shot_unreadable", index=index), shot=index)
-    if on_progress is not None:
+    if on_progress is not None and percent[0] < 100:
         on_progress(100.0)
     return JoinResult(path=dest, seconds=done.seconds or plan.total, copied=plan.copied)

@@ -186,6 +186,7 @@ class _Pictures:
             graph.add("scale", f"{t.width}:{t.height}:force_original_aspect_ratio=decrease"),
             graph.add("pad", f"{t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2"),
             graph.add("setsar", "1"),
+            graph.add("fps", str(t.fps)),  # the first shot's frame rate: frames dropped or repeated
             graph.add("format", t.pixel_format),
             graph.add("buffersink"),
         ).configure()
@@ -195,13 +196,22 @@ class _Pictures:
         at = None
         for frame in packet.decode():
             self.graph.push(frame)
-            while True:
-                try:
-                    fitted = self.graph.vpull()
-                except (BlockingIOError, av.error.EOFError):
-                    break
-                at = self.encode(fitted) or at
+            at = self.pull() or at
         return at
+
+    def pull(self) -> float | None:
+        at = None
+        while True:
+            try:
+                fitted = self.graph.vpull()
+            except (BlockingIOError, av.error.EOFError):
+                return at
+            at = self.encode(fitted) or at
+
+    def end_shot(self) -> None:
+        """The frames the fps filter still holds (it lets the last ones go at the end)."""
+        self.graph.push(None)
+        self.pull()
 
     def encode(self, frame: Any) -> float | None:
         t = frame.time
@@ -335,6 +345,8 @@ class _Film:
                 self.sound.decode(packet)
             if at is not None:
                 self.progress(at)
+        if self.pictures is not None:
+            self.pictures.end_shot()
         if self.sound is not None:
             self.sound.end_shot()
 

@@ -5,6 +5,9 @@ Also the plan alone (pure), and a corrupt shot refused by name in both languages
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -14,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from tests.videos import make_video
+from tests.videos import faststart, make_video
 from wanvideo.error_base import WanError
 from wanvideo.media.join import JoinError, JoinResult, ShotProbe, join_films, plan_join
 from wanvideo.media.sandbox import Sandbox
@@ -40,6 +43,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["wide"] = make_video(d / "wide.mp4", SHOT, fps=FPS, width=320, height=240)
     out["tall"] = make_video(d / "tall.mp4", SHOT, fps=FPS, width=120, height=160)
     out["mute"] = make_video(d / "mute.mp4", SHOT, fps=FPS, audio=False)
+    out["fast"] = make_video(d / "fast.mp4", SHOT, fps=3 * FPS)
     out["intra"] = make_video(d / "intra.mp4", SHOT, fps=FPS, video_options={"g": "1"})  # key frames only
     data = out["shot1"].read_bytes()  # its index (moov) is at the end: cut off, nothing reads it
     (d / "cut.mp4").write_bytes(data[: len(data) // 2])
@@ -137,6 +141,16 @@ def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tm
     assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
 
 
+def test_a_re_encode_keeps_the_first_shots_frame_rate(shots, sandbox, tmp_path):
+    dest = tmp_path / "rates.mp4"
+    result = join([shots["shot0"], shots["fast"]], dest, sandbox)  # 10 fps, then 30 fps
+    assert result.copied is False
+    film = read_film(dest)
+    assert film.frames == 2 * SHOT * FPS  # the second shot's 60 frames became 20
+    assert film.seconds == pytest.approx(2 * SHOT, abs=0.05)
+    assert len(film.samples) / film.sample_rate == pytest.approx(2 * SHOT, abs=0.1)
+
+
 def test_a_re_encode_chooses_its_own_frame_types(shots, sandbox, tmp_path):
     """A decoded frame carries its source's picture type and libx264 obeys it unless told not
     to: a film from key-frame-only shots would be all key frames (twice the bytes or more)."""
@@ -182,6 +196,54 @@ def test_a_corrupt_shot_is_named_in_both_languages(shots, sandbox, tmp_path):
     assert "Shot 2" in str(error) and str(shots["cut"]) not in str(error)
     assert "2" in error.message.render("zh-CN") and error.message.render("zh-CN") != str(error.message)
     assert set(CATALOGUE["join.shot_unreadable"]) >= {"en", "zh-CN"}
+    assert not dest.exists() and not Path(f"{dest}.part").exists()
+
+
+def _serve_once(fifo: Path, data: bytes) -> None:
+    """Give `data` to the next reader of `fifo` (the read step), then nothing more."""
+    fd = os.open(fifo, os.O_WRONLY)  # waits for a reader
+    with contextlib.suppress(BrokenPipeError):
+        os.write(fd, data)
+    os.close(fd)
+
+
+def test_stopping_a_join_kills_its_worker_and_leaves_no_file(shots, sandbox, tmp_path):
+    """The second shot is a named pipe: its headers are served once (the read step), then the
+    join's worker waits on it for ever, mid-film, its `.part` open. Stopping must kill it."""
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    reader = threading.Thread(
+        daemon=True,
+        target=_serve_once,
+        args=(fifo, faststart(shots["shot1"], tmp_path / "f.mp4").read_bytes()),
+    )
+    reader.start()
+    dest = tmp_path / "stopped.mp4"
+    restarts = sandbox.restarts
+    held: list[int] = []
+
+    async def stop_midway() -> None:
+        work = asyncio.ensure_future(
+            join_films([shots["shot0"], fifo, shots["shot2"]], dest, sandbox=sandbox)
+        )
+        while not held:  # the join's worker has the pipe open (a writer can open it without waiting)
+            assert not work.done(), work
+            with contextlib.suppress(OSError):
+                if not reader.is_alive():
+                    held.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # held open: its read waits
+            await asyncio.sleep(0.02)
+        assert Path(f"{dest}.part").exists()  # mid-film
+        work.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await work
+
+    try:
+        asyncio.run(stop_midway())
+    finally:
+        for fd in held:
+            os.close(fd)
+        reader.join(5)
+    assert sandbox.restarts == restarts + 1  # the worker doing it was killed (and replaced)
     assert not dest.exists() and not Path(f"{dest}.part").exists()
 
 
