@@ -181,15 +181,19 @@ class _Pictures:
         t = self.target
         stream.thread_type = "AUTO"
         graph = av.filter.Graph()
-        graph.link_nodes(
+        nodes = [
             graph.add_buffer(template=stream),
             graph.add("scale", f"{t.width}:{t.height}:force_original_aspect_ratio=decrease"),
-            graph.add("pad", f"{t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2"),
+        ]
+        if stream.width * t.height != stream.height * t.width:  # another shape: letterboxed
+            nodes.append(graph.add("pad", f"{t.width}:{t.height}:(ow-iw)/2:(oh-ih)/2"))  # (pad copies)
+        nodes += [
             graph.add("setsar", "1"),
             graph.add("fps", str(t.fps)),  # the first shot's frame rate: frames dropped or repeated
             graph.add("format", t.pixel_format),
             graph.add("buffersink"),
-        ).configure()
+        ]
+        graph.link_nodes(*nodes).configure()
         self.graph, self.offset, self.seconds = graph, offset, seconds
 
     def decode(self, packet: Any) -> float | None:

@@ -139,6 +139,12 @@ def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tm
     assert film.increasing
     assert film.frames == 3 * SHOT * FPS
     assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
+    # the portrait shot is letterboxed into the landscape film, not stretched
+    with av.open(str(dest)) as container:
+        frame = next(f for f in container.decode(video=0) if f.time >= 2 * SHOT + 0.5)
+    luma = frame.to_ndarray(format="gray")
+    assert luma[:, :20].mean() < 25  # black bars: the picture is 90 px wide in 160
+    assert luma[:, 70:90].mean() > 50
 
 
 def test_a_re_encode_keeps_the_first_shots_frame_rate(shots, sandbox, tmp_path):
