@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -251,6 +253,15 @@ def test_stopping_a_join_kills_its_worker_and_leaves_no_file(shots, sandbox, tmp
         reader.join(5)
     assert sandbox.restarts == restarts + 1  # the worker doing it was killed (and replaced)
     assert not dest.exists() and not Path(f"{dest}.part").exists()
+
+
+def test_the_app_process_never_loads_pyav_to_join():
+    """Decoding happens in the sandbox only: importing the front loads no PyAV (a fresh
+    interpreter, so other tests' imports do not hide it)."""
+    code = "import sys, wanvideo.media.join; print('av' in sys.modules)"
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # ------------------------------------------------------------------ the plan alone
