@@ -105,6 +105,11 @@ def read_film(path: Path) -> Film:
     return film
 
 
+def video_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(video=0) if p.size]
+
+
 def join(shots: list[Path], dest: Path, sandbox: Sandbox, seen: list[float] | None = None) -> JoinResult:
     on_progress = seen.append if seen is not None else None
     return asyncio.run(join_films(shots, dest, on_progress=on_progress, sandbox=sandbox))
@@ -128,6 +133,8 @@ def test_matching_shots_are_copied_into_one_film_with_sound(shots, sandbox, tmp_
     assert film.frames == 3 * SHOT * FPS
     assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
     assert seen[-1] == 100.0 and seen == sorted(seen)
+    # copied, not re-encoded: the film's pictures are the shots' packets, byte for byte
+    assert video_packets(dest) == [p for i in range(3) for p in video_packets(shots[f"shot{i}"])]
 
 
 def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tmp_path):
