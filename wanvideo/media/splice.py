@@ -175,9 +175,10 @@ class _Pictures:
         self.frame_ticks = max(1, round(1 / (target.fps * target.time_base)))
         self.last_pts = -1
         self.graph: Any = None
-        self.offset = self.seconds = 0.0
+        self.offset = self.start = self.seconds = 0.0
 
-    def start_shot(self, stream: Any, offset: float, seconds: float) -> None:
+    def start_shot(self, stream: Any, offset: float, seconds: float, start: float) -> None:
+        """`offset` + a frame's time is its time in the film; the shot shows from `start`."""
         t = self.target
         stream.thread_type = "AUTO"
         graph = av.filter.Graph()
@@ -194,7 +195,7 @@ class _Pictures:
             graph.add("buffersink"),
         ]
         graph.link_nodes(*nodes).configure()
-        self.graph, self.offset, self.seconds = graph, offset, seconds
+        self.graph, self.offset, self.start, self.seconds = graph, offset, start, seconds
 
     def decode(self, packet: Any) -> float | None:
         at = None
@@ -218,7 +219,7 @@ class _Pictures:
         self.pull()
 
     def encode(self, frame: Any) -> float | None:
-        t = frame.time
+        t = frame.time - self.start if frame.time is not None else None
         if t is None or t < -_EDGE or t >= self.seconds - _EDGE:
             return None  # outside the shot's length (an edit list's lead-in, a stray tail)
         pts = max(self.last_pts + 1, round((self.offset + t) / self.target.time_base))
@@ -330,12 +331,15 @@ class _Film:
         if vin is None:
             raise ValueError("no video stream")
         ain = next(iter(inp.streams.audio), None)
+        # A shot's clock may not start at 0 (an edit list's delay): its picture's start is
+        # moved to the shot's place in the film, its sound along with it.
+        start = float(vin.start_time * vin.time_base) if vin.start_time else 0.0
         if self.copy_video is not None:
-            self.copy_video.start_shot(offset, vin.time_base)
+            self.copy_video.start_shot(offset - start, vin.time_base)
         if self.pictures is not None:
-            self.pictures.start_shot(vin, offset, seconds)
+            self.pictures.start_shot(vin, offset, seconds, start)
         if self.copy_audio is not None:
-            self.copy_audio.start_shot(offset, ain.time_base)
+            self.copy_audio.start_shot(offset - start, ain.time_base)
         if self.sound is not None:
             self.sound.start_shot(offset, seconds)
         wanted = [vin] + ([ain] if ain is not None and (self.copy_audio or self.sound) else [])

@@ -36,6 +36,21 @@ def sandbox() -> Iterator[Sandbox]:
     box.close()
 
 
+def late_start(src: Path, dst: Path, seconds: float) -> Path:
+    """`src` remuxed with every timestamp `seconds` later: its clock starts there (an edit
+    list's delay), as some muxers write."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mp4") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            shift = round(seconds / packet.time_base)
+            packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    return dst
+
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("shots")
@@ -47,6 +62,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["mute"] = make_video(d / "mute.mp4", SHOT, fps=FPS, audio=False)
     out["fast"] = make_video(d / "fast.mp4", SHOT, fps=3 * FPS)
     out["intra"] = make_video(d / "intra.mp4", SHOT, fps=FPS, video_options={"g": "1"})  # key frames only
+    out["late"] = late_start(out["shot1"], d / "late.mp4", 1.0)
     data = out["shot1"].read_bytes()  # its index (moov) is at the end: cut off, nothing reads it
     (d / "cut.mp4").write_bytes(data[: len(data) // 2])
     out["cut"] = d / "cut.mp4"
@@ -154,6 +170,17 @@ def test_shots_of_different_sizes_are_re_encoded_to_the_first(shots, sandbox, tm
     luma = frame.to_ndarray(format="gray")
     assert luma[:, :20].mean() < 25  # black bars: the picture is 90 px wide in 160
     assert luma[:, 70:90].mean() > 50
+
+
+@pytest.mark.parametrize("first", ["shot0", "wide"])  # copied, re-encoded
+def test_a_shot_whose_clock_starts_late_has_no_gap(shots, sandbox, tmp_path, first):
+    dest = tmp_path / "late-film.mp4"
+    result = join([shots[first], shots["late"], shots["shot2"]], dest, sandbox)
+    assert result.copied is (first == "shot0")
+    film = read_film(dest)
+    assert film.seconds == pytest.approx(3 * SHOT, abs=0.1)
+    assert film.frames == 3 * SHOT * FPS
+    assert len(film.samples) / film.sample_rate == pytest.approx(3 * SHOT, abs=0.1)
 
 
 def test_a_re_encode_keeps_the_first_shots_frame_rate(shots, sandbox, tmp_path):
