@@ -38,7 +38,7 @@ def jobs() -> dict[str, Callable[..., Any]]:
     """Every job a worker runs, by the name the parent sends. The imports are explicit (no
     module is loaded by name) and happen in the worker before its memory cap; the parent,
     which only names jobs, never loads PyAV's job modules for this."""
-    from . import blocks, local, pictures, poster, sound, transcode
+    from . import blocks, local, pictures, poster, sound, splice, transcode
 
     return {
         PING: ping,
@@ -53,6 +53,8 @@ def jobs() -> dict[str, Callable[..., Any]]:
         "wanvideo.media.pictures:fix_image": pictures.fix_image,
         "wanvideo.media.sound:read_voice": sound.read_voice,
         "wanvideo.media.sound:convert_voice": sound.convert_voice,
+        "wanvideo.media.splice:read_shots": splice.read_shots,
+        "wanvideo.media.splice:join_shots": splice.join_shots,
     }
 
 
