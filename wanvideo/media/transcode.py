@@ -216,6 +216,9 @@ class _Pass:
             self.video_end, pts + 1, round((min(until, job.end) - job.start) / OUTPUT_TIME_BASE)
         )
         frame.pts, frame.time_base = pts, OUTPUT_TIME_BASE
+        # A decoded frame keeps its picture type and libx264 obeys it (the source's key and B
+        # frames forced on the clip, larger at the same quality): cleared, as ffmpeg does.
+        frame.pict_type = av.video.frame.PictureType.NONE
         self.packets.mux(self.vout.encode(frame))
         self.progress(at - job.start)
 

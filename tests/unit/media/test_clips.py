@@ -375,3 +375,13 @@ def test_a_restart_adopts_old_clips_and_sweeps_what_is_left(tmp_path: Path) -> N
     clips = PreparedClips(root)
     assert clips.files == {str(root / "a-key" / "clip.mp4")}  # Gradio's cleaner will see it
     assert sorted(p.name for p in root.iterdir()) == ["a-key"]
+
+
+def test_a_converted_clip_chooses_its_own_key_frames(clips: PreparedClips, tmp_path: Path) -> None:
+    """A decoded frame keeps its picture type and libx264 obeys it: a key-frame-only source
+    would come out all key frames (far larger at the same quality) unless the type is cleared."""
+    source = make_video(tmp_path / "intra.webm", 3, container="webm", fps=20, video_options={"g": "1"})
+    clip = prepare(clips, source, plan_for(source))
+    with av.open(str(clip.path)) as container:
+        keys = [p.is_keyframe for p in container.demux(video=0) if p.size]
+    assert len(keys) >= 55 and sum(keys) <= 3, (len(keys), sum(keys))
