@@ -36,9 +36,11 @@ class Character:
     created_at: float
 
     @classmethod
-    def new(cls, owner: str, name: str, kind: str, key: str, voice_key: str | None) -> Character:
+    def new(
+        cls, owner: str, name: str, kind: str, key: str, voice_key: str | None, *, character_id: str = ""
+    ) -> Character:
         return cls(
-            id=new_character_id(),
+            id=character_id or new_character_id(),
             owner=owner,
             name=name.strip(),
             kind=kind,
@@ -84,7 +86,9 @@ class CastStore(ABC):
         """The URL an upload of this content gave, if it stays valid at least until `valid_until`."""
 
     @abstractmethod
-    def remember_upload(self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float) -> None:
+    def remember_upload(
+        self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float
+    ) -> None:
         """Keep (or replace) the URL an upload gave and when the provider lets it expire."""
 
     @abstractmethod
@@ -167,7 +171,9 @@ class SQLiteCast(CastStore):
         )
         return None if row is None else str(row["url"])
 
-    def remember_upload(self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float) -> None:
+    def remember_upload(
+        self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float
+    ) -> None:
         self.db.conn().execute(
             "INSERT INTO uploads (profile, key_fingerprint, sha256, url, expires_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (profile, key_fingerprint, sha256)"

@@ -134,7 +134,9 @@ class ComposedTaskStore(TaskStoreBase):
     def uploaded_url(self, profile: str, key_fingerprint: str, sha256: str, valid_until: float) -> str | None:
         return self.cast.uploaded_url(profile, key_fingerprint, sha256, valid_until)
 
-    def remember_upload(self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float) -> None:
+    def remember_upload(
+        self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float
+    ) -> None:
         self.cast.remember_upload(profile, key_fingerprint, sha256, url, expires_at)
 
     def forget_expired_uploads(self, now: float) -> int:
