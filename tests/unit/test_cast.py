@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.engines.s3 import s3_server  # noqa: F401  (the fixture)
+from tests.engines.s3 import S3Server, s3_server  # noqa: F401  (the fixture)
 from tests.images import make_photo, make_sound
 from tests.videos import make_video
 from wanvideo import cast as cast_module
@@ -132,7 +132,11 @@ def test_owners_are_isolated_and_delete_removes_the_files(
 
 
 def test_on_s3_a_character_is_read_back_into_a_private_cache(
-    s3_server, settings: Settings, inputs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_server: S3Server,  # noqa: F811
+    settings: Settings,
+    inputs: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from wanvideo.store import TaskStore
 
