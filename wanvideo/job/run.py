@@ -46,6 +46,7 @@ from ..settings import Settings
 from ..urls import resolved_internal_reason
 from .follow import follow_task, with_progress
 from .references import check_references, prepare_step, price_probes
+from .uploads import UploadCache
 
 log = logging.getLogger("wanvideo.job")
 
@@ -64,6 +65,7 @@ async def run_generation(
     probed: Probed | None = None,
     links: TaskLinks | None = None,
     wake: asyncio.Event | None = None,
+    uploads: UploadCache | None = None,
 ) -> AsyncIterator[Event]:
     """Run one generation, yielding its events; ends with exactly one Completed or Failed.
 
@@ -77,9 +79,11 @@ async def run_generation(
     there; where it has a per-request callback and the person gave none, it wakes the watch.
     `wake`: set it to make the watch poll now (the watcher's wake-up). When the app's own
     wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
+    `uploads`: the provider upload cache; a file this key uploaded and whose upload stays
+    valid is not uploaded again (None: every file is uploaded).
     """
     task_id: str | None = None
-    run = _Run(request, profile, settings, links, probed)
+    run = _Run(request, profile, settings, links, probed, uploads=uploads, api_key=api_key)
     try:
         for step in (_checked, _prepared):
             async with contextlib.aclosing(step(run)) as events:
@@ -145,6 +149,8 @@ class _Run:
     links: TaskLinks | None
     probed: Probed | None = None
     serve: bool = False  # the app serves local files itself (the provider has no upload)
+    uploads: UploadCache | None = None
+    api_key: str | SecretStr | None = None  # only its fingerprint keys the upload cache
 
     @property
     def sources(self) -> list[str]:
@@ -275,7 +281,10 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
         def uploading(got: int, all_: int, index: int = index, name: str = name) -> Uploading:
             return Uploading(index, count, name, got, all_)
 
-        file_url = None
+        file_url = await run.uploads.find(run.profile, run.api_key, path) if run.uploads else None
+        if file_url is not None:  # this content's upload under this key is still valid
+            done[kind, i] = file_url
+            continue
         try:
             total = Path(path).stat().st_size
             yield Uploading(index, count, name, 0, total)
@@ -294,6 +303,8 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
             return
         yield Uploading(index, count, name, total, total)
         done[kind, i] = str(file_url)
+        if run.uploads is not None:
+            await run.uploads.remember(run.profile, run.api_key, path, str(file_url))
     sent.videos.extend(done.get(("video", i), source) for i, source in enumerate(sources))
     sent.images.extend(done["image", i] for i in range(len(image_files)))
     sent.images.extend(run.request.image_urls)
