@@ -40,7 +40,9 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sim() -> Simulator:
-    with Simulator(task_seconds=0.2, dialect="string", allow_private_urls=True, api_keys={KEY, OTHER_KEY}) as sim:
+    with Simulator(
+        task_seconds=0.2, dialect="string", allow_private_urls=True, api_keys={KEY, OTHER_KEY}
+    ) as sim:
         yield sim
 
 
@@ -52,7 +54,9 @@ class Clock:
         return self.now
 
 
-async def generate(sim: Simulator, clip: Path, tmp_path: Path, cache: UploadCache, key: str = KEY) -> list[str]:
+async def generate(
+    sim: Simulator, clip: Path, tmp_path: Path, cache: UploadCache, key: str = KEY
+) -> list[str]:
     """One generation with `clip`; the video URLs the simulator's create received."""
     settings = fast_settings(tmp_path, WAN_ALLOW_PRIVATE_URLS="true")
     profile = get_profile("evolink").with_overrides(api_base_url=sim.base_url, files_base_url=sim.base_url)
