@@ -126,6 +126,8 @@ class Cast:
     def local_file(self, key: str) -> Path:
         path = self.storage.local_path(key)
         if path is not None:
+            if not path.is_file():
+                raise CastError(Message("cast.file_missing"))
             return path
         cache = Path(self.settings.data_dir) / CACHE_FOLDER
         cache.mkdir(mode=0o700, parents=True, exist_ok=True)

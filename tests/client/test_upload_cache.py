@@ -15,8 +15,8 @@ from tests.client.helpers import fast_settings
 from tests.videos import make_video
 from wanvideo.events import Completed
 from wanvideo.job import run_generation
-from wanvideo.job.uploads import REUSE_MARGIN, UploadCache
-from wanvideo.providers import get_profile
+from wanvideo.job.uploads import REUSE_MARGIN, UploadCache, key_fingerprint, upload_scope
+from wanvideo.providers import WAN27, get_profile
 from wanvideo.schemas import GenerationRequest
 from wanvideo.simulator import Simulator
 from wanvideo.store import TaskStoreBase
@@ -101,3 +101,14 @@ async def test_without_a_cache_or_with_another_file_each_is_uploaded(
     assert sim.stats.uploads == 3
     rows = store.db.conn().execute("SELECT * FROM uploads").fetchall()
     assert len(rows) == 2 and all(KEY not in " ".join(map(str, row)) for row in rows)
+
+
+def test_an_upload_is_scoped_to_its_profile_and_where_bound_its_model() -> None:
+    """DashScope's oss:// upload is usable only with the model of its policy [D4]; EvoLink's
+    with any; a provider with no documented lifetime is never reused."""
+    dashscope = get_profile("dashscope")
+    assert upload_scope(dashscope) != upload_scope(dashscope.with_model(WAN27))
+    evolink = get_profile("evolink")
+    assert upload_scope(evolink) == upload_scope(evolink.with_model(WAN27)) == "evolink"
+    assert upload_scope(evolink.model_copy(update={"upload_lifetime": 0.0})) is None
+    assert KEY not in key_fingerprint(KEY) and key_fingerprint(KEY) != key_fingerprint(OTHER_KEY)

@@ -45,6 +45,8 @@ class UploadRecords(Protocol):
         self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float
     ) -> None: ...
 
+    def forget_expired_uploads(self, now: float) -> int: ...
+
 
 def key_fingerprint(api_key: str | SecretStr | None) -> str:
     """A one-way fingerprint of the key the uploads were made with (never the key)."""
@@ -104,6 +106,7 @@ class UploadCache:
             await asyncio.to_thread(
                 self.records.remember_upload, scope, key_fingerprint(api_key), sha, url, expires_at
             )
+            await asyncio.to_thread(self.records.forget_expired_uploads, self.clock())  # indexed
         except Exception as exc:
             log.warning("upload cache not written: %s", type(exc).__name__)
 
