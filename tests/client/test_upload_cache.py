@@ -112,3 +112,23 @@ def test_an_upload_is_scoped_to_its_profile_and_where_bound_its_model() -> None:
     assert upload_scope(evolink) == upload_scope(evolink.with_model(WAN27)) == "evolink"
     assert upload_scope(evolink.model_copy(update={"upload_lifetime": 0.0})) is None
     assert KEY not in key_fingerprint(KEY) and key_fingerprint(KEY) != key_fingerprint(OTHER_KEY)
+
+
+async def test_a_characters_clip_is_uploaded_once_across_two_generations(
+    sim: Simulator, tmp_path: Path, store: TaskStoreBase
+) -> None:
+    """The cast and the cache together: a character added from a Matroska clip (converted as a
+    generation would) feeds two generations by name; its prepared file is uploaded once."""
+    from wanvideo.cast import VIDEO, Cast
+    from wanvideo.storage import LocalStorage
+
+    settings = fast_settings(tmp_path, WAN_ALLOW_PRIVATE_URLS="true")
+    cast = Cast(store, LocalStorage(settings.data_dir), settings)
+    source = make_video(tmp_path / "anna.mkv", seconds=2, width=96, height=64, fps=24)
+    await cast.add("anon:a", "Anna", source, VIDEO, profile=get_profile("evolink"))
+    cache = UploadCache(store, clock=Clock())
+    [path] = cast.materialize("anon:a", ["anna"])
+    first = await generate(sim, path, tmp_path, cache)
+    [again] = cast.materialize("anon:a", ["Anna"])
+    assert await generate(sim, again, tmp_path, cache) == first
+    assert (sim.stats.uploads, sim.stats.creates) == (1, 2)
