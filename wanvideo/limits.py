@@ -54,3 +54,7 @@ MIN_VOICE_SECONDS = 1.0
 MAX_VOICE_SECONDS = 10.0
 MAX_VOICE_BYTES = 15 * 1000 * 1000
 MAX_VOICE_SOURCE_BYTES = MAX_REFERENCE_BYTES  # an audio file or a clip whose sound is the voice
+
+# The cast (issue 20): a visitor's saved characters, each a reference as it will be sent.
+MAX_CAST_CHARACTERS = 12  # per owner (a public Space: each keeps a clip or photo in storage)
+MAX_CHARACTER_NAME_CHARS = 40

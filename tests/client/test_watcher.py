@@ -395,19 +395,25 @@ async def test_provider_failure_is_final_and_not_charged(sim, clip, tmp_path):
 def _clicks(
     manager: TaskManager, clip: Path, owners: list[str]
 ) -> tuple[list[TaskRecord], list[SpendRefused]]:
-    """Submit from several threads at the same moment, as simultaneous clicks would."""
+    """Submit from several threads at the same moment, as simultaneous clicks would; each
+    with a clip of its own content (so each accepted click uploads once: the same content
+    under the same key would be uploaded once for both, `job/uploads.py`)."""
+    clips = [clip] + [
+        make_video(clip.with_name(f"ref{n}.mp4"), seconds=3, color=(40 * n, 90, 200))
+        for n in range(1, len(owners))
+    ]
     barrier = threading.Barrier(len(owners))
     accepted: list[TaskRecord] = []
     refused: list[SpendRefused] = []
 
-    def click(owner: str) -> None:
+    def click(owner: str, mine: Path) -> None:
         barrier.wait()
         try:
-            accepted.append(manager.submit(_request(clip), owner=owner))
+            accepted.append(manager.submit(_request(mine), owner=owner))
         except SpendRefused as exc:
             refused.append(exc)
 
-    threads = [threading.Thread(target=click, args=(o,)) for o in owners]
+    threads = [threading.Thread(target=click, args=(o, c)) for o, c in zip(owners, clips, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -200,7 +200,9 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 7  # v5 the owner's controls, v6 the seed, v7 batches
+    assert (
+        store.schema_version() == SCHEMA_VERSION == 8
+    )  # v5 the owner's controls, v6 the seed, v7 batches, v8 the cast
     old = store.get("r1")
     assert old.status == COMPLETED and old.spend_credits is None and old.visitor is None
     store.close()
@@ -222,7 +224,7 @@ def test_a_version_3_database_gains_each_tasks_model_from_its_request(tmp_path: 
     conn.commit()
     conn.close()
     store = TaskStore(path)
-    assert store.schema_version() == 7  # then v5, v6 and v7 too
+    assert store.schema_version() == 8  # then v5 to v8 too
     assert store.get("r1").model == "flash"
     assert store.get("r2").model is None
     raw = sqlite3.connect(path).execute("SELECT request, model FROM tasks WHERE id = 'r3'").fetchone()

@@ -23,7 +23,7 @@ is removed); it never cancels the task at the provider. Nested generators are cl
 
 from .references import check_references, prepare_step, price_probes
 from .run import resume_generation, run_generation
-from .uploads import SharedUploads
+from .shared_uploads import SharedUploads
 
 __all__ = [
     "SharedUploads",

@@ -46,7 +46,8 @@ from ..settings import Settings
 from ..urls import resolved_internal_reason
 from .follow import follow_task, with_progress
 from .references import check_references, prepare_step, price_probes
-from .uploads import SharedUploads
+from .shared_uploads import SharedUploads
+from .uploads import UploadCache
 
 log = logging.getLogger("wanvideo.job")
 
@@ -65,7 +66,8 @@ async def run_generation(
     probed: Probed | None = None,
     links: TaskLinks | None = None,
     wake: asyncio.Event | None = None,
-    uploads: SharedUploads | None = None,
+    uploads: UploadCache | None = None,
+    shared: SharedUploads | None = None,
 ) -> AsyncIterator[Event]:
     """Run one generation, yielding its events; ends with exactly one Completed or Failed.
 
@@ -79,11 +81,12 @@ async def run_generation(
     there; where it has a per-request callback and the person gave none, it wakes the watch.
     `wake`: set it to make the watch poll now (the watcher's wake-up). When the app's own
     wake-up was sent, polling is only the fallback (every `settings.poll_max_interval` s).
-    `uploads`: shared by the generations of one batch (same key): a file a sibling uploaded
-    (or is uploading) is not uploaded again.
+    `uploads`: the provider upload cache; a file this key uploaded and whose upload stays
+    valid is not uploaded again (None: every file is uploaded). `shared`: the uploads of the
+    generations of one batch (same key): a file a sibling is uploading is not uploaded twice.
     """
     task_id: str | None = None
-    run = _Run(request, profile, settings, links, probed, uploads=uploads)
+    run = _Run(request, profile, settings, links, probed, uploads=uploads, shared=shared, api_key=api_key)
     try:
         for step in (_checked, _prepared):
             async with contextlib.aclosing(step(run)) as events:
@@ -149,7 +152,9 @@ class _Run:
     links: TaskLinks | None
     probed: Probed | None = None
     serve: bool = False  # the app serves local files itself (the provider has no upload)
-    uploads: SharedUploads | None = None  # a batch's uploads, shared by its generations
+    uploads: UploadCache | None = None
+    shared: SharedUploads | None = None  # a batch's uploads, shared by its generations
+    api_key: str | SecretStr | None = None  # only its fingerprint keys the upload cache
 
     @property
     def sources(self) -> list[str]:
@@ -294,13 +299,16 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
         def uploading(got: int, all_: int, index: int = index, name: str = name) -> Uploading:
             return Uploading(index, count, name, got, all_)
 
-        file_url = None
+        file_url = await run.uploads.find(run.profile, run.api_key, path) if run.uploads else None
+        if file_url is not None:  # this content's upload under this key is still valid
+            done[kind, i] = file_url
+            continue
         shared = (str(Path(path).resolve()), run.profile.name, run.profile.model)
         mine = False  # this run uploads it for the batch (and says how it went)
         try:
             total = Path(path).stat().st_size
-            if run.uploads is not None:
-                file_url = await run.uploads.take(shared)
+            if run.shared is not None:
+                file_url = await run.shared.take(shared)
                 if file_url is not None:
                     yield Uploading(index, count, name, total, total)  # a sibling of the batch sent it
                     done[kind, i] = file_url
@@ -321,10 +329,12 @@ async def _uploaded(run: _Run, client: WanClient, sent: _Sent) -> AsyncIterator[
             yield _upload_failed(exc, name)
             return
         finally:
-            if mine and run.uploads is not None:
-                run.uploads.done(shared, None if file_url is None else str(file_url))
+            if mine and run.shared is not None:
+                run.shared.done(shared, None if file_url is None else str(file_url))
         yield Uploading(index, count, name, total, total)
         done[kind, i] = str(file_url)
+        if run.uploads is not None:
+            await run.uploads.remember(run.profile, run.api_key, path, str(file_url))
     sent.videos.extend(done.get(("video", i), source) for i, source in enumerate(sources))
     links = [*run.request.images, *run.request.image_urls]  # a link not fixed goes as it is
     sent.images.extend(done.get(("image", i), links[i]) for i in range(len(image_files)))

@@ -185,6 +185,8 @@ def _dashscope(
         idempotent_create=False,  # no idempotency key is documented
         reference_word="character",
         upload_url_schemes=("oss",),  # the temporary upload's oss:// URLs [D4]
+        upload_lifetime=48 * 3600.0,  # the temporary upload is deleted after 48 h [D4]
+        upload_model_bound=True,  # usable only with the model of its getPolicy [D4]
         # No progress and no estimate: polls are paced by the prior (`GENERATION_TIME`).
         rules_source="PROVIDERS.md A (Alibaba's wan2.6-r2v reference [D1])",
     )

@@ -91,12 +91,15 @@ def _evolink_models(prices: PriceTable) -> tuple[ModelVariant, ...]:
     )
 
 
+UPLOAD_LIFETIME = 72 * 3600.0  # uploaded files expire after 72 h (API_NOTES.md 3)
+
 EVOLINK = ProviderProfile(
     provider="evolink",
     label="EvoLink",
     brand="EvoLink",
     api_base_url="https://api.evolink.ai",
     files_base_url="https://files-api.evolink.ai",
+    upload_lifetime=UPLOAD_LIFETIME,
     durations=DEFAULT_DURATIONS,
     default_duration=5,
     dialect="string",  # the error envelope's `code` is a string
@@ -112,6 +115,7 @@ ODKKK = ProviderProfile(
     adapter="evolink",
     api_base_url="https://ai.odkkk.com/apiv1",
     files_base_url="https://files-api.t0ai.cn",
+    upload_lifetime=UPLOAD_LIFETIME,
     durations=(5, 10),
     default_duration=5,
     dialect="integer",  # the error envelope's `code` is an integer
@@ -131,6 +135,7 @@ DEMO = ProviderProfile(
     adapter="evolink",
     api_base_url="http://127.0.0.1:8900",
     files_base_url="http://127.0.0.1:8900",
+    upload_lifetime=UPLOAD_LIFETIME,  # as the API it plays
     durations=DEFAULT_DURATIONS,
     default_duration=5,
     dialect="string",

@@ -108,6 +108,8 @@ FAL = ProviderProfile(
     prompt_max=1500,
     reference=_FAL_STANDARD_REFERENCE,
     local_files=True,  # storage upload: initiate, then PUT [F3]
+    # CDN uploads are "persistent" [F9] but the default lifecycle is not documented: a day assumed.
+    upload_lifetime=24 * 3600.0,
     callbacks=True,  # ?fal_webhook=<url> [F5]
     cancel="queued",  # PUT cancel_url removes a queued request [F4]
     cancel_words="while it is queued",

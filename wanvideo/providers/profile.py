@@ -354,6 +354,10 @@ class ProviderProfile(BaseModel):
     idempotent_create: bool = True  # the create honours an Idempotency-Key
     reference_word: str = "character"  # how the provider names reference N in a prompt (+ N)
     upload_url_schemes: tuple[str, ...] = ()  # non-http URLs its uploads give (e.g. oss)
+    # How long an upload stays usable, in seconds (the upload cache reuses it until then,
+    # `job/uploads.py`); 0: never reused. `upload_model_bound`: usable only with its model.
+    upload_lifetime: float = 0.0
+    upload_model_bound: bool = False
     # Paces the polls when the provider reports no progress or estimate (a queue provider); the
     # watcher replaces it with what it observed of this provider's recent runs.
     generation_time: GenerationTime = GENERATION_TIME

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .cast import CastStore
 from .leases import LeaseStore
 from .links import LinkStore
 from .owner import OwnerStore
@@ -13,7 +14,7 @@ from .report import ReportStore
 from .spend import SpendStore
 
 
-class TaskStoreBase(RecordStore, LeaseStore, SpendStore, LinkStore, OwnerStore, ReportStore):
+class TaskStoreBase(RecordStore, LeaseStore, SpendStore, LinkStore, OwnerStore, ReportStore, CastStore):
     """What the watcher and the UI need from persistence. Every method is thread-safe."""
 
     def close(self) -> None:  # noqa: B027 - optional for implementations

@@ -21,6 +21,8 @@ from .schema import StoreError
 MIGRATION_LOCK = 0x57414E_01  # "WAN" 01
 # The key of the advisory lock that admits one spend reservation at a time (`pg_store`).
 SPEND_LOCK = 0x57414E_02
+# The first key of the two-key advisory lock that admits one add per owner (`pg_store`).
+CAST_LOCK = 0x57414E_03
 
 PG_MIGRATIONS: list[str] = [
     # v1: tasks (with the spend guard's and the model's columns), links, and the secrets every
@@ -91,6 +93,30 @@ PG_MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN group_size INTEGER;
     ALTER TABLE tasks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX tasks_group ON tasks (group_id);
+    """,
+    # v4: the cast and the provider upload cache (SQLite v8)
+    """
+    CREATE TABLE characters (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        storage_key TEXT NOT NULL,
+        voice_key TEXT,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE UNIQUE INDEX characters_owner_name ON characters (owner, name_key);
+    CREATE INDEX characters_owner_created ON characters (owner, created_at);
+    CREATE TABLE uploads (
+        profile TEXT NOT NULL,
+        key_fingerprint TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        url TEXT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (profile, key_fingerprint, sha256)
+    );
+    CREATE INDEX uploads_expires ON uploads (expires_at);
     """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)

@@ -9,6 +9,8 @@ database (`WAN_DATABASE_URL`). Each concern is its SQLite part with the same SQL
   the day's usage and inserts, so reservations from every replica run one at a time and the
   daily and per-visitor limits hold across replicas (SQLite's `BEGIN IMMEDIATE` does this for
   the processes on one file);
+- a character is added under a per-owner advisory lock (`CAST_LOCK`), so an owner's count
+  limit holds across replicas;
 - the model a request named is read with `->>` (SQLite's `json_extract`);
 - a provider's wake-up that reached a replica not watching its task is relayed to the others
   (`LISTEN`/`NOTIFY`, `pg_wakes.py`); SQLite's processes on one machine relay none.
@@ -22,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from ..task_status import COMPLETED
+from .cast import SQLiteCast
 from .leases import SQLiteLeases
 from .links import SQLiteLinks
 from .owner import SQLiteOwnerControls
-from .pg_schema import SPEND_LOCK
+from .pg_schema import CAST_LOCK, SPEND_LOCK
 from .pg_wakes import WakeListener, publish
 from .postgres import PostgresDatabase
 from .records import SQLiteRecords
@@ -76,6 +79,12 @@ class PostgresLinks(SQLiteLinks):
     INSERT_ORDER = "seq"
 
 
+class PostgresCast(SQLiteCast):
+    def owner_lock(self, conn: Any, owner: str) -> None:
+        """Adds of one owner one at a time across replicas, so the count limit holds."""
+        conn.execute("SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))", (CAST_LOCK, owner))
+
+
 class PostgresTaskStore(ComposedTaskStore):
     """Every record on one PostgreSQL database; `base_dir` is the data folder that saved
     videos' paths are kept relative to (each replica's own). The identity's secrets are kept
@@ -92,6 +101,7 @@ class PostgresTaskStore(ComposedTaskStore):
         self.links = PostgresLinks(self.db)  # type: ignore[arg-type]
         self.controls = SQLiteOwnerControls(self.db)  # type: ignore[arg-type]  # portable SQL
         self.report = SQLiteReport(self.db, self.task_records)  # type: ignore[arg-type]
+        self.cast = PostgresCast(self.db)  # type: ignore[arg-type]
 
     def publish_wake(self, record_id: str) -> None:
         publish(self.db.conn(), record_id)

@@ -90,6 +90,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE tasks ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX tasks_group ON tasks (group_id)
     """,
+    # v8: the cast (issue 20: a visitor's saved characters) and the provider upload cache
+    """
+    CREATE TABLE characters (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        storage_key TEXT NOT NULL,
+        voice_key TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX characters_owner_name ON characters (owner, name_key);
+    CREATE INDEX characters_owner_created ON characters (owner, created_at);
+    CREATE TABLE uploads (
+        profile TEXT NOT NULL,
+        key_fingerprint TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        url TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (profile, key_fingerprint, sha256)
+    );
+    CREATE INDEX uploads_expires ON uploads (expires_at)
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,5 +1,5 @@
 """`ComposedTaskStore`: the concerns (records, leases, spend, links, owner controls, the
-owner's report) over one database,
+owner's report, the cast and upload cache) over one database,
 behind the `TaskStoreBase` contract; each method hands over to the concern that owns it. A
 write that spans concerns (a record inserted within the budget) is one transaction on the one
 database (the spend part inserts through the records part). `SQLiteTaskStore` composes the
@@ -16,6 +16,7 @@ from typing import Any
 from ..budget import Limits, Usage
 from ..controls import OwnerControls
 from .base import TaskStoreBase
+from .cast import Added, CastStore, Character, SQLiteCast
 from .leases import LeaseStore, SQLiteLeases
 from .links import Link, LinkStore, SQLiteLinks
 from .owner import OwnerStore, SQLiteOwnerControls
@@ -35,6 +36,7 @@ class ComposedTaskStore(TaskStoreBase):
     links: LinkStore
     controls: OwnerStore
     report: ReportStore
+    cast: CastStore
 
     def close(self) -> None:
         self.db.close()
@@ -124,6 +126,30 @@ class ComposedTaskStore(TaskStoreBase):
     def records_since(self, since: float, limit: int = MAX_REPORT_RECORDS) -> list[TaskRecord]:
         return self.report.records_since(since, limit)
 
+    # the cast and the upload cache -------------------------------------------------
+    def add_character(self, character: Character, limit: int) -> Added:
+        return self.cast.add_character(character, limit)
+
+    def characters(self, owner: str) -> list[Character]:
+        return self.cast.characters(owner)
+
+    def character(self, owner: str, id_or_name: str) -> Character | None:
+        return self.cast.character(owner, id_or_name)
+
+    def delete_character(self, owner: str, character_id: str) -> Character | None:
+        return self.cast.delete_character(owner, character_id)
+
+    def uploaded_url(self, profile: str, key_fingerprint: str, sha256: str, valid_until: float) -> str | None:
+        return self.cast.uploaded_url(profile, key_fingerprint, sha256, valid_until)
+
+    def remember_upload(
+        self, profile: str, key_fingerprint: str, sha256: str, url: str, expires_at: float
+    ) -> None:
+        self.cast.remember_upload(profile, key_fingerprint, sha256, url, expires_at)
+
+    def forget_expired_uploads(self, now: float) -> int:
+        return self.cast.forget_expired_uploads(now)
+
 
 class SQLiteTaskStore(ComposedTaskStore):
     """One SQLite file in WAL mode, shared by several app processes (see `sqlite.py`)."""
@@ -139,6 +165,7 @@ class SQLiteTaskStore(ComposedTaskStore):
         self.links = SQLiteLinks(self.db)
         self.controls = SQLiteOwnerControls(self.db)
         self.report = SQLiteReport(self.db, self.task_records)
+        self.cast = SQLiteCast(self.db)
 
 
 TaskStore = SQLiteTaskStore

@@ -18,6 +18,7 @@ import httpx
 from ..client import CancelResult, WanClient
 from ..events import Completed, Event, Failed, FailureReason, Probed
 from ..job import SharedUploads, resume_generation, run_generation
+from ..job.uploads import UploadCache
 from ..links import LinkBook
 from ..media.poster import make_poster, poster_path
 from ..messages import Message
@@ -69,6 +70,7 @@ class JobRunner:
         self.links = links
         self.incoming_dir = incoming_dir
         self.max_task_age = max_task_age
+        self.uploads = UploadCache(store)  # a file still valid at the provider is not sent again
         self._lock = threading.Lock()
         self._jobs: dict[str, asyncio.Task[None]] = {}  # record id -> job (loop thread only)
         self._accepted: set[str] = set()  # submitted here, job not started yet (any thread)
@@ -164,7 +166,8 @@ class JobRunner:
             probed=probed,
             links=self.links.for_record(record.id),
             wake=self._waker(record.id),
-            uploads=uploads,
+            uploads=self.uploads,
+            shared=uploads,
         )
         outcome = await self._consume(record.id, events)
         if outcome is not Outcome.DONE:
