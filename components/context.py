@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from gradio.utils import get_upload_folder
 
+from wanvideo.cast import Cast
 from wanvideo.identity import Identity
 from wanvideo.media.clips import PreparedClips, use_clips
 from wanvideo.provider_choice import ProviderChoice
@@ -62,7 +63,13 @@ class AppContext:
             identity=Identity.for_settings(settings, shared=manager.store.shared_secret),
             clips=clips,
             choice=choice,
-            service=Service(settings, choice, manager, run_profile=run_profile),
+            service=Service(
+                settings,
+                choice,
+                manager,
+                run_profile=run_profile,
+                cast=Cast(manager.store, manager.storage, settings),
+            ),
             simulators=simulators,
         )
 

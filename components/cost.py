@@ -28,7 +28,7 @@ from . import identity
 from .context import AppContext
 from .cost_view import as_json, as_markdown, refused_json, refused_markdown
 from .form import Form
-from .form_api import REQUEST, form_endpoint
+from .form_api import OWNER_ID, REQUEST, form_endpoint
 from .lang import lang_of, static
 from .reference_cards import CardState, card_html, image_card_html
 
@@ -53,7 +53,9 @@ def _estimate_api(ctx: AppContext) -> Callable[..., Awaitable[dict[str, Any]]]:
     @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,))
     async def estimate_api(values: FormValues, request: gr.Request) -> dict[str, Any]:
         try:
-            a = await ctx.service.estimate(values, visitor=identity.visitor_of(ctx, request))
+            a = await ctx.service.estimate(
+                values, visitor=identity.visitor_of(ctx, request), owner=identity.owner_of(ctx, None, request)
+            )
         except LimitRefused as refused:  # nothing probed: say when to ask again
             name = ctx.choice.pick(values.provider, values.model).profile.name
             return refused_json(name, refused.message, refused.retry_after, values.quality or QUALITIES[0])
@@ -125,18 +127,24 @@ async def _previews(
             yield view(a, lang=lang)
 
 
-def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
+def listen(ctx: AppContext, form: Form, cost: Cost, owner: gr.components.Component) -> None:
     refs = form.refs
     estimate_api = _estimate_api(ctx)
 
     view = _card_view(form)
 
-    @form_endpoint(ESTIMATE_FIELDS, extra=(REQUEST,), cards=form.cards)
-    async def refresh(values: FormValues, request: gr.Request) -> AsyncIterator[tuple[Any, ...]]:
+    @form_endpoint(ESTIMATE_FIELDS, extra=(OWNER_ID, REQUEST), cards=form.cards)
+    async def refresh(
+        values: FormValues, owner_id: Any, request: gr.Request
+    ) -> AsyncIterator[tuple[Any, ...]]:
         lang = lang_of(request)
         values = values.for_pick(ctx.choice.pick(values.provider, values.model).profile)
         try:
-            a = await ctx.service.estimate(values, visitor=identity.visitor_of(ctx, request))
+            a = await ctx.service.estimate(
+                values,
+                visitor=identity.visitor_of(ctx, request),
+                owner=identity.owner_of(ctx, owner_id, request),
+            )
         except LimitRefused as refused:  # the panel says so; the cards stay as they were
             yield (refused_markdown(refused.message, lang), *(gr.skip() for _ in outputs[1:]))
             return
@@ -177,10 +185,11 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
         form.model,
         form.controls.audio,  # off: the silent price
         form.variations,  # each is charged
+        form.characters,
     ):
         component.change(
             refresh,
-            inputs=form.reference_inputs,
+            inputs=[*form.reference_inputs, owner],
             outputs=outputs,
             api_visibility="private",
             concurrency_limit=None,
@@ -191,7 +200,7 @@ def listen(ctx: AppContext, form: Form, cost: Cost) -> None:
     def reprice_after(event: Any) -> Any:
         return event.then(
             refresh,
-            inputs=form.reference_inputs,
+            inputs=[*form.reference_inputs, owner],
             outputs=outputs,
             api_visibility="private",
             concurrency_limit=None,

@@ -83,6 +83,7 @@ class Form:
     api_controls: Controls  # hidden: the controls as the API takes them (empty: the model's default)
     voices: gr.File  # hidden: the API's voices (the page has one voice per reference card)
     variations: gr.Slider  # 1 to 4 generations of this request, side by side (issue 20)
+    characters: gr.Textbox  # saved characters by name, before the uploaded references (issue 20)
     provider_changed: Any = None  # the provider pick's event (set by listen), for panels to chain on
     # Chains a cost refresh after an event that sets form values (set by cost.listen; Remix).
     reprice_after: Any = None
@@ -242,6 +243,12 @@ def render(ctx: AppContext) -> Form:
             min_width=180,
         )
     aspect_ratio = gr.Radio(list(ASPECT_RATIOS), value=ASPECT_RATIOS[0], label=static("field.aspect_ratio"))
+    characters = gr.Textbox(
+        label=static("field.characters"),
+        max_lines=2,
+        info=static("form.characters_info"),
+        elem_id="characters",
+    )
     variations = gr.Slider(
         1,
         MAX_VARIATIONS,
@@ -284,6 +291,7 @@ def render(ctx: AppContext) -> Form:
         api_controls=controls_panel.render_api(),
         voices=voices,
         variations=variations,
+        characters=characters,
     )
 
 

@@ -64,13 +64,16 @@ NEW_PARAMETERS = (
     "audio",
     "watermark",
     "variations",
+    "characters",
 )
 
 
 def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     info = demo_app.client().view_api(print_info=False, return_format="dict")
     named = info["named_endpoints"]
-    assert set(named) == {"/estimate", "/generate", "/cancel"}, "internal events must be private"
+    assert set(named) == {"/estimate", "/generate", "/cancel", "/cast_add", "/cast_list"}, (
+        "internal events must be private"
+    )
     estimate_params = [p["parameter_name"] for p in named["/estimate"]["parameters"]]
     assert estimate_params == [
         "videos",
@@ -91,6 +94,7 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "audio",
         "watermark",
         "variations",
+        "characters",
     ]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
     assert generate_params == [
@@ -116,6 +120,7 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "audio",
         "watermark",
         "variations",
+        "characters",
     ]
     optional = {p["parameter_name"] for p in named["/generate"]["parameters"] if p["parameter_has_default"]}
     assert {"callback_url", "api_key", "fix_references", "reference_starts", "provider", "model"} <= optional

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -213,3 +214,33 @@ def test_three_variations_are_priced_together_and_made_with_three_seeds(
     assert all(v["status"] == "completed" and v["video_url"] for v in record["variations"])
     sent = sorted(sim.tasks.values(), key=lambda t: t.created)[-3:]
     assert sorted(t.extra["request"]["parameters"]["seed"] for t in sent) == [100, 101, 102]
+
+
+def test_a_saved_character_is_used_by_name_and_uploaded_once_across_two_generations(
+    dashscope_app: RunningApp, tmp_path: Path
+) -> None:
+    """Issue 20: /cast_add from a clip, /cast_list, then two generations naming it: two creates,
+    its clip uploaded once (the provider's upload stays valid for 48 h)."""
+    client = dashscope_app.client()
+    sim = dashscope_app.simulator
+    # A clip of its own: content another test uploaded would already be in the upload cache.
+    clip = make_video(tmp_path / "alice.mp4", seconds=3, width=160, height=120, fps=24, color=(30, 160, 90))
+    added, _cards = client.predict("Alice", handle_file(str(clip)), None, None, api_name="/cast_add")
+    assert added["name"] == "Alice" and added["kind"] == "video"
+    listed = client.predict(api_name="/cast_list")["characters"]
+    assert [c["character_id"] for c in listed] == [added["character_id"]]
+    est = client.predict(characters="alice", api_name="/estimate")
+    assert est["ok"] is True and len(est["references"]) == 1, est["problems"]
+    creates, seen = sim.stats.creates, len(sim.stats.requests)
+    for _ in range(2):
+        *_, record = client.predict(
+            **_args(prompt="character1 waves", characters="Alice"), api_name="/generate"
+        )
+        assert record["status"] == "completed", record
+    assert sim.stats.creates == creates + 2
+    files_sent = [r for r in sim.stats.requests[seen:] if r[1] == "/dashscope-file"]  # the OSS POSTs
+    assert len(files_sent) == 1  # (stats.uploads counts the getPolicy call too)
+    with pytest.raises(AppError) as refused:  # a name that is not in the cast
+        client.predict(**_args(characters="Bob"), api_name="/generate")
+    assert "Your cast has no character 'Bob'" in str(refused.value)
+    assert sim.stats.creates == creates + 2

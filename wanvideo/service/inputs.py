@@ -204,3 +204,11 @@ def parse_variations(value: Any) -> tuple[int, str | None]:
         problem = Message("input.variations", max=MAX_VARIATIONS, value=_shown(value))
         return 1, Message("field.problem", field=VARIATIONS, problem=problem)
     return int(number), None
+
+
+def character_names(value: Any) -> list[str]:
+    """The cast characters asked for, in order: a list, or text with commas or lines."""
+    if not value:
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).replace(",", "\n").splitlines()
+    return [str(item).strip() for item in items if str(item).strip()]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..batch import variation_requests
 from ..budget import SpendRefused
+from ..cast import Cast, CastError
 from ..events import Event, Probed
 from ..messages import Message
 from ..provider_choice import ProviderChoice
@@ -27,6 +28,7 @@ from ..settings import Settings
 from ..watcher import TaskManager
 from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
+from .characters import with_characters
 from .generation import (
     BatchStarted,
     Checking,
@@ -56,6 +58,7 @@ class Service:
     run_profile: Callable[[ProviderProfile], ProviderProfile] = _same_profile
     # Estimates (the /estimate API and the page's refreshes) per visitor: wanvideo/limits.py.
     estimates: VisitorLimiter = field(default_factory=VisitorLimiter)
+    cast: Cast | None = None  # the visitors' saved characters (None: no cast here)
 
     @property
     def has_server_key(self) -> bool:
@@ -69,11 +72,19 @@ class Service:
             return False
         return self.settings.require_user_key or not self.has_server_key
 
-    async def estimate(self, values: FormValues, *, visitor: str | None = None) -> Assessment:
+    async def estimate(
+        self, values: FormValues, *, visitor: str | None = None, owner: str | None = None
+    ) -> Assessment:
         """Probe, plan and price the form's references (the one probe per look) on the picked
         provider and model, and compare every provider; with `visitor`, also what the server's
         key may still spend today (on the configured provider only). A look that probes counts
-        against the visitor's estimate limit (`ratelimit.LimitRefused`, nothing probed)."""
+        against the visitor's estimate limit (`ratelimit.LimitRefused`, nothing probed).
+        `owner`: whose saved characters `values.characters` names (`CastError` otherwise)."""
+        cast_problem = None
+        try:
+            values = await asyncio.to_thread(with_characters, values, self.cast, owner or "")
+        except CastError as exc:  # a name not in the cast: said, the rest priced
+            cast_problem, values = exc.message, replace(values, characters=None)
         picked = self.choice.pick(values.provider, values.model)
         profile = picked.profile.with_audio(inputs.parse_flag(values.audio))  # silent: its own price
         refs = ReferenceInputs.read(values)
@@ -85,6 +96,8 @@ class Service:
         else:  # nothing to probe, or too many: refused before probing
             probed = await probe(values, refs, profile, self.settings)
         result = assessment_of(values, refs, profile, probed, picked.problems)
+        if cast_problem:
+            result.problems.insert(0, cast_problem)
         if visitor and not self.choice.is_other(profile):
             result.budget = await asyncio.to_thread(self.manager.budget_status, visitor)
         key_note = self.choice.key_note(profile)
@@ -116,6 +129,10 @@ class Service:
         """Check, prepare, hand over to the TaskManager, then follow the task to its end.
         Closing this stops following (and a preparation under way), never the paid task."""
         profile = self.pick(values)
+        try:
+            values = await asyncio.to_thread(with_characters, values, self.cast, owner)
+        except CastError as exc:
+            raise GenerationRefused(RefusalStage.INPUT, [exc.message]) from None
         req = read_request(values, profile)
         count, problem = inputs.parse_variations(values.variations)
         if problem:

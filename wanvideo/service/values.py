@@ -50,6 +50,9 @@ class FormValues:
     # Variations (issue 20): 1 to 4 generations of this request with different seeds, priced
     # and reserved together.
     variations: float | str | None = field(default=1, metadata=PRICED)
+    # Saved characters (the cast), ids or names in order (commas or lines), before the uploaded
+    # references of their kind; each brings its voice.
+    characters: str | list[str] | None = field(default=None, metadata=PRICED)
 
     @property
     def own_key(self) -> str | None:
