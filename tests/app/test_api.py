@@ -10,6 +10,8 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from tests.videos import make_video
+
 from .conftest import RunningApp
 
 PROMPT = "character1 waves while character2 sings on a sunny street"
@@ -183,8 +185,12 @@ def test_estimate_lists_problems_in_plain_words(demo_app: RunningApp, videos: di
 # ----------------------------------------------------------------------------- /generate
 
 
-def test_generate_demo_end_to_end(demo_app: RunningApp, videos: dict[str, Path]) -> None:
-    outputs, (status, video, record) = generate(demo_app, videos["a3"], videos["b4"], duration=4)
+def test_generate_demo_end_to_end(demo_app: RunningApp, tmp_path: Path) -> None:
+    # Clips of their own: content another test sent is still valid at the provider, and the
+    # upload cache would not send it again (no "Uploading" step to see).
+    a3 = make_video(tmp_path / "a3.mp4", 3, color=(180, 60, 60))
+    b4 = make_video(tmp_path / "b4.mp4", 4, color=(60, 60, 180))
+    outputs, (status, video, record) = generate(demo_app, a3, b4, duration=4)
     statuses = [o[0] for o in outputs]
     assert any("Uploading file 1 of 2" in s for s in statuses)
     assert any("Submitted" in s for s in statuses)

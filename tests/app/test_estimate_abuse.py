@@ -189,8 +189,9 @@ def _raw_refresh(app: RunningApp, fn_index: int, video_urls: str) -> str:
     session = uuid.uuid4().hex[:10]
     config = httpx.get(f"{app.url}config", timeout=10).json()
     inputs = next(d for d in config["dependencies"] if d["id"] == fn_index)["inputs"]
+    values = {c["id"]: c.get("props", {}).get("value") for c in config["components"]}
     data = [None, video_urls, "720p", "5", True, "", "demo", "standard"]
-    data += [None] * (len(inputs) - len(data))  # photos, voices per card, controls: none
+    data += [values.get(i) for i in inputs[len(data) :]]  # the rest as the page starts (photos...)
     with httpx.Client(base_url=app.url, timeout=60) as http:
         joined = http.post(
             "gradio_api/queue/join",
@@ -203,7 +204,7 @@ def _raw_refresh(app: RunningApp, fn_index: int, video_urls: str) -> str:
                     continue
                 message = json.loads(line[5:])
                 if message.get("msg") == "process_completed":
-                    assert message.get("success"), message
+                    assert message.get("success"), (message, app.log()[-3000:])
                     return message["output"]["data"][0]
     raise AssertionError("the refresh never completed")
 
