@@ -50,6 +50,7 @@ def test_the_player_and_the_history_poster_load_from_the_bucket(
         card = page.locator("#history-list .wan-hist-card").filter(has_text="on a rooftop in the bucket")
         poster = card.locator("img.wan-poster")
         expect(poster).to_be_visible()
+        poster.scroll_into_view_if_needed()  # a lazy image loads once it is on the screen
         page.wait_for_function(
             "(img) => img.complete && img.naturalWidth > 0", arg=poster.element_handle(), timeout=WAIT
         )
