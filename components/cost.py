@@ -30,6 +30,7 @@ from .cost_view import as_json, as_markdown, refused_json, refused_markdown
 from .form import Form
 from .form_api import OWNER_ID, REQUEST, form_endpoint
 from .lang import lang_of, static
+from .newest import Newest
 from .reference_cards import CardState, card_html, image_card_html
 
 
@@ -132,9 +133,23 @@ def listen(ctx: AppContext, form: Form, cost: Cost, owner: gr.components.Compone
     estimate_api = _estimate_api(ctx)
 
     view = _card_view(form)
+    newest = Newest()  # per tab: only its newest refresh writes the panel
 
     @form_endpoint(ESTIMATE_FIELDS, extra=(OWNER_ID, REQUEST), cards=form.cards)
     async def refresh(
+        values: FormValues, owner_id: Any, request: gr.Request
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        session = request.session_hash or ""
+        ticket = newest.begin(session)  # an older refresh of this tab still running yields no more
+        try:
+            async for update in _refreshed(values, owner_id, request):
+                if not newest.is_current(session, ticket):
+                    return
+                yield update
+        finally:
+            newest.end(session, ticket)
+
+    async def _refreshed(
         values: FormValues, owner_id: Any, request: gr.Request
     ) -> AsyncIterator[tuple[Any, ...]]:
         lang = lang_of(request)

@@ -100,7 +100,9 @@ def mcp_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAp
 
 def test_the_tools_are_listed_with_descriptions_an_agent_can_act_on(mcp_demo_app: RunningApp) -> None:
     tools = {t.name: t for t in mcp(mcp_demo_app.url, lambda s: s.list_tools()).tools}
-    assert sorted(tools) == ["cancel", "estimate", "generate"]  # no UI-only endpoint (examples, history)
+    # no UI-only endpoint (examples, history); the cast (issue 20) is an API of its own
+    assert sorted(tools) == ["cancel", "cast_add", "cast_list", "estimate", "generate"]
+    assert "Save a character" in tools["cast_add"].description
     estimate, generate = tools["estimate"], tools["generate"]
     assert "Spends nothing" in estimate.description
     assert "billed seconds" in estimate.description and "4.76 credits per second" in estimate.description

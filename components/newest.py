@@ -1,0 +1,38 @@
+"""The newest look wins: the cost panel is refreshed by several events (each field's change, a
+provider pick, Remix), each its own Gradio event, so two refreshes of one tab can run at once
+and a slow older one (probing links on the old provider) could finish last and show stale
+figures. Each refresh takes a ticket for its tab; only the holder of the tab's newest ticket
+may write to the panel.
+
+    newest = Newest()
+    ticket = newest.begin(session)        # this refresh is now the tab's newest
+    if newest.is_current(session, ticket): yield update
+    newest.end(session, ticket)           # forgets the tab once its newest ends
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+
+class Newest:
+    def __init__(self) -> None:
+        self._tickets = itertools.count(1)
+        self._current: dict[str, int] = {}  # session -> its newest ticket
+        self._lock = threading.Lock()
+
+    def begin(self, session: str) -> int:
+        with self._lock:
+            ticket = next(self._tickets)
+            self._current[session] = ticket
+            return ticket
+
+    def is_current(self, session: str, ticket: int) -> bool:
+        with self._lock:
+            return self._current.get(session) == ticket
+
+    def end(self, session: str, ticket: int) -> None:
+        with self._lock:
+            if self._current.get(session) == ticket:
+                del self._current[session]
