@@ -65,6 +65,16 @@ def render(profile: ProviderProfile) -> Controls:
     def takes(control: str) -> bool:
         return profile.reference.takes(control)
 
+    def switch(control: str, default: bool) -> gr.Checkbox:
+        """An on/off control (elem_id: its name with dashes)."""
+        return gr.Checkbox(
+            value=_value(profile, control, default),
+            label=static(f"field.{control}"),
+            info=static_info(control),
+            interactive=takes(control),
+            elem_id=control.replace("_", "-"),
+        )
+
     with gr.Accordion(static("controls.title"), open=False, elem_id="controls") as panel:
         with gr.Row(equal_height=False):
             seed = gr.Textbox(  # text: empty is "a new seed each time" (a number box shows 0)
@@ -86,27 +96,9 @@ def render(profile: ProviderProfile) -> Controls:
                 min_width=200,
             )
         with gr.Row(equal_height=False):
-            prompt_extend = gr.Checkbox(
-                value=_value(profile, "prompt_extend", True),
-                label=static("field.prompt_extend"),
-                info=static_info("prompt_extend"),
-                interactive=takes("prompt_extend"),
-                elem_id="prompt-extend",
-            )
-            audio = gr.Checkbox(
-                value=_value(profile, "audio", True),
-                label=static("field.audio"),
-                info=static_info("audio"),
-                interactive=takes("audio"),
-                elem_id="audio",
-            )
-            watermark = gr.Checkbox(
-                value=_value(profile, "watermark", False),
-                label=static("field.watermark"),
-                info=static_info("watermark"),
-                interactive=takes("watermark"),
-                elem_id="watermark",
-            )
+            prompt_extend = switch("prompt_extend", True)
+            audio = switch("audio", True)
+            watermark = switch("watermark", False)
     return Controls(seed, negative_prompt, prompt_extend, audio, watermark, panel)
 
 

@@ -86,17 +86,7 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "reference_starts",
         "provider",
         "model",
-        # issue 17 and 20, after the existing ones (today's callers keep working)
-        "images",
-        "image_urls",
-        "voices",
-        "seed",
-        "negative_prompt",
-        "prompt_extend",
-        "audio",
-        "watermark",
-        "variations",
-        "characters",
+        *NEW_PARAMETERS,  # issue 17 and 20, after the existing ones (today's callers keep working)
     ]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
     assert generate_params == [
@@ -113,16 +103,7 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "reference_starts",
         "provider",
         "model",
-        "images",
-        "image_urls",
-        "voices",
-        "seed",
-        "negative_prompt",
-        "prompt_extend",
-        "audio",
-        "watermark",
-        "variations",
-        "characters",
+        *NEW_PARAMETERS,
     ]
     optional = {p["parameter_name"] for p in named["/generate"]["parameters"] if p["parameter_has_default"]}
     assert {"callback_url", "api_key", "fix_references", "reference_starts", "provider", "model"} <= optional
