@@ -2,8 +2,8 @@
 # The test command: sets up a fresh Debian machine (Chromium for the browser tests, the
 # Python test dependencies), then runs the whole suite on four pytest-xdist workers: most tests
 # wait on apps, simulators and Chromium rather than compute, so on this 2-core machine 4 workers
-# took 455 s where 3 took 468 s and 2 about 600 s. Extra arguments go to pytest (`-n 0` runs in one process). `--dist loadfile` keeps each test file
-# on one worker, so the apps, simulators and Chromium a module or package starts once are
+# took 455 s where 3 took 468 s and 2 about 600 s. Extra arguments go to pytest (`-n 0` runs
+# in one process). `--dist loadfile` keeps each test file on one worker, so the apps, simulators and Chromium a module or package starts once are
 # shared by its tests as in a serial run; every worker has its own ports, temp and data dirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
