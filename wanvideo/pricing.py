@@ -23,6 +23,7 @@ providers", `/estimate`'s `providers`), each row marked `confirmed` or not.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -285,10 +286,39 @@ class ProviderQuote(BaseModel):
         }
 
 
+@dataclass(frozen=True)
+class ReferenceShape:
+    """What a job gives besides its videos' durations: its photos and voices (counts)."""
+
+    images: int = 0
+    voices: int = 0
+
+
+def _shape_problem(
+    profile: ProviderProfile, durations: Sequence[float | Decimal | None], shape: ReferenceShape | None
+) -> Message | None:
+    """Why `profile` cannot take the job's references (None: it can)."""
+    if shape is not None:
+        rules, videos, label = profile.reference, len(durations), profile.label
+        count = rules.count_problem(videos, shape.images, label)
+        return count or rules.voice_problem(shape.voices, videos + shape.images, label)
+    if 1 <= len(durations) <= MAX_REFERENCES or (not durations and profile.prices.images_alone):
+        return None
+    if not durations:
+        return Message("refs.none")
+    count = len(durations)
+    return Message("refs.too_many", count=count, max=MAX_REFERENCES, remove=count - MAX_REFERENCES)
+
+
 def quote(
-    profile: ProviderProfile, durations: Sequence[float | Decimal | None], quality: str, output_seconds: int
+    profile: ProviderProfile,
+    durations: Sequence[float | Decimal | None],
+    quality: str,
+    output_seconds: int,
+    shape: ReferenceShape | None = None,
 ) -> ProviderQuote:
-    """The job priced on one profile (its selected model variant). Pure."""
+    """The job priced on one profile (its selected model variant). Pure. `shape`: the photos and
+    voices given besides the videos (`durations`); a pick that cannot take them is not offered."""
     prices = profile.prices
     notes: list[Message] = []
     if not prices.confirmed:
@@ -307,10 +337,9 @@ def quote(
         "source": prices.source,
         "as_of": prices.as_of,
     }
-    problem = profile.duration_problem(output_seconds)
-    counted = 1 <= len(durations) <= MAX_REFERENCES or (not durations and prices.images_alone)
-    if problem is not None or not counted:
-        notes.insert(0, problem or "the model takes 1 to 3 references")
+    problem = profile.duration_problem(output_seconds) or _shape_problem(profile, durations, shape)
+    if problem is not None:
+        notes.insert(0, problem)
         return ProviderQuote(
             **common,
             offered=False,
@@ -341,8 +370,10 @@ def compare_providers(
     quality: str,
     output_seconds: int,
     profiles: Sequence[ProviderProfile] | None = None,
+    shape: ReferenceShape | None = None,
 ) -> list[ProviderQuote]:
-    """The same job (reference durations, quality, output seconds) priced on every provider
-    and model variant (default: `providers.compared_profiles()`), in that order. Pure."""
+    """The same job (reference durations, quality, output seconds; `shape`: its photos and
+    voices) priced on every provider and model variant (default: `providers.compared_profiles()`),
+    in that order. Pure."""
     chosen = compared_profiles() if profiles is None else profiles
-    return [quote(p, durations, quality, output_seconds) for p in chosen]
+    return [quote(p, durations, quality, output_seconds, shape) for p in chosen]

@@ -18,7 +18,15 @@ from wanvideo.errors import (
     error_for_status,
 )
 from wanvideo.media import ProbeResult
-from wanvideo.pricing import billed_difference, charge_for, compare_providers, estimate, format_amount, quote
+from wanvideo.pricing import (
+    ReferenceShape,
+    billed_difference,
+    charge_for,
+    compare_providers,
+    estimate,
+    format_amount,
+    quote,
+)
 from wanvideo.providers import DASHSCOPE_REGIONS, PROVIDERS, compared_profiles, get_profile
 from wanvideo.schemas import GenerationRequest, provider_problems
 from wanvideo.settings import SettingsError, load_settings
@@ -106,6 +114,29 @@ def test_compare_marks_durations_a_provider_does_not_sell():
     assert not row(rows, "dashscope-virginia").offered
     singapore = row(rows, "dashscope-singapore")
     assert singapore.offered and singapore.billed_seconds == D("12") and singapore.usd == D("1.80")
+
+
+def test_compare_marks_picks_that_take_no_photos_or_no_voice():
+    # One video, one photo and a voice on the photo: only the picks that take photos are
+    # offered, and of those only the ones that bind a voice to each of two characters.
+    rows = compare_providers([3.0], "720p", 5, shape=ReferenceShape(images=1, voices=1))
+    offered = {(r.provider, r.model) for r in rows if r.offered}
+    assert offered == {("dashscope-singapore", "wan2.7"), ("dashscope-beijing", "wan2.7")}
+    evolink = row(rows, "evolink")
+    assert evolink.usd is None and "takes no reference images" in evolink.notes[0]
+    assert "binds a voice only when there is one reference" in row(rows, "evolink", "wan2.7").notes[0]
+    assert "takes no voices" in row(rows, "dashscope-singapore", "flash").notes[0]
+    # Without a voice, every pick that takes photos is offered, priced as before.
+    photo = compare_providers([3.0], "720p", 5, shape=ReferenceShape(images=1))
+    assert {(r.provider, r.model) for r in photo if r.offered} == {
+        (p.name, p.model) for p in compared_profiles() if p.reference.max_images
+    }
+
+
+def test_compare_names_a_reference_count_it_cannot_price():
+    rows = compare_providers([3.0] * 4, "720p", 5)
+    assert not any(r.offered for r in rows)
+    assert "4 references given; the model takes at most 3: remove 1" in row(rows, "evolink").notes[0]
 
 
 def test_compare_json_has_the_contract_fields():

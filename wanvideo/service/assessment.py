@@ -14,7 +14,7 @@ from typing import Any
 from ..batch import batch_estimate
 from ..events import Probed
 from ..job import check_references
-from ..pricing import Estimate, ProviderQuote, compare_providers, estimate, other_quality
+from ..pricing import Estimate, ProviderQuote, ReferenceShape, compare_providers, estimate, other_quality
 from ..providers import MAX_CHARACTERS, QUALITIES, ProviderProfile
 from ..schemas import GenerationRequest, provider_problems
 from . import inputs
@@ -38,6 +38,7 @@ class Assessment:
     quotes: list[ProviderQuote] = field(default_factory=list)  # the same job on every provider
     notes: list[str] = field(default_factory=list)  # what the visitor should know, not a refusal
     variations: int = 1  # generations of this request priced together (the estimate is their sum)
+    shape: ReferenceShape | None = None  # the photos and voices given (Compare providers checks them)
 
     @property
     def estimate(self) -> Estimate | None:
@@ -138,6 +139,9 @@ def assessment_of(
         problems=[*pick_problems, *probed.problems, *refs.url_problems],
         fix=inputs.parse_fix(values.fix_references),
         profile=profile,
+        shape=ReferenceShape(
+            images=len(refs.image_paths) + len(refs.image_urls), voices=sum(1 for v in refs.voices if v)
+        ),
     )
     controls, control_problems = inputs.parse_controls(**values.controls)
     result.variations, variations_problem = inputs.parse_variations(values.variations)
@@ -178,6 +182,6 @@ def reprice(a: Assessment, compared: list[ProviderProfile]) -> None:
     if a.probed is not None and a.probed.estimate is not None:
         durations = a.probed.sent_durations
         a.other = estimate(durations, other_quality(a.quality), a.seconds, profile.prices)
-        a.quotes = compare_providers(durations, a.quality, a.seconds, compared)
+        a.quotes = compare_providers(durations, a.quality, a.seconds, compared, a.shape)
     else:
         a.quotes = []
