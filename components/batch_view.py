@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wanvideo.batch import KIND_SHOT, KIND_VARIATION
 from wanvideo.escape import for_markdown
 from wanvideo.events import Completed, Failed, Progress, Submitted
 from wanvideo.messages import EN, t
@@ -47,6 +48,20 @@ class _Variation:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class _Words:
+    headline: str
+    line: str
+    player: str
+    key: str  # the record's list of members
+
+
+_WORDS = {
+    KIND_VARIATION: _Words("batch.headline", "batch.line", "batch.player", "variations"),
+    KIND_SHOT: _Words("film.headline", "film.line", "film.player", "shots"),
+}
+
+
 @dataclass
 class BatchView:
     started: BatchStarted
@@ -54,6 +69,7 @@ class BatchView:
     # A finished variation's signed download link (record id -> absolute URL), set by the caller.
     sign: Callable[[str], str] | None = None
     items: list[_Variation] = field(default_factory=list)
+    kind: str = KIND_VARIATION  # or a film's shots (`batch.KIND_SHOT`)
 
     def __post_init__(self) -> None:
         self.items = [
@@ -94,13 +110,14 @@ class BatchView:
     def markdown(self) -> str:
         count = len(self.items)
         finished = sum(v.status == COMPLETED for v in self.items)
-        head = t("batch.headline", self.lang, done=finished, count=count)
+        words = _WORDS[self.kind]
+        head = t(words.headline, self.lang, done=finished, count=count)
         lines = []
         for number, v in enumerate(self.items, start=1):
             seed = t("batch.seed", self.lang, seed=v.seed) if v.seed is not None else ""
             word = tr(status_label(v.status), self.lang)
             line = t(
-                "batch.line",
+                words.line,
                 self.lang,
                 number=number,
                 count=count,
@@ -120,7 +137,7 @@ class BatchView:
             if v.status != COMPLETED:
                 continue
             src = html.escape(video_path(v.record_id))
-            label = html.escape(t("batch.player", self.lang, number=number))
+            label = html.escape(t(_WORDS[self.kind].player, self.lang, number=number))
             cells.append(
                 f'<figure class="wan-variation"><video controls playsinline preload="metadata" src="{src}"></video>'
                 f"<figcaption>{label}</figcaption></figure>"
@@ -132,7 +149,7 @@ class BatchView:
         return {
             "group_id": self.started.group_id,
             "status": self.status,
-            "variations": [
+            _WORDS[self.kind].key: [
                 {
                     "record_id": v.record_id,
                     "task_id": v.task_id,

@@ -17,7 +17,21 @@ from wanvideo.disk import cache_life
 from wanvideo.media.prepare import MAX_SOURCE_BYTES
 from wanvideo.web.routes import route_kwargs
 
-from . import banner, cast, cost, examples, form, history, identity, lang, mcp_compat, result, status, tools
+from . import (
+    banner,
+    cast,
+    cost,
+    examples,
+    film,
+    form,
+    history,
+    identity,
+    lang,
+    mcp_compat,
+    result,
+    status,
+    tools,
+)
 from . import owner as console
 from .context import AppContext
 from .upload_guard import upload_middleware
@@ -127,6 +141,7 @@ def build(ctx: AppContext) -> gr.Blocks:
                 examples_slot = gr.Column(elem_id="examples-slot")  # filled below, shown first
                 the_form = form.render(ctx)
                 the_cast = cast.render()  # saved characters (issue 20)
+                the_film = film.render()  # shots joined into one video (issue 20)
                 with examples_slot:
                     examples.render(the_form)
             with gr.Column(scale=4, min_width=300, elem_id="output-column"):
@@ -143,6 +158,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         cost.listen(ctx, the_form, the_cost, owner_state)
         status.listen(ctx, the_form, the_status, the_result, owner_state)
         cast.listen(ctx, the_cast, owner_state)
+        film.listen(ctx, the_form, the_film, owner_state)
         identity.listen(ctx=ctx, owner=owner, demo=demo)
 
         def copy(value: Any) -> Any:

@@ -17,6 +17,7 @@ import gradio as gr
 
 from wanvideo.limits import (
     MAX_CALLBACK_URL_CHARS,
+    MAX_FILM_SHOTS,
     MAX_PROMPT_CHARS,
     MAX_REFERENCE_BYTES,
     MAX_REFERENCE_SECONDS,
@@ -41,7 +42,7 @@ from wanvideo.web.routes import LINK_TTL
 
 from .context import AppContext
 
-ESTIMATE, GENERATE, CANCEL = "estimate", "generate", "cancel"
+ESTIMATE, GENERATE, CANCEL, FILM = "estimate", "generate", "cancel", "film"
 
 
 def _plain(value: Decimal) -> str:
@@ -142,6 +143,22 @@ Returns:
     The status text, the player, and the task record JSON: task_id, status, provider, video_path (file name), video_url (a signed link to download the video, valid {LINK_TTL // 60} minutes), estimate, error."""
 
 
+def film_doc(ctx: AppContext) -> str:
+    """`/film`: generate's arguments (the prompt aside: each shot has its own), then `shots`."""
+    args = generate_doc(ctx).split("\nArgs:\n", 1)[1].split("\n\nReturns:", 1)[0]
+    args = "\n".join(
+        line for line in args.splitlines() if not line.strip().startswith(("prompt:", "duration:"))
+    )
+    return f"""Make a film: 1 to {MAX_FILM_SHOTS} shots with the same references, characters and settings, generated one after another and joined into one MP4 with its sound. THIS SPENDS MONEY like generate, once per shot: the shots are priced in total and reserved together before anything is sent (a film over a spending limit is refused whole, nothing created). It waits until the film is joined and saved (minutes).
+
+Args:
+{args}
+    shots: a JSON list of the shots, e.g. [{{"prompt": "character1 walks in", "duration": 5}}, {{"prompt": "character1 waves", "duration": 5}}]; each duration is one the model sells ({_durations(ctx.profile)}).
+
+Returns:
+    The status text, the player, and the film's record JSON: record_id, status, video_url (a signed link, valid {LINK_TTL // 60} minutes), duration (seconds), error (which shots to retry), and shots (each shot's record_id, task_id, seed, status, video_url)."""
+
+
 def _providers(ctx: AppContext) -> str:
     names = ctx.choice.names()
     return f"who makes the video: one of {', '.join(names)} (empty: {names[0]}, this app's provider)."
@@ -203,7 +220,12 @@ Returns:
 def describe(demo: gr.Blocks, ctx: AppContext) -> None:
     """Set the descriptions on the endpoint functions (by api_name), and name each function
     after its endpoint (Gradio names an MCP tool after the function); a missing one raises."""
-    docs = {ESTIMATE: estimate_doc(ctx), GENERATE: generate_doc(ctx), CANCEL: cancel_doc()}
+    docs = {
+        ESTIMATE: estimate_doc(ctx),
+        GENERATE: generate_doc(ctx),
+        CANCEL: cancel_doc(),
+        FILM: film_doc(ctx),
+    }
     found = set()
     for block_fn in demo.fns.values():
         if block_fn.api_name in docs and block_fn.fn is not None:

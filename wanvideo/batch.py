@@ -25,6 +25,7 @@ from .providers import SEED_MAX, ProviderProfile
 from .schemas import GenerationRequest
 
 __all__ = [
+    "KIND_FILM",
     "KIND_SHOT",
     "KIND_VARIATION",
     "MAX_VARIATIONS",
@@ -40,6 +41,7 @@ __all__ = [
 
 KIND_VARIATION = "variation"  # the same request with different seeds ("variation 2 of 3")
 KIND_SHOT = "shot"  # a film's shot: its own prompt and duration ("shot 1 of 3")
+KIND_FILM = "film"  # a film's joined video: a record in its shots' group (position 0), not paid
 
 _SEEDS = SEED_MAX + 1  # seeds run 0..SEED_MAX
 _CENT = Decimal("0.01")

@@ -26,6 +26,7 @@ ESTIMATE_WAIT_SECONDS = 30.0
 ESTIMATES_PER_MINUTE = 60
 # Variations of one request generated at once (issue 20), each with its own seed and record.
 MAX_VARIATIONS = 4
+MAX_FILM_SHOTS = 6  # shots in one film (issue 20): each is its own paid generation
 
 # Reference images (../shared/MODELS.md 1a, 3a, 4b, 5). The sources disagree (Alibaba's pages:
 # 240-8000 px, 20 MB; resellers' copies and Comfy Router: 360-2000 px, 10 MB), so what is sent

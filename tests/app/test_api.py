@@ -73,7 +73,7 @@ NEW_PARAMETERS = (
 def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     info = demo_app.client().view_api(print_info=False, return_format="dict")
     named = info["named_endpoints"]
-    assert set(named) == {"/estimate", "/generate", "/cancel", "/cast_add", "/cast_list"}, (
+    assert set(named) == {"/estimate", "/generate", "/cancel", "/cast_add", "/cast_list", "/film"}, (
         "internal events must be private"
     )
     estimate_params = [p["parameter_name"] for p in named["/estimate"]["parameters"]]
@@ -88,7 +88,13 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         "model",
         *NEW_PARAMETERS,  # issue 17 and 20, after the existing ones (today's callers keep working)
     ]
+    film_params = [p["parameter_name"] for p in named["/film"]["parameters"]]
     generate_params = [p["parameter_name"] for p in named["/generate"]["parameters"]]
+    # /film: /generate's fields but what each shot says (prompt, duration) and variations, then shots.
+    assert film_params == [
+        *(n for n in generate_params if n not in ("prompt", "duration", "variations")),
+        "shots",
+    ]
     assert generate_params == [
         "prompt",
         "videos",

@@ -1,5 +1,5 @@
 """MCP tools (WAN_MCP_SERVER=true): an `mcp` client against the running app lists `estimate`
-and `generate` (and nothing else), calls `estimate`, and meets the same rules as everyone:
+and `generate` (and the cast and film tools), calls `estimate`, and meets the same rules as everyone:
 the spend guard per visitor, and the bring-your-own-key rule.
 
 How an MCP call is identified (Gradio 6.31): the MCP endpoint replays each call to the app
@@ -101,7 +101,11 @@ def mcp_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAp
 def test_the_tools_are_listed_with_descriptions_an_agent_can_act_on(mcp_demo_app: RunningApp) -> None:
     tools = {t.name: t for t in mcp(mcp_demo_app.url, lambda s: s.list_tools()).tools}
     # no UI-only endpoint (examples, history); the cast (issue 20) is an API of its own
-    assert sorted(tools) == ["cancel", "cast_add", "cast_list", "estimate", "generate"]
+    assert sorted(tools) == ["cancel", "cast_add", "cast_list", "estimate", "film", "generate"]
+    film = tools["film"]
+    assert "SPENDS MONEY" in film.description and "refused whole" in film.description
+    assert "JSON list" in film.inputSchema["properties"]["shots"]["description"]
+    assert "prompt" not in film.inputSchema["properties"]
     assert "Save a character" in tools["cast_add"].description
     estimate, generate = tools["estimate"], tools["generate"]
     assert "Spends nothing" in estimate.description

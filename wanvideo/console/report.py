@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..batch import KIND_FILM
 from ..budget import Limit, Limits, day_start
 from ..store import KEY_SERVER, TaskRecord
 from ..task_status import FAILED, RUNNING_STATUSES
@@ -316,7 +317,9 @@ def build_report(
     alert_threshold: Decimal | None,
     key: bytes,
 ) -> OwnerReport:
-    """The whole report from the records of the last `REPORT_DAYS` (newest first)."""
+    """The whole report from the records of the last `REPORT_DAYS` (newest first). A film's
+    joined video counts in no sum: its shots are the paid tasks."""
+    records = [r for r in records if r.group_kind != KIND_FILM]
     table_since = day_start(datetime.fromtimestamp(now, timezone.utc)).timestamp() - (TASK_DAYS - 1) * 86400
     rows = [task_row(r, key) for r in records]
     today = spent_today(records, now)

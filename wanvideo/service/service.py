@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..batch import variation_requests
 from ..budget import SpendRefused
@@ -29,6 +30,7 @@ from ..watcher import TaskManager
 from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
 from .characters import with_characters
+from .film import make_film
 from .generation import (
     BatchStarted,
     Checking,
@@ -123,17 +125,31 @@ class Service:
             raise GenerationRefused(RefusalStage.INPUT, [Message("input.own_key_needed")])
         return profile.with_audio(inputs.parse_flag(values.audio))
 
+    async def request_of(
+        self, values: FormValues, profile: ProviderProfile, owner: str
+    ) -> tuple[FormValues, GenerationRequest]:
+        """The form with the owner's saved characters put in, and its validated request, or
+        `GenerationRefused` (INPUT) naming what to change."""
+        try:
+            values = await asyncio.to_thread(with_characters, values, self.cast, owner)
+        except CastError as exc:
+            raise GenerationRefused(RefusalStage.INPUT, [exc.message]) from None
+        return values, read_request(values, profile)
+
+    def film(
+        self, values: FormValues, shots: Any, *, owner: str, visitor: str | None = None
+    ) -> AsyncIterator[Any]:
+        """A film of `shots` (JSON: [{"prompt", "duration"}, ...]) on the form's references and
+        settings: `film.make_film`'s events."""
+        return make_film(self, values, shots, owner=owner, visitor=visitor)
+
     async def generate(
         self, values: FormValues, *, owner: str, visitor: str | None = None
     ) -> AsyncIterator[Checking | Started | Event | BatchStarted | VariationEvent]:
         """Check, prepare, hand over to the TaskManager, then follow the task to its end.
         Closing this stops following (and a preparation under way), never the paid task."""
         profile = self.pick(values)
-        try:
-            values = await asyncio.to_thread(with_characters, values, self.cast, owner)
-        except CastError as exc:
-            raise GenerationRefused(RefusalStage.INPUT, [exc.message]) from None
-        req = read_request(values, profile)
+        values, req = await self.request_of(values, profile, owner)
         count, problem = inputs.parse_variations(values.variations)
         if problem:
             raise GenerationRefused(RefusalStage.INPUT, [problem])

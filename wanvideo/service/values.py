@@ -78,6 +78,8 @@ class FormValues:
 
 ALL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FormValues))
 GENERATE_FIELDS = ALL_FIELDS  # /generate takes every field
+# /film takes every field but what each shot says (its prompt, its duration) and variations.
+FILM_FIELDS: tuple[str, ...] = tuple(n for n in ALL_FIELDS if n not in ("prompt", "duration", "variations"))
 ESTIMATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(FormValues) if f.metadata.get("priced"))
 
 

@@ -4,7 +4,10 @@ The parts are `submitting.Submitter` and `groups`; this mixin only hands over to
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractContextManager
 
 from pydantic import SecretStr
 
@@ -13,8 +16,10 @@ from ..events import Event, Probed
 from ..providers import ProviderProfile
 from ..schemas import GenerationRequest
 from ..store import TaskRecord, TaskStoreBase
+from .films import FilmJoiner, FilmOrder
 from .following import Following
 from .groups import current_at, current_members, follow_all, keep_member
+from .loop_thread import LoopThread
 from .submitting import Submitter
 
 
@@ -24,6 +29,11 @@ class BatchTasks:
     store: TaskStoreBase
     submitter: Submitter
     following: Following
+    films: FilmJoiner
+    _thread: LoopThread
+
+    def start(self) -> object:
+        raise NotImplementedError
 
     def get(self, record_id: str, owner: str) -> TaskRecord | None:
         raise NotImplementedError
@@ -110,3 +120,14 @@ class BatchTasks:
         come (each record's `follow`: its latest state first); ends when all are final."""
         members = [r.id for r in self.group(group_id, owner)]
         return follow_all(members, lambda rid: self.follow(rid, owner, refresh=refresh))
+
+    def join_film(self, order: FilmOrder) -> concurrent.futures.Future[TaskRecord]:
+        """Join a film's shots (`order.group_id`, submitted with `kind=KIND_SHOT`) once they have
+        all ended, on the manager's loop, whoever still watches (`films.FilmJoiner`): the film's
+        record once stored, completed with the joined video or failed naming the shots."""
+        self.start()
+        return asyncio.run_coroutine_threadsafe(self.films.run(order), self._thread.loop)
+
+    def join_progress(self, group_id: str) -> AbstractContextManager[asyncio.Queue]:
+        """A queue (in the caller's loop) of the film's `films.Joining` progress while it joins."""
+        return self.following.events.following(group_id)

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 
+from ..batch import KIND_FILM
 from ..events import Event
 from ..store import TaskRecord, TaskStoreBase
 from ..task_status import COMPLETED
@@ -15,10 +16,12 @@ __all__ = ["current_at", "current_members", "follow_all", "keep_member"]
 
 
 def current_members(records: Iterable[TaskRecord]) -> list[TaskRecord]:
-    """The latest record of each position (records in submission order), by position."""
+    """The latest record of each position (records in submission order), by position; a
+    film's own record (`KIND_FILM`) is not a member."""
     latest: dict[int, TaskRecord] = {}
     for record in records:
-        latest[record.group_position or 0] = record
+        if record.group_kind != KIND_FILM:
+            latest[record.group_position or 0] = record
     return [latest[position] for position in sorted(latest)]
 
 

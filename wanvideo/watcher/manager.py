@@ -39,6 +39,7 @@ from ..store import KEY_VISITOR, TaskRecord, TaskStoreBase
 from ..task_status import NEEDS_KEY, SUBMITTED
 from ..timings import SWEEP_EVERY
 from .batches import BatchTasks
+from .films import FilmJoiner
 from .following import Following
 from .keys import KeyCustody, plain_key
 from .leases import LeaseKeeper, renew_every
@@ -129,6 +130,15 @@ class TaskManager(BatchTasks):
             leases=self.leases,
             call_soon=self._thread.call_soon,
             ensure_running=self.start,  # idempotent
+        )
+        self.films = FilmJoiner(
+            store,
+            self.recorder,
+            self.following,
+            self.storage,
+            self.incoming_dir,
+            group=self.group,
+            follow_group=self.follow_group,
         )
         self.wakes = WakeRelay(store, self.runner, self._thread.call_soon)  # across replicas
         self.sweeps = Sweeps(

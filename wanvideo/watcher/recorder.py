@@ -358,18 +358,25 @@ class EventRecorder:
         storage.put_file(key, video)
         return key
 
+    def save_video(self, record: TaskRecord, video: Path) -> dict[str, Any]:
+        """`video` (and a poster made beside it) saved as `record`'s: the record's fields to
+        store (`video_path` or `video_key`). Raises OSError (a StorageError is one)."""
+        if self.storage is not None:
+            return {"video_key": self._upload(record, video, self.storage), "video_path": None}
+        final = self.final_video_path(record)  # the data folder: atomic renames into videos/
+        local, poster = LocalStorage(self.videos_dir), poster_path(video)
+        if poster.is_file():
+            local.put_file(poster_path(final).name, poster)
+        local.put_file(final.name, video)
+        return {"video_path": final, "video_key": None}
+
     def _completed(self, record_id: str, event: Completed) -> Step:
         record = self.store.get(record_id)
         if record is None:
             return Step(Outcome.DONE)
-        final = self.final_video_path(record)
-        saved: dict[str, Any] = {"video_path": final}
         try:
-            if self.storage is not None:
-                key = self._upload(record, event.video_path, self.storage)
-                final, saved = Path(key), {"video_key": key, "video_path": None}
-            else:  # the data folder, as before: an atomic rename into videos/
-                LocalStorage(self.videos_dir).put_file(final.name, event.video_path)
+            saved = self.save_video(record, event.video_path)
+            final = saved["video_path"] or Path(saved["video_key"])
         except OSError as exc:  # a StorageError is one too
             self.update(
                 record_id,

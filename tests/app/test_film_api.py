@@ -1,0 +1,138 @@
+"""Issue 20: `/film` through gradio_client against the running app on EvoLink's simulator:
+shots generated one by one, joined into one video with its sound; refusals before any create."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tests.apprunner import RunningApp, start_app, stop_app
+from tests.videos import make_video
+from wanvideo.simulator import Simulator
+
+from .conftest import FAST
+
+LIMIT = 60  # credits per visitor per day: a 2 s shot on one 3 s reference fits, twenty do not
+
+
+@pytest.fixture(scope="module")
+def film_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with Simulator(task_seconds=1.0) as sim:
+        env = {
+            "WAN_PROVIDER": "evolink",
+            "WAN_API_KEY": "server-key",
+            "WAN_API_BASE_URL": sim.base_url,
+            "WAN_FILES_BASE_URL": sim.base_url,
+            "WAN_VISITOR_DAILY_CREDIT_LIMIT": str(LIMIT * 10),
+            "WAN_DAILY_CREDIT_LIMIT": str(LIMIT * 10),
+            **FAST,
+        }
+        app = start_app(tmp_path_factory.mktemp("film"), env, simulator=sim)
+        yield app
+        stop_app(app)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_video(tmp_path_factory.mktemp("film-clips") / "alice.mp4", 3, color=(200, 90, 40))
+
+
+def shots(*durations: int) -> str:
+    return json.dumps(
+        [{"prompt": f"character1 does thing {n}", "duration": d} for n, d in enumerate(durations, 1)]
+    )
+
+
+def film(app: RunningApp, clip: Path, shots_json: str) -> tuple[list, dict]:
+    job = app.client().submit(
+        videos=[handle_file(str(clip))], quality="720p", shots=shots_json, api_name="/film"
+    )
+    *_, record = job.result(timeout=180)
+    return list(job.outputs()), record
+
+
+def streams(path: Path) -> tuple[float, set[str]]:
+    with av.open(str(path)) as container:
+        return float(container.duration) / 1_000_000, {s.type for s in container.streams}
+
+
+def test_a_three_shot_film_is_three_creates_and_one_video_with_sound(
+    film_app: RunningApp, clip: Path, tmp_path: Path
+) -> None:
+    sim = film_app.simulator
+    before = sim.stats.creates
+    outputs, record = film(film_app, clip, shots(2, 2, 2))
+    assert sim.stats.creates == before + 3
+    assert record["status"] == "completed", record
+    assert [s["status"] for s in record["shots"]] == ["completed"] * 3
+    assert all(s["task_id"] and s["video_url"] for s in record["shots"])
+    assert len({s["task_id"] for s in record["shots"]}) == 3
+    # The film, downloaded as an API client would (the signed link, no cookie).
+    response = httpx.get(record["video_url"], timeout=30)
+    assert response.status_code == 200
+    path = tmp_path / "film.mp4"
+    path.write_bytes(response.content)
+    seconds, kinds = streams(path)
+    shot_seconds = []
+    for shot in record["shots"]:
+        one = tmp_path / f"{shot['record_id']}.mp4"
+        one.write_bytes(httpx.get(shot["video_url"], timeout=30).content)
+        shot_seconds.append(streams(one)[0])
+    assert seconds == pytest.approx(sum(shot_seconds), abs=0.5)
+    assert seconds == pytest.approx(6, abs=0.6)
+    assert {"video", "audio"} <= kinds
+    assert record["duration"] == pytest.approx(seconds, abs=0.3)
+    # The status streamed each shot and the join before the end.
+    panels = [o[0] for o in outputs if isinstance(o, list | tuple) and o]
+    assert any("Shot 2 of 3" in p for p in panels)
+    assert any("Joining the shots" in p for p in panels)
+
+
+def test_a_film_over_the_daily_limit_is_refused_before_any_create(
+    tmp_path_factory: pytest.TempPathFactory, clip: Path
+) -> None:
+    with Simulator(task_seconds=1.0) as sim:
+        env = {
+            "WAN_PROVIDER": "evolink",
+            "WAN_API_KEY": "server-key",
+            "WAN_API_BASE_URL": sim.base_url,
+            "WAN_FILES_BASE_URL": sim.base_url,
+            "WAN_VISITOR_DAILY_CREDIT_LIMIT": str(LIMIT),
+            **FAST,
+        }
+        app = start_app(tmp_path_factory.mktemp("film-limit"), env, simulator=sim)
+        try:
+            with pytest.raises(AppError, match=r"(?i)limit|resets") as refused:
+                film(app, clip, shots(10, 10, 10))  # three 10 s shots: far over 60 credits
+            assert "Traceback" not in str(refused.value)
+            assert (sim.stats.creates, sim.stats.uploads) == (0, 0)
+        finally:
+            stop_app(app)
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("[not json", "JSON list"),
+        ("character1 waves", "give its seconds first"),
+        (json.dumps([{"prompt": "x", "duration": 2}] * 7), "7 shots given"),
+        (json.dumps([{"prompt": "character1 waves", "duration": 11}]), "Shot 1"),
+        (json.dumps([{"prompt": "", "duration": 2}]), "write its prompt"),
+    ],
+)
+def test_bad_shots_are_refused_by_name_with_nothing_created(
+    film_app: RunningApp, clip: Path, given: str, said: str
+) -> None:
+    sim = film_app.simulator
+    creates = sim.stats.creates
+    with pytest.raises(AppError) as refused:
+        film(film_app, clip, given)
+    assert said in str(refused.value)
+    assert sim.stats.creates == creates
