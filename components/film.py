@@ -53,6 +53,9 @@ from .status import refusal_error
 SHOTS_PARAMETER = inspect.Parameter(
     "shots", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="", annotation=str
 )
+FILM_ID_PARAMETER = inspect.Parameter(
+    "film_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="", annotation=str
+)
 
 
 @dataclass
@@ -60,10 +63,13 @@ class FilmPanel:
     shots: gr.Textbox
     price: gr.Markdown
     make: gr.Button
+    retry: gr.Button
     status: gr.Markdown
     player: gr.HTML
     record: gr.JSON
     api_trigger: gr.Button  # hidden: carries `/film`
+    retry_trigger: gr.Button  # hidden: carries `/film_retry`
+    film_id: gr.Textbox  # hidden: `/film_retry`'s film
 
 
 def render() -> FilmPanel:
@@ -77,12 +83,16 @@ def render() -> FilmPanel:
             elem_id="film-shots",
         )
         price = gr.Markdown(elem_id="film-price", elem_classes=["wan-panel"])
-        make = gr.Button(static("film.make"), variant="primary", elem_id="film-make")
+        with gr.Row():
+            make = gr.Button(static("film.make"), variant="primary", elem_id="film-make")
+            retry = gr.Button(static("film.retry"), elem_id="film-retry")
         status = gr.Markdown(elem_id="film-status", elem_classes=["wan-panel"])
         player = gr.HTML(elem_id="film-player")
         record = gr.JSON(visible=False)
         api_trigger = gr.Button(visible=False)
-    return FilmPanel(shots, price, make, status, player, record, api_trigger)
+        retry_trigger = gr.Button(visible=False)
+        film_id = gr.Textbox(visible=False)
+    return FilmPanel(shots, price, make, retry, status, player, record, api_trigger, retry_trigger, film_id)
 
 
 def _signed(ctx: AppContext, record_id: str, request: gr.Request) -> str:
@@ -106,6 +116,50 @@ def film_json(done: FilmDone, shots: BatchView, sign: Callable[[str], str]) -> d
     }
 
 
+async def _rendered(
+    ctx: AppContext, events: AsyncIterator[Any], request: gr.Request
+) -> AsyncIterator[tuple[Any, ...]]:
+    """The film's events as (status panel, player, record)."""
+    lang = lang_of(request)
+    view: BatchView | None = None
+    head = ""
+    try:
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if isinstance(event, Checking):
+                    yield t("view.checking", lang), "", None
+                elif isinstance(event, FilmStarted):
+                    started = BatchStarted(event.group_id, event.record_ids, (None,) * len(event.record_ids))
+                    view = BatchView(started, lang, lambda rid: _signed(ctx, rid, request), kind=KIND_SHOT)
+                    if event.estimate is not None:
+                        money = tr(format_credits(event.estimate.credits, event.estimate.usd), lang)
+                        head = t("film.started", lang, count=len(event.record_ids), money=money) + "\n\n"
+                    yield head + view.markdown(), "", view.record()
+                elif isinstance(event, ShotEvent) and view is not None:
+                    view.apply(VariationEvent(event.index, event.record_id, event.event))
+                    if isinstance(event.event, Failed):
+                        gr.Warning(for_markdown(event.event.message, lang))
+                    yield head + view.markdown(), gr.skip(), view.record()
+                elif isinstance(event, Joining) and view is not None:
+                    joining = t("film.joining", lang, percent=f"{event.percent:.0f}")
+                    yield f"{head}{view.markdown()}\n\n{joining}", gr.skip(), gr.skip()
+                elif isinstance(event, FilmDone) and view is not None:
+                    record = film_json(event, view, lambda rid: _signed(ctx, rid, request))
+                    if event.film.status == COMPLETED:
+                        end = t("film.done", lang, seconds=record["duration"])
+                        player = player_html(event.film.id, lang)
+                    else:
+                        end = t("film.failed", lang, reason=tr(record["error"] or "", lang))
+                        player = gr.skip()
+                    yield f"{head}{view.markdown()}\n\n**{end}**", player, record
+    except GenerationRefused as refused:
+        raise refusal_error(refused, lang) from None
+
+
+def _for_page(ctx: AppContext, values: FormValues, cards: int) -> FormValues:
+    return values.for_pick(ctx.choice.pick(values.provider, values.model).profile) if cards else values
+
+
 def _film(ctx: AppContext, cards: int = 0) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
     """`/film` (its description: `tools.py`), or with `cards` the page's Make film."""
 
@@ -113,50 +167,33 @@ def _film(ctx: AppContext, cards: int = 0) -> Callable[..., AsyncIterator[tuple[
     async def film(
         values: FormValues, shots: str, owner_id: Any, request: gr.Request
     ) -> AsyncIterator[tuple[Any, ...]]:
-        if cards:
-            values = values.for_pick(ctx.choice.pick(values.provider, values.model).profile)
-        lang = lang_of(request)
         who = identity.owner_of(ctx, owner_id, request)
-        events = ctx.service.film(values, shots, owner=who, visitor=identity.visitor_of(ctx, request))
-        view: BatchView | None = None
-        head = ""
-        try:
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    if isinstance(event, Checking):
-                        yield t("view.checking", lang), "", None
-                    elif isinstance(event, FilmStarted):
-                        started = BatchStarted(
-                            event.group_id, event.record_ids, (None,) * len(event.record_ids)
-                        )
-                        view = BatchView(
-                            started, lang, lambda rid: _signed(ctx, rid, request), kind=KIND_SHOT
-                        )
-                        if event.estimate is not None:
-                            money = tr(format_credits(event.estimate.credits, event.estimate.usd), lang)
-                            head = t("film.started", lang, count=len(event.record_ids), money=money) + "\n\n"
-                        yield head + view.markdown(), "", view.record()
-                    elif isinstance(event, ShotEvent) and view is not None:
-                        view.apply(VariationEvent(event.index, event.record_id, event.event))
-                        if isinstance(event.event, Failed):
-                            gr.Warning(for_markdown(event.event.message, lang))
-                        yield head + view.markdown(), gr.skip(), view.record()
-                    elif isinstance(event, Joining) and view is not None:
-                        joining = t("film.joining", lang, percent=f"{event.percent:.0f}")
-                        yield f"{head}{view.markdown()}\n\n{joining}", gr.skip(), gr.skip()
-                    elif isinstance(event, FilmDone) and view is not None:
-                        record = film_json(event, view, lambda rid: _signed(ctx, rid, request))
-                        if event.film.status == COMPLETED:
-                            end = t("film.done", lang, seconds=record["duration"])
-                            player = player_html(event.film.id, lang)
-                        else:
-                            end = t("film.failed", lang, reason=tr(record["error"] or "", lang))
-                            player = gr.skip()
-                        yield f"{head}{view.markdown()}\n\n**{end}**", player, record
-        except GenerationRefused as refused:
-            raise refusal_error(refused, lang) from None
+        visitor = identity.visitor_of(ctx, request)
+        events = ctx.service.film(_for_page(ctx, values, cards), shots, owner=who, visitor=visitor)
+        async for update in _rendered(ctx, events, request):
+            yield update
 
     return film
+
+
+def _retry(ctx: AppContext, cards: int = 0) -> Callable[..., AsyncIterator[tuple[Any, ...]]]:
+    """`/film_retry`: a film's failed shots again, alone, then the film joined (the page's
+    Retry failed shots gives the film shown)."""
+
+    @form_endpoint(FILM_FIELDS, extra=(FILM_ID_PARAMETER, OWNER_ID, REQUEST), cards=cards)
+    async def film_retry(
+        values: FormValues, film_id: Any, owner_id: Any, request: gr.Request
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        if isinstance(film_id, dict):  # the page gives the film's record
+            film_id = film_id.get("record_id")
+        who = identity.owner_of(ctx, owner_id, request)
+        visitor = identity.visitor_of(ctx, request)
+        values = _for_page(ctx, values, cards)
+        events = ctx.service.retry_film(values, str(film_id or ""), owner=who, visitor=visitor)
+        async for update in _rendered(ctx, events, request):
+            yield update
+
+    return film_retry
 
 
 def _price(ctx: AppContext, cards: int) -> Callable[..., Any]:
@@ -203,6 +240,23 @@ def listen(ctx: AppContext, form: Form, panel: FilmPanel, owner: gr.components.C
         inputs=[*form.inputs_for(FILM_FIELDS), panel.shots, owner],
         outputs=outputs,
         api_name="film",
+        concurrency_limit=None,
+        show_progress="minimal",
+    )
+    panel.retry.click(
+        _retry(ctx, cards=form.cards),
+        inputs=[*form.inputs_for(FILM_FIELDS, cards=True), panel.record, owner],
+        outputs=outputs,
+        api_name="page_film_retry",
+        api_visibility="private",
+        concurrency_limit=None,
+        show_progress="minimal",
+    )
+    panel.retry_trigger.click(
+        _retry(ctx),
+        inputs=[*form.inputs_for(FILM_FIELDS), panel.film_id, owner],
+        outputs=outputs,
+        api_name="film_retry",
         concurrency_limit=None,
         show_progress="minimal",
     )

@@ -42,7 +42,7 @@ from wanvideo.web.routes import LINK_TTL
 
 from .context import AppContext
 
-ESTIMATE, GENERATE, CANCEL, FILM = "estimate", "generate", "cancel", "film"
+ESTIMATE, GENERATE, CANCEL, FILM, FILM_RETRY = "estimate", "generate", "cancel", "film", "film_retry"
 
 
 def _plain(value: Decimal) -> str:
@@ -159,6 +159,19 @@ Returns:
     The status text, the player, and the film's record JSON: record_id, status, video_url (a signed link, valid {LINK_TTL // 60} minutes), duration (seconds), error (which shots to retry), and shots (each shot's record_id, task_id, seed, status, video_url)."""
 
 
+def film_retry_doc(ctx: AppContext) -> str:
+    """`/film_retry`: film's arguments, with the film's record_id in place of the shots."""
+    args = film_doc(ctx).split("\nArgs:\n", 1)[1].split("\n    shots:", 1)[0]
+    return f"""Retry a film's failed shots, alone, then join the film again into the same record. THIS SPENDS MONEY once per failed shot (each reserves its own estimate). Give the same references, characters and settings as the film (the app keeps no copy of them).
+
+Args:
+{args}
+    film_id: the record_id of your film whose shots failed (film's answer).
+
+Returns:
+    The same as film: the status text, the player and the film's record."""
+
+
 def _providers(ctx: AppContext) -> str:
     names = ctx.choice.names()
     return f"who makes the video: one of {', '.join(names)} (empty: {names[0]}, this app's provider)."
@@ -225,6 +238,7 @@ def describe(demo: gr.Blocks, ctx: AppContext) -> None:
         GENERATE: generate_doc(ctx),
         CANCEL: cancel_doc(),
         FILM: film_doc(ctx),
+        FILM_RETRY: film_retry_doc(ctx),
     }
     found = set()
     for block_fn in demo.fns.values():

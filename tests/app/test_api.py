@@ -73,9 +73,15 @@ NEW_PARAMETERS = (
 def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
     info = demo_app.client().view_api(print_info=False, return_format="dict")
     named = info["named_endpoints"]
-    assert set(named) == {"/estimate", "/generate", "/cancel", "/cast_add", "/cast_list", "/film"}, (
-        "internal events must be private"
-    )
+    assert set(named) == {
+        "/estimate",
+        "/generate",
+        "/cancel",
+        "/cast_add",
+        "/cast_list",
+        "/film",
+        "/film_retry",
+    }, "internal events must be private"
     estimate_params = [p["parameter_name"] for p in named["/estimate"]["parameters"]]
     assert estimate_params == [
         "videos",
@@ -95,6 +101,8 @@ def test_view_api_names_the_contract(demo_app: RunningApp) -> None:
         *(n for n in generate_params if n not in ("prompt", "duration", "variations")),
         "shots",
     ]
+    retry_params = [p["parameter_name"] for p in named["/film_retry"]["parameters"]]
+    assert retry_params == [*film_params[:-1], "film_id"]
     assert generate_params == [
         "prompt",
         "videos",

@@ -95,6 +95,31 @@ def test_a_three_shot_film_is_three_creates_and_one_video_with_sound(
     assert any("Joining the shots" in p for p in panels)
 
 
+def test_a_failed_shot_is_retried_alone_and_the_film_then_completes(film_app: RunningApp, clip: Path) -> None:
+    sim = film_app.simulator
+    sim.fail_next_task("content_policy_violation")  # the film's first shot
+    creates = sim.stats.creates
+    client = film_app.client()
+    args = {"videos": [handle_file(str(clip))], "quality": "720p"}
+    *_, failed = client.predict(**args, shots=shots(2, 2), api_name="/film")
+    assert sim.stats.creates == creates + 2
+    assert failed["status"] == "failed" and failed["video_url"] is None
+    assert "Shot 1" in failed["error"] and "retry" in failed["error"]
+    assert [s["status"] for s in failed["shots"]] == ["failed", "completed"]
+    done_shot = failed["shots"][1]["record_id"]
+    *_, film = client.predict(**args, film_id=failed["record_id"], api_name="/film_retry")
+    assert sim.stats.creates == creates + 3  # only the failed shot again
+    assert film["record_id"] == failed["record_id"] and film["status"] == "completed", film
+    assert film["shots"][1]["record_id"] == done_shot  # the made shot was kept, not made again
+    assert film["duration"] == pytest.approx(4, abs=0.6)
+    with pytest.raises(AppError, match="no film of yours"):  # completed now: nothing to retry
+        client.predict(**args, film_id=failed["record_id"], api_name="/film_retry")
+    other = film_app.client()  # another caller (its own owner cookie) cannot retry it either
+    with pytest.raises(AppError, match="no film of yours"):
+        other.predict(**args, film_id=failed["record_id"], api_name="/film_retry")
+    assert sim.stats.creates == creates + 3
+
+
 def test_a_film_over_the_daily_limit_is_refused_before_any_create(
     tmp_path_factory: pytest.TempPathFactory, clip: Path
 ) -> None:

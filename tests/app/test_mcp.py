@@ -101,11 +101,12 @@ def mcp_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAp
 def test_the_tools_are_listed_with_descriptions_an_agent_can_act_on(mcp_demo_app: RunningApp) -> None:
     tools = {t.name: t for t in mcp(mcp_demo_app.url, lambda s: s.list_tools()).tools}
     # no UI-only endpoint (examples, history); the cast (issue 20) is an API of its own
-    assert sorted(tools) == ["cancel", "cast_add", "cast_list", "estimate", "film", "generate"]
+    assert sorted(tools) == ["cancel", "cast_add", "cast_list", "estimate", "film", "film_retry", "generate"]
     film = tools["film"]
     assert "SPENDS MONEY" in film.description and "refused whole" in film.description
     assert "JSON list" in film.inputSchema["properties"]["shots"]["description"]
     assert "prompt" not in film.inputSchema["properties"]
+    assert "record_id of your film" in tools["film_retry"].inputSchema["properties"]["film_id"]["description"]
     assert "Save a character" in tools["cast_add"].description
     estimate, generate = tools["estimate"], tools["generate"]
     assert "Spends nothing" in estimate.description

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from ..batch import KIND_SHOT, FilmEstimate, Shot, film_estimate, shot_requests
+from ..batch import KIND_FILM, KIND_SHOT, FilmEstimate, Shot, film_estimate, shot_requests
 from ..budget import SpendRefused
 from ..events import Event, Probed
 from ..limits import MAX_FILM_SHOTS
@@ -30,6 +30,7 @@ from ..providers import ProviderProfile
 from ..schemas import GenerationRequest, plain_problems
 from ..settings import Settings
 from ..store import TaskRecord
+from ..task_status import COMPLETED
 from ..watcher import TaskManager
 from ..watcher.films import FilmOrder, Joining
 from ..watcher.recorder import request_summary
@@ -58,7 +59,16 @@ class Service(Protocol):
     ) -> Assessment: ...
 
 
-__all__ = ["FilmDone", "FilmStarted", "Joining", "ShotEvent", "film_price", "make_film", "read_shots"]
+__all__ = [
+    "FilmDone",
+    "FilmStarted",
+    "Joining",
+    "ShotEvent",
+    "film_price",
+    "make_film",
+    "read_shots",
+    "retry_film",
+]
 
 SHOTS = Message("field.shots")  # the field's name in refusals
 
@@ -155,14 +165,10 @@ async def make_film(
     except ValidationError as exc:
         raise GenerationRefused(RefusalStage.INPUT, plain_problems(exc)) from None
     yield Checking(profile)
-    probed: Probed | None = None
-    async for event in checked_references(req, profile, service.settings):
-        if isinstance(event, Probed):
-            if probed is None:
-                yield event
-            probed = event
-        else:
-            yield event
+    checked = _Checked()
+    async for event in checked.run(req, profile, service.settings):
+        yield event
+    probed = checked.probed
     durations = [s.duration for s in shots]
     total = film_estimate(probed, durations, req.quality, profile).total if probed else None
     manager = service.manager
@@ -199,6 +205,69 @@ async def make_film(
     yield FilmStarted(group_id, ids, tuple(durations), total)
     async for event in follow_film(service, group_id, ids, joined, owner):
         yield event
+
+
+async def retry_film(
+    service: Service, values: FormValues, film_id: str, *, owner: str, visitor: str | None
+) -> AsyncIterator[Any]:
+    """The film's failed shots generated again, alone (each reserving its own estimate), on the
+    form's references (a record keeps no files: give the same ones), then the film joined again
+    into the same record. `GenerationRefused` (INPUT) when there is nothing to retry."""
+    manager = service.manager
+    film = await asyncio.to_thread(manager.get, film_id or "", owner)
+    if film is None or film.group_kind != KIND_FILM or film.status == COMPLETED or not film.group_id:
+        raise GenerationRefused(RefusalStage.INPUT, [Message("film.nothing_to_retry")])
+    profile = service.pick(values)
+    shots = [Shot(prompt=s["prompt"], duration=int(s["duration"])) for s in film.request.get("shots") or []]
+    first = replace(values, duration=shots[0].duration, prompt=shots[0].prompt)
+    values, req = await service.request_of(first, profile, owner)
+    requests = shot_requests(req, shots)
+    failed = [
+        m for m in await asyncio.to_thread(manager.group, film.group_id, owner) if m.status != COMPLETED
+    ]
+    yield Checking(profile)
+    checked = _Checked()
+    async for event in checked.run(req, profile, service.settings):
+        yield event
+    run_profile = await asyncio.to_thread(service.run_profile, profile)
+    for shot in failed:
+        try:
+            await asyncio.to_thread(
+                manager.retry_record,
+                shot.id,
+                requests[(shot.group_position or 1) - 1],
+                owner=owner,
+                api_key=values.own_key,
+                probed=checked.probed,
+                visitor=visitor,
+                profile=run_profile,
+            )
+        except SpendRefused as exc:
+            raise limit_refusal(exc) from None
+    order = FilmOrder(film.group_id, owner, film.provider, film.model, film.request, film.estimate)
+    joined = asyncio.wrap_future(manager.join_film(order))
+    ids = tuple(m.id for m in await asyncio.to_thread(manager.group, film.group_id, owner))
+    yield FilmStarted(film.group_id, ids, tuple(s.duration for s in shots), None)
+    async for event in follow_film(service, film.group_id, ids, joined, owner):
+        yield event
+
+
+class _Checked:
+    """The references checked and prepared once (`checked_references`): its events, then
+    `probed` (the prepared one goes to the jobs; only the first is shown)."""
+
+    probed: Probed | None = None
+
+    async def run(
+        self, req: GenerationRequest, profile: ProviderProfile, settings: Settings
+    ) -> AsyncIterator[Any]:
+        async for event in checked_references(req, profile, settings):
+            if isinstance(event, Probed):
+                if self.probed is None:
+                    yield event
+                self.probed = event
+            else:
+                yield event
 
 
 async def follow_film(

@@ -30,7 +30,7 @@ from ..watcher import TaskManager
 from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
 from .characters import with_characters
-from .film import make_film
+from .film import make_film, retry_film
 from .generation import (
     BatchStarted,
     Checking,
@@ -142,6 +142,12 @@ class Service:
         """A film of `shots` (JSON: [{"prompt", "duration"}, ...]) on the form's references and
         settings: `film.make_film`'s events."""
         return make_film(self, values, shots, owner=owner, visitor=visitor)
+
+    def retry_film(
+        self, values: FormValues, film_id: str, *, owner: str, visitor: str | None = None
+    ) -> AsyncIterator[Any]:
+        """The failed shots of the owner's film `film_id` again, then the film: `film.retry_film`."""
+        return retry_film(self, values, film_id, owner=owner, visitor=visitor)
 
     async def generate(
         self, values: FormValues, *, owner: str, visitor: str | None = None
