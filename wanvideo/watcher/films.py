@@ -86,7 +86,16 @@ class FilmJoiner:
 
     async def run(self, order: FilmOrder) -> TaskRecord:
         """Wait for every shot to end, then the film record: completed with the joined video,
-        or failed naming the shots that have no video."""
+        or failed naming the shots that have no video (or why the join failed)."""
+        try:
+            return await self._run(order)
+        except Exception:  # a bug: the film says it failed, the log has the traceback
+            log.exception("film %s: the join failed", order.group_id)
+            film = await asyncio.to_thread(self._film_record, order)
+            failed = Message("join.failed", reason=Message("prep.why_failed"))
+            return await asyncio.to_thread(self._settle_failed, film, failed)
+
+    async def _run(self, order: FilmOrder) -> TaskRecord:
         async for _ in self.follow_group(order.group_id, order.owner):
             pass
         shots = await asyncio.to_thread(self.group, order.group_id, order.owner)
