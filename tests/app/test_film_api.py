@@ -4,6 +4,8 @@ shots generated one by one, joined into one video with its sound; refusals befor
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,6 +95,42 @@ def test_a_three_shot_film_is_three_creates_and_one_video_with_sound(
     panels = [o[0] for o in outputs if isinstance(o, list | tuple) and o]
     assert any("Shot 2 of 3" in p for p in panels)
     assert any("Joining the shots" in p for p in panels)
+
+
+def _films(app: RunningApp) -> list[sqlite3.Row]:
+    """The film records in the app's store (read-only: the app keeps writing)."""
+    conn = sqlite3.connect(f"file:{app.data_dir / 'tasks.sqlite3'}?mode=ro", uri=True, timeout=5)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM tasks WHERE group_kind = 'film'").fetchall()
+    finally:
+        conn.close()
+
+
+def test_the_film_is_joined_when_nobody_watches_any_more(film_app: RunningApp, clip: Path) -> None:
+    """The caller goes away once the shots are handed over: the shots still run, the film is
+    still joined and saved as a completed record."""
+    known = {row["id"] for row in _films(film_app)}
+    job = film_app.client().submit(
+        videos=[handle_file(str(clip))], quality="720p", shots=shots(2, 2), api_name="/film"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(  # until the shots are reserved
+        isinstance(o, list | tuple) and isinstance(o[-1], dict) and o[-1].get("shots") for o in job.outputs()
+    ):
+        time.sleep(0.1)
+    job.cancel()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        new = [row for row in _films(film_app) if row["id"] not in known]
+        if new and new[0]["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.5)
+    assert len(new) == 1 and new[0]["status"] == "completed", [dict(r) for r in new]
+    assert new[0]["video_path"]
+    time.sleep(2)  # had the stream gone on, it would have said the film was done by now
+    records = [o[-1] for o in job.outputs() if isinstance(o, list | tuple) and isinstance(o[-1], dict)]
+    assert records and not any(r.get("duration") for r in records), "the caller had gone"
 
 
 def test_a_failed_shot_is_retried_alone_and_the_film_then_completes(film_app: RunningApp, clip: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from components.owner_view import parse_overrides
+from wanvideo.batch import KIND_FILM
 from wanvideo.budget import Limit, Limits, SpendRefused, with_overrides
 from wanvideo.console import OwnerAccess, OwnerConsole, SpendAlert, build_report, pseudonym, tasks_csv
 from wanvideo.console.report import (
@@ -186,6 +187,18 @@ def test_report_json_has_the_contract_and_no_visitor_id():
     )
     text = str(data)
     assert "198.51.100.7" not in text and "alice" not in text and "ip:" not in text
+
+
+def test_a_films_joined_video_counts_in_no_sum():
+    """Issue 20: a film's shots are the paid tasks; its own record (the joined video, with the
+    shots' total as its estimate) is in no figure of the report."""
+    shots = [rec(charged="20"), rec(charged="20")]
+    film = TaskRecord(**{**rec(estimate="40", charged=None).__dict__, "group_kind": KIND_FILM})
+    limits = Limits(None, None, 2, "none")
+    report = build_report([*shots, film], now=NOW, limits=limits, paused=False, alert_threshold=None, key=KEY)
+    alone = build_report(shots, now=NOW, limits=limits, paused=False, alert_threshold=None, key=KEY)
+    assert report.to_json() == alone.to_json()
+    assert len(report.to_json()["tasks"]) == 2
 
 
 # ---------------------------------------------------------------- access, CSV
