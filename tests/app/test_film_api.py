@@ -24,19 +24,22 @@ from .conftest import FAST
 LIMIT = 60  # credits per visitor per day: a 2 s shot on one 3 s reference fits, twenty do not
 
 
+def _evolink(sim: Simulator, daily_limit: int) -> dict[str, str]:
+    """EvoLink on the server's key against `sim`, with a visitor's daily credit limit."""
+    return {
+        "WAN_PROVIDER": "evolink",
+        "WAN_API_KEY": "server-key",
+        "WAN_API_BASE_URL": sim.base_url,
+        "WAN_FILES_BASE_URL": sim.base_url,
+        "WAN_VISITOR_DAILY_CREDIT_LIMIT": str(daily_limit),
+        **FAST,
+    }
+
+
 @pytest.fixture(scope="module")
 def film_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     with Simulator(task_seconds=1.0) as sim:
-        env = {
-            "WAN_PROVIDER": "evolink",
-            "WAN_API_KEY": "server-key",
-            "WAN_API_BASE_URL": sim.base_url,
-            "WAN_FILES_BASE_URL": sim.base_url,
-            "WAN_VISITOR_DAILY_CREDIT_LIMIT": str(LIMIT * 10),
-            "WAN_DAILY_CREDIT_LIMIT": str(LIMIT * 10),
-            **FAST,
-        }
-        app = start_app(tmp_path_factory.mktemp("film"), env, simulator=sim)
+        app = start_app(tmp_path_factory.mktemp("film"), _evolink(sim, LIMIT * 10), simulator=sim)
         yield app
         stop_app(app)
 
@@ -162,15 +165,7 @@ def test_a_film_over_the_daily_limit_is_refused_before_any_create(
     tmp_path_factory: pytest.TempPathFactory, clip: Path
 ) -> None:
     with Simulator(task_seconds=1.0) as sim:
-        env = {
-            "WAN_PROVIDER": "evolink",
-            "WAN_API_KEY": "server-key",
-            "WAN_API_BASE_URL": sim.base_url,
-            "WAN_FILES_BASE_URL": sim.base_url,
-            "WAN_VISITOR_DAILY_CREDIT_LIMIT": str(LIMIT),
-            **FAST,
-        }
-        app = start_app(tmp_path_factory.mktemp("film-limit"), env, simulator=sim)
+        app = start_app(tmp_path_factory.mktemp("film-limit"), _evolink(sim, LIMIT), simulator=sim)
         try:
             with pytest.raises(AppError, match=r"(?i)limit|resets") as refused:
                 film(app, clip, shots(10, 10, 10))  # three 10 s shots: far over 60 credits
