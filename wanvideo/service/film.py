@@ -58,6 +58,18 @@ class Service(Protocol):
         self, values: FormValues, *, visitor: str | None = None, owner: str | None = None
     ) -> Assessment: ...
 
+    async def submit_batch(
+        self,
+        requests: list[GenerationRequest],
+        values: FormValues,
+        profile: ProviderProfile,
+        probed: Probed | None,
+        *,
+        owner: str,
+        visitor: str | None,
+        **batch: Any,
+    ) -> list[TaskRecord]: ...
+
 
 __all__ = [
     "FilmDone",
@@ -172,20 +184,9 @@ async def make_film(
     durations = [s.duration for s in shots]
     total = film_estimate(probed, durations, req.quality, profile).total if probed else None
     manager = service.manager
-    try:
-        records = await asyncio.to_thread(
-            manager.submit_batch,
-            requests,
-            owner=owner,
-            api_key=values.own_key,
-            probed=probed,
-            visitor=visitor,
-            profile=await asyncio.to_thread(service.run_profile, profile),
-            kind=KIND_SHOT,
-            parallel=1,
-        )
-    except SpendRefused as exc:
-        raise limit_refusal(exc) from None
+    records = await service.submit_batch(
+        requests, values, profile, probed, owner=owner, visitor=visitor, kind=KIND_SHOT, parallel=1
+    )
     group_id = records[0].group_id or ""
     summary = request_summary(req, probed) | {
         "prompt": " / ".join(s.prompt for s in shots),

@@ -26,6 +26,7 @@ from ..providers import ProviderProfile
 from ..ratelimit import VisitorLimiter
 from ..schemas import GenerationRequest
 from ..settings import Settings
+from ..store import TaskRecord
 from ..watcher import TaskManager
 from . import inputs
 from .assessment import Assessment, ReferenceInputs, assessment_of, probe, reprice
@@ -194,6 +195,33 @@ class Service:
             if is_final(event):
                 return
 
+    async def submit_batch(
+        self,
+        requests: list[GenerationRequest],
+        values: FormValues,
+        profile: ProviderProfile,
+        probed: Probed | None,
+        *,
+        owner: str,
+        visitor: str | None,
+        **batch: Any,
+    ) -> list[TaskRecord]:
+        """`requests` reserved together and started (`TaskManager.submit_batch`; `batch`: its
+        `kind` and `parallel`), or `GenerationRefused` (LIMIT, PAUSED) with nothing sent."""
+        try:
+            return await asyncio.to_thread(
+                self.manager.submit_batch,
+                requests,
+                owner=owner,
+                api_key=values.own_key,
+                probed=probed,
+                visitor=visitor,
+                profile=await asyncio.to_thread(self.run_profile, profile),
+                **batch,
+            )
+        except SpendRefused as exc:
+            raise limit_refusal(exc) from None
+
     async def _variations(
         self,
         req: GenerationRequest,
@@ -208,18 +236,7 @@ class Service:
         """`count` variations reserved together (refused whole when they do not fit), each its
         own task with its own seed; a failed one fails no other."""
         requests = variation_requests(req, count, profile)
-        try:
-            records = await asyncio.to_thread(
-                self.manager.submit_batch,
-                requests,
-                owner=owner,
-                api_key=values.own_key,
-                probed=probed,
-                visitor=visitor,
-                profile=await asyncio.to_thread(self.run_profile, profile),
-            )
-        except SpendRefused as exc:
-            raise limit_refusal(exc) from None
+        records = await self.submit_batch(requests, values, profile, probed, owner=owner, visitor=visitor)
         ids = tuple(r.id for r in records)
         yield BatchStarted(records[0].group_id or "", ids, tuple(r.seed for r in requests))
         async for record_id, event in self.manager.follow_group(records[0].group_id or "", owner):
