@@ -16,6 +16,7 @@ import gradio as gr
 from wanvideo.cast import IMAGE, VIDEO, CastError, Character
 from wanvideo.escape import for_html
 from wanvideo.messages import EN, Message
+from wanvideo.service.inputs import character_names
 
 from . import identity
 from .context import AppContext
@@ -45,7 +46,9 @@ def cards_html(characters: list[Character], lang: str = EN) -> str:
         voice = f" · {html.escape(t('cast.has_voice', lang))}" if c.voice_key else ""
         cards.append(
             f'<div class="wan-ref wan-cast" data-character="{html.escape(c.id)}">'
-            f"<b>{html.escape(c.name)}</b><br><span>{html.escape(kind)}{voice}</span></div>"
+            f"<b>{html.escape(c.name)}</b><br><span>{html.escape(kind)}{voice}</span><br>"
+            f'<button type="button" class="wan-act" data-use="{html.escape(c.name)}">'
+            f"{html.escape(t('cast.use', lang))}</button></div>"
         )
     return f'<div class="wan-refs">{"".join(cards)}</div>'
 
@@ -60,12 +63,40 @@ def character_json(c: Character) -> dict[str, Any]:
     }
 
 
+# A card's Use: the character's name to the server (`use_character`), which adds it to the form.
+USE_JS = """
+element.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-use]");
+  if (button && element.contains(button)) trigger("use_character", { name: button.dataset.use });
+});
+"""
+
+
+def with_character(names: str | None, name: str) -> str:
+    """The Characters box with `name` added at the end (once: a name already there stays where
+    it is). Names are separated by commas or lines, as `FormValues.characters` reads them."""
+    given = character_names(names)
+    if name.casefold() not in {n.casefold() for n in given}:
+        given.append(name)
+    return ", ".join(given)
+
+
 def render() -> CastPanel:
     with gr.Accordion(static("cast.title"), open=False, elem_id="cast"):
-        cards = gr.HTML(f'<div class="wan-refs-empty">{static("cast.empty")}</div>', elem_id="cast-cards")
+        cards = gr.HTML(
+            f'<div class="wan-refs-empty">{static("cast.empty")}</div>',
+            elem_id="cast-cards",
+            js_on_load=USE_JS,
+        )
         with gr.Row(equal_height=False):
             name = gr.Textbox(label=static("cast.name"), max_lines=1, elem_id="cast-name", min_width=160)
-            video = gr.File(label=static("cast.video"), file_types=["video"], type="filepath", height=90)
+            video = gr.File(
+                label=static("cast.video"),
+                file_types=["video"],
+                type="filepath",
+                height=90,
+                elem_id="cast-video",
+            )
             image = gr.File(
                 label=static("cast.image"), file_types=["image", ".heic", ".heif"], type="filepath", height=90
             )
@@ -86,7 +117,7 @@ def render() -> CastPanel:
     )
 
 
-def listen(ctx: AppContext, panel: CastPanel, owner: gr.components.Component) -> None:
+def listen(ctx: AppContext, panel: CastPanel, owner: gr.components.Component, characters: gr.Textbox) -> None:
     cast = ctx.service.cast
     assert cast is not None
 
@@ -134,3 +165,12 @@ def listen(ctx: AppContext, panel: CastPanel, owner: gr.components.Component) ->
     )
     panel.list_trigger.click(cast_list, inputs=[owner], outputs=panel.listed, api_name="cast_list")
     owner.change(shown, inputs=[owner], outputs=panel.cards, api_visibility="private", show_progress="hidden")
+
+    def use(names: str | None, evt: gr.EventData) -> str:
+        """A card's Use: its character goes into the next generation, after those named."""
+        name = str((getattr(evt, "_data", None) or {}).get("name", "")).strip()
+        return with_character(names, name) if name else (names or "")
+
+    panel.cards.use_character(  # type: ignore[attr-defined]  (a custom event of the cards' script)
+        use, inputs=[characters], outputs=[characters], api_visibility="private", show_progress="hidden"
+    )

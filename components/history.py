@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,9 @@ from typing import Any
 import gradio as gr
 
 from wanvideo.escape import html_text
+from wanvideo.limits import MAX_REFERENCES
 from wanvideo.messages import Message
+from wanvideo.storage import copy_out
 from wanvideo.store import TaskRecord
 from wanvideo.task_status import NEEDS_KEY
 from wanvideo.web.routes import COOKIE, video_path
@@ -49,6 +52,10 @@ MESSAGES = {  # what each action tells the visitor: catalogue ids (wanvideo.mess
     "remixed": "history.remixed",
     "remixed_seed": "history.remixed_seed",
     "upload_again": "history.upload_again",
+    "used_ref": "history.used_ref",
+    "refs_full": "history.refs_full",
+    "kept_info": "history.kept_info",
+    "not_keepable": "history.not_keepable",
 }
 
 
@@ -207,7 +214,9 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
     load_event = demo.load(stream, inputs=[owner], outputs=outputs, **live)
     owner.change(stream, inputs=[owner], outputs=outputs, cancels=[load_event], **live)
 
-    def act(value: Any, key: str | None, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
+    def act(
+        value: Any, key: str | None, videos: Any, evt: gr.EventData, request: gr.Request
+    ) -> tuple[Any, ...]:
         """One card's button: (action, record id) from the panel's script."""
         data = getattr(evt, "_data", None) or {}
         action, record_id = str(data.get("action", "")), str(data.get("record", ""))
@@ -216,9 +225,15 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
         record = manager.get(record_id, owner_id) if owner_id and record_id else None
         if owner_id is None or record is None:
             raise _error("not_found", lang)
-        unchanged = tuple(gr.skip() for _ in remix_outputs)
+        unchanged = tuple(gr.skip() for _ in range(len(remix_outputs) + 1))  # and the videos
         if action in (cards.REMIX, cards.SAME_SEED):
-            return remix(record, lang, same_seed=action == cards.SAME_SEED)
+            return (*remix(record, lang, same_seed=action == cards.SAME_SEED), gr.skip())
+        if action == cards.USE_REF:
+            return (*unchanged[:-1], use_as_reference(ctx, record, list(videos or []), lang))
+        if action == cards.KEEP:
+            if manager.keep(record.id, owner_id) is None:
+                raise _error("not_keepable", lang)
+            gr.Info(_say("kept_info", lang))
         if action == cards.DELETE:
             if not manager.delete_video(record.id, owner_id):
                 raise _error("no_copy", lang)
@@ -276,7 +291,33 @@ def listen(ctx: AppContext, owner: gr.BrowserState, history: History, demo: gr.B
     ]
     for panel in (history.running, history.panel):
         acted = panel.card_action(  # type: ignore[attr-defined]  (a custom event of the panel's script)
-            act, inputs=[owner, form.api_key], outputs=remix_outputs, show_progress="hidden", **private
+            act,
+            inputs=[owner, form.api_key, form.videos],
+            outputs=[*remix_outputs, form.videos],
+            show_progress="hidden",
+            **private,
         )
         if form.reprice_after is not None:
             form.reprice_after(acted)
+
+
+def use_as_reference(ctx: AppContext, record: TaskRecord, videos: list[Any], lang: str) -> list[str]:
+    """The record's saved video copied next to the uploads (Gradio serves and cleans it
+    there; the data folder is never served) and added as the next reference video."""
+    if len(videos) >= MAX_REFERENCES:
+        raise gr.Error(_say("refs_full", lang, max=MAX_REFERENCES), print_exception=False)
+    folder = ctx.clips.root / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / f"result-{record.video_token[:12]}.mp4"
+    if record.video_key is not None:
+        copy_out(ctx.manager.storage, record.video_key, dest)
+    elif record.video_path is not None:
+        shutil.copyfile(record.video_path, dest)
+    ctx.clips.files.add(str(dest))  # cleaned with Gradio's cache, like the prepared clips
+    gr.Info(_say("used_ref", lang, name=dest.name))
+    return [_path_of(v) for v in videos] + [str(dest)]
+
+
+def _path_of(value: Any) -> str:
+    """A gr.File value's path (a path, or Gradio's file data)."""
+    return str(getattr(value, "path", None) or (value.get("path") if isinstance(value, dict) else value))

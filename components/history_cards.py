@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from wanvideo.batch import KIND_VARIATION
 from wanvideo.messages import CATALOGUE, EN, LANGUAGES, t
 from wanvideo.messages import render as tr
 from wanvideo.pricing import Estimate, billed_difference, estimated_seconds, format_amount, seconds_text
@@ -41,6 +42,9 @@ _KEYS = (
     "download",
     "remix",
     "same_seed",
+    "use_ref",
+    "keep",
+    "kept",
     "delete",
     "retry",
     "resume",
@@ -76,7 +80,9 @@ ALL_TEXT = {lang: texts(lang) for lang in LANGUAGES}  # for the panel's script (
 # Actions, in the order their buttons appear. Play and Download need the saved video.
 PLAY, DOWNLOAD, REMIX, DELETE, RETRY, RESUME = "play", "download", "remix", "delete", "retry", "resume"
 SAME_SEED = "same_seed"  # Remix with the seed the provider used
-SERVER_ACTIONS = (REMIX, SAME_SEED, DELETE, RETRY, RESUME)  # handled by components.history
+USE_REF = "use_ref"  # the saved video as the form's next reference video (issue 20)
+KEEP = "keep"  # the variation chosen among its batch (issue 20)
+SERVER_ACTIONS = (REMIX, SAME_SEED, USE_REF, KEEP, DELETE, RETRY, RESUME)  # handled by components.history
 
 CSS = """
 #history-running:not(:has(.wan-card)) { display: none; }
@@ -97,6 +103,7 @@ CSS = """
 #history-panel .wan-chip-running { background: #dbeafe; color: #1e3a8a; }
 #history-panel .wan-chip-failed { background: #fee2e2; color: #7f1d1d; }
 #history-panel .wan-chip-attention { background: #fef3c7; color: #78350f; }
+#history-panel .wan-chip-kept { background: #ede9fe; color: #4c1d95; }
 #history-panel .wan-card-prompt { margin: 2px 0; overflow-wrap: anywhere; display: -webkit-box;
   -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
 #history-panel .wan-card-meta { font-size: .85em; opacity: .85; overflow-wrap: anywhere; }
@@ -228,11 +235,16 @@ def chip_kind(record: TaskRecord) -> str:
 
 def actions(record: TaskRecord) -> list[str]:
     """The buttons a card shows, in order."""
-    found = [PLAY, DOWNLOAD] if record.status == COMPLETED and record.has_video else []
+    made = record.status == COMPLETED and record.has_video
+    found = [PLAY, DOWNLOAD] if made else []
     if record.request:
         found.append(REMIX)
         if record.seed is not None:
             found.append(SAME_SEED)
+    if made:
+        found.append(USE_REF)
+    if record.status == COMPLETED and record.group_kind == KIND_VARIATION and not record.kept:
+        found.append(KEEP)
     if record.has_video:
         found.append(DELETE)
     if can_retry_download(record):
@@ -284,7 +296,8 @@ def card(record: TaskRecord, prices: PriceTable, *, hidden: bool = False, lang: 
         f'<div class="wan-card-media">{_media(record, prompt, lang)}</div>'
         '<div class="wan-card-body">'
         f'<div class="wan-card-top"><span class="wan-chip wan-chip-{kind}">{html.escape(tr(record.status_label, lang))}</span>'
-        f'<time datetime="{int(record.created_at)}">{date_text(record.created_at)}</time></div>'
+        + (f'<span class="wan-chip wan-chip-kept">{html.escape(TEXT["kept"])}</span>' if record.kept else "")
+        + f'<time datetime="{int(record.created_at)}">{date_text(record.created_at)}</time></div>'
         f'<p class="wan-card-prompt">{html.escape(prompt)}</p>'
         f'<div class="wan-card-meta wan-card-settings">{html.escape(settings_line(record, lang))}</div>'
         + (f'<div class="wan-card-meta">{html.escape(refs)}</div>' if refs else "")

@@ -157,7 +157,7 @@ def build(ctx: AppContext) -> gr.Blocks:
         form.listen(ctx, the_form)
         cost.listen(ctx, the_form, the_cost, owner_state)
         status.listen(ctx, the_form, the_status, the_result, owner_state)
-        cast.listen(ctx, the_cast, owner_state)
+        cast.listen(ctx, the_cast, owner_state, the_form.characters)
         film.listen(ctx, the_form, the_film, owner_state)
         identity.listen(ctx=ctx, owner=owner, demo=demo)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .base import Storage, StorageError, StoredObject, check_key
+from .base import Storage, StorageError, StoredObject, check_key, copy_out
 from .local import LocalStorage
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "StorageError",
     "StoredObject",
     "check_key",
+    "copy_out",
     "open_storage",
     "parse_storage_url",
 ]

@@ -78,3 +78,18 @@ class Storage(Protocol):
         """The file on this machine, when the store is the local disk (the route serves it
         as before); None for a remote store."""
         ...
+
+
+COPY_CHUNK = 8 * 1024 * 1024  # bytes read at a time when an object is copied to a local file
+
+
+def copy_out(storage: Storage, key: str, dest: Path) -> Path:
+    """The object `key` copied to the local file `dest` (a part in memory at a time)."""
+    size = storage.size(key)
+    if size is None:
+        raise FileNotFoundError(key)
+    with dest.open("wb") as out:
+        for start in range(0, size, COPY_CHUNK):
+            for chunk in storage.open_range(key, start, min(size, start + COPY_CHUNK) - 1):
+                out.write(chunk)
+    return dest

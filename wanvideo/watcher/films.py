@@ -25,7 +25,7 @@ from ..events import FailureReason
 from ..media.join import JoinError, join_films
 from ..media.poster import make_poster, poster_path
 from ..messages import Message
-from ..storage import Storage
+from ..storage import Storage, copy_out
 from ..store import TaskRecord, TaskStoreBase
 from ..task_status import COMPLETED, FAILED
 from .following import Following
@@ -34,8 +34,6 @@ from .recorder import EventRecorder
 __all__ = ["FilmJoiner", "FilmOrder", "Joining"]
 
 log = logging.getLogger("wanvideo.watcher")
-
-_CHUNK = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -151,13 +149,7 @@ class FilmJoiner:
             if shot.video_path is None:
                 raise OSError(f"shot {shot.group_position} has no saved video")
             return shot.video_path
-        dest = scratch / f"shot-{shot.group_position}.mp4"
-        size = self.storage.size(shot.video_key) or 0
-        with dest.open("wb") as out:
-            for start in range(0, size, _CHUNK):
-                for chunk in self.storage.open_range(shot.video_key, start, min(size, start + _CHUNK) - 1):
-                    out.write(chunk)
-        return dest
+        return copy_out(self.storage, shot.video_key, scratch / f"shot-{shot.group_position}.mp4")
 
     def _film_record(self, order: FilmOrder) -> TaskRecord:
         """The group's film record (a retried film's), or a new one (not stored yet)."""
