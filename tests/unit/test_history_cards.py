@@ -11,11 +11,13 @@ from pathlib import Path
 from components.history_cards import (
     DELETE,
     DOWNLOAD,
+    KEEP,
     PAGE_SIZE,
     PLAY,
     REMIX,
     RESUME,
     RETRY,
+    USE_REF,
     actions,
     can_retry_download,
     card,
@@ -68,8 +70,8 @@ def test_a_done_card_reads_at_a_glance(tmp_path: Path) -> None:
     assert "1080p · 9:16 · 7 s · Multi-shot" in html
     assert "References: alice.mp4, bob.mp4" in html
     assert "2026-01-01 00:00 UTC" in html
-    assert actions(record) == [PLAY, DOWNLOAD, REMIX, DELETE]
-    for action in (PLAY, REMIX, DELETE):
+    assert actions(record) == [PLAY, DOWNLOAD, REMIX, USE_REF, DELETE]  # no Keep: not a variation
+    for action in (PLAY, REMIX, USE_REF, DELETE):
         assert f'data-action="{action}"' in html
     assert 'data-action="retry"' not in html and 'data-action="resume"' not in html
 
@@ -152,3 +154,15 @@ def test_remix_picks_the_provider_and_model_the_record_ran_on_where_still_offere
     real = ProviderChoice(configured=get_profile("evolink"))
     assert remix_profile(_record(provider="fal", model="flash"), real).model == "flash"  # on one's own key
     assert remix_profile(_record(provider="demo"), real).name == "evolink"  # not offered: this app's
+
+
+def test_a_finished_variation_offers_keep_until_it_is_kept(tmp_path: Path) -> None:
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"x")
+    variation = _record(status=COMPLETED, video_path=video, group_id="g1", group_kind="variation")
+    assert KEEP in actions(variation) and "wan-chip-kept" not in card(variation, PRICES)
+    kept = replace(variation, kept=True)
+    assert KEEP not in actions(kept)
+    assert '<span class="wan-chip wan-chip-kept">Kept</span>' in card(kept, PRICES)
+    shot = replace(variation, group_kind="shot")  # a film's shot is not chosen among others
+    assert KEEP not in actions(shot) and USE_REF in actions(shot)
