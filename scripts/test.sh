@@ -3,8 +3,12 @@
 # Python test dependencies), then runs the whole suite on four pytest-xdist workers: most tests
 # wait on apps, simulators and Chromium rather than compute, so on this 2-core machine 4 workers
 # took 455 s where 3 took 468 s and 2 about 600 s. Extra arguments go to pytest (`-n 0` runs
-# in one process). `--dist loadfile` keeps each test file on one worker, so the apps, simulators and Chromium a module or package starts once are
-# shared by its tests as in a serial run; every worker has its own ports, temp and data dirs.
+# in one process). `--dist loadfile` keeps each test file on one worker, so the apps, simulators
+# and Chromium a module or package starts once are shared by its tests as in a serial run; every
+# worker has its own ports, temp and data dirs. `--no-loadscope-reorder` hands the files out in
+# collection order, which tests/conftest.py sorts slowest layer first (browser, replicas, app, ...,
+# unit): xdist's own order (most tests first) left the few-test, minute-long browser files for
+# last, one worker running them while the others had finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +45,4 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 
 python -m pip install -q -r requirements-dev.txt
-python -m pytest -n 4 --dist loadfile "$@"
+python -m pytest -n 4 --dist loadfile --no-loadscope-reorder "$@"

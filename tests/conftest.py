@@ -21,6 +21,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 # A real PostgreSQL started on first use (`postgres`, `pg_url`) and the store on each backend
 # (`store`, `open_store`).
 pytest_plugins = ["tests.engines.postgres", "tests.engines.s3", "tests.engines.stores"]
@@ -31,3 +33,22 @@ if _WORKER or "GRADIO_TEMP_DIR" not in os.environ:
     _gradio_temp = tempfile.mkdtemp(prefix=f"wan-tests-gradio-{_WORKER or 'main'}-")
     os.environ["GRADIO_TEMP_DIR"] = _gradio_temp
     atexit.register(shutil.rmtree, _gradio_temp, ignore_errors=True)
+
+
+# The slowest layers first. Under `--dist loadfile` (scripts/test.sh) a worker takes the next file
+# when it runs dry, and the run ends when the last file does: a browser or replica file (a minute
+# of apps and Chromium, few tests) handed out last kept one worker busy while the others idled.
+# xdist's default order (most tests first) put exactly those files last, so scripts/test.sh
+# passes `--no-loadscope-reorder` and this collection order decides: slow layers first, the many
+# quick unit files last to fill the gaps. The sort is stable, so each file keeps its test order.
+_LAYER_ORDER = ("browser", "replicas", "app", "conformance", "client", "engines", "unit")
+
+
+def _layer_rank(item: pytest.Item) -> int:
+    parts = item.nodeid.split("/")
+    layer = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+    return _LAYER_ORDER.index(layer) if layer in _LAYER_ORDER else len(_LAYER_ORDER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_layer_rank)
