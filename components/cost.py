@@ -144,6 +144,10 @@ def listen(ctx: AppContext, form: Form, cost: Cost, owner: gr.components.Compone
         try:
             async for update in _refreshed(values, owner_id, request):
                 if not newest.is_current(session, ticket):
+                    # Gradio ends a generator by sending its last update again (and a generator
+                    # that yielded nothing ends with every output empty): the last one here
+                    # changes nothing, so the newer refresh's panel stays.
+                    yield tuple(gr.skip() for _ in outputs)
                     return
                 yield update
         finally:

@@ -56,16 +56,14 @@ def generate_example(page, example) -> None:  # noqa: ANN001
     click_example(page, example)
     expect(page.get_by_label("Prompt")).to_have_value(example.prompt)
     expect(page.locator("#cost-estimate")).to_contain_text("Cost estimate:")
-    # The panel may still say "Done" for the previous run: wait for this run's own "Done" (its
-    # task id differs), not for a word the last one left there.
-    before = page.locator("#status-panel").inner_text()
+    # The panel may still say "Done" for the previous run (and its last update may land after
+    # any text read here): this run is done when the history has one more finished card and
+    # the panel says Done.
+    finished = page.locator("#history-list .wan-hist-card")
+    before = finished.count()
     page.get_by_role("button", name="Generate").click()
-    page.wait_for_function(
-        "([before]) => { const t = document.querySelector('#status-panel').innerText;"
-        " return t !== before && t.includes('Done') }",
-        arg=[before],
-        timeout=WAIT,
-    )
+    expect(finished).to_have_count(before + 1, timeout=WAIT)
+    expect(page.locator("#status-panel")).to_contain_text("Done", timeout=WAIT)
 
 
 def test_an_example_click_shows_its_cost_then_generates_a_playing_video(
