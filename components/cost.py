@@ -139,19 +139,10 @@ def listen(ctx: AppContext, form: Form, cost: Cost, owner: gr.components.Compone
     async def refresh(
         values: FormValues, owner_id: Any, request: gr.Request
     ) -> AsyncIterator[tuple[Any, ...]]:
-        session = request.session_hash or ""
-        ticket = newest.begin(session)  # an older refresh of this tab still running yields no more
-        try:
-            async for update in _refreshed(values, owner_id, request):
-                if not newest.is_current(session, ticket):
-                    # Gradio ends a generator by sending its last update again (and a generator
-                    # that yielded nothing ends with every output empty): the last one here
-                    # changes nothing, so the newer refresh's panel stays.
-                    yield tuple(gr.skip() for _ in outputs)
-                    return
-                yield update
-        finally:
-            newest.end(session, ticket)
+        unchanged = tuple(gr.skip() for _ in outputs)
+        updates = _refreshed(values, owner_id, request)
+        async for update in newest.only_newest(request.session_hash or "", updates, unchanged):
+            yield update
 
     async def _refreshed(
         values: FormValues, owner_id: Any, request: gr.Request

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,6 @@ from wanvideo.service import (
 )
 from wanvideo.service.film import film_price
 from wanvideo.task_status import COMPLETED
-from wanvideo.web.routes import signed_video_path
 
 from . import identity
 from .batch_view import BatchView
@@ -46,8 +44,8 @@ from .context import AppContext
 from .form import Form
 from .form_api import OWNER_ID, REQUEST, form_endpoint
 from .lang import lang_of, static, t
-from .result import player_html, public_root
-from .status import refusal_error
+from .result import player_html
+from .status import refusal_error, signed_url
 
 # `/film`'s own parameter, after the form's fields: JSON [{"prompt", "duration"}], or the page's lines.
 SHOTS_PARAMETER = inspect.Parameter(
@@ -95,11 +93,6 @@ def render() -> FilmPanel:
     return FilmPanel(shots, price, make, retry, status, player, record, api_trigger, retry_trigger, film_id)
 
 
-def _signed(ctx: AppContext, record_id: str, request: gr.Request) -> str:
-    path, _ = signed_video_path(ctx.identity, record_id, now=time.time())
-    return f"{public_root(request)}/{path}"
-
-
 def film_json(done: FilmDone, shots: BatchView, sign: Callable[[str], str]) -> dict[str, Any]:
     """`/film`'s last record: the film's link, duration and status, then each shot's record."""
     film = done.film
@@ -130,7 +123,9 @@ async def _rendered(
                     yield t("view.checking", lang), "", None
                 elif isinstance(event, FilmStarted):
                     started = BatchStarted(event.group_id, event.record_ids, (None,) * len(event.record_ids))
-                    view = BatchView(started, lang, lambda rid: _signed(ctx, rid, request), kind=KIND_SHOT)
+                    view = BatchView(
+                        started, lang, lambda rid: signed_url(ctx, rid, request)[0], kind=KIND_SHOT
+                    )
                     if event.estimate is not None:
                         money = tr(format_credits(event.estimate.credits, event.estimate.usd), lang)
                         head = t("film.started", lang, count=len(event.record_ids), money=money) + "\n\n"
@@ -144,7 +139,7 @@ async def _rendered(
                     joining = t("film.joining", lang, percent=f"{event.percent:.0f}")
                     yield f"{head}{view.markdown()}\n\n{joining}", gr.skip(), gr.skip()
                 elif isinstance(event, FilmDone) and view is not None:
-                    record = film_json(event, view, lambda rid: _signed(ctx, rid, request))
+                    record = film_json(event, view, lambda rid: signed_url(ctx, rid, request)[0])
                     if event.film.status == COMPLETED:
                         end = t("film.done", lang, seconds=record["duration"])
                         player = player_html(event.film.id, lang)

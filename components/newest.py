@@ -5,15 +5,16 @@ figures. Each refresh takes a ticket for its tab; only the holder of the tab's n
 may write to the panel.
 
     newest = Newest()
-    ticket = newest.begin(session)        # this refresh is now the tab's newest
-    if newest.is_current(session, ticket): yield update
-    newest.end(session, ticket)           # forgets the tab once its newest ends
+    async for update in newest.only_newest(session, updates, unchanged):
+        yield update                      # `updates` while this refresh is the tab's newest
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import AsyncIterator
+from typing import Any
 
 
 class Newest:
@@ -36,3 +37,20 @@ class Newest:
         with self._lock:
             if self._current.get(session) == ticket:
                 del self._current[session]
+
+    async def only_newest(
+        self, session: str, updates: AsyncIterator[Any], unchanged: Any
+    ) -> AsyncIterator[Any]:
+        """`updates` while they are the tab's newest refresh. A superseded one ends with
+        `unchanged` (an update that changes nothing): Gradio ends a generator by sending its
+        last update again, and one that yielded nothing by emptying every output, either of
+        which would land over the newer refresh's panel."""
+        ticket = self.begin(session)
+        try:
+            async for update in updates:
+                if not self.is_current(session, ticket):
+                    yield unchanged
+                    return
+                yield update
+        finally:
+            self.end(session, ticket)

@@ -148,9 +148,7 @@ def _generate(
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, BatchStarted):  # variations: their own view from here on
-                        batch = BatchView(
-                            event, lang=lang, sign=lambda rid: _signed_url(ctx, rid, request)[0]
-                        )
+                        batch = BatchView(event, lang=lang, sign=lambda rid: signed_url(ctx, rid, request)[0])
                         yield batch.markdown(), gr.skip(), batch.record(), None
                         continue
                     if isinstance(event, VariationEvent):
@@ -193,7 +191,7 @@ def _update(
     if isinstance(event, Started):
         return view.markdown(), gr.skip(), gr.skip(), view.tracking()
     if isinstance(event, Completed):
-        view.video_url, view.video_url_expires = _signed_url(ctx, record_id, request)
+        view.video_url, view.video_url_expires = signed_url(ctx, record_id, request)
         return view.markdown(), player_html(record_id, lang), view.record(), None
     if isinstance(event, Failed):
         gr.Warning(for_html(event.message, lang))
@@ -203,7 +201,7 @@ def _update(
     return view.markdown(), gr.skip(), view.record(), view.tracking()
 
 
-def _signed_url(ctx: AppContext, record_id: str, request: gr.Request) -> tuple[str, int]:
+def signed_url(ctx: AppContext, record_id: str, request: gr.Request) -> tuple[str, int]:
     """A link to the record's video that works for a few minutes without the owner cookie, and
     when it stops working."""
     path, expires = signed_video_path(ctx.identity, record_id, now=time.time())
