@@ -70,6 +70,7 @@ def visitor_of(ctx: AppContext, request: gr.Request | None) -> str:
         peer=getattr(client, "host", None),
         forwarded_for=headers.get("x-forwarded-for") if hasattr(headers, "get") else None,
         on_space=on_space(),
+        trusted=ctx.settings.trusted_networks,
     )
 
 

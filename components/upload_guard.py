@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from wanvideo.disk import MB, UploadQuota, UploadRefused, low_disk
-from wanvideo.identity import visitor_id
+from wanvideo.identity import Networks, visitor_id
 from wanvideo.messages import negotiate, render
 
 from . import identity
@@ -67,8 +67,9 @@ async def _user(scope: Scope) -> str | None:
         return None
 
 
-async def visitor_of_scope(scope: Scope) -> str:
-    """`identity.visitor_of` for a raw request: the signed-in user, else the client address."""
+async def visitor_of_scope(scope: Scope, trusted: Networks = ()) -> str:
+    """`identity.visitor_of` for a raw request: the signed-in user, else the client address
+    (`trusted`: the owner's load balancers, WAN_TRUSTED_PROXIES)."""
     client = scope.get("client")
     headers = Request(scope).headers
     return visitor_id(
@@ -76,6 +77,7 @@ async def visitor_of_scope(scope: Scope) -> str:
         peer=client[0] if client else None,
         forwarded_for=headers.get("x-forwarded-for"),
         on_space=identity.on_space(),
+        trusted=trusted,
     )
 
 
@@ -89,8 +91,10 @@ class UploadGuard:
         quota: UploadQuota,
         floor_bytes: int,
         folders: Callable[[Scope], list[Path]],
+        trusted: Networks = (),
     ) -> None:
         self.app = app
+        self.trusted = trusted
         self.quota = quota
         self.floor = floor_bytes
         self.folders = folders
@@ -115,7 +119,7 @@ class UploadGuard:
             declared = max(0, int(headers.get("content-length", "0")))
         except ValueError:
             declared = 0
-        visitor = await visitor_of_scope(scope)
+        visitor = await visitor_of_scope(scope, self.trusted)
         try:
             refusal = self._low_disk(scope, declared)
             if refusal is not None:
@@ -194,6 +198,7 @@ def upload_middleware(ctx: AppContext) -> Middleware:
         quota=UploadQuota(settings.visitor_upload_mb_per_hour * MB),
         floor_bytes=settings.min_free_disk_mb * MB,
         folders=folders,
+        trusted=settings.trusted_networks,
     )
 
 

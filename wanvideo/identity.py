@@ -35,7 +35,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -223,24 +223,51 @@ def _global(address: str) -> bool:
         return False
 
 
-def client_address(peer: str | None, forwarded_for: str | None, *, on_space: bool) -> str | None:
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def _address(entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(entry.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, trusted: Networks) -> bool:
+    return address is not None and any(address in network for network in trusted)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, *, on_space: bool, trusted: Networks = ()
+) -> str | None:
     """The client's address. On a Space the app sits behind the Space's proxy: the address is
     the proxy's entry in X-Forwarded-For, the rightmost public one (entries to its left are
-    whatever the client sent, so they cannot be trusted). Elsewhere it is the socket peer."""
+    whatever the client sent, so they cannot be trusted). Behind the owner's own balancers
+    (`trusted`, WAN_TRUSTED_PROXIES), when the socket peer is one of them: the rightmost entry
+    that is not one of them (the address the first of them saw). Else the socket peer."""
     if on_space and forwarded_for:
         for entry in reversed(forwarded_for.split(",")):
             if _global(entry):
                 return str(ipaddress.ip_address(entry.strip()))
+    if forwarded_for and trusted and peer and _trusted(_address(peer), trusted):
+        for entry in reversed(forwarded_for.split(",")):
+            address = _address(entry)
+            if address is None:  # not an address: nothing to its left can be believed
+                break
+            if not _trusted(address, trusted):
+                return str(address)
     if peer:
         return peer.strip() or None
     return None
 
 
-def visitor_id(*, user: str | None, peer: str | None, forwarded_for: str | None, on_space: bool) -> str:
+def visitor_id(
+    *, user: str | None, peer: str | None, forwarded_for: str | None, on_space: bool, trusted: Networks = ()
+) -> str:
     """Who spends on the server's key: the signed-in user, else the client address. New
     sessions, cookies and API clients from one address are one visitor."""
     owner = user_owner(user)
     if owner:
         return owner
-    address = client_address(peer, forwarded_for, on_space=on_space)
+    address = client_address(peer, forwarded_for, on_space=on_space, trusted=trusted)
     return ADDRESS_PREFIX + (address or "unknown")

@@ -11,6 +11,7 @@ The API key is a `SecretStr`: it never appears in `repr()`, logs or error text.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from decimal import Decimal
@@ -96,6 +97,10 @@ class Settings(BaseModel):
     # threshold without a restart.
     owner_token: SecretStr | None = None
     owner_users: str | None = None
+    # The load balancers in front of the app (comma-separated addresses or networks, e.g.
+    # "10.0.0.0/8"): behind one, the visitor is the X-Forwarded-For entry it added. Unset: the
+    # socket peer (on a Space: the Space's proxy rule).
+    trusted_proxies: str = ""
     alert_credits: Decimal | None = Field(default=None, ge=0, le=10**9, allow_inf_nan=False)
 
     # Serve `estimate` and `generate` as MCP tools (Gradio's MCP server at /gradio_api/mcp/).
@@ -149,6 +154,22 @@ class Settings(BaseModel):
         if value:
             parse_storage_url(value)
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network (e.g. 10.0.0.0/8)") from None
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """WAN_TRUSTED_PROXIES as networks (an address is a network of one)."""
+        parts = (part.strip() for part in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts if part)
 
     @field_validator("dashscope_region")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import stat
 from pathlib import Path
@@ -117,6 +118,39 @@ def test_a_truncated_secret_file_is_an_error(tmp_path: Path, monkeypatch: pytest
 )
 def test_client_address(peer, forwarded, on_space, expected) -> None:
     assert client_address(peer, forwarded, on_space=on_space) == expected
+
+
+BALANCERS = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8"))
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "expected"),
+    [
+        ("10.0.0.5", "203.0.113.9", "203.0.113.9"),  # behind the balancer: the address it saw
+        ("10.0.0.5", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a visitor's own entry on the left
+        ("10.0.0.5", "203.0.113.9, 10.0.0.7", "203.0.113.9"),  # two balancers in a row
+        ("10.0.0.5", "[not an ip], 203.0.113.9", "203.0.113.9"),
+        ("10.0.0.5", "203.0.113.9, garbage", "10.0.0.5"),  # a broken header: the peer
+        ("198.51.100.4", "203.0.113.9", "198.51.100.4"),  # an untrusted peer's header is its word
+        ("fd00::1", "2001:db8::7", "2001:db8::7"),  # IPv6
+        ("10.0.0.5", None, "10.0.0.5"),
+        ("10.0.0.5", "10.0.0.6, 10.0.0.7", "10.0.0.5"),  # only balancers: the peer
+    ],
+)
+def test_client_address_behind_trusted_proxies(peer, forwarded, expected) -> None:
+    assert client_address(peer, forwarded, on_space=False, trusted=BALANCERS) == expected
+
+
+def test_two_visitors_behind_one_balancer_are_two() -> None:
+    one = visitor_id(
+        user=None, peer="10.0.0.5", forwarded_for="203.0.113.9", on_space=False, trusted=BALANCERS
+    )
+    two = visitor_id(
+        user=None, peer="10.0.0.5", forwarded_for="198.51.100.1", on_space=False, trusted=BALANCERS
+    )
+    assert (one, two) == ("ip:203.0.113.9", "ip:198.51.100.1")
+    untrusted = visitor_id(user=None, peer="10.0.0.5", forwarded_for="203.0.113.9", on_space=False)
+    assert untrusted == "ip:10.0.0.5"  # without WAN_TRUSTED_PROXIES the header changes nothing
 
 
 def test_visitor_is_the_user_else_the_address() -> None:
