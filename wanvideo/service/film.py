@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..batch import KIND_FILM, KIND_SHOT, FilmEstimate, Shot, film_estimate, shot_requests
 from ..budget import SpendRefused
 from ..events import Event, Probed
-from ..limits import MAX_FILM_SHOTS
+from ..limits import MAX_FILM_SHOTS, MAX_PROMPT_CHARS
 from ..messages import Message
 from ..pricing import Estimate
 from ..provider_choice import ProviderChoice
@@ -136,9 +136,16 @@ def _parsed(value: Any) -> Any:
     return items
 
 
+# The most text a film's shots can take (every shot's prompt at its longest, and its JSON):
+# longer is refused before it is parsed.
+MAX_SHOTS_CHARS = MAX_FILM_SHOTS * (MAX_PROMPT_CHARS + 100)
+
+
 def read_shots(value: Any, profile: ProviderProfile) -> list[Shot]:
     """The film's shots from JSON (a list of {"prompt", "duration"}), or lines of "seconds |
     prompt", each duration one the pick sells; else `GenerationRefused` naming what to change."""
+    if isinstance(value, str) and len(value) > MAX_SHOTS_CHARS:
+        raise _refused(Message("film.shots_too_long", count=len(value), max=MAX_SHOTS_CHARS))
     items = _parsed(value)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _refused(Message("film.shots_json", max=MAX_FILM_SHOTS))
